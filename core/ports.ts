@@ -1,0 +1,78 @@
+/**
+ * Ports: the interfaces the domain talks through. Adapters implement them for AWS (lambdas/adapters/)
+ * and for local mode (cli/local/). Nothing here imports an AWS SDK.
+ */
+import type { NotificationChannel, Video, VideoJobStatus, VideoMetadata } from './types.js';
+import type { ByteRangeSource } from './results-format.js';
+
+/** One job as stored (one item in the jobs table). */
+export interface JobRecord {
+  jobId: string;
+  /** The caller's AWS account (Lambda: IAM request context; local: access key → account). */
+  accountId: string;
+  status: VideoJobStatus;
+  statusMessage?: string;
+  video: Video;
+  jobTag?: string;
+  notificationChannel?: NotificationChannel;
+  clientRequestToken?: string;
+  /** Epoch ms. */
+  createdAt: number;
+  /** Epoch ms, set when the job left IN_PROGRESS. */
+  completedAt?: number;
+  /** Epoch seconds after which the job is gone (DynamoDB TTL); reads treat an expired job as unknown. */
+  expiresAt: number;
+  videoMetadata?: VideoMetadata;
+  /** Where the results live: a local folder or `s3://bucket/prefix`. */
+  resultsLocation?: string;
+  /** 0..1, reported by the worker. */
+  progress?: number;
+}
+
+/** What the tracking engine needs to run one job, whatever runs it (local worker, Batch container). */
+export interface TrackingJobInput {
+  jobId: string;
+  /** A local path to the video file (the container downloads from S3 first; local mode reads the bucket folder). */
+  videoPath: string;
+  /** A local folder to write the results format into. */
+  resultsDir: string;
+  onProgress?: (fraction: number) => void;
+  signal?: AbortSignal;
+}
+
+export interface TrackingJobOutput {
+  videoMetadata: VideoMetadata;
+  /** Number of PersonDetection records written. */
+  detections: number;
+  persons: number;
+}
+
+/** The tracking engine, seen from whoever runs jobs. Throws (with a user-facing message) on failure. */
+export interface VideoProcessor {
+  process(input: TrackingJobInput): Promise<TrackingJobOutput>;
+}
+
+/** Object metadata of the input video (S3 HeadObject, or stat of a local bucket file). */
+export interface VideoObjectInfo {
+  sizeBytes: number;
+}
+
+export interface VideoSource {
+  /** Undefined when the object does not exist or cannot be read by the service. */
+  head(video: Video): Promise<VideoObjectInfo | undefined>;
+}
+
+/** Publishes the exact completion message (spec §6) to a caller's SNS topic. */
+export interface Notifier {
+  publish(channel: NotificationChannel, message: string): Promise<void>;
+}
+
+/** Starts the processing of an admitted job (Step Functions StartExecution, or the local worker). */
+export interface WorkflowLauncher {
+  launch(job: JobRecord): Promise<void>;
+}
+
+/** Opens a finished job's results for paging. */
+export interface ResultsStore {
+  open(job: JobRecord): ByteRangeSource;
+}
