@@ -76,3 +76,39 @@ export interface WorkflowLauncher {
 export interface ResultsStore {
   open(job: JobRecord): ByteRangeSource;
 }
+
+/** A job to admit, as validated from a StartPersonTracking request. */
+export interface NewJob {
+  accountId: string;
+  video: Video;
+  jobTag?: string;
+  notificationChannel?: NotificationChannel;
+  clientRequestToken?: string;
+  /** Canonical hash of the request parameters: same token + other hash → IdempotentParameterMismatchException. */
+  requestHash: string;
+}
+
+export type JobOutcome =
+  | { status: 'SUCCEEDED'; videoMetadata: VideoMetadata; resultsLocation: string }
+  | { status: 'FAILED'; statusMessage: string; videoMetadata?: VideoMetadata };
+
+/** The job repository: the same code runs on DynamoDB in AWS and on the embedded store in local mode. */
+export interface JobStore {
+  /**
+   * Admits a job atomically: idempotent on (accountId, clientRequestToken) for 7 days, and enforcing the
+   * per-account limit of concurrent jobs. `created: false` means an earlier identical start answered.
+   * Throws the API's IdempotentParameterMismatchException / LimitExceededException errors.
+   */
+  startJob(job: NewJob, concurrentJobLimit: number): Promise<{ job: JobRecord; created: boolean }>;
+  /** Undefined for an unknown, foreign or expired job. */
+  getJob(accountId: string, jobId: string): Promise<JobRecord | undefined>;
+  /**
+   * Moves an IN_PROGRESS job to SUCCEEDED or FAILED and frees its concurrency slot. Returns the updated
+   * record, or undefined when the job was no longer IN_PROGRESS — so a completion is applied, and
+   * notified, exactly once.
+   */
+  finishJob(accountId: string, jobId: string, outcome: JobOutcome): Promise<JobRecord | undefined>;
+  setProgress(accountId: string, jobId: string, fraction: number): Promise<void>;
+  /** Jobs left IN_PROGRESS (local mode resumes or fails them on restart). */
+  listInProgress(): Promise<JobRecord[]>;
+}
