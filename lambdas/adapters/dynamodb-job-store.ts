@@ -1,0 +1,357 @@
+/**
+ * The job repository on DynamoDB — the one implementation of core's JobStore, used by the API Lambda, the
+ * workflow Lambdas and local mode (on an embedded dynalite). Single table, string keys `pk`/`sk`, TTL
+ * attribute `ttl` (epoch seconds):
+ *
+ *   job      pk JOB#<jobId>                   sk JOB          the JobRecord fields (+ ttl)
+ *   token    pk TOKEN#<account>#<token>       sk TOKEN        jobId, requestHash, createdAt (+ ttl, 7 days)
+ *   counter  pk ACCOUNT#<account>             sk CONCURRENCY  running (IN_PROGRESS jobs of the account)
+ *
+ * Admission uses only single-item conditional writes (no transactions — dynalite has none, and the same
+ * code must run in both places): token put (attribute_not_exists) → counter ADD 1 if running < limit →
+ * job put. A limit failure removes the token again; a failed token put reads the token back (dynalite
+ * ignores ReturnValuesOnConditionCheckFailure) and answers the earlier job or a parameter mismatch.
+ * See doc/architecture/0003-job-store-and-idempotency.md.
+ */
+import { ConditionalCheckFailedException, CreateTableCommand, DescribeTableCommand, ResourceInUseException, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { JobOutcome, JobRecord, JobStore, NewJob } from '../../core/ports.js';
+import { ServiceError, idempotentParameterMismatch, limitExceeded } from '../../core/api/errors.js';
+import { RETENTION_SECONDS, newJobId } from '../../core/jobs/request-hash.js';
+
+export interface DynamoDbJobStoreOptions {
+  client: DynamoDBClient;
+  tableName: string;
+  now?: () => number;
+  /** How long a concurrent identical start waits for the winner's job item (ms). Default 5000. */
+  followerWaitMs?: number;
+  /** A token whose job never appeared after this long is considered abandoned (writer crashed). Default 30000. */
+  abandonedTokenMs?: number;
+}
+
+const JOB_SK = 'JOB';
+const TOKEN_SK = 'TOKEN';
+const COUNTER_SK = 'CONCURRENCY';
+const jobKey = (jobId: string) => ({ pk: `JOB#${jobId}`, sk: JOB_SK });
+const tokenKey = (accountId: string, token: string) => ({ pk: `TOKEN#${accountId}#${token}`, sk: TOKEN_SK });
+const counterKey = (accountId: string) => ({ pk: `ACCOUNT#${accountId}`, sk: COUNTER_SK });
+
+const RECORD_FIELDS = [
+  'jobId', 'accountId', 'status', 'statusMessage', 'video', 'jobTag', 'notificationChannel', 'clientRequestToken',
+  'createdAt', 'completedAt', 'expiresAt', 'videoMetadata', 'resultsLocation', 'progress',
+] as const;
+
+function toRecord(item: Record<string, unknown>): JobRecord {
+  const record: Record<string, unknown> = {};
+  for (const f of RECORD_FIELDS) if (item[f] !== undefined) record[f] = item[f];
+  return record as unknown as JobRecord;
+}
+
+const isConditionFailure = (e: unknown): boolean =>
+  e instanceof ConditionalCheckFailedException || (e instanceof Error && e.name === 'ConditionalCheckFailedException');
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+interface TokenItem {
+  jobId: string;
+  requestHash: string;
+  createdAt: number;
+  ttl: number;
+}
+
+export class DynamoDbJobStore implements JobStore {
+  private readonly doc: DynamoDBDocumentClient;
+  private readonly tableName: string;
+  private readonly now: () => number;
+  private readonly followerWaitMs: number;
+  private readonly abandonedTokenMs: number;
+
+  constructor(options: DynamoDbJobStoreOptions) {
+    this.doc = DynamoDBDocumentClient.from(options.client, { marshallOptions: { removeUndefinedValues: true } });
+    this.tableName = options.tableName;
+    this.now = options.now ?? Date.now;
+    this.followerWaitMs = options.followerWaitMs ?? 5000;
+    this.abandonedTokenMs = options.abandonedTokenMs ?? 30000;
+  }
+
+  private nowSeconds(): number {
+    return Math.floor(this.now() / 1000);
+  }
+
+  async startJob(job: NewJob, concurrentJobLimit: number): Promise<{ job: JobRecord; created: boolean }> {
+    for (let attempt = 0; attempt < 8; attempt++) {
+      const createdAt = this.now();
+      const expiresAt = Math.floor(createdAt / 1000) + RETENTION_SECONDS;
+      const jobId = newJobId();
+      const token = job.clientRequestToken;
+
+      if (token !== undefined) {
+        const claimed = await this.claimToken(job.accountId, token, { jobId, requestHash: job.requestHash, createdAt, ttl: expiresAt });
+        if (!claimed) {
+          const earlier = await this.followToken(job, token);
+          if (earlier) return { job: earlier, created: false };
+          continue; // the token was released (its start hit the limit) or abandoned: try again from the top
+        }
+      }
+
+      if (!(await this.admit(job.accountId, concurrentJobLimit))) {
+        if (token !== undefined) await this.releaseToken(job.accountId, token, jobId);
+        const running = await this.runningCount(job.accountId);
+        throw limitExceeded(Math.max(running, concurrentJobLimit), job.accountId, concurrentJobLimit);
+      }
+
+      const record: JobRecord = {
+        jobId,
+        accountId: job.accountId,
+        status: 'IN_PROGRESS',
+        video: job.video,
+        jobTag: job.jobTag,
+        notificationChannel: job.notificationChannel,
+        clientRequestToken: token,
+        createdAt,
+        expiresAt,
+        progress: 0,
+      };
+      await this.doc.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { ...jobKey(jobId), ...record, ttl: expiresAt },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+      return { job: toRecord(record as unknown as Record<string, unknown>), created: true };
+    }
+    throw new ServiceError('ThrottlingException', 'Slow down; sudden increase in rate of requests');
+  }
+
+  /** Puts the token record unless a live one exists. */
+  private async claimToken(accountId: string, token: string, item: TokenItem): Promise<boolean> {
+    try {
+      await this.doc.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { ...tokenKey(accountId, token), ...item },
+          ConditionExpression: 'attribute_not_exists(pk) OR #ttl <= :now',
+          ExpressionAttributeNames: { '#ttl': 'ttl' },
+          ExpressionAttributeValues: { ':now': this.nowSeconds() },
+        }),
+      );
+      return true;
+    } catch (e) {
+      if (isConditionFailure(e)) return false;
+      throw e;
+    }
+  }
+
+  private async readToken(accountId: string, token: string): Promise<TokenItem | undefined> {
+    const out = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: tokenKey(accountId, token), ConsistentRead: true }));
+    const item = out.Item as TokenItem | undefined;
+    return item && item.ttl > this.nowSeconds() ? item : undefined;
+  }
+
+  /**
+   * Another start holds the token: answer its job (same parameters) or a mismatch. Its job item may not be
+   * written yet (a concurrent identical start), so wait for it; undefined means "start over".
+   */
+  private async followToken(job: NewJob, token: string): Promise<JobRecord | undefined> {
+    const deadline = Date.now() + this.followerWaitMs;
+    let delay = 5;
+    for (;;) {
+      const held = await this.readToken(job.accountId, token);
+      if (!held) return undefined;
+      if (held.requestHash !== job.requestHash) throw idempotentParameterMismatch(token);
+      const existing = await this.getJob(job.accountId, held.jobId);
+      if (existing) return existing;
+      if (this.now() - held.createdAt > this.abandonedTokenMs) {
+        await this.releaseToken(job.accountId, token, held.jobId);
+        return undefined;
+      }
+      if (Date.now() > deadline) throw new ServiceError('ThrottlingException', 'Slow down; sudden increase in rate of requests');
+      await sleep(delay);
+      delay = Math.min(delay * 2, 100);
+    }
+  }
+
+  private async releaseToken(accountId: string, token: string, jobId: string): Promise<void> {
+    try {
+      await this.doc.send(
+        new DeleteCommand({
+          TableName: this.tableName,
+          Key: tokenKey(accountId, token),
+          ConditionExpression: 'jobId = :jobId',
+          ExpressionAttributeValues: { ':jobId': jobId },
+        }),
+      );
+    } catch (e) {
+      if (!isConditionFailure(e)) throw e;
+    }
+  }
+
+  /** Takes one concurrency slot atomically: ADD 1 only while running < limit. */
+  private async admit(accountId: string, limit: number): Promise<boolean> {
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: counterKey(accountId),
+          UpdateExpression: 'ADD running :one',
+          ConditionExpression: 'attribute_not_exists(running) OR running < :limit',
+          ExpressionAttributeValues: { ':one': 1, ':limit': limit },
+        }),
+      );
+      return true;
+    } catch (e) {
+      if (isConditionFailure(e)) return false;
+      throw e;
+    }
+  }
+
+  private async runningCount(accountId: string): Promise<number> {
+    const out = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: counterKey(accountId), ConsistentRead: true }));
+    return Number(out.Item?.running ?? 0);
+  }
+
+  async getJob(accountId: string, jobId: string): Promise<JobRecord | undefined> {
+    const out = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: jobKey(jobId), ConsistentRead: true }));
+    const item = out.Item;
+    // DynamoDB deletes expired items lazily (up to days later): an expired job is an unknown job.
+    if (!item || item.accountId !== accountId || Number(item.ttl) <= this.nowSeconds()) return undefined;
+    return toRecord(item);
+  }
+
+  async finishJob(accountId: string, jobId: string, outcome: JobOutcome): Promise<JobRecord | undefined> {
+    const completedAt = this.now();
+    const expiresAt = Math.floor(completedAt / 1000) + RETENTION_SECONDS; // results live 7 days after completion
+    const names: Record<string, string> = { '#status': 'status', '#ttl': 'ttl' };
+    const values: Record<string, unknown> = {
+      ':status': outcome.status,
+      ':inProgress': 'IN_PROGRESS',
+      ':account': accountId,
+      ':completedAt': completedAt,
+      ':expiresAt': expiresAt,
+    };
+    const sets = ['#status = :status', 'completedAt = :completedAt', 'expiresAt = :expiresAt', '#ttl = :expiresAt'];
+    if (outcome.status === 'SUCCEEDED') {
+      sets.push('resultsLocation = :results', 'progress = :one');
+      values[':results'] = outcome.resultsLocation;
+      values[':one'] = 1;
+    } else {
+      sets.push('statusMessage = :message');
+      values[':message'] = outcome.statusMessage;
+    }
+    if (outcome.videoMetadata) {
+      sets.push('videoMetadata = :metadata');
+      values[':metadata'] = outcome.videoMetadata;
+    }
+    let updated: Record<string, unknown> | undefined;
+    try {
+      const out = await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: jobKey(jobId),
+          UpdateExpression: `SET ${sets.join(', ')}`,
+          ConditionExpression: '#status = :inProgress AND accountId = :account',
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      updated = out.Attributes;
+    } catch (e) {
+      if (isConditionFailure(e)) return undefined;
+      throw e;
+    }
+    await this.releaseSlot(accountId);
+    return updated ? toRecord(updated) : undefined;
+  }
+
+  private async releaseSlot(accountId: string): Promise<void> {
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: counterKey(accountId),
+          UpdateExpression: 'ADD running :minusOne',
+          ConditionExpression: 'running > :zero',
+          ExpressionAttributeValues: { ':minusOne': -1, ':zero': 0 },
+        }),
+      );
+    } catch (e) {
+      if (!isConditionFailure(e)) throw e;
+    }
+  }
+
+  async setProgress(accountId: string, jobId: string, fraction: number): Promise<void> {
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: jobKey(jobId),
+          UpdateExpression: 'SET progress = :p',
+          ConditionExpression: '#status = :inProgress AND accountId = :account',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':p': Math.min(1, Math.max(0, fraction)), ':inProgress': 'IN_PROGRESS', ':account': accountId },
+        }),
+      );
+    } catch (e) {
+      if (!isConditionFailure(e)) throw e;
+    }
+  }
+
+  async listInProgress(): Promise<JobRecord[]> {
+    const jobs: JobRecord[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const out = await this.doc.send(
+        new ScanCommand({
+          TableName: this.tableName,
+          FilterExpression: 'sk = :job AND #status = :inProgress',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':job': JOB_SK, ':inProgress': 'IN_PROGRESS' },
+          ExclusiveStartKey: startKey,
+          ConsistentRead: true,
+        }),
+      );
+      for (const item of out.Items ?? []) if (Number(item.ttl) > this.nowSeconds()) jobs.push(toRecord(item));
+      startKey = out.LastEvaluatedKey;
+    } while (startKey);
+    return jobs;
+  }
+}
+
+/**
+ * Creates the jobs table (pk/sk strings, on-demand, TTL on `ttl`) if it does not exist and waits until it is
+ * ACTIVE. Local mode and tests use it; the CDK stack defines the same key schema.
+ */
+export async function createJobsTable(client: DynamoDBClient, tableName: string): Promise<void> {
+  try {
+    await client.send(
+      new CreateTableCommand({
+        TableName: tableName,
+        AttributeDefinitions: [
+          { AttributeName: 'pk', AttributeType: 'S' },
+          { AttributeName: 'sk', AttributeType: 'S' },
+        ],
+        KeySchema: [
+          { AttributeName: 'pk', KeyType: 'HASH' },
+          { AttributeName: 'sk', KeyType: 'RANGE' },
+        ],
+        BillingMode: 'PAY_PER_REQUEST',
+      }),
+    );
+  } catch (e) {
+    if (!(e instanceof ResourceInUseException || (e instanceof Error && e.name === 'ResourceInUseException'))) throw e;
+  }
+  for (let i = 0; ; i++) {
+    const out = await client.send(new DescribeTableCommand({ TableName: tableName }));
+    if (out.Table?.TableStatus === 'ACTIVE') break;
+    if (i > 600) throw new Error(`table ${tableName} did not become ACTIVE`);
+    await sleep(50);
+  }
+  try {
+    await client.send(new UpdateTimeToLiveCommand({ TableName: tableName, TimeToLiveSpecification: { AttributeName: 'ttl', Enabled: true } }));
+  } catch {
+    // dynalite has no UpdateTimeToLive; expiry is also enforced on read (getJob), so this is best effort.
+  }
+}
