@@ -6,7 +6,9 @@
  *   IDF1 0.624, IDP 0.799, MOTA 0.555, 14 ID switches, HOTA 0.400.
  * MOT15-format files: no class filtering; all gt flags are 1, so the zero-flag handling does not matter here.
  */
+import { execFile } from 'node:child_process';
 import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
 import {
   combine,
   evaluateSequence,
@@ -48,5 +50,27 @@ describe('TUD reference (mmtracking test_mot15_track_evaluation)', () => {
     expect(perSeq.map((r) => r.counts.trackerDets)).toEqual([222, 749]);
     expect(all.summary.TP + all.summary.FN).toBe(359 + 1156);
     expect(all.summary.TP + all.summary.FP).toBe(222 + 749);
+  });
+
+  it('npm run eval scores an existing tracker folder and reports the same COMBINED numbers as JSON', async () => {
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      [
+        join('node_modules', 'tsx', 'dist', 'cli.mjs'),
+        'scripts/eval.ts',
+        '--json',
+        '--tracker-dir',
+        join(DATA, 'metrics', 'mmtracking_MOT15_TUD', 'results'),
+        join(DATA, 'mot', 'TUD-Campus'),
+        join(DATA, 'mot', 'TUD-Stadtmitte'),
+      ],
+      { env: { ...process.env, NODE_OPTIONS: '' } },
+    );
+    const report = JSON.parse(stdout) as { sequences: Array<{ name: string }>; combined: Record<string, number> };
+    expect(report.sequences.map((s) => s.name)).toEqual(['TUD-Campus', 'TUD-Stadtmitte']);
+    expect(report.combined.IDSW).toBe(14);
+    expect(report.combined.HOTA).toBeCloseTo(all.summary.HOTA, 12);
+    expect(round3(report.combined.IDF1)).toBe(0.624);
+    expect(round3(report.combined.MOTA)).toBe(0.555);
   });
 });
