@@ -1,0 +1,74 @@
+/**
+ * Tracker settings. Every time constant is in seconds, so the same settings hold at 7 fps and at 30 fps.
+ * doc/readme/tracker.md says how each default was chosen.
+ */
+import { DEFAULT_KALMAN_NOISE, type KalmanNoise } from './kalman.js';
+
+export interface TrackerConfig {
+  /** Detections at or above this score take part in the first association stage (ByteTrack track_thresh). */
+  highThresh: number;
+  /** Detections between this and highThresh are used only in the second stage, to keep existing tracks alive. */
+  lowThresh: number;
+  /** A new (tentative) track is started only from an unmatched detection at or above this score. */
+  newTrackThresh: number;
+  /** Cost limit of the first stage (1 − IoU·score, or appearance cost). ByteTrack match_thresh. */
+  matchThresh: number;
+  /** Cost limit (1 − IoU) of the second, low-score stage. */
+  lowMatchThresh: number;
+  /** Cost limit (1 − IoU·score) for matching tentative tracks. */
+  tentativeMatchThresh: number;
+  /** A tentative track is confirmed (and gets its Index) once it has been matched in every frame for this long. */
+  confirmSec: number;
+  /** A lost track stays in motion (IoU) association for this long after its last detection. */
+  lostBufferSec: number;
+  /** Replay a lost track from its last observation to the new one instead of trusting its drifted prediction. */
+  observationCentric: boolean;
+  /** Use Detection.embedding, when present, in association and re-attachment. */
+  appearance: boolean;
+  /** Appearance may lower a cost only between boxes whose IoU is at least this (BoT-SORT proximity_thresh 0.5). */
+  proximityIou: number;
+  /** Appearance counts only where cosine distance / 2 is at most this (BoT-SORT appearance_thresh 0.25). */
+  maxEmbeddingCost: number;
+  /** Half-life, in seconds, of the exponential moving average of a track's appearance. */
+  featureHalfLifeSec: number;
+  /** Only detections at or above this score update a track's appearance. */
+  featureMinScore: number;
+  /** Only detections whose IoU with every other detection is below this update a track's appearance. */
+  featureMaxOverlap: number;
+  /** A lost track can be re-attached by appearance alone for this long after its last detection. */
+  reattachSec: number;
+  /** Cosine distance / 2 at most this for an appearance-only re-attachment (stricter than maxEmbeddingCost). */
+  reattachMaxCost: number;
+  /** Re-attachment gate: centre may have moved at most this many box heights per second since the last sighting… */
+  reattachMaxSpeed: number;
+  /** …plus this many box heights. */
+  reattachSlack: number;
+  /** Report the Kalman-filtered box ('filtered', as ByteTrack does) or the matched detection's box. */
+  outputBox: 'filtered' | 'detection';
+  /** Kalman filter noise model. */
+  noise: KalmanNoise;
+}
+
+export const DEFAULT_TRACKER_CONFIG: TrackerConfig = {
+  highThresh: 0.5,
+  lowThresh: 0.1,
+  newTrackThresh: 0.6,
+  matchThresh: 0.8,
+  lowMatchThresh: 0.5,
+  tentativeMatchThresh: 0.7,
+  confirmSec: 0.1,
+  lostBufferSec: 2.5,
+  observationCentric: true,
+  appearance: true,
+  proximityIou: 0.5,
+  maxEmbeddingCost: 0.25,
+  featureHalfLifeSec: 0.5,
+  featureMinScore: 0.6,
+  featureMaxOverlap: 0.2,
+  reattachSec: 10,
+  reattachMaxCost: 0.15,
+  reattachMaxSpeed: 2,
+  reattachSlack: 1,
+  outputBox: 'filtered',
+  noise: DEFAULT_KALMAN_NOISE,
+};

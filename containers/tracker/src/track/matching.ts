@@ -1,0 +1,90 @@
+/**
+ * Association costs, in the manner of ByteTrack's matching.py and BoT-SORT's appearance fusion.
+ * All matrices are tracks × detections, row-major; a cost of 1 or more means "do not match".
+ */
+import type { Box } from './types.js';
+import { costMatrix, type CostMatrix } from './lap.js';
+
+export function iou(a: Readonly<Box>, b: Readonly<Box>): number {
+  const w = Math.min(a[2], b[2]) - Math.max(a[0], b[0]);
+  if (w <= 0) return 0;
+  const h = Math.min(a[3], b[3]) - Math.max(a[1], b[1]);
+  if (h <= 0) return 0;
+  const inter = w * h;
+  const union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter;
+  return union > 0 ? inter / union : 0;
+}
+
+/** 1 − IoU for every track box × detection box. */
+export function iouDistance(trackBoxes: ReadonlyArray<Readonly<Box>>, detBoxes: ReadonlyArray<Readonly<Box>>): CostMatrix {
+  const m = costMatrix(trackBoxes.length, detBoxes.length);
+  for (let i = 0; i < trackBoxes.length; i++) {
+    for (let j = 0; j < detBoxes.length; j++) m.data[i * detBoxes.length + j] = 1 - iou(trackBoxes[i], detBoxes[j]);
+  }
+  return m;
+}
+
+/** ByteTrack's fuse_score: similarity × detection score, so confident detections win close calls. */
+export function fuseScore(dist: CostMatrix, scores: readonly number[]): CostMatrix {
+  const out = costMatrix(dist.rows, dist.cols);
+  for (let i = 0; i < dist.rows; i++) {
+    for (let j = 0; j < dist.cols; j++) {
+      const k = i * dist.cols + j;
+      out.data[k] = 1 - (1 - dist.data[k]) * scores[j];
+    }
+  }
+  return out;
+}
+
+/** Cosine distance 1 − a·b of L2-normalised vectors (0 = same direction, 2 = opposite). */
+export function cosineDistance(a: Float32Array, b: Float32Array): number {
+  let dot = 0;
+  for (let i = 0; i < a.length; i++) dot += a[i] * b[i];
+  return 1 - dot;
+}
+
+export function l2Normalise(v: Float32Array): Float32Array {
+  let s = 0;
+  for (let i = 0; i < v.length; i++) s += v[i] * v[i];
+  const n = Math.sqrt(s) || 1;
+  const out = new Float32Array(v.length);
+  for (let i = 0; i < v.length; i++) out[i] = v[i] / n;
+  return out;
+}
+
+export interface AppearanceGate {
+  /** Appearance is trusted only between boxes that overlap at least this much (IoU distance ≤ 1 − minIou). */
+  proximityIou: number;
+  /** Half the cosine distance must be at most this for appearance to count (BoT-SORT's appearance_thresh). */
+  maxEmbeddingCost: number;
+}
+
+/**
+ * BoT-SORT's fusion: embedding cost = cosine distance / 2, discarded (set to 1) when it exceeds the gate or when the
+ * boxes do not overlap enough; the final cost is the smaller of motion and appearance costs. A missing feature
+ * on either side leaves the motion cost alone.
+ */
+export function fuseAppearance(
+  motion: CostMatrix,
+  iouDist: CostMatrix,
+  trackFeatures: ReadonlyArray<Float32Array | undefined>,
+  detFeatures: ReadonlyArray<Float32Array | undefined>,
+  gate: AppearanceGate,
+): CostMatrix {
+  const out = costMatrix(motion.rows, motion.cols);
+  out.data.set(motion.data);
+  for (let i = 0; i < motion.rows; i++) {
+    const tf = trackFeatures[i];
+    if (!tf) continue;
+    for (let j = 0; j < motion.cols; j++) {
+      const df = detFeatures[j];
+      if (!df) continue;
+      const k = i * motion.cols + j;
+      if (iouDist.data[k] > 1 - gate.proximityIou) continue;
+      const emb = cosineDistance(tf, df) / 2;
+      if (emb > gate.maxEmbeddingCost) continue;
+      if (emb < out.data[k]) out.data[k] = emb;
+    }
+  }
+  return out;
+}

@@ -1,0 +1,235 @@
+/**
+ * The person tracker on synthetic detection streams with known identities. Each scenario is a small world of
+ * people walking in straight lines; the detector sees each visible person with a few pixels of jitter. The tests
+ * check the identities a user would see: which Index each real person carries, frame by frame.
+ */
+import { createTracker, type Box, type Detection } from '../../containers/tracker/src/track/index.js';
+
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+interface Person {
+  /** Box at time t, or null while the person is not detected (occluded or out of view). */
+  at(t: number): Box | null;
+  /** Appearance embedding (unit vector), if the scenario uses appearance. */
+  embedding?: Float32Array;
+}
+
+/** A person 40×100 px walking from (x0, y0) at (vx, vy) px/s, visible when `visible(t)` is true. */
+function walker(x0: number, y0: number, vx: number, vy: number, visible: (t: number) => boolean = () => true): Person {
+  return {
+    at: (t) => (visible(t) ? [x0 + vx * t, y0 + vy * t, x0 + vx * t + 40, y0 + vy * t + 100] : null),
+  };
+}
+
+/** Unit vector near `base` direction: a per-person signature plus a little per-frame noise. */
+function signature(dim: number, seed: number): Float32Array {
+  const r = rng(seed);
+  const v = new Float32Array(dim).map(() => r() - 0.5);
+  return normalise(v);
+}
+
+function normalise(v: Float32Array): Float32Array {
+  const n = Math.hypot(...v);
+  return v.map((x) => x / n);
+}
+
+interface Frame {
+  t: number;
+  /** Index reported for each person (undefined: not reported this frame). */
+  indexOf: Array<number | undefined>;
+  /** Every index reported this frame. */
+  reported: number[];
+}
+
+/**
+ * Runs the tracker on `people` for `seconds` at `fps`, adding `extra` detections per frame (false positives),
+ * and returns, per frame, the Index reported on each person (matched by best IoU with the person's true box).
+ */
+function run(
+  people: Person[],
+  opts: { fps: number; seconds: number; seed?: number; extra?: (t: number, rand: () => number) => Detection[]; tracker?: object },
+): Frame[] {
+  const rand = rng(opts.seed ?? 1);
+  const tracker = createTracker({ frameRate: opts.fps, ...(opts.tracker ?? {}) });
+  const frames: Frame[] = [];
+  for (let f = 0; f < Math.round(opts.seconds * opts.fps); f++) {
+    const t = f / opts.fps;
+    const truth = people.map((p) => p.at(t));
+    const dets: Detection[] = [];
+    truth.forEach((b, i) => {
+      if (!b) return;
+      const j = (): number => (rand() - 0.5) * 4;
+      const box: Box = [b[0] + j(), b[1] + j(), b[2] + j(), b[3] + j()];
+      const emb = people[i].embedding;
+      const noisy = emb ? normalise(emb.map((x) => x + (rand() - 0.5) * 0.02)) : undefined;
+      dets.push({ box, score: 0.75 + rand() * 0.2, embedding: noisy });
+    });
+    dets.push(...(opts.extra?.(t, rand) ?? []));
+    const out = tracker.update(dets, t);
+    const indexOf = truth.map((b) => {
+      if (!b) return undefined;
+      let best: number | undefined;
+      let bestIou = 0.5;
+      for (const o of out) {
+        const v = iou(o.box, b);
+        if (v > bestIou) [best, bestIou] = [o.index, v];
+      }
+      return best;
+    });
+    frames.push({ t, indexOf, reported: out.map((o) => o.index) });
+  }
+  return frames;
+}
+
+function iou(a: Box, b: Box): number {
+  const w = Math.min(a[2], b[2]) - Math.max(a[0], b[0]);
+  const h = Math.min(a[3], b[3]) - Math.max(a[1], b[1]);
+  if (w <= 0 || h <= 0) return 0;
+  return (w * h) / ((a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - w * h);
+}
+
+/** The distinct indices person `p` was reported with, in order of first appearance. */
+function identities(frames: Frame[], p: number): number[] {
+  const seen: number[] = [];
+  for (const f of frames) {
+    const i = f.indexOf[p];
+    if (i !== undefined && !seen.includes(i)) seen.push(i);
+  }
+  return seen;
+}
+
+function allReported(frames: Frame[]): number[] {
+  return [...new Set(frames.flatMap((f) => f.reported))].sort((a, b) => a - b);
+}
+
+describe.each([7, 30])('person tracker at %i fps', (fps) => {
+  it('gives two people who cross paths the indices 0 and 1 and keeps them through the crossing', () => {
+    // A walks right, B walks left on a nearly identical line; while they overlap, only the front one (A) is seen.
+    const a = walker(100, 200, 80, 0);
+    const bFree = walker(500, 210, -80, 0);
+    const b: Person = {
+      at: (t) => {
+        const bb = bFree.at(t);
+        const ab = a.at(t);
+        return bb && ab && iou(ab, bb) > 0.3 ? null : bb;
+      },
+    };
+    const frames = run([a, b], { fps, seconds: 5 });
+    expect(identities(frames, 0)).toEqual([0]);
+    expect(identities(frames, 1)).toEqual([1]);
+    // Both are tracked again after the crossing, each with its own index.
+    const last = frames[frames.length - 1];
+    expect(last.indexOf).toEqual([0, 1]);
+    // B really was hidden for a while.
+    expect(frames.some((f) => b.at(f.t) === null)).toBe(true);
+  });
+
+  it('keeps the index of a person hidden for two seconds', () => {
+    const p = walker(50, 100, 60, 10, (t) => t < 2 || t >= 4);
+    const frames = run([p], { fps, seconds: 6 });
+    expect(identities(frames, 0)).toEqual([0]);
+    expect(frames.filter((f) => f.t >= 4.5).every((f) => f.indexOf[0] === 0)).toBe(true);
+  });
+
+  it('never reports a burst of one-frame false positives and keeps indices contiguous', () => {
+    // For one second, 5 spurious confident boxes a frame, each in a grid cell the previous frame left empty.
+    const p = walker(50, 300, 50, 0);
+    let previous = new Set<number>();
+    const frames = run([p], {
+      fps,
+      seconds: 4,
+      extra: (t, rand) => {
+        if (t < 1 || t >= 2) return [];
+        const cells = new Set<number>();
+        while (cells.size < 5) {
+          const c = Math.floor(rand() * 16);
+          if (!previous.has(c)) cells.add(c);
+        }
+        previous = cells;
+        return [...cells].map((c) => {
+          const x = 200 + (c % 8) * 60;
+          const y = Math.floor(c / 8) * 120;
+          return { box: [x, y, x + 30, y + 80] as Box, score: 0.9 };
+        });
+      },
+    });
+    expect(allReported(frames)).toEqual([0]);
+    expect(identities(frames, 0)).toEqual([0]);
+  });
+
+  it('numbers people from 0 in order of first appearance, never reporting an unconfirmed track', () => {
+    const late = walker(400, 50, -30, 20, (t) => t >= 1.5);
+    const early = walker(50, 300, 40, 0);
+    const flash = walker(600, 400, 0, 0, (t) => Math.abs(t - 2) < 0.5 / fps); // seen in exactly one frame
+    const frames = run([late, early, flash], { fps, seconds: 3 });
+    expect(identities(frames, 1)).toEqual([0]);
+    expect(identities(frames, 0)).toEqual([1]);
+    expect(identities(frames, 2)).toEqual([]);
+    expect(allReported(frames)).toEqual([0, 1]);
+    // The first frame a person is seen is not reported: a track is born only once confirmed.
+    expect(frames[0].reported).toEqual([]);
+  });
+
+  describe('a person who leaves the view and comes back 5 s later', () => {
+    // Walks right out of a 640 px wide view, turns round off-screen, and walks back in.
+    const out = (t: number): Box | null => {
+      const x = t < 4 ? 400 + 80 * t : 400 + 80 * 4 - 80 * (t - 9); // x ≥ 640 means out of view
+      return x + 40 <= 640 ? [x, 200, x + 40, 300] : null;
+    };
+    const other = walker(40, 40, 10, 0);
+
+    it('with motion only, gets a new index (the lost-track buffer has expired)', () => {
+      const frames = run([{ at: out }, other], { fps, seconds: 14, tracker: { appearance: false } });
+      expect(identities(frames, 0)).toEqual([0, 2]);
+      expect(identities(frames, 1)).toEqual([1]);
+    });
+
+    it('with appearance, keeps its index', () => {
+      const frames = run(
+        [
+          { at: out, embedding: signature(64, 11) },
+          { ...other, embedding: signature(64, 12) },
+        ],
+        { fps, seconds: 14 },
+      );
+      expect(identities(frames, 0)).toEqual([0]);
+      expect(identities(frames, 1)).toEqual([1]);
+      expect(frames[frames.length - 1].indexOf).toEqual([0, 1]);
+    });
+
+    it('with appearance, does not give its index to a different-looking newcomer', () => {
+      const stranger: Person = { at: (t) => (t >= 9 ? out(t) : null), embedding: signature(64, 13) };
+      const first: Person = { at: (t) => (t < 9 ? out(t) : null), embedding: signature(64, 11) };
+      const frames = run([first, stranger], { fps, seconds: 14 });
+      expect(identities(frames, 0)).toEqual([0]);
+      expect(identities(frames, 1)).toEqual([1]);
+    });
+  });
+});
+
+describe('person tracker contract', () => {
+  it('rejects times that do not increase', () => {
+    const tracker = createTracker({ frameRate: 10 });
+    tracker.update([], 1);
+    expect(() => tracker.update([], 1)).toThrow(/increase/);
+  });
+
+  it('rejects a frame rate that is not positive', () => {
+    expect(() => createTracker({ frameRate: 0 })).toThrow(/frameRate/);
+  });
+
+  it('embeds only the detections association uses, and none with appearance off', () => {
+    expect(createTracker({ frameRate: 7 }).wantsEmbedding(0.9)).toBe(true);
+    expect(createTracker({ frameRate: 7 }).wantsEmbedding(0.2)).toBe(false);
+    expect(createTracker({ frameRate: 7, appearance: false }).wantsEmbedding(0.9)).toBe(false);
+  });
+});
