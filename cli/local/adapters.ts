@@ -1,0 +1,37 @@
+/** Local-mode adapters of the results store and the notifier. */
+import { appendFile, mkdir } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import type { JobRecord, Notifier, ResultsStore } from '../../core/ports.js';
+import { LocalFolderSource } from '../../core/results-format.js';
+import type { ByteRangeSource } from '../../core/results-format.js';
+import type { NotificationChannel } from '../../core/types.js';
+
+/** A finished local job's resultsLocation is a folder written by the worker. */
+export class LocalResultsStore implements ResultsStore {
+  open(job: JobRecord): ByteRangeSource {
+    if (!job.resultsLocation || job.resultsLocation.startsWith('s3://')) {
+      throw new Error(`job ${job.jobId} has no local results`);
+    }
+    return new LocalFolderSource(job.resultsLocation);
+  }
+}
+
+/**
+ * Appends each completion notification to an NDJSON file as {"TopicArn": ..., "Message": <spec §6 string>}
+ * — what SNS would have delivered. Appends are serialised so lines never interleave.
+ */
+export class FileNotifier implements Notifier {
+  private chain: Promise<void> = Promise.resolve();
+
+  constructor(private readonly file: string) {}
+
+  publish(channel: NotificationChannel, message: string): Promise<void> {
+    const line = JSON.stringify({ TopicArn: channel.SNSTopicArn, Message: message }) + '\n';
+    const next = this.chain.then(async () => {
+      await mkdir(dirname(this.file), { recursive: true });
+      await appendFile(this.file, line, 'utf8');
+    });
+    this.chain = next.catch(() => undefined);
+    return next;
+  }
+}

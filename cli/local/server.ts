@@ -1,0 +1,180 @@
+/**
+ * Local mode: the same API core as the Lambda, served by node:http on 127.0.0.1, with the embedded
+ * DynamoDB-compatible store (dynalite, persisted under the data dir), local buckets, an in-process worker
+ * and completion notifications appended to <dataDir>/notifications.ndjson.
+ *
+ * Data dir layout: dynamodb/ (the store), results/<jobId>/ (results sets), buckets/ (default buckets dir),
+ * notifications.ndjson, pagination.key (random MAC key for NextToken, created once, mode 0600).
+ */
+import { createServer } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import type { VideoProcessor } from '../../core/ports.js';
+import { DEFAULT_CONCURRENT_JOB_LIMIT, errorResponse, handleApiRequest } from '../../core/api/handler.js';
+import type { ApiDeps, ApiResponse } from '../../core/api/handler.js';
+import { ServiceError } from '../../core/api/errors.js';
+import { PaginationTokens } from '../../core/api/pagination.js';
+import { DynamoDbJobStore, createJobsTable } from '../../lambdas/adapters/dynamodb-job-store.js';
+import { startEmbeddedDynamo } from './embedded-dynamo.js';
+import { LocalBuckets } from './buckets.js';
+import { FileNotifier, LocalResultsStore } from './adapters.js';
+import { LocalWorker } from './worker.js';
+import { accountFromAuthorization } from './auth.js';
+
+export const LOCAL_TABLE_NAME = 'people-pathing-jobs';
+const MAX_BODY_BYTES = 1 << 20;
+
+export interface LocalServerOptions {
+  /** 0 picks a free port. Default 8085. */
+  port?: number;
+  dataDir: string;
+  /** Default <dataDir>/buckets. */
+  bucketsDir?: string;
+  /** Access key id → account id; unmapped keys are their own account. */
+  accounts?: Record<string, string>;
+  processor: VideoProcessor;
+  concurrentJobLimit?: number;
+  /** Jobs processed at the same time. Default 1. */
+  workerConcurrency?: number;
+  maxVideoBytes?: number;
+  log?: (line: string) => void;
+}
+
+export interface LocalServer {
+  url: string;
+  port: number;
+  dataDir: string;
+  notificationsFile: string;
+  /** Resolves when the worker has nothing queued or running (tests, benchmarks). */
+  idle(): Promise<void>;
+  close(): Promise<void>;
+}
+
+async function loadOrCreateKey(file: string): Promise<Buffer> {
+  try {
+    const hex = (await readFile(file, 'utf8')).trim();
+    if (/^[0-9a-f]{64}$/.test(hex)) return Buffer.from(hex, 'hex');
+  } catch {
+    // first start
+  }
+  const key = randomBytes(32);
+  await writeFile(file, key.toString('hex') + '\n', { mode: 0o600 });
+  return key;
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolveBody, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_BODY_BYTES) {
+        reject(new ServiceError('InvalidParameterException', 'Request body too large', 413));
+        req.destroy();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => resolveBody(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+function send(res: ServerResponse, response: ApiResponse): void {
+  const body = Buffer.from(response.body, 'utf8');
+  res.writeHead(response.statusCode, { ...response.headers, 'Content-Length': String(body.length) });
+  res.end(body);
+}
+
+export async function startLocalServer(options: LocalServerOptions): Promise<LocalServer> {
+  const dataDir = resolve(options.dataDir);
+  const bucketsDir = resolve(options.bucketsDir ?? join(dataDir, 'buckets'));
+  const resultsRoot = join(dataDir, 'results');
+  const notificationsFile = join(dataDir, 'notifications.ndjson');
+  await mkdir(join(dataDir, 'dynamodb'), { recursive: true });
+  await mkdir(resultsRoot, { recursive: true });
+  await mkdir(bucketsDir, { recursive: true });
+  const log = options.log ?? (() => undefined);
+
+  const dynamo = await startEmbeddedDynamo({ path: join(dataDir, 'dynamodb') });
+  try {
+    await createJobsTable(dynamo.client, LOCAL_TABLE_NAME);
+  } catch (e) {
+    await dynamo.close();
+    throw e;
+  }
+  const store = new DynamoDbJobStore({ client: dynamo.client, tableName: LOCAL_TABLE_NAME });
+  const notifier = new FileNotifier(notificationsFile);
+  const buckets = new LocalBuckets(bucketsDir);
+  const worker = new LocalWorker({
+    store,
+    notifier,
+    processor: options.processor,
+    buckets,
+    resultsRoot,
+    concurrency: options.workerConcurrency,
+    log,
+  });
+  const deps: ApiDeps = {
+    store,
+    videoSource: buckets,
+    launcher: worker,
+    results: new LocalResultsStore(),
+    notifier,
+    tokens: new PaginationTokens(await loadOrCreateKey(join(dataDir, 'pagination.key'))),
+    concurrentJobLimit: options.concurrentJobLimit ?? DEFAULT_CONCURRENT_JOB_LIMIT,
+    maxVideoBytes: options.maxVideoBytes,
+    logger: { error: (message, details) => log(`${message} ${JSON.stringify(details)}`) },
+  };
+  const accounts = options.accounts ?? {};
+
+  const server = createServer((req, res) => {
+    void (async () => {
+      let response: ApiResponse;
+      try {
+        const body = await readBody(req);
+        response = await handleApiRequest(
+          { method: req.method, headers: req.headers, body, accountId: accountFromAuthorization(req.headers.authorization, accounts) },
+          deps,
+        );
+      } catch (error) {
+        const e = error instanceof ServiceError ? error : new ServiceError('InternalServerError', 'Internal server error', 500);
+        response = errorResponse(e, 'local-' + randomBytes(8).toString('hex'));
+      }
+      if (!res.destroyed) send(res, response);
+    })();
+  });
+  server.keepAliveTimeout = 5000;
+  await new Promise<void>((resolveListen, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 8085, '127.0.0.1', () => resolveListen());
+  });
+  const { port } = server.address() as AddressInfo;
+
+  // Jobs a previous run left IN_PROGRESS start over (or fail, when their video is gone).
+  for (const job of await store.listInProgress()) {
+    log(`resuming job ${job.jobId}`);
+    await worker.launch(job);
+  }
+
+  let closing: Promise<void> | undefined;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    dataDir,
+    notificationsFile,
+    idle: () => worker.idle(),
+    close: () =>
+      (closing ??= (async () => {
+        await new Promise<void>((resolveClose) => {
+          server.close(() => resolveClose());
+          server.closeAllConnections();
+        });
+        await worker.close();
+        await dynamo.close();
+      })()),
+  };
+}

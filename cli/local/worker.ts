@@ -1,0 +1,137 @@
+/**
+ * The local worker: runs admitted jobs in-process behind the VideoProcessor port, with bounded concurrency,
+ * and completes each through core's completeJob. Whatever goes wrong while processing, the job ends FAILED
+ * with a StatusMessage; only a shutdown (abort) leaves a job IN_PROGRESS, and the next start resumes it.
+ */
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { JobOutcome, JobRecord, JobStore, Notifier, VideoProcessor, WorkflowLauncher } from '../../core/ports.js';
+import { ResultsReader, LocalFolderSource } from '../../core/results-format.js';
+import { completeJob } from '../../core/jobs/lifecycle.js';
+import type { LocalBuckets } from './buckets.js';
+
+export interface LocalWorkerOptions {
+  store: JobStore;
+  notifier: Notifier;
+  processor: VideoProcessor;
+  buckets: LocalBuckets;
+  /** Results of job X go to <resultsRoot>/X. */
+  resultsRoot: string;
+  concurrency?: number;
+  now?: () => number;
+  log?: (line: string) => void;
+}
+
+const MAX_STATUS_MESSAGE = 1000;
+
+export class LocalWorker implements WorkflowLauncher {
+  private readonly queue: JobRecord[] = [];
+  private readonly queued = new Set<string>();
+  private running = 0;
+  private readonly concurrency: number;
+  private readonly abort = new AbortController();
+  private idleWaiters: (() => void)[] = [];
+  private closed = false;
+
+  constructor(private readonly options: LocalWorkerOptions) {
+    this.concurrency = Math.max(1, options.concurrency ?? 1);
+  }
+
+  /** Queues the job; returns at once. A job already queued or running is not queued twice. */
+  async launch(job: JobRecord): Promise<void> {
+    if (this.closed) throw new Error('worker is closed');
+    if (this.queued.has(job.jobId)) return;
+    this.queued.add(job.jobId);
+    this.queue.push(job);
+    this.pump();
+  }
+
+  /** Resolves when nothing is queued or running. */
+  idle(): Promise<void> {
+    if (this.running === 0 && this.queue.length === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  /** Stops taking jobs and aborts the running ones (they stay IN_PROGRESS and are resumed on restart). */
+  async close(): Promise<void> {
+    this.closed = true;
+    this.queue.length = 0;
+    this.abort.abort();
+    await this.idle();
+  }
+
+  private pump(): void {
+    while (this.running < this.concurrency && this.queue.length > 0) {
+      const job = this.queue.shift() as JobRecord;
+      this.running++;
+      void this.run(job).finally(() => {
+        this.running--;
+        this.queued.delete(job.jobId);
+        if (!this.closed) this.pump();
+        if (this.running === 0 && this.queue.length === 0) {
+          const waiters = this.idleWaiters;
+          this.idleWaiters = [];
+          for (const w of waiters) w();
+        }
+      });
+    }
+  }
+
+  private async run(job: JobRecord): Promise<void> {
+    const { store, buckets, processor } = this.options;
+    const resultsDir = join(this.options.resultsRoot, job.jobId);
+    let outcome: JobOutcome;
+    try {
+      const videoPath = buckets.pathOf(job.video);
+      if (!videoPath || !(await buckets.head(job.video))) {
+        throw new Error('Unable to get object metadata from S3. Check object key, region and/or access permissions.');
+      }
+      await rm(resultsDir, { recursive: true, force: true }); // a resumed job starts over
+      let lastReported = 0;
+      const output = await processor.process({
+        jobId: job.jobId,
+        videoPath,
+        resultsDir,
+        signal: this.abort.signal,
+        onProgress: (fraction) => {
+          const now = Date.now();
+          if (now - lastReported < 1000 && fraction < 1) return;
+          lastReported = now;
+          store.setProgress(job.accountId, job.jobId, fraction).catch(() => undefined);
+        },
+      });
+      // Only a complete, readable results set may be published as SUCCEEDED.
+      try {
+        await new ResultsReader(new LocalFolderSource(resultsDir)).getManifest();
+      } catch {
+        throw new Error('Video processing produced no readable results');
+      }
+      outcome = { status: 'SUCCEEDED', videoMetadata: output.videoMetadata, resultsLocation: resultsDir };
+    } catch (error) {
+      if (this.abort.signal.aborted) {
+        this.options.log?.(`job ${job.jobId} interrupted by shutdown; it resumes on the next start`);
+        return;
+      }
+      const text = error instanceof Error && error.message ? error.message : 'Video processing failed';
+      outcome = { status: 'FAILED', statusMessage: text.slice(0, MAX_STATUS_MESSAGE) };
+    }
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await completeJob(
+          { store, notifier: this.options.notifier, now: this.options.now, onNotificationError: () => this.options.log?.(`job ${job.jobId}: notification failed`) },
+          job.accountId,
+          job.jobId,
+          outcome,
+        );
+        this.options.log?.(`job ${job.jobId} ${outcome.status}`);
+        return;
+      } catch (error) {
+        if (attempt >= 4) {
+          this.options.log?.(`job ${job.jobId}: could not record completion (${error instanceof Error ? error.name : 'error'})`);
+          return;
+        }
+        await new Promise((resolve) => setTimeout(resolve, 200 * 2 ** attempt));
+      }
+    }
+  }
+}
