@@ -1,0 +1,345 @@
+/**
+ * Streaming decode with an ffmpeg child process: never the whole video in memory.
+ *
+ * One ffmpeg run selects the analysed frames (every `step`-th), scales and pads them to the detector input
+ * (letterbox, packed BGR24) on stdout, and, when asked, also writes a full-frame BGR copy (capped width) of the
+ * same frames to an extra pipe (fd 3) from a `split` of the same decode. Presentation times come from a
+ * `showinfo` filter on stderr, paired with the frames in order. A bounded queue gives backpressure: when the
+ * consumer (detection) falls behind, the pipes are paused and ffmpeg blocks, so memory stays flat.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import type { Readable } from 'node:stream';
+import { EngineError } from '../errors.js';
+import type { FrameImage } from '../frame.js';
+import type { ProbedVideo } from '../video/probe.js';
+import { letterboxFilter, letterboxGeometry, type LetterboxGeometry, type LetterboxSpec } from './letterbox.js';
+
+export interface DecodedFrame {
+  /** 0-based position among the analysed frames. */
+  index: number;
+  /** 0-based frame number in the source (MOTChallenge frame number = sourceIndex + 1). */
+  sourceIndex: number;
+  /** Presentation time in seconds from the start of the video. */
+  timeSec: number;
+  /** Detector input: packed BGR24, letterbox.width × letterbox.height. */
+  input: Uint8Array;
+  /** Full frame (source resolution, width capped), when fullFrameMaxWidth was set. */
+  full?: FrameImage;
+}
+
+export type HwAccel = 'auto' | 'cuda' | 'none';
+
+export interface DecoderOptions {
+  video: ProbedVideo;
+  letterbox: LetterboxSpec;
+  /** Analyse every `step`-th source frame (1 = every frame). */
+  step: number;
+  /** Deliver a full-frame BGR image too, at most this wide (off when undefined). */
+  fullFrameMaxWidth?: number;
+  hwaccel?: HwAccel;
+  signal?: AbortSignal;
+  /** Decoded frames held ahead of the consumer (default 4). */
+  maxQueue?: number;
+}
+
+export interface DecoderStats {
+  frames: number;
+  /** CPU time of the ffmpeg process (user + system), when /proc is readable; else undefined. */
+  cpuMs?: number;
+  /** Time the consumer spent waiting for the next frame. */
+  waitMs: number;
+  hwaccel: 'cuda' | 'none';
+}
+
+const CLK_TCK = 100;
+
+/** True when an NVIDIA GPU is visible to this process. */
+export function gpuPresent(): boolean {
+  return existsSync('/dev/nvidiactl') || existsSync('/dev/nvidia0');
+}
+
+/** Number of source frames between analysed frames for an analysis rate (Rekognition samples at ~15 Hz). */
+export function analysisStep(fps: number, everyFrame: boolean, targetHz = 15): number {
+  if (everyFrame || !(fps > targetHz)) return 1;
+  return Math.max(1, Math.round(fps / targetHz));
+}
+
+export function fullFrameSize(width: number, height: number, maxWidth: number): { width: number; height: number } {
+  if (width <= maxWidth) return { width, height };
+  const w = Math.max(2, Math.floor(maxWidth / 2) * 2);
+  return { width: w, height: Math.max(2, Math.round((height * w) / width / 2) * 2) };
+}
+
+interface Pending {
+  input?: Uint8Array;
+  full?: Uint8Array;
+  timeSec?: number;
+}
+
+export class FrameDecoder implements AsyncIterable<DecodedFrame> {
+  readonly geometry: LetterboxGeometry;
+  readonly fullSize?: { width: number; height: number };
+  readonly stats: DecoderStats;
+  private readonly opts: DecoderOptions;
+
+  constructor(opts: DecoderOptions) {
+    this.opts = opts;
+    const v = opts.video;
+    this.geometry = letterboxGeometry(v.FrameWidth, v.FrameHeight, opts.letterbox);
+    if (opts.fullFrameMaxWidth) this.fullSize = fullFrameSize(v.FrameWidth, v.FrameHeight, opts.fullFrameMaxWidth);
+    const hw = opts.hwaccel ?? 'auto';
+    this.stats = { frames: 0, waitMs: 0, hwaccel: hw === 'cuda' || (hw === 'auto' && !v.isSequence && gpuPresent()) ? 'cuda' : 'none' };
+  }
+
+  /** The ffmpeg arguments (exposed for tests and logs). */
+  args(hwaccel: 'cuda' | 'none' = this.stats.hwaccel): string[] {
+    const { video: v, step, letterbox } = this.opts;
+    const input: string[] = [];
+    if (v.sequence) {
+      input.push('-f', 'image2', '-framerate', String(v.fps), '-start_number', String(v.sequence.firstNumber), '-i', v.sequence.pattern);
+    } else {
+      if (hwaccel === 'cuda') input.push('-hwaccel', 'cuda');
+      input.push('-i', v.input);
+    }
+    const pre = step > 1 ? `select='not(mod(n\\,${step}))',` : '';
+    const det = `${letterboxFilter(this.geometry, letterbox)},showinfo`;
+    let graph: string;
+    if (this.fullSize) {
+      graph =
+        `[0:v]${pre}split=2[a][b];[a]${det}[det];` +
+        `[b]scale=${this.fullSize.width}:${this.fullSize.height}:flags=bilinear,format=bgr24[full]`;
+    } else {
+      graph = `[0:v]${pre}${det}[det]`;
+    }
+    const limit = v.sequence ? ['-frames:v', String(Math.ceil(v.sequence.length / step))] : [];
+    const out = ['-map', '[det]', '-fps_mode', 'passthrough', ...limit, '-f', 'rawvideo', '-pix_fmt', 'bgr24', 'pipe:1'];
+    if (this.fullSize) out.push('-map', '[full]', '-fps_mode', 'passthrough', ...limit, '-f', 'rawvideo', '-pix_fmt', 'bgr24', 'pipe:3');
+    return ['-hide_banner', '-nostdin', '-nostats', '-loglevel', 'level+info', ...input, '-an', '-sn', '-dn', '-filter_complex', graph, ...out];
+  }
+
+  async *[Symbol.asyncIterator](): AsyncGenerator<DecodedFrame> {
+    let delivered = 0;
+    try {
+      for await (const f of this.run(this.stats.hwaccel)) {
+        delivered++;
+        yield f;
+      }
+    } catch (err) {
+      // Hardware decode can fail to initialise (no device, unsupported codec): fall back to the CPU once.
+      if (this.stats.hwaccel === 'cuda' && delivered === 0 && !(err instanceof EngineError && err.code === 'ABORTED')) {
+        this.stats.hwaccel = 'none';
+        yield* this.run('none');
+        return;
+      }
+      throw err;
+    }
+  }
+
+  private run(hwaccel: 'cuda' | 'none'): AsyncGenerator<DecodedFrame> {
+    const { video, step, signal } = this.opts;
+    const maxQueue = Math.max(1, this.opts.maxQueue ?? 4);
+    const inputBytes = this.opts.letterbox.width * this.opts.letterbox.height * 3;
+    const fullBytes = this.fullSize ? this.fullSize.width * this.fullSize.height * 3 : 0;
+    const stats = this.stats;
+    const fullSize = this.fullSize;
+    const args = this.args(hwaccel);
+    const ffmpegBin = process.env.PEOPLE_PATHING_FFMPEG ?? 'ffmpeg';
+
+    return (async function* generate(): AsyncGenerator<DecodedFrame> {
+      if (signal?.aborted) throw new EngineError('ABORTED', 'tracking was cancelled');
+      const child: ChildProcess = spawn(ffmpegBin, args, {
+        stdio: fullBytes ? ['ignore', 'pipe', 'pipe', 'pipe'] : ['ignore', 'pipe', 'pipe'],
+      });
+      const detOut = child.stdout as Readable;
+      const fullOut = fullBytes ? (child.stdio[3] as Readable) : undefined;
+      const pending: Pending[] = [];
+      const ready: DecodedFrame[] = [];
+      let nDet = 0;
+      let nFull = 0;
+      let nTime = 0;
+      let produced = 0;
+      let paused = false;
+      let finished = false;
+      let failure: Error | undefined;
+      let wake: (() => void) | undefined;
+      const errorLines: string[] = [];
+      let partialFile = false;
+      let spawnError: Error | undefined;
+      let killedByUs = false;
+
+      const notify = (): void => {
+        const w = wake;
+        wake = undefined;
+        w?.();
+      };
+      const slot = (i: number): Pending => {
+        while (pending.length <= i - produced) pending.push({});
+        return pending[i - produced];
+      };
+      const sampleCpu = (): void => {
+        if (child.pid === undefined) return;
+        try {
+          const stat = readFileSync(`/proc/${child.pid}/stat`, 'utf8');
+          const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+          stats.cpuMs = ((Number(fields[11]) + Number(fields[12])) * 1000) / CLK_TCK;
+        } catch {
+          /* process gone or no /proc */
+        }
+      };
+      const promote = (): void => {
+        while (pending.length > 0) {
+          const p = pending[0];
+          if (!p.input || p.timeSec === undefined || (fullBytes && !p.full)) break;
+          pending.shift();
+          const index = produced++;
+          ready.push({
+            index,
+            sourceIndex: index * step,
+            timeSec: p.timeSec,
+            input: p.input,
+            ...(p.full && fullSize ? { full: { data: p.full, width: fullSize.width, height: fullSize.height } } : {}),
+          });
+          if (index % 16 === 0) sampleCpu();
+        }
+        if (ready.length >= maxQueue && !paused) {
+          paused = true;
+          detOut.pause();
+          fullOut?.pause();
+        }
+        if (ready.length > 0) notify();
+      };
+
+      const reader = (stream: Readable, frameBytes: number, onFrame: (buf: Uint8Array) => void): void => {
+        let buf = Buffer.allocUnsafe(frameBytes);
+        let fill = 0;
+        stream.on('data', (chunk: Buffer) => {
+          let off = 0;
+          while (off < chunk.length) {
+            const n = Math.min(frameBytes - fill, chunk.length - off);
+            chunk.copy(buf, fill, off, off + n);
+            fill += n;
+            off += n;
+            if (fill === frameBytes) {
+              onFrame(buf);
+              buf = Buffer.allocUnsafe(frameBytes);
+              fill = 0;
+            }
+          }
+        });
+      };
+      reader(detOut, inputBytes, (b) => {
+        slot(nDet++).input = b;
+        promote();
+      });
+      if (fullOut) {
+        reader(fullOut, fullBytes, (b) => {
+          slot(nFull++).full = b;
+          promote();
+        });
+      }
+
+      const showinfo = /Parsed_showinfo_\d+ @ [^\]]*\]\s*(?:\[info\]\s*)?n:\s*(\d+)\s+pts:\s*(\S+)\s+pts_time:(\S+)/;
+      let errTail = '';
+      (child.stderr as Readable).setEncoding('utf8');
+      (child.stderr as Readable).on('data', (text: string) => {
+        const lines = (errTail + text).split('\n');
+        errTail = lines.pop() ?? '';
+        for (const line of lines) {
+          const m = showinfo.exec(line);
+          if (m) {
+            const n = Number(m[1]);
+            const t = Number(m[3]);
+            const i = nTime++;
+            slot(i).timeSec = video.isSequence || !Number.isFinite(t) ? (n * step) / video.fps : Math.max(0, t);
+            continue;
+          }
+          if (/\[(error|fatal|panic)\]/.test(line)) {
+            if (/partial file/i.test(line)) partialFile = true;
+            errorLines.push(line.replace(/^\[[^\]]*@ 0x[0-9a-f]+\]\s*/, '').replace(/\[(error|fatal|panic)\]\s*/, '').trim());
+            if (errorLines.length > 20) errorLines.shift();
+          }
+        }
+        promote();
+      });
+
+      const onAbort = (): void => {
+        killedByUs = true;
+        child.kill('SIGKILL');
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      child.on('error', (e) => {
+        spawnError = e;
+        if (child.pid === undefined) {
+          // Never started: 'close' may not follow.
+          finished = true;
+          failure =
+            (e as NodeJS.ErrnoException).code === 'ENOENT'
+              ? new EngineError('DECODE_FAILED', 'ffmpeg is not installed (the engine needs ffmpeg and ffprobe on PATH)')
+              : new EngineError('DECODE_FAILED', `could not start ffmpeg: ${e.message}`);
+          notify();
+        }
+      });
+      detOut.on('end', sampleCpu);
+      child.on('close', (code, sig) => {
+        if (finished) return;
+        finished = true;
+        if (killedByUs) {
+          failure = new EngineError('ABORTED', 'tracking was cancelled');
+        } else if (spawnError) {
+          failure = (spawnError as NodeJS.ErrnoException).code === 'ENOENT'
+            ? new EngineError('DECODE_FAILED', 'ffmpeg is not installed (the engine needs ffmpeg and ffprobe on PATH)')
+            : new EngineError('DECODE_FAILED', `could not start ffmpeg: ${spawnError.message}`);
+        } else if (code !== 0) {
+          const why = errorLines[errorLines.length - 1] ?? `ffmpeg exited with ${code ?? sig}`;
+          failure = new EngineError('DECODE_FAILED', `could not decode the video: ${why}`);
+        } else {
+          const sourceFrames = produced * step;
+          const expected = Math.max(video.frameCount, video.containerFrames ?? 0);
+          if (partialFile) {
+            failure = new EngineError('TRUNCATED', `the video file is truncated (decoded ${sourceFrames} of about ${video.frameCount} frames)`);
+          } else if (!video.isSequence && errorLines.length > 0 && sourceFrames < 0.9 * expected - step) {
+            failure = new EngineError(
+              'TRUNCATED',
+              `the video is truncated or corrupt (decoded ${sourceFrames} of about ${expected} frames): ${errorLines[errorLines.length - 1]}`,
+            );
+          } else if (produced === 0) {
+            failure = new EngineError('INVALID_VIDEO', `no frame could be decoded${errorLines.length ? `: ${errorLines[errorLines.length - 1]}` : ''}`);
+          }
+        }
+        notify();
+      });
+
+      try {
+        for (;;) {
+          if (ready.length > 0) {
+            const f = ready.shift() as DecodedFrame;
+            if (paused && ready.length < maxQueue) {
+              paused = false;
+              detOut.resume();
+              fullOut?.resume();
+            }
+            stats.frames++;
+            yield f;
+            continue;
+          }
+          if (finished) {
+            // 'close' has fired (or spawn failed): all output is in.
+            if (failure) throw failure;
+            return;
+          }
+          const t0 = performance.now();
+          await new Promise<void>((resolve) => {
+            wake = resolve;
+          });
+          stats.waitMs += performance.now() - t0;
+        }
+      } finally {
+        signal?.removeEventListener('abort', onAbort);
+        if (child.exitCode === null && child.signalCode === null) {
+          child.kill('SIGKILL');
+        }
+      }
+    })();
+  }
+}
