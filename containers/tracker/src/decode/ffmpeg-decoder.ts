@@ -54,6 +54,20 @@ export interface DecoderStats {
 
 const CLK_TCK = 100;
 
+/**
+ * A frame's time from showinfo's pts (exact, in the stream time base) — pts_time is printed with only 6
+ * significant digits, too coarse after ~3 hours — checked against pts_time in case the filter time base differs.
+ */
+export function frameTime(pts: string, ptsTime: string, timeBase: [number, number] | undefined, fallback: number): number {
+  const t = Number(ptsTime);
+  const p = Number(pts);
+  if (timeBase && Number.isFinite(p)) {
+    const exact = (p * timeBase[0]) / timeBase[1];
+    if (!Number.isFinite(t) || Math.abs(exact - t) <= Math.abs(t) * 1e-5 + 1e-6) return Math.max(0, exact);
+  }
+  return Number.isFinite(t) ? Math.max(0, t) : fallback;
+}
+
 /** True when an NVIDIA GPU is visible to this process. */
 export function gpuPresent(): boolean {
   return existsSync('/dev/nvidiactl') || existsSync('/dev/nvidia0');
@@ -249,9 +263,8 @@ export class FrameDecoder implements AsyncIterable<DecodedFrame> {
           const m = showinfo.exec(line);
           if (m) {
             const n = Number(m[1]);
-            const t = Number(m[3]);
             const i = nTime++;
-            slot(i).timeSec = video.isSequence || !Number.isFinite(t) ? (n * step) / video.fps : Math.max(0, t);
+            slot(i).timeSec = video.isSequence ? (n * step) / video.fps : frameTime(m[2], m[3], video.timeBase, (n * step) / video.fps);
             continue;
           }
           if (/\[(error|fatal|panic)\]/.test(line)) {

@@ -40,6 +40,8 @@ export interface ProbedVideo extends VideoMetadata {
   containerFrames?: number;
   /** Present for MOTChallenge sequences. */
   sequence?: SequenceInfo;
+  /** Stream time base [num, den]: a frame's time is pts × num / den. */
+  timeBase?: [number, number];
   /** Clockwise rotation ffmpeg applies when decoding (display matrix); FrameWidth/Height are after it. */
   rotation: number;
 }
@@ -68,6 +70,7 @@ interface FfprobeStream {
   pix_fmt?: string;
   duration?: string;
   nb_frames?: string;
+  time_base?: string;
   disposition?: { attached_pic?: number };
   tags?: Record<string, string>;
   side_data_list?: Array<{ rotation?: number }>;
@@ -106,10 +109,13 @@ function runFfprobe(args: string[]): Promise<FfprobeOutput> {
   });
 }
 
+/** ffprobe's error lines without addresses and file paths (the user knows which file they gave), de-duplicated. */
 function lastLine(text: string): string {
-  const lines = text.split('\n').map((l) => l.trim()).filter(Boolean);
-  // ffprobe prefixes the file path; the user knows which file they gave.
-  return (lines[lines.length - 1] ?? '').replace(/^.*?: (?=[A-Z])/, '');
+  const lines = text
+    .split('\n')
+    .map((l) => l.replace(/^\[[^\]]*@ 0x[0-9a-f]+\]\s*/, '').replace(/^.*?: (?=[A-Z])/, '').trim())
+    .filter(Boolean);
+  return [...new Set(lines)].slice(-3).join('; ');
 }
 
 export function parseRate(rate: string | undefined): number {
@@ -239,6 +245,9 @@ async function probeFile(input: string): Promise<ProbedVideo> {
   const nb = Number(s.nb_frames) > 0 ? Number(s.nb_frames) : 0;
   const estimated = Math.round(durSec * fps);
   const rotation = rotationOf(s);
+  const tbParts = (s.time_base ?? '').split('/').map(Number);
+  const tb: [number, number] | undefined =
+    tbParts.length === 2 && tbParts[0] > 0 && tbParts[1] > 0 ? [tbParts[0], tbParts[1]] : undefined;
   const swap = rotation === 90 || rotation === 270;
   const width = Number(s.width);
   const height = Number(s.height);
@@ -256,5 +265,6 @@ async function probeFile(input: string): Promise<ProbedVideo> {
     fps,
     rotation,
     ...(nb > 0 ? { containerFrames: nb } : {}),
+    ...(tb ? { timeBase: tb } : {}),
   };
 }

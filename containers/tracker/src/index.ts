@@ -1,0 +1,45 @@
+/**
+ * The tracking engine's public API: probe, decode → detect → track pipeline, results and MOT output.
+ * Used by the CLI (`people-pathing track`), local mode's worker, the Batch container, eval and bench scripts.
+ */
+export { EngineError, MAX_DURATION_MS, type EngineErrorCode } from './errors.js';
+export { probeVideo, toVideoMetadata, type ProbedVideo, type SequenceInfo } from './video/probe.js';
+export {
+  analysisStep,
+  FrameDecoder,
+  gpuPresent,
+  type DecodedFrame,
+  type DecoderOptions,
+  type DecoderStats,
+  type HwAccel,
+} from './decode/ffmpeg-decoder.js';
+export { letterboxGeometry, type LetterboxGeometry, type LetterboxSpec } from './decode/letterbox.js';
+export {
+  createDetector,
+  DEFAULT_MODEL_FILE,
+  defaultModelsDir,
+  MODEL_KINDS,
+  parseModelKind,
+  resolveModel,
+  type DetectorFrame,
+  type DetectorInfo,
+  type DetectorOptions,
+  type ModelChoice,
+  type ModelKind,
+  type PersonDetector,
+} from './detect/index.js';
+export {
+  createEngineProcessor,
+  toBoundingBox,
+  trackFrames,
+  trackToMot,
+  trackToResults,
+  type EngineRun,
+  type EngineTimings,
+  type TrackedSample,
+  type TrackOptions,
+  type TrackProgress,
+} from './pipeline/engine.js';
+export type { FrameImage } from './frame.js';
+export type { FaceAttacher } from './faces/types.js';
+export type { Box, Detection, PersonTracker, TrackedPerson } from './track/types.js';

@@ -1,0 +1,263 @@
+/**
+ * The engine pipeline: decode (ffmpeg process) → detect (ONNX on a worker thread) → track (this thread) → output.
+ *
+ * The three stages overlap: ffmpeg decodes ahead into a bounded queue while the worker runs inference on the
+ * frames already submitted (up to `inFlight` of them) and this thread tracks and writes the finished ones, in
+ * order. Memory is bounded by the queue sizes, not by the video's length.
+ */
+import type { TrackingJobInput, TrackingJobOutput, VideoProcessor } from '../../../../core/ports.js';
+import { ResultsWriter } from '../../../../core/results-format.js';
+import type { BoundingBox, FaceDetail, PersonDetection, VideoMetadata } from '../../../../core/types.js';
+import { analysisStep, FrameDecoder, type DecodedFrame, type HwAccel } from '../decode/ffmpeg-decoder.js';
+import { createDetector, resolveModel, type ModelKind, type PersonDetector } from '../detect/index.js';
+import { EngineError } from '../errors.js';
+import type { FaceAttacher } from '../faces/types.js';
+import { createTracker } from '../track/index.js';
+import type { Detection, TrackedPerson } from '../track/types.js';
+import { probeVideo, toVideoMetadata, type ProbedVideo } from '../video/probe.js';
+
+export interface TrackProgress {
+  /** Analysed frames so far. */
+  frames: number;
+  /** Analysed frames expected in all. */
+  totalFrames?: number;
+  /** Analysed frames per second of wall time. */
+  fps: number;
+  etaSec?: number;
+}
+
+export interface TrackOptions {
+  /** ONNX detector file (or a folder holding the default model). */
+  modelPath?: string;
+  /** Output format of the model; detected from the model when omitted. */
+  modelKind?: ModelKind;
+  /** Folder to find the default model in (instead of PEOPLE_PATHING_MODELS_DIR). */
+  modelsDir?: string;
+  /** Analyse and emit every frame instead of Rekognition's ~15 samples per second. */
+  everyFrame?: boolean;
+  /** Face detection for Person.Face (needs full frames; turns them on). */
+  faces?: FaceAttacher;
+  /** Decode a full-frame BGR image of each analysed frame too (for faces / appearance embedders). */
+  fullFrames?: boolean;
+  /** Tracker settings overriding the defaults (see track/config.ts). */
+  tracker?: Record<string, unknown>;
+  onProgress?: (p: TrackProgress) => void;
+  signal?: AbortSignal;
+  hwaccel?: HwAccel;
+  /** Detector minimum score (default 0.1: ByteTrack's second stage uses the low-score boxes). */
+  minScore?: number;
+  /** Frames submitted to the detector ahead of tracking (default 3). */
+  inFlight?: number;
+  /** Where inference runs (default: a worker thread). */
+  detectorThread?: 'worker' | 'inline';
+  /** onnxruntime intra-op threads. */
+  threads?: number;
+}
+
+export interface EngineTimings {
+  /** ffmpeg's CPU time (decode + scale), or the time spent waiting for frames where /proc is unavailable. */
+  decodeMs: number;
+  /** Time this thread waited for decoded frames. */
+  decodeWaitMs: number;
+  /** Preprocessing + inference + box decoding, summed over frames (on the detector thread). */
+  detectMs: number;
+  /** Tracker updates, summed over frames. */
+  trackMs: number;
+  /** Analysed frames. */
+  frames: number;
+  wallMs: number;
+  hwaccel: 'cuda' | 'none';
+  executionProvider: 'cuda' | 'cpu';
+  model: string;
+}
+
+/** One analysed frame after tracking. */
+export interface TrackedSample {
+  frame: DecodedFrame;
+  /** Milliseconds from the start of the video (floor of the presentation time), strictly increasing. */
+  timestampMs: number;
+  detections: Detection[];
+  /** Confirmed persons matched in this frame, by Index ascending. */
+  persons: TrackedPerson[];
+}
+
+export interface EngineRun {
+  video: ProbedVideo;
+  detector: PersonDetector;
+  step: number;
+}
+
+const FULL_FRAME_MAX_WIDTH = 1280;
+
+/**
+ * Runs the pipeline on one input and calls `onSample` for every analysed frame, in order. Everything else
+ * (results format, MOT rows, rendering) is a consumer of these samples.
+ */
+export async function trackFrames(
+  input: string,
+  options: TrackOptions,
+  onSample: (sample: TrackedSample, run: EngineRun) => Promise<void> | void,
+): Promise<{ video: ProbedVideo; timings: EngineTimings }> {
+  const started = performance.now();
+  const video = await probeVideo(input);
+  const model = resolveModel(options);
+  const detector = await createDetector({
+    path: model.path,
+    ...(model.kind ? { kind: model.kind } : {}),
+    ...(options.minScore !== undefined ? { minScore: options.minScore } : {}),
+    ...(options.detectorThread ? { thread: options.detectorThread } : {}),
+    ...(options.threads ? { threads: options.threads } : {}),
+  });
+  const step = analysisStep(video.fps, options.everyFrame ?? false);
+  const run: EngineRun = { video, detector, step };
+  let trackMs = 0;
+  let frames = 0;
+  let lastTs = -1;
+  try {
+    const tracker = createTracker({ ...(options.tracker ?? {}), frameRate: video.fps / step });
+    const decoder = new FrameDecoder({
+      video,
+      letterbox: detector.letterbox,
+      step,
+      ...(options.faces || options.fullFrames ? { fullFrameMaxWidth: FULL_FRAME_MAX_WIDTH } : {}),
+      hwaccel: options.hwaccel ?? 'auto',
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+    const geometry = decoder.geometry;
+    const totalFrames = Math.max(1, Math.ceil(video.frameCount / step));
+    const depth = Math.max(1, options.inFlight ?? 3);
+    const inflight: Array<{ frame: DecodedFrame; result: Promise<Detection[][]> }> = [];
+    let lastReport = 0;
+    let reported = 0;
+
+    const consume = async (item: { frame: DecodedFrame; result: Promise<Detection[][]> }): Promise<void> => {
+      const [detections] = await item.result;
+      if (options.signal?.aborted) throw new EngineError('ABORTED', 'tracking was cancelled');
+      const t0 = performance.now();
+      const persons = tracker.update(detections, item.frame.timeSec).slice().sort((a, b) => a.index - b.index);
+      trackMs += performance.now() - t0;
+      // Timestamps are whole milliseconds and must increase (two frames closer than 1 ms stay distinct).
+      const ts = Math.max(Math.floor(item.frame.timeSec * 1000 + 1e-6), lastTs + 1);
+      lastTs = ts;
+      await onSample({ frame: item.frame, timestampMs: ts, detections, persons }, run);
+      frames++;
+      const now = performance.now();
+      if (options.onProgress && (now - lastReport > 250 || frames === totalFrames)) {
+        lastReport = now;
+        reported = frames;
+        const fps = frames / ((now - started) / 1000);
+        options.onProgress({ frames, totalFrames: Math.max(totalFrames, frames), fps, etaSec: Math.max(0, (totalFrames - frames) / fps) });
+      }
+    };
+
+    for await (const frame of decoder) {
+      const result = detector.detect([{ input: frame.input, geometry }]);
+      result.catch(() => undefined); // awaited in order below; avoid an unhandled rejection meanwhile
+      inflight.push({ frame, result });
+      if (inflight.length >= depth) await consume(inflight.shift() as (typeof inflight)[number]);
+    }
+    while (inflight.length > 0) await consume(inflight.shift() as (typeof inflight)[number]);
+    if (options.onProgress && frames > 0 && reported !== frames) {
+      const fps = frames / ((performance.now() - started) / 1000);
+      options.onProgress({ frames, totalFrames: frames, fps, etaSec: 0 });
+    }
+    const ds = decoder.stats;
+    return {
+      video,
+      timings: {
+        decodeMs: ds.cpuMs ?? ds.waitMs,
+        decodeWaitMs: ds.waitMs,
+        detectMs: detector.stats.detectMs,
+        trackMs,
+        frames,
+        wallMs: performance.now() - started,
+        hwaccel: ds.hwaccel,
+        executionProvider: detector.executionProvider,
+        model: `${detector.kind}:${detector.inputSize.width}x${detector.inputSize.height}`,
+      },
+    };
+  } finally {
+    await detector.close();
+  }
+}
+
+/** A box [x1,y1,x2,y2] in source pixels as Rekognition's BoundingBox (ratios, float32 precision like Rekognition). */
+export function toBoundingBox(box: readonly number[], width: number, height: number): BoundingBox {
+  return {
+    Width: Math.fround((box[2] - box[0]) / width),
+    Height: Math.fround((box[3] - box[1]) / height),
+    Left: Math.fround(box[0] / width),
+    Top: Math.fround(box[1] / height),
+  };
+}
+
+/** Runs the engine and writes the results format (core/results-format.ts) into `resultsDir`. */
+export async function trackToResults(
+  input: string,
+  resultsDir: string,
+  options: TrackOptions = {},
+): Promise<TrackingJobOutput & { timings: EngineTimings }> {
+  const writer = await ResultsWriter.create(resultsDir);
+  const { video, timings } = await trackFrames(input, options, async (sample, run) => {
+    const W = run.video.FrameWidth;
+    const H = run.video.FrameHeight;
+    let faces: Map<number, FaceDetail> | undefined;
+    if (options.faces && sample.frame.full && sample.persons.length > 0) {
+      faces = await options.faces.attach(
+        sample.frame.full,
+        { width: W, height: H },
+        sample.persons.map((p) => ({ index: p.index, box: p.box })),
+      );
+    }
+    for (const p of sample.persons) {
+      const face = faces?.get(p.index);
+      const detection: PersonDetection = {
+        Timestamp: sample.timestampMs,
+        Person: { Index: p.index, BoundingBox: toBoundingBox(p.box, W, H), ...(face ? { Face: face } : {}) },
+      };
+      await writer.add(detection, p.score);
+    }
+  });
+  const videoMetadata: VideoMetadata = toVideoMetadata(video);
+  const manifest = await writer.finish(videoMetadata);
+  return { videoMetadata, detections: manifest.count, persons: manifest.persons, timings };
+}
+
+/**
+ * Runs the engine and returns MOTChallenge rows `frame,id,x,y,w,h,conf,-1,-1,-1` (frame = 1-based source frame,
+ * id = Index + 1), over every frame by default (evaluation analyses every frame of a sequence).
+ */
+export async function trackToMot(
+  input: string,
+  options: TrackOptions = {},
+): Promise<{ rows: string; videoMetadata: VideoMetadata; timings: EngineTimings }> {
+  const lines: string[] = [];
+  const { video, timings } = await trackFrames(input, { ...options, everyFrame: options.everyFrame ?? true }, (sample) => {
+    const frameNo = sample.frame.sourceIndex + 1;
+    for (const p of sample.persons) {
+      const [x1, y1, x2, y2] = p.box;
+      lines.push(
+        `${frameNo},${p.index + 1},${x1.toFixed(2)},${y1.toFixed(2)},${(x2 - x1).toFixed(2)},${(y2 - y1).toFixed(2)},${p.score.toFixed(4)},-1,-1,-1`,
+      );
+    }
+  });
+  return { rows: lines.length ? lines.join('\n') + '\n' : '', videoMetadata: toVideoMetadata(video), timings };
+}
+
+/** The engine as core's VideoProcessor (local mode's worker and the Batch container run jobs through it). */
+export function createEngineProcessor(options: TrackOptions = {}): VideoProcessor {
+  return {
+    async process(job: TrackingJobInput): Promise<TrackingJobOutput> {
+      const signal = job.signal ?? options.signal;
+      const out = await trackToResults(job.videoPath, job.resultsDir, {
+        ...options,
+        ...(signal ? { signal } : {}),
+        onProgress: (p) => {
+          if (p.totalFrames) job.onProgress?.(Math.min(1, p.frames / p.totalFrames));
+          options.onProgress?.(p);
+        },
+      });
+      return { videoMetadata: out.videoMetadata, detections: out.detections, persons: out.persons };
+    },
+  };
+}
