@@ -1,0 +1,139 @@
+/**
+ * Person re-identification embedder: OpenVINO person-reidentification-retail-0287/0288 (see
+ * ../shared/data/SOURCES.md). Input [N,256,128,3] float32, NHWC, BGR, 0–255 (each person crop stretched to
+ * 128×256); output [N,256], which this module L2-normalises so that cosine similarity is a dot product.
+ *
+ * Crops are cut from the already-decoded frame (FrameImage, possibly a scaled copy of the source frame): no second
+ * decode. The shipped models have a fixed batch of 1, so a frame's crops run one after another in one call; a
+ * model with a dynamic batch dimension gets them all in one run.
+ */
+import * as ort from 'onnxruntime-node';
+import type { FrameImage } from '../frame.js';
+import type { Box } from '../track/types.js';
+
+export const REID_INPUT_WIDTH = 128;
+export const REID_INPUT_HEIGHT = 256;
+
+export interface ReidEmbedderOptions {
+  /** onnxruntime session options, e.g. the engine's execution providers and thread count. */
+  sessionOptions?: ort.InferenceSession.SessionOptions;
+}
+
+export interface ReidEmbedder {
+  /** Length of the embeddings. */
+  readonly dimension: number;
+  /**
+   * Embeds the person in each box (source-frame pixels) of `frame`, whose source frame is `source` pixels.
+   * Returns one L2-normalised embedding per box, in order.
+   */
+  embed(frame: FrameImage, source: { width: number; height: number }, boxes: ReadonlyArray<Readonly<Box>>): Promise<Float32Array[]>;
+  close(): Promise<void>;
+}
+
+/**
+ * Writes the crop of `box` (source pixels) from `frame`, stretched to 128×256 with bilinear sampling, into `out` at
+ * `offset` as NHWC BGR floats 0–255. Parts of the box outside the frame repeat the edge pixels.
+ */
+export function cropToTensor(
+  frame: FrameImage,
+  source: { width: number; height: number },
+  box: Readonly<Box>,
+  out: Float32Array,
+  offset: number,
+): void {
+  const { data, width: fw, height: fh } = frame;
+  const sx = fw / source.width;
+  const sy = fh / source.height;
+  const x1 = box[0] * sx;
+  const y1 = box[1] * sy;
+  const bw = Math.max((box[2] - box[0]) * sx, 1);
+  const bh = Math.max((box[3] - box[1]) * sy, 1);
+  const W = REID_INPUT_WIDTH;
+  const H = REID_INPUT_HEIGHT;
+  const xs0 = new Int32Array(W);
+  const xs1 = new Int32Array(W);
+  const xw = new Float32Array(W);
+  for (let x = 0; x < W; x++) {
+    const fx = Math.min(Math.max(x1 + ((x + 0.5) * bw) / W - 0.5, 0), fw - 1);
+    const x0 = Math.floor(fx);
+    xs0[x] = x0 * 3;
+    xs1[x] = Math.min(x0 + 1, fw - 1) * 3;
+    xw[x] = fx - x0;
+  }
+  let o = offset;
+  for (let y = 0; y < H; y++) {
+    const fy = Math.min(Math.max(y1 + ((y + 0.5) * bh) / H - 0.5, 0), fh - 1);
+    const y0 = Math.floor(fy);
+    const wy = fy - y0;
+    const r0 = y0 * fw * 3;
+    const r1 = Math.min(y0 + 1, fh - 1) * fw * 3;
+    for (let x = 0; x < W; x++) {
+      const a = xs0[x];
+      const b = xs1[x];
+      const wx = xw[x];
+      for (let c = 0; c < 3; c++) {
+        const top = data[r0 + a + c] + wx * (data[r0 + b + c] - data[r0 + a + c]);
+        const bottom = data[r1 + a + c] + wx * (data[r1 + b + c] - data[r1 + a + c]);
+        out[o++] = top + wy * (bottom - top);
+      }
+    }
+  }
+}
+
+export async function createReidEmbedder(modelPath: string, options: ReidEmbedderOptions = {}): Promise<ReidEmbedder> {
+  const session = await ort.InferenceSession.create(modelPath, { graphOptimizationLevel: 'all', ...options.sessionOptions });
+  const meta = (session as unknown as { inputMetadata: Array<{ shape?: ReadonlyArray<number | string> }> }).inputMetadata[0];
+  const shape = meta?.shape;
+  if (!shape || shape.length !== 4 || shape[1] !== REID_INPUT_HEIGHT || shape[2] !== REID_INPUT_WIDTH || shape[3] !== 3) {
+    await session.release();
+    throw new Error(`${modelPath}: expected a re-ID model with input [N,256,128,3] (got ${JSON.stringify(shape)})`);
+  }
+  const fixedBatch = typeof shape[0] === 'number' && shape[0] > 0 ? shape[0] : undefined;
+  const inputName = session.inputNames[0];
+  const outputName = session.outputNames[0];
+  const per = REID_INPUT_WIDTH * REID_INPUT_HEIGHT * 3;
+  let dimension = 0;
+
+  const runBatch = async (input: Float32Array, n: number): Promise<Float32Array[]> => {
+    const tensor = new ort.Tensor('float32', input, [n, REID_INPUT_HEIGHT, REID_INPUT_WIDTH, 3]);
+    const result = await session.run({ [inputName]: tensor });
+    const y = result[outputName].data as Float32Array;
+    const d = y.length / n;
+    dimension = d;
+    const outs: Float32Array[] = [];
+    for (let i = 0; i < n; i++) outs.push(normalise(y.subarray(i * d, (i + 1) * d)));
+    return outs;
+  };
+
+  return {
+    get dimension() {
+      return dimension || 256;
+    },
+    async embed(frame, source, boxes) {
+      if (boxes.length === 0) return [];
+      const batch = fixedBatch ?? boxes.length;
+      const out: Float32Array[] = [];
+      const input = new Float32Array(batch * per);
+      for (let start = 0; start < boxes.length; start += batch) {
+        const n = fixedBatch ?? Math.min(batch, boxes.length - start);
+        const real = Math.min(n, boxes.length - start);
+        for (let i = 0; i < real; i++) cropToTensor(frame, source, boxes[start + i], input, i * per);
+        const embs = await runBatch(input.subarray(0, n * per), n);
+        out.push(...embs.slice(0, real));
+      }
+      return out;
+    },
+    async close() {
+      await session.release();
+    },
+  };
+}
+
+function normalise(v: Float32Array): Float32Array {
+  let s = 0;
+  for (let i = 0; i < v.length; i++) s += v[i] * v[i];
+  const n = Math.sqrt(s) || 1;
+  const out = new Float32Array(v.length);
+  for (let i = 0; i < v.length; i++) out[i] = v[i] / n;
+  return out;
+}
