@@ -1,5 +1,184 @@
-// Placeholder until the 'track' command lands; it fails loudly rather than pretending to work.
-export async function run(_argv: string[]): Promise<number> {
-  process.stderr.write("people-pathing track: not available in this build yet\n");
-  return 1;
+/**
+ * people-pathing track <video-or-sequence-dir> [--out results.json] [--format rekognition|mot] [--model PATH]
+ *
+ * Runs the tracking engine on one video file or MOTChallenge sequence folder and writes a GetPersonTracking-shaped
+ * JSON (JobStatus, VideoMetadata, Persons in TIMESTAMP order) or MOTChallenge rows. Progress goes to stderr.
+ */
+import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { parseArgs } from 'node:util';
+import { RESULT_FILES } from '../core/results-format.js';
+import { parseModelKind, trackToMot, trackToResults, type HwAccel, type TrackOptions, type TrackProgress } from '../containers/tracker/src/index.js';
+
+const USAGE = `usage: people-pathing track <video-file | MOTChallenge-sequence-dir> [options]
+
+  --out FILE            write the result here (default: stdout)
+  --format F            rekognition (GetPersonTracking JSON, default) | mot (MOTChallenge rows)
+  --model PATH          ONNX person detector (default: $PEOPLE_PATHING_MODEL, else
+                        $PEOPLE_PATHING_MODELS_DIR/yolox_nano_416x416.onnx)
+  --model-kind K        yolox | light-person | nanodet (default: read from the model)
+  --every-frame         analyse and emit every frame (default: ~15 samples/s like Rekognition;
+                        --format mot analyses every frame unless --sampled is given)
+  --sampled             with --format mot: analyse at Rekognition's cadence instead
+  --results-dir DIR     also keep the results-format folder (manifest + ndjson + idx) here
+  --hwaccel H           auto | cuda | none (ffmpeg decode; default auto)
+  --quiet               no progress on stderr
+`;
+
+function fmtDuration(sec: number): string {
+  if (!Number.isFinite(sec)) return '?';
+  const s = Math.round(sec);
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const r = s % 60;
+  return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${String(r).padStart(2, '0')}` : `${m}:${String(r).padStart(2, '0')}`;
+}
+
+function progressPrinter(quiet: boolean): { onProgress?: (p: TrackProgress) => void; done: () => void } {
+  if (quiet) return { done: () => undefined };
+  const tty = process.stderr.isTTY === true;
+  let lastLine = 0;
+  let printed = false;
+  return {
+    onProgress: (p) => {
+      const total = p.totalFrames ? `/${p.totalFrames}` : '';
+      const eta = p.etaSec !== undefined ? `  ETA ${fmtDuration(p.etaSec)}` : '';
+      const text = `track: ${p.frames}${total} frames  ${p.fps.toFixed(1)} fps${eta}`;
+      if (tty) {
+        process.stderr.write(`\r${text}\x1b[K`);
+        printed = true;
+      } else if (Date.now() - lastLine > 5000 || p.etaSec === 0) {
+        lastLine = Date.now();
+        process.stderr.write(`${text}\n`);
+      }
+    },
+    done: () => {
+      if (tty && printed) process.stderr.write('\n');
+    },
+  };
+}
+
+function write(out: WriteStream | NodeJS.WriteStream, text: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (out.write(text)) resolve();
+    else {
+      out.once('drain', resolve);
+      out.once('error', reject);
+    }
+  });
+}
+
+/** Streams the results folder as one GetPersonTracking-shaped JSON document (O(1) memory). */
+async function writeRekognitionJson(resultsDir: string, videoMetadata: object, out: WriteStream | NodeJS.WriteStream): Promise<void> {
+  await write(out, `{"JobStatus":"SUCCEEDED","VideoMetadata":${JSON.stringify(videoMetadata)},"Persons":[`);
+  const lines = createInterface({ input: createReadStream(join(resultsDir, RESULT_FILES.TIMESTAMP.data)), crlfDelay: Infinity });
+  let first = true;
+  for await (const line of lines) {
+    if (!line) continue;
+    await write(out, `${first ? '\n' : ',\n'}${line}`);
+    first = false;
+  }
+  await write(out, `${first ? '' : '\n'}]}\n`);
+}
+
+async function closeOut(out: WriteStream | NodeJS.WriteStream): Promise<void> {
+  if (out === process.stdout) return;
+  await new Promise<void>((resolve, reject) => (out as WriteStream).end((err?: Error | null) => (err ? reject(err) : resolve())));
+}
+
+export async function run(argv: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        out: { type: 'string', short: 'o' },
+        format: { type: 'string', default: 'rekognition' },
+        model: { type: 'string' },
+        'model-kind': { type: 'string' },
+        'every-frame': { type: 'boolean', default: false },
+        sampled: { type: 'boolean', default: false },
+        'results-dir': { type: 'string' },
+        hwaccel: { type: 'string', default: 'auto' },
+        quiet: { type: 'boolean', short: 'q', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    });
+  } catch (err) {
+    process.stderr.write(`people-pathing track: ${(err as Error).message}\n${USAGE}`);
+    return 2;
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  if (positionals.length !== 1) {
+    process.stderr.write(`people-pathing track: expected one input, got ${positionals.length}\n${USAGE}`);
+    return 2;
+  }
+  const format = values.format;
+  if (format !== 'rekognition' && format !== 'mot') {
+    process.stderr.write(`people-pathing track: unknown --format '${format}' (rekognition or mot)\n`);
+    return 2;
+  }
+  const hwaccel = values.hwaccel as HwAccel;
+  if (!['auto', 'cuda', 'none'].includes(hwaccel)) {
+    process.stderr.write(`people-pathing track: unknown --hwaccel '${hwaccel}' (auto, cuda or none)\n`);
+    return 2;
+  }
+  const input = positionals[0];
+  const controller = new AbortController();
+  const onSignal = (): void => controller.abort();
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  const progress = progressPrinter(values.quiet);
+  let tmp: string | undefined;
+  try {
+    const modelKind = parseModelKind(values['model-kind']);
+    const options: TrackOptions = {
+      ...(values.model ? { modelPath: values.model } : {}),
+      ...(modelKind ? { modelKind } : {}),
+      hwaccel,
+      signal: controller.signal,
+      ...(progress.onProgress ? { onProgress: progress.onProgress } : {}),
+    };
+    const started = performance.now();
+    if (format === 'mot') {
+      const everyFrame = values['every-frame'] || !values.sampled;
+      const { rows, timings } = await trackToMot(input, { ...options, everyFrame });
+      progress.done();
+      if (values.out) await writeFile(values.out, rows);
+      else await write(process.stdout, rows);
+      if (!values.quiet) {
+        process.stderr.write(`track: ${timings.frames} frames in ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
+      }
+      return 0;
+    }
+    const resultsDir = values['results-dir'] ?? (tmp = await mkdtemp(join(tmpdir(), 'pp-track-')));
+    const result = await trackToResults(input, resultsDir, { ...options, everyFrame: values['every-frame'] });
+    progress.done();
+    const out = values.out ? createWriteStream(values.out) : process.stdout;
+    await writeRekognitionJson(resultsDir, result.videoMetadata, out);
+    await closeOut(out);
+    if (!values.quiet) {
+      process.stderr.write(
+        `track: ${result.timings.frames} frames, ${result.persons} persons, ${result.detections} detections in ` +
+          `${((performance.now() - started) / 1000).toFixed(1)} s\n`,
+      );
+    }
+    return 0;
+  } catch (err) {
+    progress.done();
+    process.stderr.write(`people-pathing track: ${err instanceof Error ? err.message : String(err)}\n`);
+    return 1;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    if (tmp) await rm(tmp, { recursive: true, force: true });
+  }
 }
