@@ -1,5 +1,91 @@
-// Placeholder until the 'serve' command lands; it fails loudly rather than pretending to work.
-export async function run(_argv: string[]): Promise<number> {
-  process.stderr.write("people-pathing serve: not available in this build yet\n");
-  return 1;
+/**
+ * people-pathing serve [--port 8085] [--data-dir .people-pathing] [--buckets-dir DIR]
+ *                      [--accounts KEY=ACCOUNT,...] [--concurrent-job-limit 20] [--workers 1] [--models-dir DIR]
+ *
+ * Serves the Rekognition-compatible API on 127.0.0.1 with the embedded store, local buckets and the tracking
+ * engine in-process. Runs until SIGINT/SIGTERM; jobs interrupted by the shutdown resume on the next start.
+ */
+import { parseArgs } from 'node:util';
+import type { VideoProcessor } from '../core/ports.js';
+import { DEFAULT_CONCURRENT_JOB_LIMIT } from '../core/api/handler.js';
+import { startLocalServer } from './local/server.js';
+import { parseAccounts } from './local/auth.js';
+
+const USAGE = `usage: people-pathing serve [--port 8085] [--data-dir .people-pathing] [--buckets-dir DIR]
+                            [--accounts KEY=ACCOUNT,...] [--concurrent-job-limit ${DEFAULT_CONCURRENT_JOB_LIMIT}] [--workers 1]
+                            [--models-dir DIR]
+
+  --buckets-dir   {Bucket: "b", Name: "k"} reads <buckets-dir>/b/k (default <data-dir>/buckets)
+  --accounts      map SigV4 access key ids to account ids (unmapped keys are their own account)
+  --models-dir    tracking models (default $PEOPLE_PATHING_MODELS_DIR)
+`;
+
+type EngineModule = { createEngineProcessor(options?: { modelsDir?: string; modelPath?: string }): VideoProcessor };
+
+async function loadEngine(modelsDir: string | undefined): Promise<VideoProcessor> {
+  // TODO(engine): replace with a static `import { createEngineProcessor } from '../containers/tracker/src/index.js'`
+  // once containers/tracker/src/index.ts lands; until then it is loaded at run time so this file compiles.
+  const specifier = '../containers/tracker/src/index.js';
+  const engine = (await import(specifier)) as EngineModule;
+  return engine.createEngineProcessor({ modelsDir });
+}
+
+function positiveInt(value: string | undefined, name: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a non-negative integer`);
+  return n;
+}
+
+export async function run(argv: string[]): Promise<number> {
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        port: { type: 'string' },
+        'data-dir': { type: 'string' },
+        'buckets-dir': { type: 'string' },
+        accounts: { type: 'string' },
+        'concurrent-job-limit': { type: 'string' },
+        workers: { type: 'string' },
+        'models-dir': { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (e) {
+    process.stderr.write(`people-pathing serve: ${e instanceof Error ? e.message : String(e)}\n${USAGE}`);
+    return 2;
+  }
+  if (values.help) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  const str = (k: string) => values[k] as string | undefined;
+  const port = positiveInt(str('port'), '--port', 8085);
+  const processor = await loadEngine(str('models-dir') ?? process.env.PEOPLE_PATHING_MODELS_DIR);
+  const server = await startLocalServer({
+    port,
+    dataDir: str('data-dir') ?? '.people-pathing',
+    bucketsDir: str('buckets-dir'),
+    accounts: str('accounts') ? parseAccounts(str('accounts') as string) : {},
+    concurrentJobLimit: positiveInt(str('concurrent-job-limit'), '--concurrent-job-limit', DEFAULT_CONCURRENT_JOB_LIMIT),
+    workerConcurrency: Math.max(1, positiveInt(str('workers'), '--workers', 1)),
+    processor,
+    log: (line) => process.stderr.write(`${new Date().toISOString()} ${line}\n`),
+  });
+  process.stdout.write(
+    `people-pathing: Rekognition-compatible endpoint on ${server.url} (data ${server.dataDir})\n` +
+      `  AWS_ENDPOINT_URL_REKOGNITION=${server.url} aws rekognition get-person-tracking --job-id <JobId>\n`,
+  );
+  await new Promise<void>((resolve) => {
+    const stop = () => resolve();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  process.stderr.write('people-pathing: shutting down\n');
+  await server.close();
+  return 0;
 }

@@ -123,7 +123,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
     videoSource: buckets,
     launcher: worker,
     results: new LocalResultsStore(),
-    notifier,
+    notifierFor: () => notifier,
     tokens: new PaginationTokens(await loadOrCreateKey(join(dataDir, 'pagination.key'))),
     concurrentJobLimit: options.concurrentJobLimit ?? DEFAULT_CONCURRENT_JOB_LIMIT,
     maxVideoBytes: options.maxVideoBytes,

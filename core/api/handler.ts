@@ -52,8 +52,11 @@ export interface ApiDeps {
   videoSource: VideoSource;
   launcher: WorkflowLauncher;
   results: ResultsStore;
-  /** Used only to report a job that could not be launched (it is failed and notified). */
-  notifier: Notifier;
+  /**
+   * The notifier for jobs of an account; used only to report a job that could not be launched (it is failed
+   * and notified like any completion).
+   */
+  notifierFor: (accountId: string) => Notifier;
   tokens: PaginationTokens;
   concurrentJobLimit: number;
   maxVideoBytes?: number;
@@ -140,7 +143,7 @@ async function startPersonTracking(accountId: string, body: Record<string, unkno
     } catch (error) {
       // Never leave an admitted job IN_PROGRESS holding a concurrency slot: fail it (and notify), then 500.
       deps.logger?.error('workflow launch failed', { jobId: job.jobId, errorName: error instanceof Error ? error.name : typeof error });
-      await completeJob({ store: deps.store, notifier: deps.notifier, now: deps.now }, accountId, job.jobId, {
+      await completeJob({ store: deps.store, notifier: deps.notifierFor(accountId), now: deps.now }, accountId, job.jobId, {
         status: 'FAILED',
         statusMessage: 'The job could not be started. Try again.',
       });

@@ -1,0 +1,137 @@
+/**
+ * The API Lambda behind API Gateway (REST API, Lambda proxy integration, AWS_IAM auth): adapts the proxy
+ * event to core's handleApiRequest. The caller's account is API Gateway's IAM request context
+ * (event.requestContext.identity.accountId), never anything in the request body or headers.
+ *
+ * Environment: JOBS_TABLE, RESULTS_BUCKET (informational: result locations are stored per job),
+ * STATE_MACHINE_ARN, CONCURRENT_JOB_LIMIT (default 20), and the NextToken MAC key as PAGINATION_SECRET
+ * (the key itself) or PAGINATION_SECRET_ARN (a Secrets Manager secret read once per cold start),
+ * NOTIFICATION_TOPIC_ALLOW_LIST (see lambdas/workflow/notifier.ts; used only to report a failed launch).
+ * Logs carry request ids and error kinds only — never bucket keys, topics or bodies.
+ */
+import middy from '@middy/core';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { Tracer } from '@aws-lambda-powertools/tracer';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { S3Client } from '@aws-sdk/client-s3';
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { SNSClient } from '@aws-sdk/client-sns';
+import { STSClient } from '@aws-sdk/client-sts';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import { DEFAULT_CONCURRENT_JOB_LIMIT, handleApiRequest } from '../../core/api/handler.js';
+import type { ApiDeps } from '../../core/api/handler.js';
+import { PaginationTokens } from '../../core/api/pagination.js';
+import { DynamoDbJobStore } from '../adapters/dynamodb-job-store.js';
+import { S3VideoSource } from '../adapters/s3-video-source.js';
+import { S3ResultsStore } from '../adapters/s3-results-store.js';
+import { SfnLauncher } from '../adapters/sfn-launcher.js';
+import { CallerRoleNotifier } from '../workflow/notifier.js';
+import type { Notifier } from '../../core/ports.js';
+
+export interface ApiObservability {
+  logger: Logger;
+  tracer: Tracer;
+  metrics: Metrics;
+}
+
+/** Converts a REST proxy event into the API core's request. */
+export function toApiRequest(event: APIGatewayProxyEvent): Parameters<typeof handleApiRequest>[0] {
+  const headers: Record<string, string | string[] | undefined> = { ...(event.headers ?? {}) };
+  for (const [name, values] of Object.entries(event.multiValueHeaders ?? {})) {
+    if (values && values.length > 0 && headers[name] === undefined) headers[name] = values;
+  }
+  const body = event.body == null ? undefined : event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
+  return {
+    method: event.httpMethod,
+    headers,
+    body,
+    accountId: event.requestContext?.identity?.accountId ?? undefined,
+  };
+}
+
+/** A middy handler over the given dependencies (resolved lazily, once). Tests pass their own. */
+export function createApiHandler(resolveDeps: () => Promise<ApiDeps>, obs: ApiObservability) {
+  let deps: Promise<ApiDeps> | undefined;
+  const base = async (event: APIGatewayProxyEvent, _context: Context): Promise<APIGatewayProxyResult> => {
+    deps ??= resolveDeps().catch((e: unknown) => {
+      deps = undefined;
+      throw e;
+    });
+    const request = toApiRequest(event);
+    const response = await handleApiRequest(request, {
+      ...(await deps),
+      newRequestId: () => event.requestContext?.requestId ?? crypto.randomUUID(),
+      logger: { error: (message, details) => obs.logger.error(message, details) },
+    });
+    const target = String(request.headers['x-amz-target'] ?? request.headers['X-Amz-Target'] ?? '').replace('RekognitionService.', '');
+    obs.metrics.addDimension('Operation', /^(Start|Get)PersonTracking$/.test(target) ? target : 'Other');
+    obs.metrics.addMetric(response.statusCode === 200 ? 'Success' : response.statusCode >= 500 ? 'ServerError' : 'ClientError', MetricUnit.Count, 1);
+    return { statusCode: response.statusCode, headers: response.headers, body: response.body };
+  };
+  return middy(base)
+    .use(captureLambdaHandler(obs.tracer, { captureResponse: false }))
+    .use(injectLambdaContext(obs.logger))
+    .use(logMetrics(obs.metrics));
+}
+
+function env(name: string): string {
+  const value = process.env[name];
+  if (!value) throw new Error(`missing environment variable ${name}`);
+  return value;
+}
+
+async function paginationKey(tracer: Tracer): Promise<string> {
+  if (process.env.PAGINATION_SECRET) return process.env.PAGINATION_SECRET;
+  const client = tracer.captureAWSv3Client(new SecretsManagerClient({}));
+  const out = await client.send(new GetSecretValueCommand({ SecretId: env('PAGINATION_SECRET_ARN') }));
+  if (!out.SecretString) throw new Error('pagination secret is empty');
+  return out.SecretString;
+}
+
+/** Dependencies from the Lambda environment. */
+export async function depsFromEnvironment(obs: ApiObservability): Promise<ApiDeps> {
+  const { tracer, logger } = obs;
+  const dynamo = tracer.captureAWSv3Client(new DynamoDBClient({}));
+  const s3 = tracer.captureAWSv3Client(new S3Client({}));
+  const sfn = tracer.captureAWSv3Client(new SFNClient({}));
+  const sts = tracer.captureAWSv3Client(new STSClient({}));
+  const snsClients = new Map<string, SNSClient>();
+  const allowList = (process.env.NOTIFICATION_TOPIC_ALLOW_LIST ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  const limit = Number(process.env.CONCURRENT_JOB_LIMIT ?? DEFAULT_CONCURRENT_JOB_LIMIT);
+  // Only used when a launch fails: the job is failed and, like any completion, notified (doc 0001).
+  const notifierFor = (accountId: string): Notifier =>
+    new CallerRoleNotifier({
+      accountId,
+      allowList,
+      sts,
+      snsFor: (region, credentials) => {
+        if (credentials) return tracer.captureAWSv3Client(new SNSClient({ region, credentials }));
+        let client = snsClients.get(region);
+        if (!client) snsClients.set(region, (client = tracer.captureAWSv3Client(new SNSClient({ region }))));
+        return client;
+      },
+      onEvent: (event) => logger.info('notification', { event }),
+    });
+  return {
+    store: new DynamoDbJobStore({ client: dynamo, tableName: env('JOBS_TABLE') }),
+    videoSource: new S3VideoSource(s3),
+    launcher: new SfnLauncher(sfn, env('STATE_MACHINE_ARN')),
+    results: new S3ResultsStore(s3),
+    notifierFor,
+    tokens: new PaginationTokens(await paginationKey(tracer)),
+    concurrentJobLimit: Number.isInteger(limit) && limit > 0 ? limit : DEFAULT_CONCURRENT_JOB_LIMIT,
+  };
+}
+
+const observability: ApiObservability = {
+  logger: new Logger({ serviceName: 'people-pathing-api' }),
+  tracer: new Tracer({ serviceName: 'people-pathing-api' }),
+  metrics: new Metrics({ namespace: 'PeoplePathing', serviceName: 'people-pathing-api' }),
+};
+
+export const handler = createApiHandler(() => depsFromEnvironment(observability), observability);

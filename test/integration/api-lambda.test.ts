@@ -1,0 +1,211 @@
+/**
+ * The API Lambda (middy + Powertools) driven with API Gateway REST proxy events carrying an IAM request
+ * context, against the embedded DynamoDB-compatible store (dynalite) and the same job store code as AWS.
+ * Step Functions cannot run here, so the launcher is the local worker (the workflow has its own tests);
+ * S3 is replaced by local buckets behind the same VideoSource/ResultsStore ports.
+ */
+import { mkdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import { Tracer } from '@aws-lambda-powertools/tracer';
+import { createApiHandler } from '../../lambdas/api/handler.js';
+import type { ApiDeps } from '../../core/api/handler.js';
+import { PaginationTokens } from '../../core/api/pagination.js';
+import { DynamoDbJobStore, createJobsTable } from '../../lambdas/adapters/dynamodb-job-store.js';
+import { startEmbeddedDynamo } from '../../cli/local/embedded-dynamo.js';
+import type { EmbeddedDynamo } from '../../cli/local/embedded-dynamo.js';
+import { LocalBuckets } from '../../cli/local/buckets.js';
+import { FileNotifier, LocalResultsStore } from '../../cli/local/adapters.js';
+import { LocalWorker } from '../../cli/local/worker.js';
+import type { JobRecord, WorkflowLauncher } from '../../core/ports.js';
+import { SYNTHETIC_METADATA, SyntheticProcessor } from '../fixtures/api/synthetic-processor.js';
+import { makeDataDir, putObject } from '../fixtures/api/helpers.js';
+
+process.env.POWERTOOLS_METRICS_DISABLED = 'true'; // no EMF lines on stdout in tests
+process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
+
+const VIDEO = { S3Object: { Bucket: 'videos', Name: 'clip.mp4' } };
+let requestCounter = 0;
+
+function proxyEvent(accountId: string | null, target: string, body: unknown, options: { base64?: boolean; path?: string } = {}): APIGatewayProxyEvent {
+  const text = typeof body === 'string' ? body : JSON.stringify(body);
+  const requestId = `req-${++requestCounter}`;
+  return {
+    resource: options.path === '/' ? '/' : '/{proxy+}',
+    path: options.path ?? '/',
+    httpMethod: 'POST',
+    headers: { 'Content-Type': 'application/x-amz-json-1.1', 'X-Amz-Target': target, Host: 'abc123.execute-api.eu-west-1.amazonaws.com' },
+    multiValueHeaders: { 'Content-Type': ['application/x-amz-json-1.1'], 'X-Amz-Target': [target] },
+    queryStringParameters: null,
+    multiValueQueryStringParameters: null,
+    pathParameters: null,
+    stageVariables: null,
+    body: options.base64 ? Buffer.from(text).toString('base64') : text,
+    isBase64Encoded: options.base64 ?? false,
+    requestContext: {
+      accountId: '999999999999', // the API's own account — must NOT be used as the caller
+      apiId: 'abc123',
+      authorizer: null,
+      protocol: 'HTTP/1.1',
+      httpMethod: 'POST',
+      path: '/prod/',
+      stage: 'prod',
+      requestId,
+      requestTimeEpoch: Date.now(),
+      resourceId: 'res',
+      resourcePath: '/',
+      identity: {
+        accountId,
+        accessKey: 'ASIAEXAMPLE',
+        apiKey: null,
+        apiKeyId: null,
+        caller: 'AROAEXAMPLE:session',
+        clientCert: null,
+        cognitoAuthenticationProvider: null,
+        cognitoAuthenticationType: null,
+        cognitoIdentityId: null,
+        cognitoIdentityPoolId: null,
+        principalOrgId: null,
+        sourceIp: '203.0.113.1',
+        user: 'AROAEXAMPLE:session',
+        userAgent: 'aws-sdk-js/3',
+        userArn: accountId ? `arn:aws:sts::${accountId}:assumed-role/app/session` : null,
+      },
+    },
+  } as APIGatewayProxyEvent;
+}
+
+const context = {
+  functionName: 'people-pathing-api',
+  functionVersion: '$LATEST',
+  invokedFunctionArn: 'arn:aws:lambda:eu-west-1:999999999999:function:people-pathing-api',
+  memoryLimitInMB: '1024',
+  awsRequestId: 'lambda-request',
+  logGroupName: '/aws/lambda/people-pathing-api',
+  logStreamName: 'stream',
+  callbackWaitsForEmptyEventLoop: false,
+  getRemainingTimeInMillis: () => 29000,
+} as unknown as Context;
+
+describe('API Lambda handler with REST proxy events', () => {
+  let dataDir: string;
+  let dynamo: EmbeddedDynamo;
+  let store: DynamoDbJobStore;
+  let worker: LocalWorker;
+  let launchFails = false;
+  let invoke: (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>;
+
+  beforeAll(async () => {
+    dataDir = await makeDataDir('pp-lambda-');
+    const bucketsDir = join(dataDir, 'buckets');
+    await putObject(bucketsDir, 'videos', 'clip.mp4');
+    await mkdir(join(dataDir, 'results'), { recursive: true });
+    dynamo = await startEmbeddedDynamo();
+    await createJobsTable(dynamo.client, 'jobs-table');
+    store = new DynamoDbJobStore({ client: dynamo.client, tableName: 'jobs-table' });
+    const notifier = new FileNotifier(join(dataDir, 'notifications.ndjson'));
+    const buckets = new LocalBuckets(bucketsDir);
+    worker = new LocalWorker({ store, notifier, processor: new SyntheticProcessor({ detections: 1500 }), buckets, resultsRoot: join(dataDir, 'results') });
+    const launcher: WorkflowLauncher = {
+      launch: (job: JobRecord) => (launchFails ? Promise.reject(new Error('states:StartExecution AccessDenied arn:aws:states:secret')) : worker.launch(job)),
+    };
+    const deps: ApiDeps = {
+      store,
+      videoSource: buckets,
+      launcher,
+      results: new LocalResultsStore(),
+      notifierFor: () => notifier,
+      tokens: new PaginationTokens('a-test-secret-of-enough-length'),
+      concurrentJobLimit: 20,
+    };
+    const handler = createApiHandler(async () => deps, {
+      logger: new Logger({ serviceName: 'test' }),
+      tracer: new Tracer({ serviceName: 'test', enabled: false }),
+      metrics: new Metrics({ namespace: 'Test', serviceName: 'test' }),
+    });
+    invoke = (event) => handler(event, context);
+  });
+
+  afterAll(async () => {
+    await worker?.close();
+    await dynamo?.close();
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  const body = (r: APIGatewayProxyResult) => JSON.parse(r.body) as Record<string, unknown>;
+
+  it('starts and pages a job for the IAM caller account, with RequestId from API Gateway', async () => {
+    const start = await invoke(proxyEvent('111111111111', 'RekognitionService.StartPersonTracking', { Video: VIDEO, JobTag: 'lambda' }));
+    expect(start.statusCode).toBe(200);
+    expect(start.headers).toMatchObject({ 'Content-Type': 'application/x-amz-json-1.1', 'x-amzn-RequestId': `req-${requestCounter}` });
+    const jobId = body(start).JobId as string;
+    expect(jobId).toMatch(/^[0-9a-f]{64}$/);
+    // The job belongs to the caller's account, not to the API's own account in requestContext.accountId.
+    expect((await store.getJob('111111111111', jobId))?.jobTag).toBe('lambda');
+    expect(await store.getJob('999999999999', jobId)).toBeUndefined();
+
+    await worker.idle();
+    const first = await invoke(proxyEvent('111111111111', 'RekognitionService.GetPersonTracking', { JobId: jobId, SortBy: 'INDEX' }, { base64: true, path: '/prod' }));
+    expect(first.statusCode).toBe(200);
+    const page1 = body(first);
+    expect(page1).toMatchObject({ JobStatus: 'SUCCEEDED', VideoMetadata: SYNTHETIC_METADATA, JobId: jobId, JobTag: 'lambda', Video: VIDEO });
+    expect(page1.Persons).toHaveLength(1000);
+    const second = body(
+      await invoke(proxyEvent('111111111111', 'RekognitionService.GetPersonTracking', { JobId: jobId, SortBy: 'INDEX', NextToken: page1.NextToken })),
+    );
+    expect(second.Persons).toHaveLength(500);
+    expect(second.NextToken).toBeUndefined();
+    expect(second.VideoMetadata).toEqual(SYNTHETIC_METADATA);
+
+    const foreign = await invoke(proxyEvent('222222222222', 'RekognitionService.GetPersonTracking', { JobId: jobId }));
+    expect(foreign.statusCode).toBe(400);
+    expect(foreign.headers?.['x-amzn-ErrorType']).toBe('ResourceNotFoundException');
+    expect(body(foreign)).toMatchObject({ __type: 'ResourceNotFoundException', Code: 'ResourceNotFoundException' });
+  });
+
+  it('answers errors in the AWS JSON envelope: no IAM account, unknown target, bad parameters', async () => {
+    const anonymous = await invoke(proxyEvent(null, 'RekognitionService.GetPersonTracking', { JobId: 'a'.repeat(64) }));
+    expect(anonymous.statusCode).toBe(400);
+    expect(body(anonymous).__type).toBe('AccessDeniedException');
+
+    const unknown = await invoke(proxyEvent('111111111111', 'RekognitionService.DetectFaces', {}));
+    expect(body(unknown).__type).toBe('UnknownOperationException');
+
+    const bad = await invoke(proxyEvent('111111111111', 'RekognitionService.GetPersonTracking', { JobId: 'x', MaxResults: 0 }));
+    expect(bad.statusCode).toBe(400);
+    expect(bad.headers?.['x-amzn-ErrorType']).toBe('InvalidParameterException');
+    expect(body(bad).Message).toMatch(/maxResults/);
+    expect(body(bad).Logref).toMatch(/[0-9a-f-]{36}/);
+  });
+
+  it('fails a job whose workflow cannot be launched, answers InternalServerError without internals, and frees the slot', async () => {
+    launchFails = true;
+    const start = proxyEvent('333333333333', 'RekognitionService.StartPersonTracking', { Video: VIDEO, ClientRequestToken: 'launch-1' });
+    const failed = await invoke(start);
+    launchFails = false;
+    expect(failed.statusCode).toBe(500);
+    expect(body(failed)).toMatchObject({ __type: 'InternalServerError', Message: 'Internal server error' });
+    expect(failed.body).not.toMatch(/secret|AccessDenied|states/);
+
+    const retried = await invoke(proxyEvent('333333333333', 'RekognitionService.StartPersonTracking', { Video: VIDEO, ClientRequestToken: 'launch-1' }));
+    const jobId = body(retried).JobId as string;
+    const get = body(await invoke(proxyEvent('333333333333', 'RekognitionService.GetPersonTracking', { JobId: jobId })));
+    expect(get).toMatchObject({ JobStatus: 'FAILED', StatusMessage: 'The job could not be started. Try again.', Persons: [] });
+    expect((await store.listInProgress()).filter((j) => j.accountId === '333333333333')).toEqual([]);
+  });
+
+  it('hides unexpected failures behind InternalServerError', async () => {
+    const original = store.getJob.bind(store);
+    store.getJob = () => Promise.reject(new Error('connect ECONNREFUSED 10.0.0.1:443'));
+    try {
+      const res = await invoke(proxyEvent('111111111111', 'RekognitionService.GetPersonTracking', { JobId: 'b'.repeat(64) }));
+      expect(res.statusCode).toBe(500);
+      expect(body(res)).toMatchObject({ __type: 'InternalServerError', Code: 'InternalServerError', Message: 'Internal server error' });
+      expect(res.body).not.toMatch(/ECONNREFUSED/);
+    } finally {
+      store.getJob = original;
+    }
+  });
+});
