@@ -1,5 +1,58 @@
-// Placeholder until the 'render' command lands; it fails loudly rather than pretending to work.
-export async function run(_argv: string[]): Promise<number> {
-  process.stderr.write("people-pathing render: not available in this build yet\n");
-  return 1;
+/**
+ * people-pathing render <video|sequence> --results results.json [--out annotated.mp4] [--paths paths.png]
+ *
+ * Draws GetPersonTracking results (from `track`, `get` or any deployment) onto the original frames.
+ */
+import { parseArgs } from 'node:util';
+import { loadResults, renderPaths, renderVideo } from '../containers/tracker/src/render/index.js';
+
+const USAGE = `usage: people-pathing render <video file | MOT sequence folder> --results results.json [--out annotated.mp4] [--paths paths.png]
+
+  --results FILE      GetPersonTracking JSON ({VideoMetadata, Persons}) from track, get or a deployment
+  --out FILE          annotated video: each person's box, Index and last seconds of trail (H.264 MP4)
+  --paths FILE        PNG: every path over one representative frame, with a legend (Index, first and last seen)
+  --trail-seconds N   trail length in the video (default 2)
+At least one of --out and --paths is needed.
+`;
+
+export async function run(argv: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        results: { type: 'string' },
+        out: { type: 'string' },
+        paths: { type: 'string' },
+        'trail-seconds': { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (err) {
+    process.stderr.write(`people-pathing render: ${(err as Error).message}\n${USAGE}`);
+    return 2;
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  const trailSeconds = values['trail-seconds'] === undefined ? 2 : Number(values['trail-seconds']);
+  if (positionals.length !== 1 || !values.results || (!values.out && !values.paths) || !(trailSeconds >= 0)) {
+    process.stderr.write(USAGE);
+    return 2;
+  }
+  const [input] = positionals;
+  const samples = await loadResults(values.results);
+  if (values.out) {
+    const t0 = Date.now();
+    const r = await renderVideo(input, samples, values.out, { trailSeconds });
+    process.stderr.write(`wrote ${values.out}: ${r.frames} frames ${r.width}x${r.height} at ${r.rate} fps in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
+  }
+  if (values.paths) {
+    const r = await renderPaths(input, samples, values.paths);
+    process.stderr.write(`wrote ${values.paths}: ${r.persons} paths on ${r.width}x${r.height}\n`);
+  }
+  return 0;
 }

@@ -1,0 +1,134 @@
+/**
+ * Render inputs: a video file (anything ffmpeg reads) or a MOTChallenge sequence folder (seqinfo.ini + img1/),
+ * probed with ffprobe, and decoded by ffmpeg into raw RGBA frames streamed one at a time.
+ */
+import { execFile, spawn } from 'node:child_process';
+import { readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+
+const execFileAsync = promisify(execFile);
+
+export interface RenderInput {
+  width: number;
+  height: number;
+  /** Frames per second as ffmpeg writes it (e.g. "30000/1001", "7"). */
+  rate: string;
+  fps: number;
+  /** ffmpeg arguments that open the input (before `-i` options included). */
+  args: string[];
+  /** MOTChallenge sequence: image file of frame n (1-based). */
+  sequenceFrame?: (n: number) => string;
+  /** Frame count when known up front (sequences, most containers). */
+  frameCount?: number;
+  durationSec?: number;
+}
+
+export async function openInput(path: string): Promise<RenderInput> {
+  const st = await stat(path).catch(() => undefined);
+  if (!st) throw new Error(`input not found: ${path}`);
+  if (st.isDirectory()) return openSequence(path);
+  const { stdout } = await execFileAsync('ffprobe', [
+    '-v', 'error', '-select_streams', 'v:0', '-show_entries',
+    'stream=width,height,r_frame_rate,avg_frame_rate,nb_frames:format=duration', '-of', 'json', path,
+  ]);
+  const probe = JSON.parse(stdout) as {
+    streams?: { width?: number; height?: number; r_frame_rate?: string; avg_frame_rate?: string; nb_frames?: string }[];
+    format?: { duration?: string };
+  };
+  const s = probe.streams?.[0];
+  if (!s?.width || !s.height) throw new Error(`no video stream in ${path}`);
+  const rate = [s.avg_frame_rate, s.r_frame_rate].find((r) => r && rateValue(r) > 0 && rateValue(r) < 1000) ?? '25';
+  const n = Number(s.nb_frames);
+  const duration = Number(probe.format?.duration);
+  return {
+    width: s.width,
+    height: s.height,
+    rate,
+    fps: rateValue(rate),
+    args: ['-i', path],
+    frameCount: Number.isFinite(n) && n > 0 ? n : undefined,
+    durationSec: Number.isFinite(duration) && duration > 0 ? duration : undefined,
+  };
+}
+
+async function openSequence(dir: string): Promise<RenderInput> {
+  const ini = parseIni(await readFile(join(dir, 'seqinfo.ini'), 'utf8').catch(() => {
+    throw new Error(`${dir} is a folder but not a MOTChallenge sequence (no seqinfo.ini)`);
+  }));
+  const rate = ini.frameRate ?? '25';
+  const imDir = ini.imDir ?? 'img1';
+  const ext = ini.imExt ?? '.jpg';
+  const pattern = join(dir, imDir, `%06d${ext}`);
+  const length = Number(ini.seqLength);
+  let width = Number(ini.imWidth);
+  let height = Number(ini.imHeight);
+  const first = join(dir, imDir, `${'1'.padStart(6, '0')}${ext}`);
+  if (!(width > 0 && height > 0)) {
+    const { stdout } = await execFileAsync('ffprobe', ['-v', 'error', '-show_entries', 'stream=width,height', '-of', 'csv=p=0', first]);
+    [width, height] = stdout.trim().split(',').map(Number);
+  }
+  const fps = rateValue(rate);
+  return {
+    width,
+    height,
+    rate,
+    fps,
+    args: ['-framerate', rate, '-start_number', '1', '-i', pattern],
+    sequenceFrame: (n) => join(dir, imDir, `${String(n).padStart(6, '0')}${ext}`),
+    frameCount: length > 0 ? length : undefined,
+    durationSec: length > 0 ? length / fps : undefined,
+  };
+}
+
+export function parseIni(text: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const line of text.split(/\r?\n/)) {
+    const m = /^\s*([A-Za-z0-9_]+)\s*=\s*(.*?)\s*$/.exec(line);
+    if (m) out[m[1]] = m[2];
+  }
+  return out;
+}
+
+export function rateValue(rate: string): number {
+  const [n, d] = rate.split('/').map(Number);
+  const v = d ? n / d : n;
+  return Number.isFinite(v) ? v : 0;
+}
+
+/**
+ * Streams the input's frames as RGBA buffers (each exactly width·height·4 bytes; the buffer is reused between
+ * frames, so copy it to keep it), in decode order, every frame passed through (no frame-rate conversion).
+ */
+export async function* decodeRgba(input: RenderInput, extraArgs: string[] = []): AsyncGenerator<Uint8Array> {
+  const frameSize = input.width * input.height * 4;
+  const ff = spawn('ffmpeg', ['-v', 'error', '-nostdin', ...input.args, ...extraArgs, '-map', '0:v:0', '-fps_mode', 'passthrough', '-f', 'rawvideo', '-pix_fmt', 'rgba', '-'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  ff.stderr.on('data', (d: Buffer) => {
+    if (stderr.length < 4000) stderr += d.toString();
+  });
+  const exited = new Promise<number>((res) => ff.on('close', (code) => res(code ?? 1)));
+  const frame = new Uint8Array(frameSize);
+  let filled = 0;
+  try {
+    for await (const chunk of ff.stdout as AsyncIterable<Buffer>) {
+      let off = 0;
+      while (off < chunk.length) {
+        const n = Math.min(frameSize - filled, chunk.length - off);
+        frame.set(chunk.subarray(off, off + n), filled);
+        filled += n;
+        off += n;
+        if (filled === frameSize) {
+          yield frame;
+          filled = 0;
+        }
+      }
+    }
+    const code = await exited;
+    if (code !== 0) throw new Error(`ffmpeg could not decode the input: ${stderr.trim().split('\n').slice(-3).join(' ')}`);
+  } finally {
+    if (ff.exitCode === null) ff.kill('SIGKILL');
+  }
+}

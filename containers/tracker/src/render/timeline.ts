@@ -1,0 +1,158 @@
+/**
+ * The tracked results as a timeline for drawing: samples sorted by time, each person's box at any video time
+ * (interpolated between two samples of that person) and its recent trail.
+ *
+ * Accepts GetPersonTracking's shape ({VideoMetadata, Persons: [{Timestamp, Person: {Index, BoundingBox}}]}, as
+ * written by `people-pathing track` and `people-pathing get`) in either sort order, or a bare Persons array.
+ * Boxes are ratios of the frame, so they fit any rendition of the video.
+ */
+import { readFile } from 'node:fs/promises';
+import type { GetPersonTrackingResponse, PersonDetection } from '../../../../core/types.js';
+
+export interface Samples {
+  /** Parallel arrays, sorted by (timestamp, index). Boxes as ratios [left, top, width, height]. */
+  ts: Float64Array;
+  index: Int32Array;
+  box: Float32Array;
+  /** Position of the same person's next sample, or -1. */
+  next: Int32Array;
+  count: number;
+  /** Typical time between two samples of one person (ms): the sampling cadence. */
+  stepMs: number;
+}
+
+export async function loadResults(path: string): Promise<Samples> {
+  const parsed = JSON.parse(await readFile(path, 'utf8')) as GetPersonTrackingResponse | PersonDetection[];
+  const persons = Array.isArray(parsed) ? parsed : parsed.Persons;
+  if (!Array.isArray(persons)) throw new Error(`${path} has no Persons list (expected GetPersonTracking's JSON)`);
+  return buildSamples(persons);
+}
+
+export function buildSamples(persons: readonly PersonDetection[]): Samples {
+  const rows = persons.filter(
+    (p) =>
+      typeof p.Timestamp === 'number' &&
+      typeof p.Person?.Index === 'number' &&
+      p.Person.BoundingBox &&
+      [p.Person.BoundingBox.Left, p.Person.BoundingBox.Top, p.Person.BoundingBox.Width, p.Person.BoundingBox.Height].every((v) => typeof v === 'number'),
+  );
+  rows.sort((a, b) => a.Timestamp! - b.Timestamp! || a.Person!.Index! - b.Person!.Index!);
+  const n = rows.length;
+  const s: Samples = { ts: new Float64Array(n), index: new Int32Array(n), box: new Float32Array(4 * n), next: new Int32Array(n).fill(-1), count: n, stepMs: 0 };
+  const last = new Map<number, number>();
+  const gaps: number[] = [];
+  rows.forEach((r, i) => {
+    const bb = r.Person!.BoundingBox!;
+    s.ts[i] = r.Timestamp!;
+    s.index[i] = r.Person!.Index!;
+    s.box.set([bb.Left!, bb.Top!, bb.Width!, bb.Height!], 4 * i);
+    const prev = last.get(s.index[i]);
+    if (prev !== undefined) {
+      s.next[prev] = i;
+      if (gaps.length < 5000 && s.ts[i] > s.ts[prev]) gaps.push(s.ts[i] - s.ts[prev]);
+    }
+    last.set(s.index[i], i);
+  });
+  gaps.sort((a, b) => a - b);
+  s.stepMs = gaps.length ? gaps[Math.floor(gaps.length / 2)] : 0;
+  return s;
+}
+
+export interface PersonAt {
+  index: number;
+  /** Pixels: [x1, y1, x2, y2]. */
+  box: [number, number, number, number];
+  /** Foot points (bottom centre of the box) in pixels, oldest first, ending at the current position. */
+  trail: number[];
+}
+
+/**
+ * Walks the samples forwards in time. `at(tMs)` must be called with non-decreasing times; memory is the open
+ * trails only.
+ */
+export class Timeline {
+  private cursor = 0;
+  /** Most recent sample position per person. */
+  private readonly lastOf = new Map<number, number>();
+  private readonly trails = new Map<number, { t: number[]; x: number[]; y: number[] }>();
+  /** A person is drawn up to this long after its last sample, and two samples further apart than this are not joined. */
+  readonly holdMs: number;
+
+  constructor(
+    private readonly s: Samples,
+    private readonly width: number,
+    private readonly height: number,
+    private readonly trailMs = 2000,
+    frameMs = 40,
+  ) {
+    this.holdMs = Math.max(1.5 * (s.stepMs || frameMs), frameMs) + 1;
+  }
+
+  at(tMs: number): PersonAt[] {
+    const s = this.s;
+    // 0.5 ms of slack: Timestamps are frame times rounded down to the millisecond.
+    while (this.cursor < s.count && s.ts[this.cursor] <= tMs + 0.5) {
+      const i = this.cursor++;
+      const idx = s.index[i];
+      this.lastOf.set(idx, i);
+      const [x, y] = this.foot(i);
+      let tr = this.trails.get(idx);
+      if (!tr) this.trails.set(idx, (tr = { t: [], x: [], y: [] }));
+      if (tr.t.length && s.ts[i] - tr.t[tr.t.length - 1] > this.holdMs) tr.t.length = tr.x.length = tr.y.length = 0;
+      tr.t.push(s.ts[i]);
+      tr.x.push(x);
+      tr.y.push(y);
+    }
+    const out: PersonAt[] = [];
+    for (const [idx, i] of this.lastOf) {
+      if (tMs - s.ts[i] > this.holdMs) {
+        this.lastOf.delete(idx);
+        this.trails.delete(idx);
+        continue;
+      }
+      let [l, t, w, h] = [s.box[4 * i], s.box[4 * i + 1], s.box[4 * i + 2], s.box[4 * i + 3]];
+      const j = s.next[i];
+      if (j >= 0 && s.ts[j] - s.ts[i] <= this.holdMs && s.ts[j] > s.ts[i]) {
+        const a = Math.min(1, Math.max(0, (tMs - s.ts[i]) / (s.ts[j] - s.ts[i])));
+        l += a * (s.box[4 * j] - l);
+        t += a * (s.box[4 * j + 1] - t);
+        w += a * (s.box[4 * j + 2] - w);
+        h += a * (s.box[4 * j + 3] - h);
+      }
+      const box: [number, number, number, number] = [l * this.width, t * this.height, (l + w) * this.width, (t + h) * this.height];
+      const tr = this.trails.get(idx)!;
+      let k = 0;
+      while (k < tr.t.length && tr.t[k] < tMs - this.trailMs) k++;
+      if (k > 0) {
+        tr.t.splice(0, k);
+        tr.x.splice(0, k);
+        tr.y.splice(0, k);
+      }
+      const trail: number[] = [];
+      for (let m = 0; m < tr.t.length; m++) trail.push(tr.x[m], tr.y[m]);
+      trail.push((box[0] + box[2]) / 2, box[3]);
+      out.push({ index: idx, box, trail });
+    }
+    return out.sort((a, b) => a.index - b.index);
+  }
+
+  private foot(i: number): [number, number] {
+    const b = this.s.box;
+    return [(b[4 * i] + b[4 * i + 2] / 2) * this.width, (b[4 * i + 1] + b[4 * i + 3]) * this.height];
+  }
+}
+
+/** Each person's whole path (foot points in pixels) and first/last sample time, for the paths picture. */
+export function pathsOf(s: Samples, width: number, height: number): Map<number, { first: number; last: number; points: number[][] }> {
+  const out = new Map<number, { first: number; last: number; points: number[][] }>();
+  const hold = Math.max(1.5 * (s.stepMs || 40), 1000);
+  for (let i = 0; i < s.count; i++) {
+    const idx = s.index[i];
+    let p = out.get(idx);
+    if (!p) out.set(idx, (p = { first: s.ts[i], last: s.ts[i], points: [[]] }));
+    if (s.ts[i] - p.last > hold) p.points.push([]);
+    p.last = s.ts[i];
+    p.points[p.points.length - 1].push((s.box[4 * i] + s.box[4 * i + 2] / 2) * width, (s.box[4 * i + 1] + s.box[4 * i + 3]) * height);
+  }
+  return out;
+}
