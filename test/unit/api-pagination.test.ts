@@ -1,4 +1,5 @@
 import { PaginationTokens } from '../../core/api/pagination.js';
+import type { TokenScope } from '../../core/api/pagination.js';
 import { ServiceError } from '../../core/api/errors.js';
 import { ResultsReader, ResultsWriter, LocalFolderSource } from '../../core/results-format.js';
 import type { ByteRangeSource } from '../../core/results-format.js';
@@ -6,9 +7,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-const scope = { accountId: '111111111111', jobId: 'a'.repeat(64), sortBy: 'TIMESTAMP' as const };
+const scope: TokenScope = { accountId: '111111111111', jobId: 'a'.repeat(64), sortBy: 'TIMESTAMP' };
 
-function decodeError(tokens: PaginationTokens, s: typeof scope, token: string): string {
+function decodeError(tokens: PaginationTokens, s: TokenScope, token: string): string {
   try {
     tokens.decode(s, token);
   } catch (e) {
