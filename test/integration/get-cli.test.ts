@@ -1,0 +1,99 @@
+/**
+ * `people-pathing get` with the real @aws-sdk/client-rekognition paginator against the real local endpoint
+ * (startLocalServer: dynalite job store, local results files). The VideoProcessor is the API suite's synthetic one
+ * (it writes real result files without tracking; the engine has its own tests).
+ */
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { StartPersonTrackingCommand } from '@aws-sdk/client-rekognition';
+import type { RekognitionClient } from '@aws-sdk/client-rekognition';
+import { run } from '../../cli/get.js';
+import { startLocalServer, type LocalServer } from '../../cli/local/server.js';
+import type { GetPersonTrackingResponse } from '../../core/types.js';
+import { FRAME_STEP_MS, SYNTHETIC_METADATA, SyntheticProcessor } from '../fixtures/api/synthetic-processor.js';
+import { gate, makeDataDir, putObject, rekognition } from '../fixtures/api/helpers.js';
+
+const KEY = 'AKIDGETTEST';
+const VIDEO = { S3Object: { Bucket: 'videos', Name: 'walk.mp4' } };
+const DETECTIONS = 2345;
+const PERSONS = 5;
+
+describe('people-pathing get', () => {
+  let dataDir: string;
+  let outDir: string;
+  let server: LocalServer;
+  let processor: SyntheticProcessor;
+  let client: RekognitionClient;
+  const savedEnv = { ...process.env };
+
+  beforeAll(async () => {
+    dataDir = await makeDataDir('pp-get-');
+    outDir = await mkdtemp(join(tmpdir(), 'pp-get-out-'));
+    await putObject(join(dataDir, 'buckets'), 'videos', 'walk.mp4');
+    processor = new SyntheticProcessor({ detections: DETECTIONS, persons: PERSONS });
+    server = await startLocalServer({ port: 0, dataDir, processor });
+    client = rekognition(server.url, KEY);
+    // the CLI takes credentials from the environment, like any SDK program
+    process.env.AWS_ACCESS_KEY_ID = KEY;
+    process.env.AWS_SECRET_ACCESS_KEY = 'not-checked-locally';
+  });
+  afterAll(async () => {
+    process.env = savedEnv;
+    client?.destroy();
+    await server?.close();
+    await rm(dataDir, { recursive: true, force: true });
+    await rm(outDir, { recursive: true, force: true });
+  });
+
+  it('pages through a finished job and writes every detection once, in order, with the metadata', async () => {
+    const { JobId } = await client.send(new StartPersonTrackingCommand({ Video: VIDEO, JobTag: 'get-test' }));
+    await server.idle();
+    const out = join(outDir, 'results.json');
+    // a page size that does not divide the count, so the last page is partial
+    expect(await run(['--endpoint', server.url, '--job-id', JobId!, '--out', out, '--page-size', '1000'])).toBe(0);
+    const merged = JSON.parse(await readFile(out, 'utf8')) as GetPersonTrackingResponse;
+    expect(merged.JobStatus).toBe('SUCCEEDED');
+    expect(merged.JobId).toBe(JobId);
+    expect(merged.JobTag).toBe('get-test');
+    expect(merged.VideoMetadata).toEqual(SYNTHETIC_METADATA);
+    expect(merged.Persons).toHaveLength(DETECTIONS);
+    const keys = new Set(merged.Persons!.map((p) => `${p.Person!.Index}@${p.Timestamp}`));
+    expect(keys.size).toBe(DETECTIONS);
+    merged.Persons!.forEach((p, k) => {
+      expect(p.Timestamp).toBe(Math.floor(k / PERSONS) * FRAME_STEP_MS);
+      expect(p.Person!.Index).toBe(k % PERSONS);
+    });
+
+    const byIndex = join(outDir, 'by-index.json');
+    expect(await run(['--endpoint', server.url, '--job-id', JobId!, '--out', byIndex, '--sort-by', 'INDEX', '--page-size', '700'])).toBe(0);
+    const indexed = JSON.parse(await readFile(byIndex, 'utf8')) as GetPersonTrackingResponse;
+    expect(indexed.Persons).toHaveLength(DETECTIONS);
+    const idx = indexed.Persons!.map((p) => p.Person!.Index!);
+    expect(idx).toEqual([...idx].sort((a, b) => a - b));
+    expect(new Set(indexed.Persons!.map((p) => `${p.Person!.Index}@${p.Timestamp}`))).toEqual(keys);
+  });
+
+  it('waits for a running job with --wait, and says so without it', async () => {
+    const hold = gate();
+    processor.options = { detections: 12, persons: 3, gate: hold.promise };
+    const { JobId } = await client.send(new StartPersonTrackingCommand({ Video: VIDEO }));
+    const out = join(outDir, 'waited.json');
+    expect(await run(['--endpoint', server.url, '--job-id', JobId!, '--out', out])).toBe(3);
+    const waiting = run(['--endpoint', server.url, '--job-id', JobId!, '--out', out, '--wait', '--poll-seconds', '0.1']);
+    setTimeout(hold.open, 300);
+    expect(await waiting).toBe(0);
+    expect((JSON.parse(await readFile(out, 'utf8')) as GetPersonTrackingResponse).Persons).toHaveLength(12);
+  });
+
+  it('fails clearly for a failed job, an unknown job and bad arguments', async () => {
+    processor.options = { detections: 0, failWith: 'decoder exploded' };
+    const { JobId } = await client.send(new StartPersonTrackingCommand({ Video: VIDEO }));
+    await server.idle();
+    expect(await run(['--endpoint', server.url, '--job-id', JobId!, '--out', join(outDir, 'failed.json')])).toBe(1);
+    expect(await run(['--endpoint', server.url, '--job-id', 'f'.repeat(64), '--out', join(outDir, 'unknown.json')])).toBe(1);
+    expect(await run(['--job-id', 'x'])).toBe(2);
+    expect(await run(['--endpoint', 'not a url', '--job-id', 'x'])).toBe(2);
+    expect(await run(['--endpoint', server.url, '--job-id', 'x', '--sort-by', 'NAME'])).toBe(2);
+  });
+});
