@@ -12,6 +12,7 @@ import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { RESULT_FILES } from '../core/results-format.js';
 import { parseModelKind, trackToMot, trackToResults, type HwAccel, type TrackOptions, type TrackProgress } from '../containers/tracker/src/index.js';
+import { createFaceAttacher, defaultFaceModelPath, type YuNetFaceAttacher } from '../containers/tracker/src/faces/attach.js';
 
 const USAGE = `usage: people-pathing track <video-file | MOTChallenge-sequence-dir> [options]
 
@@ -25,6 +26,8 @@ const USAGE = `usage: people-pathing track <video-file | MOTChallenge-sequence-d
   --sampled             with --format mot: analyse at Rekognition's cadence instead
   --results-dir DIR     also keep the results-format folder (manifest + ndjson + idx) here
   --hwaccel H           auto | cuda | none (ffmpeg decode; default auto)
+  --no-faces            skip face detection (Person.Face); faces cost a YuNet run per sample with people
+  --face-model PATH     YuNet face detector (default $PEOPLE_PATHING_MODELS_DIR/face_detection_yunet_2026may.onnx)
   --quiet               no progress on stderr
 `;
 
@@ -95,7 +98,10 @@ export async function run(argv: string[]): Promise<number> {
     parsed = parseArgs({
       args: argv,
       allowPositionals: true,
+      allowNegative: true,
       options: {
+        faces: { type: 'boolean', default: true },
+        'face-model': { type: 'string' },
         out: { type: 'string', short: 'o' },
         format: { type: 'string', default: 'rekognition' },
         model: { type: 'string' },
@@ -138,6 +144,7 @@ export async function run(argv: string[]): Promise<number> {
   process.once('SIGTERM', onSignal);
   const progress = progressPrinter(values.quiet);
   let tmp: string | undefined;
+  let faces: YuNetFaceAttacher | undefined;
   try {
     const modelKind = parseModelKind(values['model-kind']);
     const options: TrackOptions = {
@@ -159,8 +166,14 @@ export async function run(argv: string[]): Promise<number> {
       }
       return 0;
     }
+    if (values.faces) {
+      const faceModel = values['face-model'] ?? defaultFaceModelPath();
+      faces = await createFaceAttacher(faceModel).catch((err: unknown) => {
+        throw new Error(`cannot load the face model ${faceModel} (${(err as Error).message}); give --face-model PATH or --no-faces`);
+      });
+    }
     const resultsDir = values['results-dir'] ?? (tmp = await mkdtemp(join(tmpdir(), 'pp-track-')));
-    const result = await trackToResults(input, resultsDir, { ...options, everyFrame: values['every-frame'] });
+    const result = await trackToResults(input, resultsDir, { ...options, everyFrame: values['every-frame'], ...(faces ? { faces } : {}) });
     progress.done();
     const out = values.out ? createWriteStream(values.out) : process.stdout;
     await writeRekognitionJson(resultsDir, result.videoMetadata, out);
@@ -180,5 +193,6 @@ export async function run(argv: string[]): Promise<number> {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     if (tmp) await rm(tmp, { recursive: true, force: true });
+    await faces?.release();
   }
 }

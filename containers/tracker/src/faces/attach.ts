@@ -14,7 +14,9 @@
  * face's area inside the body box, ties broken by closeness of the face to the top centre of the box — and only if
  * at least `minContainment` of the face lies in the box and the face is no wider than the body.
  */
+import { join } from 'node:path';
 import type { FaceDetail, LandmarkType } from '../../../../core/types.js';
+import { defaultModelsDir } from '../detect/models.js';
 import type { FrameImage } from '../frame.js';
 import type { Box } from '../track/types.js';
 import type { FaceAttacher } from './types.js';
@@ -44,6 +46,13 @@ export interface FaceAttacherOptions extends YuNetOptions {
   frameMaxSide?: number;
   /** Share of the face box that must lie inside the body box. Default 0.6. */
   minContainment?: number;
+}
+
+export const DEFAULT_FACE_MODEL_FILE = 'face_detection_yunet_2026may.onnx';
+
+/** The YuNet file in the engine's models folder ($PEOPLE_PATHING_MODELS_DIR, else $PEOPLE_PATHING_DATA_DIR/models). */
+export function defaultFaceModelPath(env: NodeJS.ProcessEnv = process.env): string {
+  return join(defaultModelsDir(env), DEFAULT_FACE_MODEL_FILE);
 }
 
 /** Rekognition's landmark names in YuNet's landmark order (image-left eye first; see yunet.ts). */

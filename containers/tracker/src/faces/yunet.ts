@@ -11,6 +11,8 @@
  * image's right, the nose tip, the mouth corner on the image's left, the mouth corner on the image's right.
  */
 import * as ort from 'onnxruntime-node';
+import { gpuPresent } from '../decode/ffmpeg-decoder.js';
+import { defaultThreads } from '../detect/ort-backend.js';
 import type { FrameImage } from '../frame.js';
 
 export const YUNET_STRIDES = [8, 16, 32] as const;
@@ -29,8 +31,13 @@ export interface YuNetOptions {
   scoreThreshold?: number;
   /** IoU above which the weaker of two overlapping faces is suppressed. Default 0.3 (OpenCV's FaceDetectorYN default). */
   nmsThreshold?: number;
-  /** onnxruntime session options, e.g. the engine's execution providers. */
-  sessionOptions?: ort.InferenceSession.SessionOptions;
+  /**
+   * Execution provider, chosen like the person detector's (detect/ort-backend.ts): 'auto' (default) uses CUDA when
+   * a GPU is present and falls back to the CPU; 'cuda' fails without it.
+   */
+  executionProvider?: 'auto' | 'cuda' | 'cpu';
+  /** onnxruntime intra-op threads (default: the engine's, $PEOPLE_PATHING_ORT_THREADS or cores − 1). */
+  threads?: number;
 }
 
 export class YuNet {
@@ -38,14 +45,33 @@ export class YuNet {
     private readonly session: ort.InferenceSession,
     readonly scoreThreshold: number,
     readonly nmsThreshold: number,
+    readonly executionProvider: 'cuda' | 'cpu',
   ) {}
 
   static async create(modelPath: string, options: YuNetOptions = {}): Promise<YuNet> {
-    const session = await ort.InferenceSession.create(modelPath, options.sessionOptions ?? {});
+    const base: ort.InferenceSession.SessionOptions = {
+      logSeverityLevel: 3,
+      graphOptimizationLevel: 'all',
+      intraOpNumThreads: options.threads ?? defaultThreads(),
+      interOpNumThreads: 1,
+      executionMode: 'sequential',
+    };
+    const ep = options.executionProvider ?? 'auto';
+    let session: ort.InferenceSession | undefined;
+    let provider: 'cuda' | 'cpu' = 'cpu';
+    if (ep === 'cuda' || (ep === 'auto' && gpuPresent())) {
+      try {
+        session = await ort.InferenceSession.create(modelPath, { ...base, executionProviders: ['cuda', 'cpu'] });
+        provider = 'cuda';
+      } catch (err) {
+        if (ep === 'cuda') throw new Error(`face detector: CUDA execution provider unavailable: ${(err as Error).message}`);
+      }
+    }
+    session ??= await ort.InferenceSession.create(modelPath, { ...base, executionProviders: ['cpu'] });
     if (!session.inputNames.includes('input') || !session.outputNames.includes('kps_32')) {
       throw new Error(`${modelPath} does not have YuNet's inputs/outputs (input; cls/obj/bbox/kps_{8,16,32})`);
     }
-    return new YuNet(session, options.scoreThreshold ?? 0.7, options.nmsThreshold ?? 0.3);
+    return new YuNet(session, options.scoreThreshold ?? 0.7, options.nmsThreshold ?? 0.3, provider);
   }
 
   /**
