@@ -32,13 +32,9 @@ import {
   type MotBenchmark,
   type MotRow,
 } from '../containers/tracker/src/eval/index.js';
+import { trackToMot, type TrackOptions } from '../containers/tracker/src/index.js';
 
 const USAGE = 'usage: npm run eval -- [--json] [--results FILE]... [--tracker-dir DIR] [--save-dir DIR] [--model PATH] [--no-appearance] [--benchmark MOT15|MOT17|MOT20] [--trackeval-mot15] <sequence-dir>...';
-
-/** What this script needs from the engine's library. */
-interface EngineModule {
-  trackToMot(seqDir: string, options?: Record<string, unknown>): Promise<{ rows: string; timings?: unknown }>;
-}
 
 interface TrackerRun {
   rows: MotRow[];
@@ -47,14 +43,11 @@ interface TrackerRun {
 }
 
 async function runTracker(seqDir: string, model: string | undefined, appearance: boolean): Promise<TrackerRun> {
-  // The engine's library entry (containers/tracker/src/index.ts), loaded only when the tracker must run.
-  const enginePath = '../containers/tracker/src/index.js';
-  const engine = (await import(enginePath)) as EngineModule;
-  const options: Record<string, unknown> = {
-    ...(model ? { model } : {}),
+  const options: TrackOptions = {
+    ...(model ? { modelPath: model } : {}),
     ...(appearance ? {} : { tracker: { appearance: false } }),
   };
-  const out = await engine.trackToMot(seqDir, options);
+  const out = await trackToMot(seqDir, options);
   return { rows: parseMotText(out.rows, `tracker output for ${seqDir}`), source: 'tracker', timings: out.timings };
 }
 
