@@ -1,0 +1,148 @@
+/**
+ * The workflow's Lambda steps as plain functions over injected dependencies, so the same code runs in
+ * Lambda (lambdas/workflow/{prepare,complete,handle-failure}.ts) and in the local state-machine tests.
+ * Finishing a job always goes through core's completeJob: one transition, one notification.
+ */
+import { GetObjectCommand, NoSuchKey } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { completeJob } from '../../core/jobs/lifecycle.js';
+import type { JobStore, Notifier } from '../../core/ports.js';
+import { RESULTS_FORMAT_VERSION, RESULT_FILES } from '../../core/results-format.js';
+import type { ResultsManifest } from '../../core/results-format.js';
+import type { VideoJobStatus } from '../../core/types.js';
+import { FAILURE_FILE, resultsPrefixFor } from '../../containers/tracker/src/container/protocol.js';
+import type { FailureReport } from '../../containers/tracker/src/container/protocol.js';
+import { classifyFailure } from './failure.js';
+import type { CaughtError, FailureKind } from './failure.js';
+
+/** Times the workflow submits the tracker again after Batch's own attempts were all reclaimed. */
+export const MAX_RESUBMITS = 2;
+
+export interface JobKey {
+  jobId: string;
+  accountId: string;
+}
+
+export interface PrepareResult {
+  proceed: boolean;
+  resultsPrefix: string;
+  resubmits: number;
+}
+
+export interface CompleteInput extends JobKey {
+  resultsPrefix: string;
+}
+
+export interface HandleFailureInput extends JobKey {
+  error?: CaughtError;
+  resubmits?: number;
+}
+
+export type HandleFailureResult =
+  | { action: 'RETRY'; resubmits: number; kind: FailureKind }
+  | { action: 'FAILED'; kind: FailureKind; statusMessage: string; finished: boolean };
+
+export interface WorkflowDeps {
+  store: JobStore;
+  s3: Pick<S3Client, 'send'>;
+  resultsBucket: string;
+  /** A notifier acting for the account that started the job. */
+  notifierFor: (accountId: string) => Notifier;
+  now?: () => number;
+  /** Counts outcomes (Powertools metrics in Lambda). */
+  count?: (metric: 'JobsSucceeded' | 'JobsFailed' | 'TrackerResubmitted' | 'NotificationsFailed') => void;
+  log?: (message: string, fields?: Record<string, unknown>) => void;
+}
+
+async function readObject(deps: WorkflowDeps, key: string): Promise<string | undefined> {
+  try {
+    const out = await deps.s3.send(new GetObjectCommand({ Bucket: deps.resultsBucket, Key: key }));
+    return out.Body ? await out.Body.transformToString('utf8') : undefined;
+  } catch (error) {
+    if (error instanceof NoSuchKey || (error instanceof Error && (error.name === 'NoSuchKey' || error.name === 'NotFound'))) return undefined;
+    throw error;
+  }
+}
+
+function check(input: JobKey): void {
+  for (const k of ['jobId', 'accountId'] as const) {
+    if (typeof input?.[k] !== 'string' || !/^[A-Za-z0-9_-]{1,64}$/.test(input[k])) throw new Error(`workflow input: bad ${k}`);
+  }
+}
+
+export function createWorkflowSteps(deps: WorkflowDeps) {
+  const log = deps.log ?? (() => undefined);
+  const count = deps.count ?? (() => undefined);
+  const completeDeps = (accountId: string) => ({
+    store: deps.store,
+    notifier: deps.notifierFor(accountId),
+    now: deps.now,
+    onNotificationError: (e: unknown) => {
+      count('NotificationsFailed');
+      log('completion notification failed', { error: e instanceof Error ? e.name : 'error' });
+    },
+  });
+
+  return {
+    /** Runs the tracker only for a job still IN_PROGRESS (a redriven or duplicated execution does nothing). */
+    async prepare(input: JobKey): Promise<PrepareResult> {
+      check(input);
+      const job = await deps.store.getJob(input.accountId, input.jobId);
+      const resultsPrefix = resultsPrefixFor(input.accountId, input.jobId);
+      const proceed = job?.status === 'IN_PROGRESS';
+      log('prepare', { jobId: input.jobId, proceed, status: job?.status ?? 'UNKNOWN' });
+      return { proceed, resultsPrefix, resubmits: 0 };
+    },
+
+    /** The tracker exited 0: the job becomes SUCCEEDED with the VideoMetadata of its manifest. */
+    async complete(input: CompleteInput): Promise<{ status: VideoJobStatus | 'ALREADY_FINISHED' }> {
+      check(input);
+      const prefix = resultsPrefixFor(input.accountId, input.jobId);
+      const text = await readObject(deps, `${prefix}/${RESULT_FILES.manifest}`);
+      if (text === undefined) throw Object.assign(new Error('the tracker exited without writing results'), { name: 'ResultsMissing' });
+      const manifest = JSON.parse(text) as ResultsManifest;
+      if (manifest.formatVersion !== RESULTS_FORMAT_VERSION) {
+        throw Object.assign(new Error(`unsupported results format ${String(manifest.formatVersion)}`), { name: 'ResultsMissing' });
+      }
+      const finished = await completeJob(completeDeps(input.accountId), input.accountId, input.jobId, {
+        status: 'SUCCEEDED',
+        videoMetadata: manifest.videoMetadata,
+        resultsLocation: `s3://${deps.resultsBucket}/${prefix}`,
+      });
+      if (finished) count('JobsSucceeded');
+      log('complete', { jobId: input.jobId, applied: finished !== undefined, detections: manifest.count, persons: manifest.persons });
+      return { status: finished?.status ?? 'ALREADY_FINISHED' };
+    },
+
+    /** Any caught error: submit again after a host/Spot loss, else FAILED with a StatusMessage. */
+    async handleFailure(input: HandleFailureInput): Promise<HandleFailureResult> {
+      check(input);
+      const resubmits = Number.isInteger(input.resubmits) ? (input.resubmits as number) : 0;
+      const prefix = resultsPrefixFor(input.accountId, input.jobId);
+      let report: FailureReport | undefined;
+      const reportText = await readObject(deps, `${prefix}/${FAILURE_FILE}`);
+      if (reportText) {
+        try {
+          report = JSON.parse(reportText) as FailureReport;
+        } catch {
+          report = undefined;
+        }
+      }
+      const decision = classifyFailure(input.error, report);
+      log('tracker failure', { jobId: input.jobId, error: input.error?.Error, kind: decision.kind, resubmits });
+      if (decision.retryable && resubmits < MAX_RESUBMITS) {
+        count('TrackerResubmitted');
+        return { action: 'RETRY', resubmits: resubmits + 1, kind: decision.kind };
+      }
+      const finished = await completeJob(completeDeps(input.accountId), input.accountId, input.jobId, {
+        status: 'FAILED',
+        statusMessage: decision.statusMessage,
+        ...(report?.videoMetadata ? { videoMetadata: report.videoMetadata } : {}),
+      });
+      if (finished) count('JobsFailed');
+      return { action: 'FAILED', kind: decision.kind, statusMessage: decision.statusMessage, finished: finished !== undefined };
+    },
+  };
+}
+
+export type WorkflowSteps = ReturnType<typeof createWorkflowSteps>;

@@ -1,0 +1,112 @@
+/**
+ * The Rekognition-compatible endpoint: a REST API, AWS_IAM on every method (callers sign with the service
+ * name execute-api, doc 0001), POST on / (botocore without a path, JS v3 adds "/") and /{proxy+}, Lambda
+ * proxy integration. API Gateway's own errors are rewritten into the AWS JSON 1.1 error envelope (spec §9.7)
+ * so botocore and JS v3 raise AccessDeniedException, ThrottlingException, InvalidSignatureException, ...
+ */
+import { Validations } from 'aws-cdk-lib';
+import * as apigw from 'aws-cdk-lib/aws-apigateway';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+
+export const STAGE_NAME = 'prod';
+
+/** Gateway response type → the Rekognition error name in `__type` (spec §1.3, §9.7). */
+export const GATEWAY_ERRORS: ReadonlyArray<{ type: apigw.ResponseType; name: string; status?: string }> = [
+  { type: apigw.ResponseType.ACCESS_DENIED, name: 'AccessDeniedException' },
+  { type: apigw.ResponseType.UNAUTHORIZED, name: 'AccessDeniedException' },
+  // "Signature expired: ..." stays in the message: JS v3 treats that InvalidSignatureException as clock skew and retries.
+  { type: apigw.ResponseType.INVALID_SIGNATURE, name: 'InvalidSignatureException' },
+  { type: apigw.ResponseType.EXPIRED_TOKEN, name: 'ExpiredTokenException' },
+  { type: apigw.ResponseType.MISSING_AUTHENTICATION_TOKEN, name: 'MissingAuthenticationTokenException' },
+  { type: apigw.ResponseType.THROTTLED, name: 'ThrottlingException' },
+  { type: apigw.ResponseType.QUOTA_EXCEEDED, name: 'ThrottlingException' },
+  { type: apigw.ResponseType.REQUEST_TOO_LARGE, name: 'InvalidParameterException' },
+  { type: apigw.ResponseType.DEFAULT_4XX, name: 'AccessDeniedException' },
+  { type: apigw.ResponseType.DEFAULT_5XX, name: 'InternalServerError' },
+];
+
+/** The body template of a gateway response: the AWS JSON error envelope, message from API Gateway. */
+export function errorBodyTemplate(name: string): string {
+  // $context.error.messageString is API Gateway's message already quoted as a JSON string.
+  return `{"__type":"${name}","Code":"${name}","Logref":"$context.requestId","Message":$context.error.messageString}`;
+}
+
+export interface PeoplePathingApiProps {
+  readonly handler: lambda.IFunction;
+  readonly throttleRateLimit: number;
+  readonly throttleBurstLimit: number;
+}
+
+export class PeoplePathingApi extends Construct {
+  readonly api: apigw.RestApi;
+
+  constructor(scope: Construct, id: string, props: PeoplePathingApiProps) {
+    super(scope, id);
+    const accessLogs = new logs.LogGroup(this, 'AccessLogs', { retention: logs.RetentionDays.THREE_MONTHS });
+
+    this.api = new apigw.RestApi(this, 'Api', {
+      description: 'Rekognition People Pathing compatible endpoint (StartPersonTracking / GetPersonTracking)',
+      endpointTypes: [apigw.EndpointType.REGIONAL],
+      cloudWatchRole: true,
+      deployOptions: {
+        stageName: STAGE_NAME,
+        tracingEnabled: true,
+        // Errors only, and never request/response bodies (they hold caller bucket names and job data).
+        loggingLevel: apigw.MethodLoggingLevel.ERROR,
+        dataTraceEnabled: false,
+        metricsEnabled: true,
+        throttlingRateLimit: props.throttleRateLimit,
+        throttlingBurstLimit: props.throttleBurstLimit,
+        accessLogDestination: new apigw.LogGroupLogDestination(accessLogs),
+        accessLogFormat: apigw.AccessLogFormat.jsonWithStandardFields({
+          caller: true,
+          httpMethod: true,
+          ip: true,
+          protocol: true,
+          requestTime: true,
+          resourcePath: true,
+          responseLength: true,
+          status: true,
+          user: true,
+        }),
+      },
+      defaultMethodOptions: { authorizationType: apigw.AuthorizationType.IAM },
+      // The SDKs send application/x-amz-json-1.1: never register it as binary (the body would arrive base64).
+      binaryMediaTypes: [],
+    });
+
+    const integration = new apigw.LambdaIntegration(props.handler, { proxy: true });
+    this.api.root.addMethod('POST', integration, { authorizationType: apigw.AuthorizationType.IAM });
+    this.api.root.addResource('{proxy+}').addMethod('POST', integration, { authorizationType: apigw.AuthorizationType.IAM });
+
+    for (const { type, name, status } of GATEWAY_ERRORS) {
+      const template = errorBodyTemplate(name);
+      this.api.addGatewayResponse(`Gw${type.responseType}`, {
+        type,
+        statusCode: status,
+        responseHeaders: {
+          'Content-Type': "'application/x-amz-json-1.1'",
+          'x-amzn-ErrorType': `'${name}'`,
+          'x-amzn-RequestId': 'context.requestId',
+        },
+        // Gateway responses pick a template by the request's content type; the SDKs send x-amz-json-1.1.
+        templates: { 'application/json': template, 'application/x-amz-json-1.1': template },
+      });
+    }
+
+    Validations.of(this.api).acknowledge({
+      id: 'AwsSolutions-APIG2',
+      reason: 'AWS JSON 1.1 bodies are validated by the API Lambda, which must answer Rekognition-shaped InvalidParameterException errors that a request validator cannot produce.',
+    });
+    Validations.of(this.api).acknowledge({
+      id: 'AwsSolutions-APIG3',
+      reason: 'Every method requires SigV4 (AWS_IAM) and the stage is throttled; a WAF web ACL is an optional per-deployment add-on (see doc/readme/deploy.md).',
+    });
+    Validations.of(this.api).acknowledge({
+      id: 'AwsSolutions-COG4',
+      reason: 'Callers are AWS principals authorised with IAM (execute-api:Invoke), as Rekognition callers were; there are no Cognito users.',
+    });
+  }
+}

@@ -1,0 +1,117 @@
+/**
+ * Deployment settings of the people-pathing stack, read from CDK context (`-c key=value`) or passed as props.
+ * Every value has a safe default except `inputBuckets`: the service reads videos only from the buckets
+ * named here, so a deployment must say which ones.
+ */
+import type { Node } from 'constructs';
+
+export type ComputeKind = 'gpu' | 'cpu';
+
+export interface PeoplePathingConfig {
+  /** S3 buckets the service may read videos from (required; it reads nothing else). */
+  readonly inputBuckets: string[];
+  /** 'gpu' = AWS Batch on GPU EC2 instances (default); 'cpu' = ECS RunTask on Fargate (no GPU quota needed). */
+  readonly compute: ComputeKind;
+  /** EC2 instance types of the GPU compute environment, in order of preference. */
+  readonly gpuInstanceTypes: string[];
+  /** Spot (default, SPOT_PRICE_CAPACITY_OPTIMIZED) or On-Demand GPU instances. */
+  readonly spot: boolean;
+  /** Upper bound of the GPU compute environment, in vCPUs (g5.xlarge = 4 vCPUs = one job). */
+  readonly maxVcpus: number;
+  /** Per-account concurrent jobs (LimitExceededException above it); Rekognition's default was 20. */
+  readonly concurrentJobLimit: number;
+  /**
+   * Topics the service may publish completion messages to with its own role, when the caller's RoleArn
+   * cannot be assumed (ARN patterns; `*` wildcards allowed). Default mirrors AmazonRekognitionServiceRole:
+   * topics whose name starts with AmazonRekognition.
+   */
+  readonly notificationTopicArns: string[];
+  /** API Gateway stage throttling (requests per second and burst), for all methods. */
+  readonly throttleRateLimit: number;
+  readonly throttleBurstLimit: number;
+  /** Optional e-mail address subscribed to the alarms topic. */
+  readonly alarmEmail?: string;
+}
+
+export const DEFAULT_GPU_INSTANCE_TYPES = ['g6.xlarge', 'g5.xlarge', 'g4dn.xlarge'];
+
+export const DEFAULTS: Omit<PeoplePathingConfig, 'inputBuckets'> = {
+  compute: 'gpu',
+  gpuInstanceTypes: DEFAULT_GPU_INSTANCE_TYPES,
+  spot: true,
+  maxVcpus: 16,
+  concurrentJobLimit: 20,
+  notificationTopicArns: ['arn:aws:sns:*:*:AmazonRekognition*'],
+  throttleRateLimit: 20,
+  throttleBurstLimit: 40,
+};
+
+const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+
+/** A context value may arrive as a string (`-c k=a,b` or `-c k='["a","b"]'`) or as JSON from cdk.json. */
+function list(value: unknown): string[] | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (Array.isArray(value)) return value.map(String).map((s) => s.trim()).filter(Boolean);
+  const text = String(value).trim();
+  if (text.startsWith('[')) return list(JSON.parse(text) as unknown);
+  if (text === '' || text === 'none') return [];
+  return text.split(',').map((s) => s.trim()).filter(Boolean);
+}
+
+function bool(value: unknown): boolean | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value === 'boolean') return value;
+  const text = String(value).toLowerCase();
+  if (['true', '1', 'yes', 'spot'].includes(text)) return true;
+  if (['false', '0', 'no', 'on-demand', 'ondemand'].includes(text)) return false;
+  throw new Error(`expected a boolean, got "${String(value)}"`);
+}
+
+function positiveInt(name: string, value: unknown): number | undefined {
+  if (value === undefined || value === null) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`context ${name} must be a positive integer, got "${String(value)}"`);
+  return n;
+}
+
+/** Fills defaults and validates; throws with a message naming the bad setting. */
+export function resolveConfig(partial: Partial<PeoplePathingConfig>): PeoplePathingConfig {
+  const inputBuckets = partial.inputBuckets ?? [];
+  if (inputBuckets.length === 0) {
+    throw new Error('inputBuckets is required: the S3 buckets the service may read videos from (-c inputBuckets=bucket-a,bucket-b)');
+  }
+  for (const b of inputBuckets) {
+    if (!BUCKET_NAME.test(b)) throw new Error(`inputBuckets: "${b}" is not an S3 bucket name`);
+  }
+  const gpuInstanceTypes = partial.gpuInstanceTypes ?? DEFAULTS.gpuInstanceTypes;
+  // No GPU instance type configured means the CPU path.
+  const compute: ComputeKind = partial.compute ?? (gpuInstanceTypes.length === 0 ? 'cpu' : 'gpu');
+  if (compute !== 'gpu' && compute !== 'cpu') throw new Error(`compute must be "gpu" or "cpu", got "${String(compute)}"`);
+  if (compute === 'gpu' && gpuInstanceTypes.length === 0) throw new Error('compute=gpu needs at least one gpuInstanceTypes entry');
+  const config: PeoplePathingConfig = {
+    ...DEFAULTS,
+    ...Object.fromEntries(Object.entries(partial).filter(([, v]) => v !== undefined)),
+    inputBuckets,
+    gpuInstanceTypes,
+    compute,
+  };
+  if (config.maxVcpus < 4) throw new Error('maxVcpus must be at least 4 (one xlarge GPU instance)');
+  return config;
+}
+
+/** Reads the settings from CDK context: inputBuckets, compute, gpuInstanceTypes, spot, maxVcpus, ... */
+export function configFromContext(node: Node): PeoplePathingConfig {
+  const ctx = (k: string): unknown => node.tryGetContext(k);
+  return resolveConfig({
+    inputBuckets: list(ctx('inputBuckets')),
+    compute: ctx('compute') as ComputeKind | undefined,
+    gpuInstanceTypes: list(ctx('gpuInstanceTypes')),
+    spot: bool(ctx('spot')),
+    maxVcpus: positiveInt('maxVcpus', ctx('maxVcpus')),
+    concurrentJobLimit: positiveInt('concurrentJobLimit', ctx('concurrentJobLimit')),
+    notificationTopicArns: list(ctx('notificationTopicArns')),
+    throttleRateLimit: positiveInt('throttleRateLimit', ctx('throttleRateLimit')),
+    throttleBurstLimit: positiveInt('throttleBurstLimit', ctx('throttleBurstLimit')),
+    alarmEmail: ctx('alarmEmail') as string | undefined,
+  });
+}

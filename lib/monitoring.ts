@@ -1,0 +1,137 @@
+/**
+ * Operations: one dashboard and four alarms — failed jobs, workflow failures, API 5xx, queue age — on an
+ * SNS topic (optionally mailed). Job metrics come from the workflow Lambdas (Powertools EMF); the queue
+ * wait from a metric filter on the tracker's structured `job-started` log line.
+ */
+import { Duration } from 'aws-cdk-lib';
+import * as apigw from 'aws-cdk-lib/aws-apigateway';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as subs from 'aws-cdk-lib/aws-sns-subscriptions';
+import { Construct } from 'constructs';
+
+export const METRICS_NAMESPACE = 'PeoplePathing';
+export const WORKFLOW_SERVICE = 'people-pathing-workflow';
+export const TRACKER_SERVICE = 'people-pathing-tracker';
+
+export interface MonitoringProps {
+  readonly api: apigw.RestApi;
+  readonly apiFunction: lambda.IFunction;
+  readonly stateMachine: sfn.StateMachine;
+  readonly trackerLogGroup: logs.ILogGroup;
+  readonly alarmEmail?: string;
+}
+
+export class PeoplePathingMonitoring extends Construct {
+  readonly alarmTopic: sns.Topic;
+  readonly alarms: cloudwatch.Alarm[] = [];
+
+  constructor(scope: Construct, id: string, props: MonitoringProps) {
+    super(scope, id);
+    const key = new kms.Key(this, 'AlarmTopicKey', { enableKeyRotation: true, description: 'people-pathing alarm topic' });
+    // CloudWatch alarms publish to the encrypted topic: let the service use the key.
+    key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        resources: ['*'],
+      }),
+    );
+    this.alarmTopic = new sns.Topic(this, 'Alarms', { masterKey: key, enforceSSL: true });
+    if (props.alarmEmail) this.alarmTopic.addSubscription(new subs.EmailSubscription(props.alarmEmail));
+
+    const jobMetric = (metricName: string) =>
+      new cloudwatch.Metric({
+        namespace: METRICS_NAMESPACE,
+        metricName,
+        dimensionsMap: { service: WORKFLOW_SERVICE },
+        statistic: 'Sum',
+        period: Duration.minutes(5),
+      });
+    const jobsFailed = jobMetric('JobsFailed');
+    const jobsSucceeded = jobMetric('JobsSucceeded');
+
+    new logs.MetricFilter(this, 'QueueWaitFilter', {
+      logGroup: props.trackerLogGroup,
+      filterPattern: logs.FilterPattern.stringValue('$.event', '=', 'job-started'),
+      metricNamespace: METRICS_NAMESPACE,
+      metricName: 'QueueWaitSeconds',
+      metricValue: '$.queueWaitSeconds',
+      unit: cloudwatch.Unit.SECONDS,
+    });
+    const queueWait = new cloudwatch.Metric({
+      namespace: METRICS_NAMESPACE,
+      metricName: 'QueueWaitSeconds',
+      statistic: 'Maximum',
+      period: Duration.minutes(5),
+    });
+
+    const workflowFailures = new cloudwatch.MathExpression({
+      expression: 'failed + timedOut + aborted',
+      usingMetrics: {
+        failed: props.stateMachine.metricFailed({ statistic: 'Sum', period: Duration.minutes(5) }),
+        timedOut: props.stateMachine.metricTimedOut({ statistic: 'Sum', period: Duration.minutes(5) }),
+        aborted: props.stateMachine.metricAborted({ statistic: 'Sum', period: Duration.minutes(5) }),
+      },
+      label: 'Workflow executions failed/timed out/aborted',
+      period: Duration.minutes(5),
+    });
+    const api5xx = props.api.metricServerError({ statistic: 'Sum', period: Duration.minutes(5) });
+
+    const alarm = (id: string, metric: cloudwatch.IMetric, threshold: number, description: string, evaluationPeriods = 1) => {
+      const a = new cloudwatch.Alarm(this, id, {
+        metric,
+        threshold,
+        evaluationPeriods,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        alarmDescription: description,
+      });
+      a.addAlarmAction(new actions.SnsAction(this.alarmTopic));
+      this.alarms.push(a);
+      return a;
+    };
+    alarm('FailedJobsAlarm', jobsFailed, 5, 'Five or more jobs FAILED within 5 minutes (bad inputs, tracker errors, capacity).');
+    alarm('WorkflowFailuresAlarm', workflowFailures, 1, 'A workflow execution failed: a job may be stuck IN_PROGRESS.');
+    alarm('Api5xxAlarm', api5xx, 5, 'The API answered 5 or more 5xx errors within 5 minutes.');
+    alarm('QueueAgeAlarm', queueWait, 1800, 'A tracker job waited 30 minutes or more in the queue (GPU capacity or max vCPUs).');
+
+    const dashboard = new cloudwatch.Dashboard(this, 'Dashboard', { defaultInterval: Duration.hours(24) });
+    dashboard.addWidgets(
+      new cloudwatch.GraphWidget({ title: 'Jobs', left: [jobsSucceeded, jobsFailed], width: 12 }),
+      new cloudwatch.GraphWidget({ title: 'Queue wait (s)', left: [queueWait], width: 12 }),
+      new cloudwatch.GraphWidget({
+        title: 'API',
+        left: [
+          props.api.metricCount({ statistic: 'Sum', period: Duration.minutes(5) }),
+          props.api.metricClientError({ statistic: 'Sum', period: Duration.minutes(5) }),
+          api5xx,
+        ],
+        right: [props.api.metricLatency({ statistic: 'p90', period: Duration.minutes(5) })],
+        width: 12,
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'Workflow',
+        left: [
+          props.stateMachine.metricStarted({ statistic: 'Sum', period: Duration.minutes(5) }),
+          props.stateMachine.metricSucceeded({ statistic: 'Sum', period: Duration.minutes(5) }),
+          workflowFailures,
+        ],
+        width: 12,
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'API Lambda',
+        left: [props.apiFunction.metricErrors({ period: Duration.minutes(5) }), props.apiFunction.metricThrottles({ period: Duration.minutes(5) })],
+        right: [props.apiFunction.metricDuration({ statistic: 'p90', period: Duration.minutes(5) })],
+        width: 12,
+      }),
+      new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms: this.alarms, width: 12 }),
+    );
+  }
+}

@@ -1,0 +1,241 @@
+/**
+ * The whole service in one stack, composed of constructs: state (table, results bucket), the tracker
+ * (Batch on GPU, or Fargate), the workflow, the API and its monitoring. Settings: lib/config.ts.
+ */
+import { CfnOutput, Duration, Stack, Validations } from 'aws-cdk-lib';
+import type { StackProps } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { Construct } from 'constructs';
+import { PeoplePathingApi, STAGE_NAME } from './api.js';
+import { acknowledgeWildcards } from './nag.js';
+import type { PeoplePathingConfig } from './config.js';
+import { AppFunction } from './functions.js';
+import { PeoplePathingMonitoring, TRACKER_SERVICE, WORKFLOW_SERVICE } from './monitoring.js';
+import { PeoplePathingState, RESULTS_PREFIX } from './state.js';
+import { TrackerBatch } from './tracker-batch.js';
+import { TrackerFargate } from './tracker-fargate.js';
+import { TrackerImage } from './tracker-image.js';
+import { PeoplePathingWorkflow } from './workflow.js';
+
+export interface PeoplePathingStackProps extends StackProps {
+  readonly config: PeoplePathingConfig;
+}
+
+/** s3:GetObject(Version) on the objects of the configured input buckets — nothing else is readable. */
+export function inputObjectArns(stack: Stack, buckets: string[]): string[] {
+  return buckets.map((b) => stack.formatArn({ service: 's3', region: '', account: '', resource: b, resourceName: '*' }));
+}
+
+export class PeoplePathingStack extends Stack {
+  readonly state: PeoplePathingState;
+  readonly api: PeoplePathingApi;
+  readonly workflow: PeoplePathingWorkflow;
+  readonly batch?: TrackerBatch;
+  readonly fargate?: TrackerFargate;
+
+  constructor(scope: Construct, id: string, props: PeoplePathingStackProps) {
+    super(scope, id, props);
+    const { config } = props;
+
+    // Network for the tracker: public subnets only (no NAT to pay for), no inbound rules; S3 and DynamoDB
+    // traffic stays on gateway endpoints.
+    const vpc = new ec2.Vpc(this, 'Vpc', {
+      maxAzs: 3,
+      natGateways: 0,
+      subnetConfiguration: [{ name: 'public', subnetType: ec2.SubnetType.PUBLIC, cidrMask: 20 }],
+      gatewayEndpoints: {
+        S3: { service: ec2.GatewayVpcEndpointAwsService.S3 },
+        DynamoDB: { service: ec2.GatewayVpcEndpointAwsService.DYNAMODB },
+      },
+    });
+    vpc.addFlowLog('FlowLogs', {
+      destination: ec2.FlowLogDestination.toCloudWatchLogs(new logs.LogGroup(this, 'FlowLogsGroup', { retention: logs.RetentionDays.ONE_MONTH })),
+      trafficType: ec2.FlowLogTrafficType.REJECT,
+    });
+
+    this.state = new PeoplePathingState(this, 'State');
+    const { table, resultsBucket } = this.state;
+    const inputObjects = inputObjectArns(this, config.inputBuckets);
+
+    // The tracker's role: read input videos, write results, report progress on the job record.
+    const trackerRole = new iam.Role(this, 'TrackerRole', {
+      assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com'),
+      description: 'people-pathing tracker container: reads input videos, writes results, updates job progress',
+    });
+    trackerRole.addToPolicy(new iam.PolicyStatement({ actions: ['s3:GetObject', 's3:GetObjectVersion'], resources: inputObjects }));
+    trackerRole.addToPolicy(
+      new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: [resultsBucket.arnForObjects(`${RESULTS_PREFIX}*`)] }),
+    );
+    trackerRole.addToPolicy(new iam.PolicyStatement({ actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'], resources: [table.tableArn] }));
+
+    const trackerEnvironment = {
+      JOBS_TABLE: table.tableName,
+      RESULTS_BUCKET: resultsBucket.bucketName,
+      POWERTOOLS_SERVICE_NAME: TRACKER_SERVICE,
+    };
+    const image = new TrackerImage(this, 'TrackerImage');
+    let trackerLogGroup: logs.ILogGroup;
+    if (config.compute === 'gpu') {
+      this.batch = new TrackerBatch(this, 'Tracker', {
+        vpc,
+        image,
+        instanceTypes: config.gpuInstanceTypes,
+        spot: config.spot,
+        maxVcpus: config.maxVcpus,
+        jobRole: trackerRole,
+        environment: trackerEnvironment,
+      });
+      trackerLogGroup = this.batch.logGroup;
+    } else {
+      this.fargate = new TrackerFargate(this, 'TrackerCpu', { vpc, image, taskRole: trackerRole, environment: trackerEnvironment });
+      trackerLogGroup = this.fargate.logGroup;
+    }
+
+    // Workflow Lambdas: thin wrappers around core's job lifecycle.
+    const workflowEnv = {
+      JOBS_TABLE: table.tableName,
+      RESULTS_BUCKET: resultsBucket.bucketName,
+      NOTIFICATION_TOPIC_ALLOW_LIST: config.notificationTopicArns.join(','),
+    };
+    const workflowFn = (id: string, entry: string, description: string) =>
+      new AppFunction(this, id, { entry, description, serviceName: WORKFLOW_SERVICE, environment: workflowEnv }).fn;
+    const prepareFn = workflowFn('PrepareFn', 'lambdas/workflow/prepare.ts', 'people-pathing: check the job is still IN_PROGRESS and name its results prefix');
+    const completeFn = workflowFn('CompleteFn', 'lambdas/workflow/complete.ts', 'people-pathing: mark the job SUCCEEDED with its VideoMetadata and notify');
+    const handleFailureFn = workflowFn(
+      'HandleFailureFn',
+      'lambdas/workflow/handle-failure.ts',
+      'people-pathing: retry a reclaimed tracker run, or mark the job FAILED with a StatusMessage and notify',
+    );
+    for (const fn of [prepareFn, completeFn, handleFailureFn]) {
+      fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:GetItem'], resources: [table.tableArn] }));
+    }
+    const allowNotifications = (fn: lambda.Function) => {
+      // Rekognition's model: publish as the caller's RoleArn (it must trust this role), else as this role
+      // to allow-listed topics only (doc/architecture/0001-signing.md).
+      fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['sts:AssumeRole'], resources: ['arn:aws:iam::*:role/*'] }));
+      fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['sns:Publish'], resources: config.notificationTopicArns }));
+    };
+    for (const fn of [completeFn, handleFailureFn]) {
+      fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:UpdateItem'], resources: [table.tableArn] }));
+      allowNotifications(fn);
+    }
+    // Complete reads the manifest the tracker wrote; HandleFailure reads the tracker's failure.json.
+    for (const fn of [completeFn, handleFailureFn]) {
+      fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [resultsBucket.arnForObjects(`${RESULTS_PREFIX}*`)] }));
+    }
+
+    this.workflow = new PeoplePathingWorkflow(this, 'Workflow', {
+      prepareFn,
+      completeFn,
+      handleFailureFn,
+      batch: this.batch,
+      fargate: this.fargate,
+      vpc,
+    });
+
+    // The API Lambda (lambdas/api/handler.ts).
+    const paginationSecret = new secretsmanager.Secret(this, 'PaginationKey', {
+      description: 'people-pathing: HMAC key of GetPersonTracking NextToken values',
+      generateSecretString: { passwordLength: 48, excludePunctuation: true },
+    });
+    Validations.of(paginationSecret).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason: 'Rotating the pagination HMAC key would invalidate NextToken values in flight; it protects no data by itself (tokens are also bound to account and job).',
+    });
+    const apiFn = new AppFunction(this, 'ApiFn', {
+      entry: 'lambdas/api/handler.ts',
+      description: 'people-pathing: StartPersonTracking / GetPersonTracking (AWS JSON 1.1)',
+      serviceName: 'people-pathing-api',
+      memorySize: 1024,
+      timeout: Duration.seconds(29),
+      environment: {
+        JOBS_TABLE: table.tableName,
+        RESULTS_BUCKET: resultsBucket.bucketName,
+        STATE_MACHINE_ARN: this.workflow.stateMachine.stateMachineArn,
+        CONCURRENT_JOB_LIMIT: String(config.concurrentJobLimit),
+        PAGINATION_SECRET_ARN: paginationSecret.secretArn,
+        NOTIFICATION_TOPIC_ALLOW_LIST: config.notificationTopicArns.join(','),
+      },
+    }).fn;
+    apiFn.addToRolePolicy(
+      new iam.PolicyStatement({ actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'], resources: [table.tableArn] }),
+    );
+    // HeadObject of the caller's video (InvalidS3ObjectException at Start) needs s3:GetObject(Version).
+    apiFn.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObject', 's3:GetObjectVersion'], resources: inputObjects }));
+    apiFn.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [resultsBucket.arnForObjects(`${RESULTS_PREFIX}*`)] }));
+    apiFn.addToRolePolicy(new iam.PolicyStatement({ actions: ['states:StartExecution'], resources: [this.workflow.stateMachine.stateMachineArn] }));
+    paginationSecret.grantRead(apiFn);
+    // A job whose workflow cannot be launched is failed at once, and notified like any completion.
+    allowNotifications(apiFn);
+
+    this.api = new PeoplePathingApi(this, 'Api', {
+      handler: apiFn,
+      throttleRateLimit: config.throttleRateLimit,
+      throttleBurstLimit: config.throttleBurstLimit,
+    });
+
+    new PeoplePathingMonitoring(this, 'Monitoring', {
+      api: this.api.api,
+      apiFunction: apiFn,
+      stateMachine: this.workflow.stateMachine,
+      trackerLogGroup,
+      alarmEmail: config.alarmEmail,
+    });
+
+    const escape = (t: string) => t.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    acknowledgeWildcards(this, [
+      {
+        match: /^Resource::<StateResults[0-9A-F]{8}\.Arn>\/results\/\*$/,
+        reason: 'Result files live under results/<account>/<job>/ and job ids are not known at deploy time; only that prefix of the results bucket is granted.',
+      },
+      ...config.inputBuckets.map((b) => ({
+        match: new RegExp(`^Resource::arn:<AWS::Partition>:s3:::${escape(b)}/\\*$`),
+        reason: 'Videos are any object of a configured input bucket (context inputBuckets); callers choose the keys.',
+      })),
+      {
+        match: /^Resource::arn:aws:iam::\*:role\/\*$/,
+        reason: "NotificationChannel.RoleArn may be any role of the caller's account: the notifier only assumes roles of the account that started the job, and only if the role's trust policy names this role (doc 0001).",
+      },
+      ...config.notificationTopicArns.map((t) => ({
+        match: new RegExp(`^Resource::${escape(t)}$`),
+        reason: 'Allow-list of caller topics the service may publish completion messages to with its own role (context notificationTopicArns).',
+      })),
+      {
+        match: /^Resource::\*$/,
+        reason: 'X-Ray trace upload, ECR GetAuthorizationToken and CloudWatch Logs delivery actions have no resource-level permissions (enforced by the IAM test in test/unit/cdk-stack.test.ts).',
+      },
+      {
+        match: /^Resource::<(Prepare|Complete|HandleFailure)Fn[A-Za-z0-9]+\.Arn>:\*$/,
+        reason: 'Step Functions invokes the workflow Lambdas by ARN and any version/alias qualifier (LambdaInvoke default grant).',
+      },
+      {
+        match: /^Resource::arn:<AWS::Partition>:batch:[^:]+:(<AWS::AccountId>|[0-9]{12}):job-definition\/\*$/,
+        reason: 'batch:SubmitJob is granted on job definitions of this account and region so every revision of the tracker job definition can be submitted (BatchSubmitJob grant).',
+      },
+      {
+        match: /TrackerCpuTask[0-9A-F]{8}.*:\*\]?$/,
+        reason: 'ecs:RunTask on every revision of the tracker task definition (EcsRunTask grant).',
+      },
+    ]);
+    Validations.of(this.api.api).acknowledge({
+      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
+      reason: "API Gateway's account-level CloudWatch role uses the managed policy AWS documents for it; it only lets API Gateway write its logs.",
+    });
+
+    new CfnOutput(this, 'Endpoint', {
+      value: this.api.api.urlForPath('/'),
+      description: 'Rekognition endpoint URL for callers (sign with service name execute-api)',
+    });
+    new CfnOutput(this, 'InvokeArn', {
+      value: this.api.api.arnForExecuteApi('POST', '/*', STAGE_NAME),
+      description: 'Resource for the callers\' IAM policy (execute-api:Invoke); also add the same ARN without "/*" for POST /',
+    });
+    new CfnOutput(this, 'ResultsBucket', { value: resultsBucket.bucketName });
+    new CfnOutput(this, 'JobsTable', { value: table.tableName });
+    new CfnOutput(this, 'StateMachine', { value: this.workflow.stateMachine.stateMachineArn });
+  }
+}

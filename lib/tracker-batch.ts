@@ -1,0 +1,129 @@
+/**
+ * The GPU path: one construct owning the tracker's AWS Batch pieces — a managed EC2 compute environment
+ * (ECS GPU AMI, GPU instance types, min 0 vCPUs so it costs nothing when idle, Spot or On-Demand), the job
+ * queue, and the job definition (1 GPU, the tracker image, retry on Spot reclaim / host errors, a time
+ * ceiling). The per-job, duration-derived deadline is enforced inside the container (doc 0004).
+ */
+import { Duration, Size, Validations } from 'aws-cdk-lib';
+import * as batch from 'aws-cdk-lib/aws-batch';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import type { TrackerImage } from './tracker-image.js';
+
+/**
+ * Hard ceiling of one attempt: the longest video Rekognition accepted is 6 h; a GPU instance tracks at many
+ * times real time, so 12 h only ever stops a stuck job. The container's own deadline is tighter.
+ */
+export const TRACKER_ATTEMPT_CEILING = Duration.hours(12);
+/** Batch-level attempts: a reclaimed Spot instance or a failed host is retried in place. */
+export const BATCH_ATTEMPTS = 3;
+
+export interface TrackerBatchProps {
+  readonly vpc: ec2.IVpc;
+  readonly image: TrackerImage;
+  readonly instanceTypes: string[];
+  readonly spot: boolean;
+  readonly maxVcpus: number;
+  readonly jobRole: iam.IRole;
+  /** Static environment of the container (table, bucket, ...). */
+  readonly environment: Record<string, string>;
+}
+
+export class TrackerBatch extends Construct {
+  readonly computeEnvironment: batch.ManagedEc2EcsComputeEnvironment;
+  readonly jobQueue: batch.JobQueue;
+  readonly jobDefinition: batch.EcsJobDefinition;
+  readonly logGroup: logs.LogGroup;
+
+  constructor(scope: Construct, id: string, props: TrackerBatchProps) {
+    super(scope, id);
+
+    const securityGroup = new ec2.SecurityGroup(this, 'InstancesSg', {
+      vpc: props.vpc,
+      description: 'Tracker GPU instances: no inbound traffic; outbound HTTPS to S3, ECR, DynamoDB, CloudWatch',
+      allowAllOutbound: true,
+    });
+
+    // Videos up to 10 GB are copied to local disk: a larger, encrypted root volume; IMDSv2 only.
+    const launchTemplate = new ec2.LaunchTemplate(this, 'LaunchTemplate', {
+      requireImdsv2: true,
+      blockDevices: [
+        {
+          deviceName: '/dev/xvda',
+          volume: ec2.BlockDeviceVolume.ebs(100, { encrypted: true, volumeType: ec2.EbsDeviceVolumeType.GP3 }),
+        },
+      ],
+    });
+
+    this.computeEnvironment = new batch.ManagedEc2EcsComputeEnvironment(this, 'GpuCompute', {
+      vpc: props.vpc,
+      vpcSubnets: { subnetType: ec2.SubnetType.PUBLIC },
+      securityGroups: [securityGroup],
+      instanceTypes: props.instanceTypes.map((t) => new ec2.InstanceType(t)),
+      useOptimalInstanceClasses: false,
+      images: [{ imageType: batch.EcsMachineImageType.ECS_AL2023_NVIDIA }],
+      minvCpus: 0,
+      maxvCpus: props.maxVcpus,
+      spot: props.spot,
+      allocationStrategy: props.spot
+        ? batch.AllocationStrategy.SPOT_PRICE_CAPACITY_OPTIMIZED
+        : batch.AllocationStrategy.BEST_FIT_PROGRESSIVE,
+      launchTemplate,
+      updateToLatestImageVersion: true,
+    });
+    const instanceRole = this.computeEnvironment.instanceRole;
+    if (instanceRole) {
+      Validations.of(instanceRole).acknowledge({
+        id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonEC2ContainerServiceforEC2Role]',
+        reason: 'AWS Batch ECS container instances need the ECS agent policy AWS maintains for exactly this role.',
+      });
+    }
+
+    this.jobQueue = new batch.JobQueue(this, 'GpuQueue', {
+      computeEnvironments: [{ computeEnvironment: this.computeEnvironment, order: 1 }],
+      // A job that can never start must not wait forever: Batch cancels it and the workflow marks it FAILED.
+      jobStateTimeLimitActions: [
+        {
+          action: batch.JobStateTimeLimitActionsAction.CANCEL,
+          state: batch.JobStateTimeLimitActionsState.RUNNABLE,
+          reason: batch.JobStateTimeLimitActionsReason.INSUFFICIENT_INSTANCE_CAPACITY,
+          maxTime: Duration.hours(6),
+        },
+        {
+          action: batch.JobStateTimeLimitActionsAction.CANCEL,
+          state: batch.JobStateTimeLimitActionsState.RUNNABLE,
+          reason: batch.JobStateTimeLimitActionsReason.JOB_RESOURCE_REQUIREMENT,
+          maxTime: Duration.minutes(30),
+        },
+      ],
+    });
+
+    this.logGroup = new logs.LogGroup(this, 'Logs', { retention: logs.RetentionDays.ONE_MONTH });
+
+    const container = new batch.EcsEc2ContainerDefinition(this, 'Container', {
+      image: ecs.ContainerImage.fromDockerImageAsset(props.image.asset),
+      // One job per xlarge GPU instance (4 vCPUs, 16 GiB, of which the ECS agent keeps some).
+      cpu: 4,
+      memory: Size.gibibytes(14),
+      gpu: 1,
+      jobRole: props.jobRole,
+      environment: props.environment,
+      logging: ecs.LogDriver.awsLogs({ streamPrefix: 'tracker', logGroup: this.logGroup }),
+    });
+
+    this.jobDefinition = new batch.EcsJobDefinition(this, 'JobDefinition', {
+      container,
+      timeout: TRACKER_ATTEMPT_CEILING,
+      retryAttempts: BATCH_ATTEMPTS,
+      retryStrategies: [
+        batch.RetryStrategy.of(batch.Action.RETRY, batch.Reason.SPOT_INSTANCE_RECLAIMED),
+        // Without a catch-all EXIT, Batch would also retry container failures (bad video, ...).
+        batch.RetryStrategy.of(batch.Action.EXIT, batch.Reason.custom({ onReason: '*' })),
+      ],
+      propagateTags: true,
+    });
+  }
+}

@@ -1,0 +1,195 @@
+/**
+ * The job workflow (Step Functions, JSONPath). Input, from the API's launcher:
+ *   { jobId, accountId, video: { S3Object: { Bucket, Name, Version? } } }
+ *
+ *   Prepare ─ proceed? ─no─▶ AlreadyFinished
+ *      │yes
+ *   RunTracker (Batch submitJob.sync on the GPU queue | ECS RunTask.sync on Fargate)
+ *      │ok                                   │any error (caught)
+ *   Complete ─▶ JobSucceeded              HandleFailure ─ RETRY (Spot reclaim / host error) ─▶ CountResubmit ─▶ RunTracker
+ *      │error (caught) ───────────────────────▲   └─ FAILED ─▶ JobFailed (job FAILED + StatusMessage, notified)
+ *
+ * Complete and HandleFailure both end in core's completeJob (one transition, one SNS message).
+ */
+import { Duration } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import { Construct } from 'constructs';
+import type { TrackerBatch } from './tracker-batch.js';
+import type { TrackerFargate } from './tracker-fargate.js';
+
+/** State names: the local workflow tests override these Task states by name. */
+export const STATE = {
+  prepare: 'Prepare',
+  shouldRun: 'ShouldRun',
+  alreadyFinished: 'AlreadyFinished',
+  runTracker: 'RunTracker',
+  checkExit: 'CheckTrackerExit',
+  trackerExited: 'TrackerExitedWithError',
+  complete: 'Complete',
+  succeeded: 'JobSucceeded',
+  handleFailure: 'HandleFailure',
+  retryOrEnd: 'RetryOrEnd',
+  countResubmit: 'CountResubmit',
+  failed: 'JobFailed',
+} as const;
+
+/** Longest a tracker run may wait in the queue and run, all Batch attempts together. */
+export const TRACKER_TASK_TIMEOUT = Duration.hours(48);
+
+export interface WorkflowProps {
+  readonly prepareFn: lambda.IFunction;
+  readonly completeFn: lambda.IFunction;
+  readonly handleFailureFn: lambda.IFunction;
+  readonly batch?: TrackerBatch;
+  readonly fargate?: TrackerFargate;
+  readonly vpc: ec2.IVpc;
+}
+
+export class PeoplePathingWorkflow extends Construct {
+  readonly stateMachine: sfn.StateMachine;
+
+  constructor(scope: Construct, id: string, props: WorkflowProps) {
+    super(scope, id);
+
+    const jobKey = { jobId: sfn.JsonPath.stringAt('$.jobId'), accountId: sfn.JsonPath.stringAt('$.accountId') };
+
+    const prepare = new tasks.LambdaInvoke(this, STATE.prepare, {
+      lambdaFunction: props.prepareFn,
+      payload: sfn.TaskInput.fromObject(jobKey),
+      payloadResponseOnly: true,
+      resultPath: '$.prepared',
+      retryOnServiceExceptions: true,
+    });
+
+    const handleFailure = new tasks.LambdaInvoke(this, STATE.handleFailure, {
+      lambdaFunction: props.handleFailureFn,
+      payload: sfn.TaskInput.fromObject({
+        ...jobKey,
+        error: sfn.JsonPath.objectAt('$.error'),
+        resubmits: sfn.JsonPath.numberAt('$.prepared.resubmits'),
+      }),
+      payloadResponseOnly: true,
+      resultPath: '$.failure',
+      retryOnServiceExceptions: true,
+    });
+    handleFailure.addRetry({ errors: ['States.TaskFailed'], interval: Duration.seconds(5), maxAttempts: 3, backoffRate: 2 });
+
+    const complete = new tasks.LambdaInvoke(this, STATE.complete, {
+      lambdaFunction: props.completeFn,
+      payload: sfn.TaskInput.fromObject({ ...jobKey, resultsPrefix: sfn.JsonPath.stringAt('$.prepared.resultsPrefix') }),
+      payloadResponseOnly: true,
+      resultPath: '$.completed',
+      retryOnServiceExceptions: true,
+    });
+    complete.addCatch(handleFailure, { errors: ['States.ALL'], resultPath: '$.error' });
+
+    const environment = {
+      JOB_ID: sfn.JsonPath.stringAt('$.jobId'),
+      ACCOUNT_ID: sfn.JsonPath.stringAt('$.accountId'),
+      VIDEO: sfn.JsonPath.jsonToString(sfn.JsonPath.objectAt('$.video')),
+      RESULTS_PREFIX: sfn.JsonPath.stringAt('$.prepared.resultsPrefix'),
+    };
+
+    let runTracker: sfn.TaskStateBase;
+    let afterRun: sfn.IChainable = complete;
+    if (props.batch) {
+      runTracker = new tasks.BatchSubmitJob(this, STATE.runTracker, {
+        jobName: sfn.JsonPath.format('people-pathing-{}', sfn.JsonPath.stringAt('$.jobId')),
+        jobQueueArn: props.batch.jobQueue.jobQueueArn,
+        jobDefinitionArn: props.batch.jobDefinition.jobDefinitionArn,
+        containerOverrides: { environment },
+        integrationPattern: sfn.IntegrationPattern.RUN_JOB,
+        taskTimeout: sfn.Timeout.duration(TRACKER_TASK_TIMEOUT),
+        resultSelector: { JobId: sfn.JsonPath.stringAt('$.JobId'), Status: sfn.JsonPath.stringAt('$.Status') },
+        resultPath: '$.tracker',
+      });
+    } else if (props.fargate) {
+      const f = props.fargate;
+      runTracker = new tasks.EcsRunTask(this, STATE.runTracker, {
+        cluster: f.cluster,
+        taskDefinition: f.taskDefinition,
+        launchTarget: new tasks.EcsFargateLaunchTarget({ platformVersion: ecs.FargatePlatformVersion.LATEST }),
+        subnets: { subnetType: ec2.SubnetType.PUBLIC },
+        assignPublicIp: true,
+        securityGroups: [f.securityGroup],
+        containerOverrides: [
+          {
+            containerDefinition: f.container,
+            environment: Object.entries(environment).map(([name, value]) => ({ name, value })),
+          },
+        ],
+        integrationPattern: sfn.IntegrationPattern.RUN_JOB,
+        taskTimeout: sfn.Timeout.duration(TRACKER_TASK_TIMEOUT),
+        resultSelector: { 'Containers.$': '$.Containers', StopCode: sfn.JsonPath.stringAt('$.StopCode') },
+        resultPath: '$.tracker',
+      });
+      // A stopped task is not necessarily a successful one: check the tracker's exit code.
+      const exited = new sfn.Pass(this, STATE.trackerExited, {
+        parameters: {
+          Error: 'TrackerExitedWithError',
+          Cause: sfn.JsonPath.jsonToString(sfn.JsonPath.objectAt('$.tracker')),
+        },
+        resultPath: '$.error',
+      });
+      exited.next(handleFailure);
+      afterRun = new sfn.Choice(this, STATE.checkExit)
+        .when(
+          sfn.Condition.and(
+            sfn.Condition.isPresent(`$.tracker.Containers[0].ExitCode`),
+            sfn.Condition.not(sfn.Condition.numberEquals(`$.tracker.Containers[0].ExitCode`, 0)),
+          ),
+          exited,
+        )
+        .otherwise(complete);
+    } else {
+      throw new Error('PeoplePathingWorkflow needs a Batch or a Fargate tracker');
+    }
+    runTracker.addRetry({
+      errors: ['Batch.AWSBatchException', 'Batch.TooManyRequestsException', 'Batch.ServerException', 'ECS.AmazonECSException', 'ECS.ThrottlingException'],
+      interval: Duration.seconds(10),
+      maxAttempts: 4,
+      backoffRate: 2,
+    });
+    runTracker.addCatch(handleFailure, { errors: ['States.ALL'], resultPath: '$.error' });
+
+    // HandleFailure answered { action: 'RETRY', resubmits: n+1 }: carry the count and submit again.
+    const countResubmit = new sfn.Pass(this, STATE.countResubmit, {
+      parameters: {
+        'jobId.$': '$.jobId',
+        'accountId.$': '$.accountId',
+        'video.$': '$.video',
+        prepared: { proceed: true, 'resultsPrefix.$': '$.prepared.resultsPrefix', 'resubmits.$': '$.failure.resubmits' },
+      },
+    });
+    countResubmit.next(runTracker);
+
+    const failed = new sfn.Succeed(this, STATE.failed, { comment: 'The job is FAILED with a StatusMessage (the workflow itself worked).' });
+    handleFailure.next(
+      new sfn.Choice(this, STATE.retryOrEnd).when(sfn.Condition.stringEquals('$.failure.action', 'RETRY'), countResubmit).otherwise(failed),
+    );
+
+    complete.next(new sfn.Succeed(this, STATE.succeeded));
+    runTracker.next(afterRun);
+
+    const definition = prepare.next(
+      new sfn.Choice(this, STATE.shouldRun)
+        .when(sfn.Condition.booleanEquals('$.prepared.proceed', true), runTracker)
+        .otherwise(new sfn.Succeed(this, STATE.alreadyFinished)),
+    );
+
+    const logGroup = new logs.LogGroup(this, 'Logs', { retention: logs.RetentionDays.ONE_MONTH });
+    this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
+      definitionBody: sfn.DefinitionBody.fromChainable(definition),
+      stateMachineType: sfn.StateMachineType.STANDARD,
+      tracingEnabled: true,
+      // Execution data holds bucket/key names and ARNs of callers: log events, not data.
+      logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: false },
+      timeout: Duration.hours(72),
+    });
+  }
+}
