@@ -1,6 +1,7 @@
 /**
  * people-pathing serve [--port 8085] [--data-dir .people-pathing] [--buckets-dir DIR]
- *                      [--accounts KEY=ACCOUNT,...] [--concurrent-job-limit 20] [--workers 1] [--models-dir DIR]
+ *                      [--accounts KEY=ACCOUNT,...] [--concurrent-job-limit 20] [--workers 1]
+ *                      [--models-dir DIR] [--model FILE]
  *
  * Serves the Rekognition-compatible API on 127.0.0.1 with the embedded store, local buckets and the tracking
  * engine in-process. Runs until SIGINT/SIGTERM; jobs interrupted by the shutdown resume on the next start.
@@ -13,21 +14,18 @@ import { parseAccounts } from './local/auth.js';
 
 const USAGE = `usage: people-pathing serve [--port 8085] [--data-dir .people-pathing] [--buckets-dir DIR]
                             [--accounts KEY=ACCOUNT,...] [--concurrent-job-limit ${DEFAULT_CONCURRENT_JOB_LIMIT}] [--workers 1]
-                            [--models-dir DIR]
+                            [--models-dir DIR] [--model FILE]
 
   --buckets-dir   {Bucket: "b", Name: "k"} reads <buckets-dir>/b/k (default <data-dir>/buckets)
   --accounts      map SigV4 access key ids to account ids (unmapped keys are their own account)
-  --models-dir    tracking models (default $PEOPLE_PATHING_MODELS_DIR)
+  --models-dir    folder of the tracking models (default $PEOPLE_PATHING_MODELS_DIR)
+  --model         ONNX person detector file (default: the engine's default model in the models dir)
 `;
 
-type EngineModule = { createEngineProcessor(options?: { modelsDir?: string; modelPath?: string }): VideoProcessor };
-
-async function loadEngine(modelsDir: string | undefined): Promise<VideoProcessor> {
-  // TODO(engine): replace with a static `import { createEngineProcessor } from '../containers/tracker/src/index.js'`
-  // once containers/tracker/src/index.ts lands; until then it is loaded at run time so this file compiles.
-  const specifier = '../containers/tracker/src/index.js';
-  const engine = (await import(specifier)) as EngineModule;
-  return engine.createEngineProcessor({ modelsDir });
+async function loadEngine(modelsDir: string | undefined, modelPath: string | undefined): Promise<VideoProcessor> {
+  // Loaded on demand so `serve --help` and argument errors do not pay for onnxruntime.
+  const { createEngineProcessor } = await import('../containers/tracker/src/index.js');
+  return createEngineProcessor({ ...(modelsDir ? { modelsDir } : {}), ...(modelPath ? { modelPath } : {}) });
 }
 
 function positiveInt(value: string | undefined, name: string, fallback: number): number {
@@ -50,6 +48,7 @@ export async function run(argv: string[]): Promise<number> {
         'concurrent-job-limit': { type: 'string' },
         workers: { type: 'string' },
         'models-dir': { type: 'string' },
+        model: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -65,7 +64,7 @@ export async function run(argv: string[]): Promise<number> {
   }
   const str = (k: string) => values[k] as string | undefined;
   const port = positiveInt(str('port'), '--port', 8085);
-  const processor = await loadEngine(str('models-dir') ?? process.env.PEOPLE_PATHING_MODELS_DIR);
+  const processor = await loadEngine(str('models-dir'), str('model'));
   const server = await startLocalServer({
     port,
     dataDir: str('data-dir') ?? '.people-pathing',

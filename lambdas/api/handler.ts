@@ -23,7 +23,7 @@ import { SNSClient } from '@aws-sdk/client-sns';
 import { STSClient } from '@aws-sdk/client-sts';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
-import { DEFAULT_CONCURRENT_JOB_LIMIT, handleApiRequest } from '../../core/api/handler.js';
+import { DEFAULT_CONCURRENT_JOB_LIMIT, handleApiRequest, headerValue } from '../../core/api/handler.js';
 import type { ApiDeps } from '../../core/api/handler.js';
 import { PaginationTokens } from '../../core/api/pagination.js';
 import { DynamoDbJobStore } from '../adapters/dynamodb-job-store.js';
@@ -68,7 +68,7 @@ export function createApiHandler(resolveDeps: () => Promise<ApiDeps>, obs: ApiOb
       newRequestId: () => event.requestContext?.requestId ?? crypto.randomUUID(),
       logger: { error: (message, details) => obs.logger.error(message, details) },
     });
-    const target = String(request.headers['x-amz-target'] ?? request.headers['X-Amz-Target'] ?? '').replace('RekognitionService.', '');
+    const target = (headerValue(request.headers, 'x-amz-target') ?? '').replace('RekognitionService.', '');
     obs.metrics.addDimension('Operation', /^(Start|Get)PersonTracking$/.test(target) ? target : 'Other');
     obs.metrics.addMetric(response.statusCode === 200 ? 'Success' : response.statusCode >= 500 ? 'ServerError' : 'ClientError', MetricUnit.Count, 1);
     return { statusCode: response.statusCode, headers: response.headers, body: response.body };
