@@ -23,7 +23,8 @@ import { SNSClient } from '@aws-sdk/client-sns';
 import { STSClient } from '@aws-sdk/client-sts';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
-import { DEFAULT_CONCURRENT_JOB_LIMIT, handleApiRequest, headerValue } from '../../core/api/handler.js';
+import { DEFAULT_CONCURRENT_JOB_LIMIT, errorResponse, handleApiRequest, headerValue } from '../../core/api/handler.js';
+import { internalServerError } from '../../core/api/errors.js';
 import type { ApiDeps } from '../../core/api/handler.js';
 import { PaginationTokens } from '../../core/api/pagination.js';
 import { DynamoDbJobStore } from '../adapters/dynamodb-job-store.js';
@@ -62,9 +63,18 @@ export function createApiHandler(resolveDeps: () => Promise<ApiDeps>, obs: ApiOb
       deps = undefined;
       throw e;
     });
+    let resolved: ApiDeps;
+    try {
+      resolved = await deps;
+    } catch (e) {
+      // Misconfiguration or an unreachable secret: answer in the envelope (not a 502) and retry on the next call.
+      obs.logger.error('dependencies unavailable', { errorName: e instanceof Error ? e.name : typeof e });
+      const r = errorResponse(internalServerError(), event.requestContext?.requestId ?? crypto.randomUUID());
+      return { statusCode: r.statusCode, headers: r.headers, body: r.body };
+    }
     const request = toApiRequest(event);
     const response = await handleApiRequest(request, {
-      ...(await deps),
+      ...resolved,
       newRequestId: () => event.requestContext?.requestId ?? crypto.randomUUID(),
       logger: { error: (message, details) => obs.logger.error(message, details) },
     });

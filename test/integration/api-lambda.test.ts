@@ -196,6 +196,24 @@ describe('API Lambda handler with REST proxy events', () => {
     expect((await store.listInProgress()).filter((j) => j.accountId === '333333333333')).toEqual([]);
   });
 
+  it('answers InternalServerError when its dependencies cannot be resolved, and recovers on the next call', async () => {
+    let attempts = 0;
+    const handler = createApiHandler(
+      async () => {
+        if (++attempts === 1) throw new Error('AccessDenied on secret arn:aws:secretsmanager:eu-west-1:999999999999:secret:x');
+        return { store, videoSource: new LocalBuckets(join(dataDir, 'buckets')), launcher: worker, results: new LocalResultsStore(), notifierFor: () => new FileNotifier(join(dataDir, 'n.ndjson')), tokens: new PaginationTokens('a-test-secret-of-enough-length'), concurrentJobLimit: 20 };
+      },
+      { logger: new Logger({ serviceName: 'test' }), tracer: new Tracer({ serviceName: 'test', enabled: false }), metrics: new Metrics({ namespace: 'Test', serviceName: 'test' }) },
+    );
+    const event = proxyEvent('111111111111', 'RekognitionService.GetPersonTracking', { JobId: 'c'.repeat(64) });
+    const first = await handler(event, context);
+    expect(first.statusCode).toBe(500);
+    expect(JSON.parse(first.body)).toMatchObject({ __type: 'InternalServerError', Message: 'Internal server error' });
+    expect(first.body).not.toMatch(/secret/);
+    const second = await handler(event, context);
+    expect(JSON.parse(second.body).__type).toBe('ResourceNotFoundException');
+  });
+
   it('hides unexpected failures behind InternalServerError', async () => {
     const original = store.getJob.bind(store);
     store.getJob = () => Promise.reject(new Error('connect ECONNREFUSED 10.0.0.1:443'));
