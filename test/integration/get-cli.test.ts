@@ -97,3 +97,35 @@ describe('people-pathing get', () => {
     expect(await run(['--endpoint', server.url, '--job-id', 'x', '--sort-by', 'NAME'])).toBe(2);
   });
 });
+
+describe('people-pathing get signing', () => {
+  // A loopback stand-in for an API Gateway deployment: it records the SigV4 credential scope and answers like
+  // GetPersonTracking (one SUCCEEDED page). Real API Gateway verifies the signature; here only the scope is checked.
+  it('signs for execute-api when asked (API Gateway IAM auth), for rekognition by default', async () => {
+    const { createServer } = await import('node:http');
+    const scopes: string[] = [];
+    const srv = createServer((req, res) => {
+      scopes.push(/Credential=[^/]+\/\d{8}\/([^/]+)\/([^/]+)\/aws4_request/.exec(req.headers.authorization ?? '')?.slice(1).join('/') ?? 'none');
+      req.resume();
+      req.on('end', () => {
+        res.setHeader('content-type', 'application/x-amz-json-1.1');
+        res.end(JSON.stringify({ JobStatus: 'SUCCEEDED', JobId: 'j', Persons: [{ Timestamp: 0, Person: { Index: 0 } }] }));
+      });
+    });
+    await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(srv.address() as { port: number }).port}`;
+    const dir = await mkdtemp(join(tmpdir(), 'pp-get-sign-'));
+    try {
+      expect(await run(['--endpoint', url, '--job-id', 'j', '--out', join(dir, 'a.json'), '--region', 'eu-west-1', '--signing-name', 'execute-api'])).toBe(0);
+      expect(scopes.length).toBeGreaterThan(0);
+      expect(new Set(scopes)).toEqual(new Set(['eu-west-1/execute-api']));
+      scopes.length = 0;
+      expect(await run(['--endpoint', url, '--job-id', 'j', '--out', join(dir, 'b.json'), '--region', 'eu-west-1'])).toBe(0);
+      expect(new Set(scopes)).toEqual(new Set(['eu-west-1/rekognition']));
+      expect((JSON.parse(await readFile(join(dir, 'b.json'), 'utf8')) as GetPersonTrackingResponse).Persons).toHaveLength(1);
+    } finally {
+      await new Promise((r) => srv.close(r));
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
