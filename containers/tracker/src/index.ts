@@ -34,6 +34,7 @@ export {
   trackFrames,
   trackToMot,
   trackToResults,
+  type AppearanceEmbedder,
   type EngineRun,
   type EngineTimings,
   type TrackedSample,

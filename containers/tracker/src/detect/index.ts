@@ -123,9 +123,21 @@ class WorkerDetector implements PersonDetector {
     );
   }
 
+  /**
+   * Lets the worker finish the run in progress and release its session before it exits: terminating a thread
+   * inside onnxruntime's native run can take the whole process down.
+   */
   async close(): Promise<void> {
     if (this.dead) return;
-    await this.worker.terminate();
+    const exited = new Promise<void>((resolve) => this.worker.once('exit', () => resolve()));
+    this.worker.postMessage({ type: 'close' });
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(() => resolve('timeout'), 30_000);
+    });
+    const how = await Promise.race([exited, timeout]);
+    clearTimeout(timer);
+    if (how === 'timeout') await this.worker.terminate();
   }
 }
 

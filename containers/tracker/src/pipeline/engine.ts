@@ -13,7 +13,8 @@ import { createDetector, resolveModel, type ModelKind, type PersonDetector } fro
 import { EngineError } from '../errors.js';
 import type { FaceAttacher } from '../faces/types.js';
 import { createTracker } from '../track/index.js';
-import type { Detection, TrackedPerson } from '../track/types.js';
+import type { FrameImage } from '../frame.js';
+import type { Box, Detection, TrackedPerson } from '../track/types.js';
 import { probeVideo, toVideoMetadata, type ProbedVideo } from '../video/probe.js';
 
 export interface TrackProgress {
@@ -39,6 +40,11 @@ export interface TrackOptions {
   faces?: FaceAttacher;
   /** Decode a full-frame BGR image of each analysed frame too (for faces / appearance embedders). */
   fullFrames?: boolean;
+  /**
+   * Appearance embedder (e.g. reid/ createReidEmbedder): when set, full frames are decoded and every detection gets
+   * an embedding before tracking, so the tracker can use appearance.
+   */
+  embedder?: AppearanceEmbedder;
   /** Tracker settings overriding the defaults (see track/config.ts). */
   tracker?: Record<string, unknown>;
   onProgress?: (p: TrackProgress) => void;
@@ -54,6 +60,11 @@ export interface TrackOptions {
   threads?: number;
 }
 
+/** Structural type of an appearance embedder (reid/index.ts ReidEmbedder satisfies it). */
+export interface AppearanceEmbedder {
+  embed(frame: FrameImage, source: { width: number; height: number }, boxes: ReadonlyArray<Readonly<Box>>): Promise<Float32Array[]>;
+}
+
 export interface EngineTimings {
   /** ffmpeg's CPU time (decode + scale), or the time spent waiting for frames where /proc is unavailable. */
   decodeMs: number;
@@ -63,6 +74,8 @@ export interface EngineTimings {
   detectMs: number;
   /** Tracker updates, summed over frames. */
   trackMs: number;
+  /** Appearance embedding (when an embedder is set), summed over frames. */
+  embedMs: number;
   /** Analysed frames. */
   frames: number;
   wallMs: number;
@@ -111,6 +124,7 @@ export async function trackFrames(
   const step = analysisStep(video.fps, options.everyFrame ?? false);
   const run: EngineRun = { video, detector, step };
   let trackMs = 0;
+  let embedMs = 0;
   let frames = 0;
   let lastTs = -1;
   try {
@@ -119,7 +133,7 @@ export async function trackFrames(
       video,
       letterbox: detector.letterbox,
       step,
-      ...(options.faces || options.fullFrames ? { fullFrameMaxWidth: FULL_FRAME_MAX_WIDTH } : {}),
+      ...(options.faces || options.fullFrames || options.embedder ? { fullFrameMaxWidth: FULL_FRAME_MAX_WIDTH } : {}),
       hwaccel: options.hwaccel ?? 'auto',
       ...(options.signal ? { signal: options.signal } : {}),
     });
@@ -133,6 +147,18 @@ export async function trackFrames(
     const consume = async (item: { frame: DecodedFrame; result: Promise<Detection[][]> }): Promise<void> => {
       const [detections] = await item.result;
       if (options.signal?.aborted) throw new EngineError('ABORTED', 'tracking was cancelled');
+      if (options.embedder && item.frame.full && detections.length > 0) {
+        const e0 = performance.now();
+        const embeddings = await options.embedder.embed(
+          item.frame.full,
+          { width: video.FrameWidth, height: video.FrameHeight },
+          detections.map((d) => d.box),
+        );
+        detections.forEach((d, i) => {
+          if (embeddings[i]) d.embedding = embeddings[i];
+        });
+        embedMs += performance.now() - e0;
+      }
       const t0 = performance.now();
       const persons = tracker.update(detections, item.frame.timeSec).slice().sort((a, b) => a.index - b.index);
       trackMs += performance.now() - t0;
@@ -169,6 +195,7 @@ export async function trackFrames(
         decodeWaitMs: ds.waitMs,
         detectMs: detector.stats.detectMs,
         trackMs,
+        embedMs,
         frames,
         wallMs: performance.now() - started,
         hwaccel: ds.hwaccel,
