@@ -1,4 +1,7 @@
-import { buildSamples, pathsOf, Timeline } from '../../containers/tracker/src/render/timeline.js';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildSamples, loadResults, pathsOf, Timeline } from '../../containers/tracker/src/render/timeline.js';
 import { colourForIndex } from '../../containers/tracker/src/render/colors.js';
 import type { PersonDetection } from '../../core/types.js';
 
@@ -56,5 +59,28 @@ describe('render timeline', () => {
     expect(colourForIndex(3)).toEqual(colourForIndex(3));
     const colours = new Set(Array.from({ length: 12 }, (_, i) => colourForIndex(i).join(',')));
     expect(colours.size).toBe(12);
+  });
+});
+
+describe('loading results', () => {
+  it('reads a large file line by line to the same samples as a whole parse', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'pp-timeline-'));
+    try {
+      const persons = [det(200, 1, 0.3), det(0, 0, 0.1), det(0, 1, 0.2), det(200, 0, 0.15)];
+      // the layout `track` and `get` write: header line, then one detection per line
+      const text = `{"JobStatus":"SUCCEEDED","VideoMetadata":{"FrameRate":25},"Persons":[${persons.map((p, k) => (k ? ',\n' : '\n') + JSON.stringify(p)).join('')}\n]}\n`;
+      const file = join(dir, 'results.json');
+      await writeFile(file, text);
+      const whole = await loadResults(file);
+      const streamed = await loadResults(file, 0);
+      expect(streamed).toEqual(whole);
+      expect(Array.from(whole.ts)).toEqual([0, 0, 200, 200]);
+      expect(Array.from(whole.index)).toEqual([0, 1, 0, 1]);
+      await writeFile(join(dir, 'pretty.json'), JSON.stringify({ Persons: persons }, null, 2));
+      await expect(loadResults(join(dir, 'pretty.json'), 0)).rejects.toThrow(/one-detection-per-line/);
+      expect((await loadResults(join(dir, 'pretty.json'))).count).toBe(4);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

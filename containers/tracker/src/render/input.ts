@@ -30,10 +30,17 @@ export async function openInput(path: string): Promise<RenderInput> {
   if (st.isDirectory()) return openSequence(path);
   const { stdout } = await execFileAsync('ffprobe', [
     '-v', 'error', '-select_streams', 'v:0', '-show_entries',
-    'stream=width,height,r_frame_rate,avg_frame_rate,nb_frames:format=duration', '-of', 'json', path,
+    'stream=width,height,r_frame_rate,avg_frame_rate,nb_frames:stream_side_data=rotation:format=duration', '-of', 'json', path,
   ]);
   const probe = JSON.parse(stdout) as {
-    streams?: { width?: number; height?: number; r_frame_rate?: string; avg_frame_rate?: string; nb_frames?: string }[];
+    streams?: {
+      width?: number;
+      height?: number;
+      r_frame_rate?: string;
+      avg_frame_rate?: string;
+      nb_frames?: string;
+      side_data_list?: { rotation?: number }[];
+    }[];
     format?: { duration?: string };
   };
   const s = probe.streams?.[0];
@@ -41,9 +48,12 @@ export async function openInput(path: string): Promise<RenderInput> {
   const rate = [s.avg_frame_rate, s.r_frame_rate].find((r) => r && rateValue(r) > 0 && rateValue(r) < 1000) ?? '25';
   const n = Number(s.nb_frames);
   const duration = Number(probe.format?.duration);
+  // ffmpeg applies the display rotation when decoding (as the engine does): a quarter turn swaps the sides.
+  const rotation = Math.abs(Number(s.side_data_list?.find((d) => d.rotation !== undefined)?.rotation ?? 0)) % 180;
+  const quarter = rotation === 90;
   return {
-    width: s.width,
-    height: s.height,
+    width: quarter ? s.height : s.width,
+    height: quarter ? s.width : s.height,
     rate,
     fps: rateValue(rate),
     args: ['-i', path],

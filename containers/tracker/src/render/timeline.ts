@@ -6,7 +6,9 @@
  * written by `people-pathing track` and `people-pathing get`) in either sort order, or a bare Persons array.
  * Boxes are ratios of the frame, so they fit any rendition of the video.
  */
-import { readFile } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { readFile, stat } from 'node:fs/promises';
+import { createInterface } from 'node:readline';
 import type { GetPersonTrackingResponse, PersonDetection } from '../../../../core/types.js';
 
 export interface Samples {
@@ -21,41 +23,90 @@ export interface Samples {
   stepMs: number;
 }
 
-export async function loadResults(path: string): Promise<Samples> {
-  const parsed = JSON.parse(await readFile(path, 'utf8')) as GetPersonTrackingResponse | PersonDetection[];
-  const persons = Array.isArray(parsed) ? parsed : parsed.Persons;
-  if (!Array.isArray(persons)) throw new Error(`${path} has no Persons list (expected GetPersonTracking's JSON)`);
-  return buildSamples(persons);
+/** Files up to this size are parsed whole; larger ones are read line by line (see loadResults). */
+export const WHOLE_PARSE_MAX_BYTES = 256 << 20;
+
+/**
+ * Reads a results file. Small files are parsed as one JSON document (any layout). Larger ones, which a JSON string
+ * could not hold, are streamed: `track` and `get` write one PersonDetection per line, and only those lines are kept,
+ * in columns of about 32 bytes per detection.
+ */
+export async function loadResults(path: string, wholeParseMaxBytes = WHOLE_PARSE_MAX_BYTES): Promise<Samples> {
+  const { size } = await stat(path);
+  if (size <= wholeParseMaxBytes) {
+    const parsed = JSON.parse(await readFile(path, 'utf8')) as GetPersonTrackingResponse | PersonDetection[];
+    const persons = Array.isArray(parsed) ? parsed : parsed.Persons;
+    if (!Array.isArray(persons)) throw new Error(`${path} has no Persons list (expected GetPersonTracking's JSON)`);
+    return buildSamples(persons);
+  }
+  const builder = new SampleBuilder();
+  const lines = createInterface({ input: createReadStream(path), crlfDelay: Infinity });
+  for await (const raw of lines) {
+    const line = raw.trim().replace(/,$/, '');
+    if (line.startsWith('{"Timestamp"') || line.startsWith('{"Person"')) builder.add(JSON.parse(line) as PersonDetection);
+  }
+  if (builder.length === 0) throw new Error(`${path} is too large to parse whole and has no one-detection-per-line Persons (write it with track or get)`);
+  return builder.build();
 }
 
-export function buildSamples(persons: readonly PersonDetection[]): Samples {
-  const rows = persons.filter(
-    (p) =>
-      typeof p.Timestamp === 'number' &&
-      typeof p.Person?.Index === 'number' &&
-      p.Person.BoundingBox &&
-      [p.Person.BoundingBox.Left, p.Person.BoundingBox.Top, p.Person.BoundingBox.Width, p.Person.BoundingBox.Height].every((v) => typeof v === 'number'),
-  );
-  rows.sort((a, b) => a.Timestamp! - b.Timestamp! || a.Person!.Index! - b.Person!.Index!);
-  const n = rows.length;
-  const s: Samples = { ts: new Float64Array(n), index: new Int32Array(n), box: new Float32Array(4 * n), next: new Int32Array(n).fill(-1), count: n, stepMs: 0 };
-  const last = new Map<number, number>();
-  const gaps: number[] = [];
-  rows.forEach((r, i) => {
-    const bb = r.Person!.BoundingBox!;
-    s.ts[i] = r.Timestamp!;
-    s.index[i] = r.Person!.Index!;
-    s.box.set([bb.Left!, bb.Top!, bb.Width!, bb.Height!], 4 * i);
-    const prev = last.get(s.index[i]);
-    if (prev !== undefined) {
-      s.next[prev] = i;
-      if (gaps.length < 5000 && s.ts[i] > s.ts[prev]) gaps.push(s.ts[i] - s.ts[prev]);
+export function buildSamples(persons: Iterable<PersonDetection>): Samples {
+  const builder = new SampleBuilder();
+  for (const p of persons) builder.add(p);
+  return builder.build();
+}
+
+/** Collects detections with a body box into growable columns, then sorts them by (timestamp, index). */
+class SampleBuilder {
+  private ts = new Float64Array(1024);
+  private index = new Int32Array(1024);
+  private box = new Float32Array(4096);
+  length = 0;
+
+  add(p: PersonDetection): void {
+    const bb = p.Person?.BoundingBox;
+    const idx = p.Person?.Index;
+    if (typeof p.Timestamp !== 'number' || typeof idx !== 'number' || !bb) return;
+    const values = [bb.Left, bb.Top, bb.Width, bb.Height];
+    if (!values.every((v) => typeof v === 'number')) return;
+    if (this.length === this.ts.length) {
+      const grow = <T extends Float64Array | Int32Array | Float32Array>(a: T, make: (n: number) => T): T => {
+        const b = make(a.length * 2);
+        b.set(a);
+        return b;
+      };
+      this.ts = grow(this.ts, (n) => new Float64Array(n));
+      this.index = grow(this.index, (n) => new Int32Array(n));
+      this.box = grow(this.box, (n) => new Float32Array(n));
     }
-    last.set(s.index[i], i);
-  });
-  gaps.sort((a, b) => a - b);
-  s.stepMs = gaps.length ? gaps[Math.floor(gaps.length / 2)] : 0;
-  return s;
+    this.ts[this.length] = p.Timestamp;
+    this.index[this.length] = idx;
+    this.box.set(values as number[], 4 * this.length);
+    this.length++;
+  }
+
+  build(): Samples {
+    const n = this.length;
+    const order = new Uint32Array(n).map((_, i) => i);
+    order.sort((a, b) => this.ts[a] - this.ts[b] || this.index[a] - this.index[b]);
+    const s: Samples = { ts: new Float64Array(n), index: new Int32Array(n), box: new Float32Array(4 * n), next: new Int32Array(n).fill(-1), count: n, stepMs: 0 };
+    const last = new Map<number, number>();
+    const gaps: number[] = [];
+    for (let i = 0; i < n; i++) {
+      const k = order[i];
+      s.ts[i] = this.ts[k];
+      s.index[i] = this.index[k];
+      s.box.set(this.box.subarray(4 * k, 4 * k + 4), 4 * i);
+      const prev = last.get(s.index[i]);
+      if (prev !== undefined) {
+        s.next[prev] = i;
+        if (gaps.length < 5000 && s.ts[i] > s.ts[prev]) gaps.push(s.ts[i] - s.ts[prev]);
+      }
+      last.set(s.index[i], i);
+    }
+    gaps.sort((a, b) => a - b);
+    s.stepMs = gaps.length ? gaps[Math.floor(gaps.length / 2)] : 0;
+    return s;
+  }
 }
 
 export interface PersonAt {
