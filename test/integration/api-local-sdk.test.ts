@@ -316,7 +316,11 @@ describe('local endpoint with the real Rekognition SDK', () => {
     const hold = gate();
     processor.options = { detections: 50, gate: hold.promise };
     const { JobId: interrupted } = await alice.send(new StartPersonTrackingCommand({ Video: VIDEO, ClientRequestToken: 'restart-1' }));
+    const goneVideo = { S3Object: { Bucket: 'videos', Name: 'walk/gone.mp4' } };
+    await putObject(join(dataDir, 'buckets'), 'videos', 'walk/gone.mp4');
+    const { JobId: orphaned } = await alice.send(new StartPersonTrackingCommand({ Video: goneVideo })); // queued behind the first
     await server.close();
+    await rm(join(dataDir, 'buckets', 'videos', 'walk', 'gone.mp4'));
 
     processor.options = { detections: 50 };
     server = await startLocalServer({ port: 0, dataDir, processor, accounts: { [ALICE.key]: ALICE.account, [BOB.key]: BOB.account } });
@@ -331,6 +335,10 @@ describe('local endpoint with the real Rekognition SDK', () => {
     expect(resumed.JobStatus).toBe('SUCCEEDED');
     expect(resumed.Persons).toHaveLength(50);
     expect(processor.calls.filter((c) => c === interrupted)).toHaveLength(2); // interrupted run + resumed run
+    // A job whose video disappeared while the server was down ends FAILED instead of staying IN_PROGRESS.
+    const failed = await alice.send(new GetPersonTrackingCommand({ JobId: orphaned }));
+    expect(failed.JobStatus).toBe('FAILED');
+    expect(failed.StatusMessage).toMatch(/Unable to get object metadata/);
     expect((await alice.send(new StartPersonTrackingCommand({ Video: VIDEO, ClientRequestToken: 'restart-1' }))).JobId).toBe(interrupted);
   });
 });
