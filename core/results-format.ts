@@ -104,12 +104,7 @@ export class LocalFolderSource implements ByteRangeSource {
     const fh = await open(join(this.dir, name), 'r');
     try {
       const buf = Buffer.alloc(length);
-      let read = 0;
-      while (read < length) {
-        const { bytesRead } = await fh.read(buf, read, length - read, start + read);
-        if (bytesRead === 0) throw new Error(`results file ${name} is shorter than its index`);
-        read += bytesRead;
-      }
+      await readFully(fh, buf, start);
       return buf;
     } finally {
       await fh.close();
@@ -168,6 +163,13 @@ class BufferedFileWriter {
   }
 }
 
+export interface ResultsWriterOptions {
+  /** Memory for building the INDEX-ordered copy, per pass (default 64 MiB). */
+  copyBudgetBytes?: number;
+  /** Size of each sequential read of the TIMESTAMP-ordered file (default 4 MiB). */
+  readBlockBytes?: number;
+}
+
 /**
  * Streams a job's detections to a local folder in the results format. Records must be added in
  * TIMESTAMP order (Timestamp asc, then Index asc) — the order a tracker produces them frame by frame.
@@ -186,12 +188,14 @@ export class ResultsWriter {
   private constructor(
     private readonly dir: string,
     private readonly data: BufferedFileWriter,
+    private readonly limits: Required<ResultsWriterOptions>,
   ) {}
 
-  static async create(dir: string): Promise<ResultsWriter> {
+  static async create(dir: string, options: ResultsWriterOptions = {}): Promise<ResultsWriter> {
     await mkdir(dir, { recursive: true });
     await rm(join(dir, RESULT_FILES.manifest), { force: true });
-    return new ResultsWriter(dir, await BufferedFileWriter.create(join(dir, RESULT_FILES.TIMESTAMP.data)));
+    const limits = { copyBudgetBytes: 64 << 20, readBlockBytes: 4 << 20, ...options };
+    return new ResultsWriter(dir, await BufferedFileWriter.create(join(dir, RESULT_FILES.TIMESTAMP.data)), limits);
   }
 
   get count(): number {
@@ -225,29 +229,15 @@ export class ResultsWriter {
     await this.data.close();
     await writeIndex(join(this.dir, RESULT_FILES.TIMESTAMP.index), n, (i) => this.offsets.get(i), tsEnd);
 
-    const order = Array.from({ length: n }, (_, i) => i);
+    const order = Uint32Array.from({ length: n }, (_, i) => i);
     order.sort(
       (a, b) =>
         this.indices.get(a) - this.indices.get(b) ||
         this.confidences.get(b) - this.confidences.get(a) ||
         this.timestamps.get(a) - this.timestamps.get(b),
     );
-    const src = await open(join(this.dir, RESULT_FILES.TIMESTAMP.data), 'r');
     const out = await BufferedFileWriter.create(join(this.dir, RESULT_FILES.INDEX.data));
-    const indexOffsets = new Float64Array(n);
-    try {
-      for (let k = 0; k < n; k++) {
-        const i = order[k];
-        const start = this.offsets.get(i);
-        const end = i + 1 < n ? this.offsets.get(i + 1) : tsEnd;
-        const buf = Buffer.alloc(end - start);
-        await src.read(buf, 0, buf.length, start);
-        indexOffsets[k] = out.position;
-        await out.write(buf);
-      }
-    } finally {
-      await src.close();
-    }
+    const indexOffsets = await this.copyInOrder(order, tsEnd, out);
     const idxEnd = out.position;
     await out.close();
     await writeIndex(join(this.dir, RESULT_FILES.INDEX.index), n, (k) => indexOffsets[k], idxEnd);
@@ -259,6 +249,62 @@ export class ResultsWriter {
     await writeFile(tmp, JSON.stringify(manifest));
     await rename(tmp, join(this.dir, RESULT_FILES.manifest));
     return manifest;
+  }
+
+  /**
+   * Copies the records of timestamp.ndjson to `out` in `order` and returns where each landed. Works in a few
+   * sequential passes over the source: each pass gathers the next copyBudgetBytes of output in memory, so
+   * memory stays bounded and the disk is read in large blocks (one read per record took minutes at 2M records).
+   */
+  private async copyInOrder(order: Uint32Array, tsEnd: number, out: BufferedFileWriter): Promise<Float64Array> {
+    const n = order.length;
+    const start = (i: number): number => this.offsets.get(i);
+    const end = (i: number): number => (i + 1 < n ? this.offsets.get(i + 1) : tsEnd);
+    const dest = new Float64Array(n);
+    const rank = new Uint32Array(n);
+    let total = 0;
+    for (let k = 0; k < n; k++) {
+      const i = order[k];
+      rank[i] = k;
+      dest[k] = total;
+      total += end(i) - start(i);
+    }
+    const src = await open(join(this.dir, RESULT_FILES.TIMESTAMP.data), 'r');
+    try {
+      for (let k0 = 0; k0 < n; ) {
+        let k1 = k0 + 1;
+        while (k1 < n && dest[k1] + end(order[k1]) - start(order[k1]) - dest[k0] <= this.limits.copyBudgetBytes) k1++;
+        const gathered = Buffer.alloc((k1 < n ? dest[k1] : total) - dest[k0]);
+        for (let i0 = 0; i0 < n; ) {
+          let i1 = i0 + 1;
+          while (i1 < n && end(i1) - start(i0) <= this.limits.readBlockBytes) i1++;
+          let wanted = false;
+          for (let i = i0; i < i1 && !wanted; i++) wanted = rank[i] >= k0 && rank[i] < k1;
+          if (wanted) {
+            const block = Buffer.alloc(end(i1 - 1) - start(i0));
+            await readFully(src, block, start(i0));
+            for (let i = i0; i < i1; i++) {
+              const k = rank[i];
+              if (k >= k0 && k < k1) block.copy(gathered, dest[k] - dest[k0], start(i) - start(i0), end(i) - start(i0));
+            }
+          }
+          i0 = i1;
+        }
+        await out.write(gathered);
+        k0 = k1;
+      }
+    } finally {
+      await src.close();
+    }
+    return dest;
+  }
+}
+
+async function readFully(fh: FileHandle, buf: Buffer, position: number): Promise<void> {
+  for (let read = 0; read < buf.length; ) {
+    const { bytesRead } = await fh.read(buf, read, buf.length - read, position + read);
+    if (bytesRead === 0) throw new Error('results file is shorter than its index');
+    read += bytesRead;
   }
 }
 

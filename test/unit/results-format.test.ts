@@ -57,6 +57,20 @@ describe('results format', () => {
     expect((await reader.readPage('TIMESTAMP', 120, 1000)).length).toBe(5);
   });
 
+  it('builds the INDEX order in several bounded passes with the same result', async () => {
+    // Tiny budgets force many gather passes and many read blocks; the outcome must equal a one-pass build.
+    const build = async (sub: string, options?: { copyBudgetBytes: number; readBlockBytes: number }): Promise<PersonDetection[]> => {
+      const w = await ResultsWriter.create(join(dir, sub), options);
+      for (let f = 0; f < 40; f++) for (const p of [0, 1, 2, 3]) await w.add(det(f * 40, p * 3 + (f % 3)), ((f * 13 + p * 5) % 17) / 17);
+      await w.finish({});
+      return new ResultsReader(new LocalFolderSource(join(dir, sub))).readPage('INDEX', 0, 1000);
+    };
+    const onePass = await build('one');
+    const manyPasses = await build('many', { copyBudgetBytes: 700, readBlockBytes: 300 });
+    expect(manyPasses).toHaveLength(160);
+    expect(manyPasses).toEqual(onePass);
+  });
+
   it('rejects records out of timestamp order', async () => {
     const w = await ResultsWriter.create(dir);
     await w.add(det(100, 0));
