@@ -7,9 +7,23 @@
  * decode. The shipped models have a fixed batch of 1, so a frame's crops run one after another in one call; a
  * model with a dynamic batch dimension gets them all in one run.
  */
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import type { FrameImage } from '../frame.js';
 import type { Box } from '../track/types.js';
+
+/** The default re-ID model (the more accurate of the two; see doc/readme/tracker.md for the measured trade-off). */
+export const DEFAULT_REID_MODEL_FILE = 'person-reidentification-retail-0287.onnx';
+
+/**
+ * The re-ID model to use: PEOPLE_PATHING_REID_MODEL if set, else DEFAULT_REID_MODEL_FILE in `modelsDir`.
+ * Returns undefined when that file does not exist.
+ */
+export function resolveReidModel(modelsDir: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const path = env.PEOPLE_PATHING_REID_MODEL ? resolve(env.PEOPLE_PATHING_REID_MODEL) : join(modelsDir, DEFAULT_REID_MODEL_FILE);
+  return existsSync(path) ? path : undefined;
+}
 
 export const REID_INPUT_WIDTH = 128;
 export const REID_INPUT_HEIGHT = 256;

@@ -12,7 +12,7 @@
  *  6. start tentative tracks from the remaining confident detections;
  *  7. confirm tentative tracks seen for confirmSec (they get the next Index), expire old lost tracks.
  */
-import type { Detection, PersonTracker, TrackedPerson } from './types.js';
+import type { Box, Detection, PersonTracker, TrackedPerson } from './types.js';
 import type { TrackerConfig } from './config.js';
 import { linearAssignment, costMatrix, type CostMatrix } from './lap.js';
 import { cosineDistance, fuseAppearance, fuseScore, iou, iouDistance } from './matching.js';
@@ -28,9 +28,42 @@ export class ByteTracker implements PersonTracker {
     this.config = config;
   }
 
-  /** Whether association would use an embedding for this detection (the engine embeds only those). */
+  /** Whether association could use an embedding for a detection of this score (appearance on, high score). */
   wantsEmbedding(score: number): boolean {
     return this.config.appearance && score >= this.config.highThresh;
+  }
+
+  /**
+   * Which of this frame's detections association needs an embedding for, so the engine embeds only those
+   * (call before `update`, with the same detections and time). A confident detection needs one when:
+   *  - it is ambiguous: it overlaps (IoU > 0.1) two or more tracks' predicted boxes, or another high-score detection;
+   *  - no track explains it (best IoU < 0.3): it may start a track, or be a lost person coming back;
+   *  - the track it most overlaps has no appearance yet, or has not had a fresh one for embedRefreshSec.
+   * An isolated person followed by motion alone is embedded only every embedRefreshSec.
+   */
+  embeddingNeeds(detections: ReadonlyArray<Detection>, timeSec: number): boolean[] {
+    const cfg = this.config;
+    if (!cfg.appearance) return detections.map(() => false);
+    const live = this.tracks.filter(
+      (t) => t.state !== TrackState.Lost || timeSec - t.lastSeenSec <= cfg.lostBufferSec,
+    );
+    const boxes = live.map((t) => t.predictedBox(timeSec));
+    return detections.map((d) => {
+      if (d.score < cfg.highThresh) return false;
+      for (const o of detections) {
+        if (o !== d && o.score >= cfg.highThresh && iou(o.box, d.box) > 0.1) return true;
+      }
+      let near = 0;
+      let best = 0;
+      let bestTrack: STrack | undefined;
+      for (let i = 0; i < live.length; i++) {
+        const v = iou(boxes[i], d.box);
+        if (v > 0.1) near++;
+        if (v > best) [best, bestTrack] = [v, live[i]];
+      }
+      if (near >= 2 || best < 0.3 || !bestTrack) return true;
+      return bestTrack.featureSec === undefined || timeSec - bestTrack.featureSec >= cfg.embedRefreshSec;
+    });
   }
 
   update(detections: Detection[], timeSec: number): TrackedPerson[] {
@@ -75,6 +108,7 @@ export class ByteTracker implements PersonTracker {
           high.map((d) => d.embedding),
           cfg,
         );
+        this.gateByReach(cost, iouDist, pool, high, timeSec);
       }
       for (const [i, j] of linearAssignment(cost, cfg.matchThresh).matches) {
         this.apply(pool[i], high[j], timeSec, detections);
@@ -122,23 +156,9 @@ export class ByteTracker implements PersonTracker {
       remaining = result.unmatchedCols.map((k) => remaining[k]);
     }
 
-    // Stage 4: appearance-only re-attachment of lost tracks (re-entry, occlusion longer than the lost buffer).
-    if (useAppearance && remaining.length > 0) {
-      const lost = this.tracks.filter(
-        (t) => t.state === TrackState.Lost && !matchedTracks.has(t) && t.feature !== undefined,
-      );
-      const cost = this.reattachCost(
-        lost,
-        remaining.map((j) => high[j]),
-        timeSec,
-      );
-      const result = linearAssignment(cost, cfg.reattachMaxCost);
-      for (const [i, k] of result.matches) {
-        this.apply(lost[i], high[remaining[k]], timeSec, detections);
-        matchedTracks.add(lost[i]);
-      }
-      remaining = result.unmatchedCols.map((k) => remaining[k]);
-    }
+    // Stage 4: tentative tracks that have now been seen for confirmSec either take over a lost track that looks the
+    // same (re-entry, occlusion longer than the lost buffer) or are confirmed under a new Index.
+    this.confirm(timeSec);
 
     // Stage 5: births.
     for (const j of remaining) {
@@ -155,7 +175,7 @@ export class ByteTracker implements PersonTracker {
       if (t.state === TrackState.Lost && timeSec - t.lastSeenSec > keepLostSec) t.state = TrackState.Removed;
     }
     this.tracks = this.tracks.filter((t) => t.state !== TrackState.Removed);
-    this.removeDuplicates();
+    this.removeDuplicates(timeSec);
 
     const out: TrackedPerson[] = [];
     for (const t of this.tracks) {
@@ -177,13 +197,38 @@ export class ByteTracker implements PersonTracker {
       track.updateFeature(det.embedding, keep);
       track.featureSec = timeSec;
     }
-    if (track.state === TrackState.Tentative) {
-      if (timeSec - track.startSec >= cfg.confirmSec) {
-        track.state = TrackState.Tracked;
-        track.index = this.nextIndex++;
+    track.lastEmbedding = det.embedding;
+    if (track.state !== TrackState.Tentative) track.state = TrackState.Tracked;
+  }
+
+  /**
+   * Confirms the tentative tracks matched in this frame that have been seen for confirmSec. With appearance, each
+   * is first offered to the lost tracks (optimal assignment on appearance cost, gated by a plausible walking
+   * distance): a match hands the lost track — and its Index — the new track's state; the rest get new Indices in
+   * order of first appearance.
+   */
+  private confirm(timeSec: number): void {
+    const cfg = this.config;
+    const ready = this.tracks.filter(
+      (t) => t.state === TrackState.Tentative && t.lastSeenSec === timeSec && timeSec - t.startSec >= cfg.confirmSec,
+    );
+    if (ready.length === 0) return;
+    const taken = new Set<STrack>();
+    if (cfg.appearance) {
+      const lost = this.tracks.filter(
+        (t) => t.state === TrackState.Lost && t.feature !== undefined && timeSec - t.lastSeenSec <= cfg.reattachSec,
+      );
+      const cost = this.reattachCost(lost, ready, timeSec);
+      for (const [i, j] of linearAssignment(cost, cfg.reattachMaxCost).matches) {
+        lost[i].takeOver(ready[j]);
+        ready[j].state = TrackState.Removed;
+        taken.add(ready[j]);
       }
-    } else {
-      track.state = TrackState.Tracked;
+    }
+    for (const t of ready) {
+      if (taken.has(t)) continue;
+      t.state = TrackState.Tracked;
+      t.index = this.nextIndex++;
     }
   }
 
@@ -195,31 +240,51 @@ export class ByteTracker implements PersonTracker {
     return true;
   }
 
-  /** Appearance cost (cosine distance / 2) for lost tracks × detections, gated by a plausible walking distance. */
-  private reattachCost(lost: STrack[], dets: Detection[], timeSec: number): CostMatrix {
-    const cfg = this.config;
-    const m = costMatrix(lost.length, dets.length, Infinity);
-    for (let i = 0; i < lost.length; i++) {
-      const t = lost[i];
-      const last = t.lastBox;
-      const h = last[3] - last[1];
-      const reach = (cfg.reattachMaxSpeed * (timeSec - t.lastSeenSec) + cfg.reattachSlack) * h;
+  /**
+   * Forbids pairs that do not overlap at all unless the detection is within a plausible walking distance of the
+   * track's last sighting (reattachMaxSpeed × time since + reattachSlack, in box heights).
+   */
+  private gateByReach(cost: CostMatrix, iouDist: CostMatrix, tracks: STrack[], dets: Detection[], timeSec: number): void {
+    for (let i = 0; i < tracks.length; i++) {
       for (let j = 0; j < dets.length; j++) {
-        const d = dets[j];
-        if (!d.embedding || timeSec - t.lastSeenSec > cfg.reattachSec) continue;
-        const dx = (d.box[0] + d.box[2] - last[0] - last[2]) / 2;
-        const dy = (d.box[1] + d.box[3] - last[1] - last[3]) / 2;
-        if (dx * dx + dy * dy > reach * reach) continue;
-        m.data[i * dets.length + j] = cosineDistance(t.feature as Float32Array, d.embedding) / 2;
+        const k = i * dets.length + j;
+        if (iouDist.data[k] < 1) continue;
+        if (!this.withinReach(tracks[i], dets[j].box, timeSec)) cost.data[k] = Infinity;
+      }
+    }
+  }
+
+  private withinReach(track: STrack, box: Readonly<Box>, timeSec: number): boolean {
+    const cfg = this.config;
+    const last = track.lastBox;
+    const h = last[3] - last[1];
+    const reach = (cfg.reattachMaxSpeed * (timeSec - track.lastSeenSec) + cfg.reattachSlack) * h;
+    const dx = (box[0] + box[2] - last[0] - last[2]) / 2;
+    const dy = (box[1] + box[3] - last[1] - last[3]) / 2;
+    return dx * dx + dy * dy <= reach * reach;
+  }
+
+  /** Appearance cost (cosine distance / 2) of lost tracks × new tracks, gated by a plausible walking distance. */
+  private reattachCost(lost: STrack[], fresh: STrack[], timeSec: number): CostMatrix {
+    const m = costMatrix(lost.length, fresh.length, Infinity);
+    for (let i = 0; i < lost.length; i++) {
+      for (let j = 0; j < fresh.length; j++) {
+        const feature = fresh[j].feature ?? fresh[j].lastEmbedding;
+        if (!feature || !this.withinReach(lost[i], fresh[j].lastBox, timeSec)) continue;
+        m.data[i * fresh.length + j] = cosineDistance(lost[i].feature as Float32Array, feature) / 2;
       }
     }
     return m;
   }
 
   /** ByteTrack's remove_duplicate_stracks: a tracked and a lost track on the same spot keep the older one. */
-  private removeDuplicates(): void {
+  private removeDuplicates(timeSec: number): void {
     const tracked = this.tracks.filter((t) => t.state === TrackState.Tracked);
-    const lost = this.tracks.filter((t) => t.state === TrackState.Lost);
+    // Only lost tracks still in motion association: older ones are kept for appearance re-attachment, and their
+    // drifting predictions say nothing about where they are.
+    const lost = this.tracks.filter(
+      (t) => t.state === TrackState.Lost && timeSec - t.lastSeenSec <= this.config.lostBufferSec,
+    );
     if (tracked.length === 0 || lost.length === 0) return;
     const drop = new Set<STrack>();
     for (const a of tracked) {

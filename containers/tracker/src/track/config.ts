@@ -29,8 +29,14 @@ export interface TrackerConfig {
   proximityIou: number;
   /** Appearance counts only where cosine distance / 2 is at most this (BoT-SORT appearance_thresh 0.25). */
   maxEmbeddingCost: number;
+  /** How appearance joins motion in the first stage (see matching.ts fuseAppearance). */
+  appearanceFusion: 'min' | 'sum';
+  /** Weight of appearance in 'sum' fusion: cost = motion + weight × (appearance − maxEmbeddingCost). */
+  appearanceWeight: number;
   /** Half-life, in seconds, of the exponential moving average of a track's appearance. */
   featureHalfLifeSec: number;
+  /** An unambiguous, tracked person is re-embedded this often (seconds); ambiguous ones every frame. */
+  embedRefreshSec: number;
   /** Only detections at or above this score update a track's appearance. */
   featureMinScore: number;
   /** Only detections whose IoU with every other detection is below this update a track's appearance. */
@@ -56,17 +62,20 @@ export const DEFAULT_TRACKER_CONFIG: TrackerConfig = {
   matchThresh: 0.8,
   lowMatchThresh: 0.5,
   tentativeMatchThresh: 0.7,
-  confirmSec: 0.1,
+  confirmSec: 0,
   lostBufferSec: 2.5,
   observationCentric: true,
   appearance: true,
   proximityIou: 0.5,
   maxEmbeddingCost: 0.25,
+  appearanceFusion: 'sum',
+  appearanceWeight: 2,
   featureHalfLifeSec: 0.5,
+  embedRefreshSec: 1,
   featureMinScore: 0.6,
   featureMaxOverlap: 0.2,
   reattachSec: 10,
-  reattachMaxCost: 0.15,
+  reattachMaxCost: 0.1,
   reattachMaxSpeed: 2,
   reattachSlack: 1,
   outputBox: 'filtered',

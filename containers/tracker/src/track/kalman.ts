@@ -10,20 +10,25 @@
 export interface KalmanNoise {
   /** Measurement noise of centre and height, as a fraction of the box height (ByteTrack: 1/20). */
   measurementStd: number;
-  /** Position process noise, fraction of height per √second (ByteTrack's 1/20 per frame at 30 fps ≈ 0.27). */
+  /** Position process noise, fraction of the height per √second. */
   positionStdPerSqrtSec: number;
-  /** Velocity process noise, heights per second per √second (ByteTrack's 1/160 per frame at 30 fps ≈ 1.0). */
+  /** Velocity process noise, heights per second per √second. */
   velocityStdPerSqrtSec: number;
-  /** Initial velocity uncertainty, heights per second (ByteTrack's 10/160 per frame at 30 fps ≈ 1.9). */
+  /** Initial velocity uncertainty, heights per second. */
   initialVelocityStd: number;
 }
 
-/** ByteTrack's per-frame weights read at its 30 fps reference rate and expressed per second. */
+/**
+ * Pedestrian kinematics in box heights (a person is about 1.7 m): measurement noise as ByteTrack (1/20 of the height);
+ * a walking person's velocity drifts by about 0.25 m/s over a second (0.15 h/s per √s) and their box wobbles with
+ * the gait (0.13 h per √s); an unknown starting velocity is about walking pace (1 h/s ≈ 1.7 m/s).
+ * See doc/readme/tracker.md for how these compare with ByteTrack's per-frame weights.
+ */
 export const DEFAULT_KALMAN_NOISE: KalmanNoise = {
   measurementStd: 1 / 20,
-  positionStdPerSqrtSec: Math.sqrt(30) / 20,
-  velocityStdPerSqrtSec: (Math.sqrt(30) * 30) / 160,
-  initialVelocityStd: (10 * 30) / 160,
+  positionStdPerSqrtSec: 0.13,
+  velocityStdPerSqrtSec: 0.15,
+  initialVelocityStd: 1,
 };
 
 const N = 8;

@@ -57,12 +57,25 @@ export interface AppearanceGate {
   proximityIou: number;
   /** Half the cosine distance must be at most this for appearance to count (BoT-SORT's appearance_thresh). */
   maxEmbeddingCost: number;
+  /** 'min': BoT-SORT's min(motion, appearance); 'sum': motion + weight × appearance (Deep OC-SORT's linear blend). */
+  appearanceFusion: 'min' | 'sum';
+  /** Weight of the appearance cost in 'sum' fusion. */
+  appearanceWeight: number;
 }
 
 /**
- * BoT-SORT's fusion: embedding cost = cosine distance / 2, discarded (set to 1) when it exceeds the gate or when the
- * boxes do not overlap enough; the final cost is the smaller of motion and appearance costs. A missing feature
- * on either side leaves the motion cost alone.
+ * Appearance fused with motion, for tracks × detections.
+ *
+ * 'min' (BoT-SORT): embedding cost = cosine distance / 2, discarded when above maxEmbeddingCost or when the boxes
+ * overlap less than proximityIou; the cost is the smaller of motion and appearance. Pairs need cost ≤ the stage's
+ * limit as before.
+ *
+ * 'sum' (a linear blend, as Deep OC-SORT does): cost = motion + weight × (embedding cost − maxEmbeddingCost), so a
+ * look-alike is cheaper and a stranger dearer, against the stage's usual limit: appearance can veto a weak motion
+ * match, and can accept a look-alike whose box has drifted off the prediction (the caller gates such pairs by
+ * distance).
+ *
+ * A missing feature on either side leaves the motion cost alone.
  */
 export function fuseAppearance(
   motion: CostMatrix,
@@ -73,18 +86,21 @@ export function fuseAppearance(
 ): CostMatrix {
   const out = costMatrix(motion.rows, motion.cols);
   out.data.set(motion.data);
+  const sum = gate.appearanceFusion === 'sum';
   for (let i = 0; i < motion.rows; i++) {
     const tf = trackFeatures[i];
-    if (!tf) continue;
     for (let j = 0; j < motion.cols; j++) {
-      const df = detFeatures[j];
-      if (!df) continue;
       const k = i * motion.cols + j;
-      if (iouDist.data[k] > 1 - gate.proximityIou) continue;
+      const df = detFeatures[j];
+      if (!tf || !df) continue;
       const emb = cosineDistance(tf, df) / 2;
-      if (emb > gate.maxEmbeddingCost) continue;
-      if (emb < out.data[k]) out.data[k] = emb;
+      if (sum) {
+        out.data[k] += gate.appearanceWeight * (emb - gate.maxEmbeddingCost);
+      } else if (iouDist.data[k] <= 1 - gate.proximityIou && emb <= gate.maxEmbeddingCost && emb < out.data[k]) {
+        out.data[k] = emb;
+      }
     }
   }
   return out;
 }
+

@@ -38,6 +38,8 @@ export class STrack {
   hits = 1;
   /** Smoothed, L2-normalised appearance, when embeddings are available. */
   feature?: Float32Array;
+  /** Embedding of the latest matched detection, when it had one. */
+  lastEmbedding?: Float32Array;
   /** Time of the latest appearance update. */
   featureSec?: number;
   /** Filter state right after the latest update, for observation-centric re-update. */
@@ -57,6 +59,18 @@ export class STrack {
 
   get box(): Box {
     return stateToBox(this.kf.mean);
+  }
+
+  /** The box the filter would predict at `timeSec`, without changing the track. */
+  predictedBox(timeSec: number): Box {
+    const dt = Math.max(timeSec - this.predictedSec, 0);
+    const m = this.kf.mean;
+    const vh = this.state === TrackState.Tracked ? m[7] : 0;
+    const cx = m[0] + dt * m[4];
+    const cy = m[1] + dt * m[5];
+    const h = m[3] + dt * vh;
+    const w = (m[2] + dt * m[6]) * h;
+    return [cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2];
   }
 
   get confirmed(): boolean {
@@ -110,6 +124,28 @@ export class STrack {
     this.score = score;
     this.lastSeenSec = timeSec;
     this.hits++;
+  }
+
+  /**
+   * Re-attachment: this lost track continues as `fresh` (a newly confirmed track judged to be the same person). It
+   * keeps its Index and appearance history and takes the new track's filter state and latest observation.
+   */
+  takeOver(fresh: STrack): void {
+    this.kf = cloneState(fresh.kf);
+    this.snapshot = cloneState(fresh.kf);
+    this.missedSec = [];
+    this.predictedSec = fresh.predictedSec;
+    this.lastBox = fresh.lastBox;
+    this.score = fresh.score;
+    this.lastSeenSec = fresh.lastSeenSec;
+    this.lastEmbedding = fresh.lastEmbedding;
+    this.hits += fresh.hits;
+    if (fresh.feature) {
+      if (this.feature) this.updateFeature(fresh.feature, 0.5);
+      else this.feature = Float32Array.from(fresh.feature);
+      this.featureSec = fresh.featureSec;
+    }
+    this.state = TrackState.Tracked;
   }
 
   /** Blends an L2-normalised embedding into the track's feature; `keep` is the weight of the old feature. */
