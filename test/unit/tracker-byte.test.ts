@@ -216,6 +216,71 @@ describe.each([7, 30])('person tracker at %i fps', (fps) => {
   });
 });
 
+describe.each([7, 25])('appearance at %i fps', (fps) => {
+  // A and B walk towards each other, are hidden while they meet (0.6 s), and each turns back the way it came.
+  // Constant-velocity motion expects them to walk on through each other, so motion alone cannot follow them.
+  const turnAt = 2.5;
+  const path = (x0: number, v: number) => (t: number): Box | null => {
+    if (Math.abs(t - turnAt) < 0.3) return null;
+    const x = t < turnAt ? x0 + v * t : x0 + v * turnAt - v * (t - turnAt);
+    return [x, 200, x + 40, 300];
+  };
+  const a = path(100, 80);
+  const b = path(540, -80);
+
+  it('motion alone loses both people who meet and turn back (they get new indices)', () => {
+    const frames = run([{ at: a }, { at: b }], { fps, seconds: 4.5, tracker: { appearance: false } });
+    expect(identities(frames, 0)).toEqual([0, 2]);
+    expect(identities(frames, 1)).toEqual([1, 3]);
+  });
+
+  it('with appearance, each keeps their index', () => {
+    const frames = run(
+      [
+        { at: a, embedding: signature(64, 21) },
+        { at: b, embedding: signature(64, 22) },
+      ],
+      { fps, seconds: 4.5 },
+    );
+    expect(identities(frames, 0)).toEqual([0]);
+    expect(identities(frames, 1)).toEqual([1]);
+  });
+});
+
+describe('selective embedding', () => {
+  const box = (x: number): Box => [x, 100, x + 40, 200];
+  const det = (x: number, score = 0.9): Detection => ({ box: box(x), score });
+  const emb = signature(16, 5);
+
+  it('embeds a lone tracked person only once per embedRefreshSec, and a new one at once', () => {
+    const tracker = createTracker({ frameRate: 10, embedRefreshSec: 1 });
+    const asked: boolean[] = [];
+    for (let f = 0; f < 25; f++) {
+      const t = f / 10;
+      const dets = [det(100 + 5 * f)];
+      const need = tracker.embeddingNeeds(dets, t);
+      asked.push(need[0]);
+      tracker.update(
+        dets.map((d, i) => (need[i] ? { ...d, embedding: emb } : d)),
+        t,
+      );
+    }
+    // Frame 0 (nobody tracked yet) and then once a second.
+    expect(asked.map((x, i) => (x ? i : -1)).filter((i) => i >= 0)).toEqual([0, 10, 20]);
+  });
+
+  it('embeds both of two overlapping people every frame, and nothing at low score or with appearance off', () => {
+    const tracker = createTracker({ frameRate: 10 });
+    for (let f = 0; f < 5; f++) {
+      const dets = [det(100), det(125), det(400, 0.3)];
+      expect(tracker.embeddingNeeds(dets, f / 10)).toEqual([true, true, false]);
+      tracker.update(dets.map((d) => ({ ...d, embedding: emb })), f / 10);
+    }
+    const off = createTracker({ frameRate: 10, appearance: false });
+    expect(off.embeddingNeeds([det(100), det(125)], 0)).toEqual([false, false]);
+  });
+});
+
 describe('person tracker contract', () => {
   it('rejects times that do not increase', () => {
     const tracker = createTracker({ frameRate: 10 });

@@ -9,10 +9,11 @@ import type { TrackingJobInput, TrackingJobOutput, VideoProcessor } from '../../
 import { ResultsWriter } from '../../../../core/results-format.js';
 import type { BoundingBox, FaceDetail, PersonDetection, VideoMetadata } from '../../../../core/types.js';
 import { analysisStep, FrameDecoder, type DecodedFrame, type HwAccel } from '../decode/ffmpeg-decoder.js';
-import { createDetector, resolveModel, type ModelKind, type PersonDetector } from '../detect/index.js';
+import { createDetector, defaultModelsDir, resolveModel, type ModelKind, type PersonDetector } from '../detect/index.js';
 import { EngineError } from '../errors.js';
 import type { FaceAttacher } from '../faces/types.js';
 import { createTracker } from '../track/index.js';
+import { appearanceByDefault, createReidEmbedder, resolveReidModel, type ReidEmbedder } from '../reid/index.js';
 import type { FrameImage } from '../frame.js';
 import type { Box, Detection, TrackedPerson } from '../track/types.js';
 import { probeVideo, toVideoMetadata, type ProbedVideo } from '../video/probe.js';
@@ -45,6 +46,12 @@ export interface TrackOptions {
    * an embedding before tracking, so the tracker can use appearance.
    */
   embedder?: AppearanceEmbedder;
+  /**
+   * Appearance (re-ID) in association. Default: reid/ appearanceByDefault (PEOPLE_PATHING_APPEARANCE=on|off|auto;
+   * auto = on with the CUDA provider, off on CPU) and the re-ID model found; tracker.appearance = false also turns
+   * it off. When no `embedder` is given the engine loads the re-ID model (reid/ resolveReidModel).
+   */
+  appearance?: boolean;
   /** Tracker settings overriding the defaults (see track/config.ts). */
   tracker?: Record<string, unknown>;
   onProgress?: (p: TrackProgress) => void;
@@ -79,6 +86,8 @@ export interface EngineTimings {
   /** Analysed frames. */
   frames: number;
   wallMs: number;
+  /** Probe + model load (part of wallMs): the fixed cost before the first frame. */
+  setupMs: number;
   hwaccel: 'cuda' | 'none';
   executionProvider: 'cuda' | 'cpu';
   model: string;
@@ -122,18 +131,33 @@ export async function trackFrames(
     ...(options.threads ? { threads: options.threads } : {}),
   });
   const step = analysisStep(video.fps, options.everyFrame ?? false);
+  const setupMs = performance.now() - started;
   const run: EngineRun = { video, detector, step };
+  const appearance =
+    options.appearance ??
+    (options.tracker?.appearance === false ? false : appearanceByDefault(detector.executionProvider));
+  let ownEmbedder: ReidEmbedder | undefined;
   let trackMs = 0;
   let embedMs = 0;
   let frames = 0;
   let lastTs = -1;
   try {
-    const tracker = createTracker({ ...(options.tracker ?? {}), frameRate: video.fps / step });
+    if (appearance && !options.embedder) {
+      const reidModel = resolveReidModel(options.modelsDir ?? defaultModelsDir());
+      if (reidModel) {
+        const sessionOptions = { intraOpNumThreads: 1, executionProviders: detector.executionProvider === 'cuda' ? ['cuda', 'cpu'] : ['cpu'] };
+        ownEmbedder = await createReidEmbedder(reidModel, { sessionOptions });
+      } else if (options.appearance) {
+        throw new EngineError('MODEL', 'appearance needs the re-ID model (PEOPLE_PATHING_REID_MODEL or the models folder)');
+      }
+    }
+    const embedder = appearance ? (options.embedder ?? ownEmbedder) : undefined;
+    const tracker = createTracker({ ...(options.tracker ?? {}), appearance: !!embedder, frameRate: video.fps / step });
     const decoder = new FrameDecoder({
       video,
       letterbox: detector.letterbox,
       step,
-      ...(options.faces || options.fullFrames || options.embedder ? { fullFrameMaxWidth: FULL_FRAME_MAX_WIDTH } : {}),
+      ...(options.faces || options.fullFrames || embedder ? { fullFrameMaxWidth: FULL_FRAME_MAX_WIDTH } : {}),
       hwaccel: options.hwaccel ?? 'auto',
       ...(options.signal ? { signal: options.signal } : {}),
     });
@@ -147,14 +171,17 @@ export async function trackFrames(
     const consume = async (item: { frame: DecodedFrame; result: Promise<Detection[][]> }): Promise<void> => {
       const [detections] = await item.result;
       if (options.signal?.aborted) throw new EngineError('ABORTED', 'tracking was cancelled');
-      if (options.embedder && item.frame.full && detections.length > 0) {
+      if (embedder && item.frame.full && detections.length > 0) {
         const e0 = performance.now();
-        const embeddings = await options.embedder.embed(
+        // Only the detections association needs (ambiguous, new, or due a refresh): see ByteTracker.embeddingNeeds.
+        const needs = tracker.embeddingNeeds(detections, item.frame.timeSec);
+        const chosen = detections.filter((_, i) => needs[i]);
+        const embeddings = await embedder.embed(
           item.frame.full,
           { width: video.FrameWidth, height: video.FrameHeight },
-          detections.map((d) => d.box),
+          chosen.map((d) => d.box),
         );
-        detections.forEach((d, i) => {
+        chosen.forEach((d, i) => {
           if (embeddings[i]) d.embedding = embeddings[i];
         });
         embedMs += performance.now() - e0;
@@ -198,6 +225,7 @@ export async function trackFrames(
         embedMs,
         frames,
         wallMs: performance.now() - started,
+        setupMs,
         hwaccel: ds.hwaccel,
         executionProvider: detector.executionProvider,
         model: `${detector.kind}:${detector.inputSize.width}x${detector.inputSize.height}`,
@@ -205,6 +233,7 @@ export async function trackFrames(
     };
   } finally {
     await detector.close();
+    await ownEmbedder?.close();
   }
 }
 

@@ -25,6 +25,18 @@ export function resolveReidModel(modelsDir: string, env: NodeJS.ProcessEnv = pro
   return existsSync(path) ? path : undefined;
 }
 
+/**
+ * Whether the engine uses appearance when the caller does not say: PEOPLE_PATHING_APPEARANCE=on|off, else 'auto' —
+ * on where inference runs on a GPU (embedding costs ~1 ms a frame there), off on CPU, where embedding the crops
+ * association needs more than doubles end-to-end time on PETS09-S2L1 (see doc/readme/tracker.md).
+ */
+export function appearanceByDefault(executionProvider: 'cuda' | 'cpu', env: NodeJS.ProcessEnv = process.env): boolean {
+  const v = (env.PEOPLE_PATHING_APPEARANCE ?? 'auto').toLowerCase();
+  if (v === 'on' || v === '1' || v === 'true') return true;
+  if (v === 'off' || v === '0' || v === 'false') return false;
+  return executionProvider === 'cuda';
+}
+
 export const REID_INPUT_WIDTH = 128;
 export const REID_INPUT_HEIGHT = 256;
 

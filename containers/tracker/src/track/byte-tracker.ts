@@ -165,7 +165,11 @@ export class ByteTracker implements PersonTracker {
       const d = high[j];
       if (d.score < cfg.newTrackThresh) continue;
       const t = new STrack(d.box, d.score, timeSec, cfg.noise);
-      if (useAppearance && d.embedding && this.unoccluded(d, detections)) t.updateFeature(d.embedding, 0);
+      t.lastEmbedding = d.embedding;
+      if (useAppearance && d.embedding && this.unoccluded(d, detections)) {
+        t.updateFeature(d.embedding, 0);
+        t.featureSec = timeSec;
+      }
       this.tracks.push(t);
     }
 
