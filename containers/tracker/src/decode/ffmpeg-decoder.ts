@@ -173,6 +173,7 @@ export class FrameDecoder implements AsyncIterable<DecodedFrame> {
       let nFull = 0;
       let nTime = 0;
       let produced = 0;
+      let lastTime = -Infinity;
       let paused = false;
       let finished = false;
       let failure: Error | undefined;
@@ -207,10 +208,14 @@ export class FrameDecoder implements AsyncIterable<DecodedFrame> {
           if (!p.input || p.timeSec === undefined || (fullBytes && !p.full)) break;
           pending.shift();
           const index = produced++;
+          // Presentation times must increase (trackers and Timestamps depend on it); files with repeated or
+          // backward timestamps get the previous time + 1 ms.
+          const timeSec = p.timeSec > lastTime ? p.timeSec : lastTime + 0.001;
+          lastTime = timeSec;
           ready.push({
             index,
             sourceIndex: index * step,
-            timeSec: p.timeSec,
+            timeSec,
             input: p.input,
             ...(p.full && fullSize ? { full: { data: p.full, width: fullSize.width, height: fullSize.height } } : {}),
           });
@@ -267,7 +272,9 @@ export class FrameDecoder implements AsyncIterable<DecodedFrame> {
             slot(i).timeSec = video.isSequence ? (n * step) / video.fps : frameTime(m[2], m[3], video.timeBase, (n * step) / video.fps);
             continue;
           }
-          if (/\[(error|fatal|panic)\]/.test(line)) {
+          // Input-side errors only: the rawvideo output muxer's complaints (e.g. non-monotonic dts of a file with
+          // duplicate timestamps, passed through as-is) say nothing about the input being damaged.
+          if (/\[(error|fatal|panic)\]/.test(line) && !/\[rawvideo @|to muxer/.test(line)) {
             if (/partial file/i.test(line)) partialFile = true;
             errorLines.push(line.replace(/^\[[^\]]*@ 0x[0-9a-f]+\]\s*/, '').replace(/\[(error|fatal|panic)\]\s*/, '').trim());
             if (errorLines.length > 20) errorLines.shift();
