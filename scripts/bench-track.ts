@@ -12,7 +12,7 @@
  * Options: --models yolox,light-person,nanodet  --inputs PETS09-S2L1,TUD-Campus,<video file names>  --markdown
  *          --repeat N (end-to-end runs per case; the median is reported)
  *          --soak N (only: RSS while tracking the plaza video looped N times, with the first --models model)
- *          --appearance on|off|both (re-ID in the tracker; default on, the engine's default when the model is found)
+ *          --appearance default|on|off|both (re-ID in the tracker; default = the engine's: on with CUDA, off on CPU)
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -47,8 +47,8 @@ interface CaseSpec {
   input: string;
   model: string;
   repeat: number;
-  /** Re-ID appearance in the tracker (the engine's default: on when the re-ID model is found). */
-  appearance: boolean;
+  /** Re-ID appearance in the tracker; undefined = the engine's default (reid/ appearanceByDefault: off on CPU). */
+  appearance?: boolean;
 }
 
 const median = (xs: number[]): number => {
@@ -68,7 +68,8 @@ async function runCase(spec: CaseSpec): Promise<Record<string, unknown>> {
   const modelPath = join(MODELS, MODEL_FILES[spec.model]);
   const video = await probeVideo(input);
   const everyFrame = isSeq;
-  const tracker = spec.appearance ? {} : { appearance: false };
+  const tracker = {};
+  const appearanceOpt = spec.appearance === undefined ? {} : { appearance: spec.appearance };
   const step = analysisStep(video.fps, everyFrame);
 
   // End to end (the product path), with RSS sampled as the video advances.
@@ -85,7 +86,7 @@ async function runCase(spec: CaseSpec): Promise<Record<string, unknown>> {
     if (isSeq) {
       const rows: string[] = [];
       const keep = rep === 0;
-      const { timings } = await trackFrames(input, { modelPath, everyFrame, onProgress, tracker }, (s) => {
+      const { timings } = await trackFrames(input, { modelPath, everyFrame, onProgress, tracker, ...appearanceOpt }, (s) => {
         if (keep) {
           perFrameDets.push(s.detections.map((d) => ({ box: [...d.box], score: d.score })));
           times.push(s.frame.timeSec);
@@ -105,12 +106,12 @@ async function runCase(spec: CaseSpec): Promise<Record<string, unknown>> {
       const dir = await mkdtemp(join(tmpdir(), 'pp-bench-'));
       try {
         const keep = rep === 0;
-        const out = await trackToResults(input, dir, { modelPath, onProgress, tracker });
+        const out = await trackToResults(input, dir, { modelPath, onProgress, tracker, ...appearanceOpt });
         e2eRuns.push(out.timings);
         if (keep) metrics = { persons: out.persons, detections: out.detections };
         if (keep) {
           // detections for the track-alone pass
-          await trackFrames(input, { modelPath, tracker }, (s) => {
+          await trackFrames(input, { modelPath, tracker, ...appearanceOpt }, (s) => {
             perFrameDets.push(s.detections.map((d) => ({ box: [...d.box], score: d.score })));
             times.push(s.frame.timeSec);
           });
@@ -191,7 +192,7 @@ async function runCase(spec: CaseSpec): Promise<Record<string, unknown>> {
     ...(metrics ?? {}),
     hwaccel: e2e.hwaccel,
     executionProvider: e2e.executionProvider,
-    appearance: spec.appearance,
+    appearance: e2e.embedMs > 0 || spec.appearance === true,
     repeat: spec.repeat,
   };
 }
@@ -208,7 +209,7 @@ async function runSoak(loops: number, model: string): Promise<Record<string, unk
     let next = 0;
     const out = await trackToResults(long, join(dir, 'results'), {
       modelPath: join(MODELS, MODEL_FILES[model]),
-      tracker: { appearance: false },
+      appearance: false,
       onProgress: (p) => {
         if (p.frames >= next) {
           samples.push({ frames: p.frames, rssMB: Math.round(process.memoryUsage().rss / (1 << 20)) });
@@ -250,7 +251,7 @@ async function main(): Promise<void> {
       inputs: { type: 'string', default: [...SEQUENCES, ...VIDEOS].join(',') },
       repeat: { type: 'string', default: '1' },
       markdown: { type: 'boolean', default: false },
-      appearance: { type: 'string', default: 'on' },
+      appearance: { type: 'string', default: 'default' },
       soak: { type: 'string' },
     },
   });
@@ -265,7 +266,8 @@ async function main(): Promise<void> {
   const models = values.models.split(',').filter((m) => MODEL_FILES[m]);
   const inputs = values.inputs.split(',').filter(Boolean);
   const repeat = Math.max(1, Number(values.repeat) || 1);
-  const appearances = values.appearance === 'both' ? [true, false] : [values.appearance !== 'off'];
+  const appearances: Array<boolean | undefined> =
+    values.appearance === 'both' ? [false, true] : values.appearance === 'on' ? [true] : values.appearance === 'off' ? [false] : [undefined];
   const rows: Array<Record<string, unknown>> = [];
   const self = fileURLToPath(import.meta.url);
   for (const input of inputs) {
