@@ -245,15 +245,20 @@ export class ByteTracker implements PersonTracker {
   }
 
   /**
-   * Forbids pairs that do not overlap at all unless the detection is within a plausible walking distance of the
-   * track's last sighting (reattachMaxSpeed × time since + reattachSlack, in box heights).
+   * Forbids pairs that do not overlap at all unless the detection could start a track (score ≥ newTrackThresh) and is
+   * within a plausible walking distance of the track's last sighting (reattachMaxSpeed × time since +
+   * reattachSlack, in box heights).
    */
   private gateByReach(cost: CostMatrix, iouDist: CostMatrix, tracks: STrack[], dets: Detection[], timeSec: number): void {
     for (let i = 0; i < tracks.length; i++) {
       for (let j = 0; j < dets.length; j++) {
         const k = i * dets.length + j;
         if (iouDist.data[k] < 1) continue;
-        if (!this.withinReach(tracks[i], dets[j].box, timeSec)) cost.data[k] = Infinity;
+        // Appearance alone re-finds a person only from a detection confident enough to start a track, and only
+        // within walking reach of where they were last seen.
+        if (dets[j].score < this.config.newTrackThresh || !this.withinReach(tracks[i], dets[j].box, timeSec)) {
+          cost.data[k] = Infinity;
+        }
       }
     }
   }
