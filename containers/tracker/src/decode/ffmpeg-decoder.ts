@@ -12,7 +12,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { EngineError } from '../errors.js';
 import type { FrameImage } from '../frame.js';
-import type { ProbedVideo } from '../video/probe.js';
+import { ffmpegFileUrl, type ProbedVideo } from '../video/probe.js';
 import { letterboxFilter, letterboxGeometry, type LetterboxGeometry, type LetterboxSpec } from './letterbox.js';
 
 export interface DecodedFrame {
@@ -114,7 +114,7 @@ export class FrameDecoder implements AsyncIterable<DecodedFrame> {
       input.push('-f', 'image2', '-framerate', String(v.fps), '-start_number', String(v.sequence.firstNumber), '-i', v.sequence.pattern);
     } else {
       if (hwaccel === 'cuda') input.push('-hwaccel', 'cuda');
-      input.push('-i', v.input);
+      input.push('-i', ffmpegFileUrl(v.input));
     }
     const pre = step > 1 ? `select='not(mod(n\\,${step}))',` : '';
     const det = `${letterboxFilter(this.geometry, letterbox)},showinfo`;

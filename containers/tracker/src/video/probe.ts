@@ -7,7 +7,7 @@
  */
 import { execFile } from 'node:child_process';
 import { readFile, readdir, stat } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import type { VideoMetadata } from '../../../../core/types.js';
 import { EngineError, MAX_DURATION_MS } from '../errors.js';
 
@@ -44,6 +44,14 @@ export interface ProbedVideo extends VideoMetadata {
   timeBase?: [number, number];
   /** Clockwise rotation ffmpeg applies when decoding (display matrix); FrameWidth/Height are after it. */
   rotation: number;
+}
+
+/**
+ * A local path as ffmpeg's file protocol, so names that start with '-' or contain ':' are never read as options or
+ * other protocols.
+ */
+export function ffmpegFileUrl(path: string): string {
+  return `file:${resolve(path)}`;
 }
 
 /** Only the wire members, in Rekognition's member order. */
@@ -233,7 +241,7 @@ export async function probeVideo(input: string): Promise<ProbedVideo> {
 }
 
 async function probeFile(input: string): Promise<ProbedVideo> {
-  const out = await runFfprobe(['-i', input]);
+  const out = await runFfprobe(['-i', ffmpegFileUrl(input)]);
   const s = (out.streams ?? []).find((x) => x.codec_type === 'video' && !x.disposition?.attached_pic);
   if (!s) throw new EngineError('INVALID_VIDEO', 'not a readable video: the file has no video stream');
   if (!(Number(s.width) > 0 && Number(s.height) > 0)) {
