@@ -45,7 +45,8 @@ export class TrackerFargate extends Construct {
     this.logGroup = logGroup;
     this.container = this.taskDefinition.addContainer(TRACKER_CONTAINER_NAME, {
       image: ecs.ContainerImage.fromDockerImageAsset(props.image.asset),
-      environment: { ...props.environment, PEOPLE_PATHING_EXECUTION_PROVIDER: 'cpu' },
+      // CPU inference is slower than real time on long videos: a larger deadline factor.
+      environment: { ...props.environment, TRACKER_TIME_FACTOR: '10' },
       logging: ecs.LogDriver.awsLogs({ streamPrefix: 'tracker', logGroup }),
     });
     Validations.of(this.taskDefinition).acknowledge({

@@ -38,7 +38,7 @@ export const STATE = {
   failed: 'JobFailed',
 } as const;
 
-/** Longest a tracker run may wait in the queue and run, all Batch attempts together. */
+/** Longest a Fargate tracker task may run (the CPU path; Batch attempts are capped by the job definition). */
 export const TRACKER_TASK_TIMEOUT = Duration.hours(48);
 
 export interface WorkflowProps {
@@ -104,7 +104,8 @@ export class PeoplePathingWorkflow extends Construct {
         jobDefinitionArn: props.batch.jobDefinition.jobDefinitionArn,
         containerOverrides: { environment },
         integrationPattern: sfn.IntegrationPattern.RUN_JOB,
-        taskTimeout: sfn.Timeout.duration(TRACKER_TASK_TIMEOUT),
+        // No per-submit Timeout: each attempt is capped by the job definition (TRACKER_ATTEMPT_CEILING) and the
+        // container enforces the duration-derived deadline itself (doc 0004).
         resultSelector: { JobId: sfn.JsonPath.stringAt('$.JobId'), Status: sfn.JsonPath.stringAt('$.Status') },
         resultPath: '$.tracker',
       });

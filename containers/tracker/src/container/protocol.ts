@@ -37,8 +37,7 @@ export function resultsPrefixFor(accountId: string, jobId: string): string {
  * times the video's duration. GPU runs are many times faster than real time; the CPU path gets a larger
  * factor. Capped by the Batch attempt ceiling anyway.
  */
-export function deadlineMsFor(durationMillis: number | undefined, factor: number): number {
-  const base = 15 * 60 * 1000;
+export function deadlineMsFor(durationMillis: number | undefined, factor: number, base = 15 * 60 * 1000): number {
   const duration = Number.isFinite(durationMillis) && (durationMillis ?? 0) > 0 ? (durationMillis as number) : 6 * 3600 * 1000;
   return Math.ceil(base + factor * duration);
 }

@@ -32,8 +32,9 @@ export interface ContainerDeps {
   probe: (path: string) => Promise<VideoMetadata>;
   /** Local scratch folder (the instance volume). */
   workDir: string;
-  /** Deadline = 15 min + factor × duration. */
+  /** Deadline = base (default 15 min) + factor × duration. */
   timeFactor: number;
+  deadlineBaseMs?: number;
   log: (event: string, fields?: Record<string, unknown>) => void;
   now?: () => number;
   /** Minimum time between two progress writes (ms). Default 15 s. */
@@ -131,7 +132,7 @@ export async function runTrackerJob(deps: ContainerDeps): Promise<number> {
       if (known) return await fail(EXIT.INVALID_VIDEO, known);
       throw error;
     }
-    const deadlineMs = deadlineMsFor(videoMetadata.DurationMillis, deps.timeFactor);
+    const deadlineMs = deadlineMsFor(videoMetadata.DurationMillis, deps.timeFactor, deps.deadlineBaseMs);
     deps.log('video-ready', { jobId: job.jobId, sizeBytes, durationMillis: videoMetadata.DurationMillis, deadlineSeconds: Math.round(deadlineMs / 1000) });
 
     // 3. Track, with the deadline and progress on the job record.
@@ -159,7 +160,7 @@ export async function runTrackerJob(deps: ContainerDeps): Promise<number> {
       if (timedOut) {
         return await fail(EXIT.TIMEOUT, {
           code: 'TIMEOUT',
-          message: `The job did not finish within its time limit (${Math.round(deadlineMs / 60000)} minutes for this video's duration).`,
+          message: `The job did not finish within its time limit (${Math.max(1, Math.ceil(deadlineMs / 60000))} min for a video of this duration).`,
           videoMetadata,
         });
       }

@@ -1,0 +1,47 @@
+/**
+ * Entry point of the tracker image (ENTRYPOINT node /app/tracker.mjs, bundled from this file): wires S3,
+ * the job store and the engine into runTrackerJob and exits with its code. The workflow passes the job in
+ * the environment (JOB_ID, ACCOUNT_ID, VIDEO, RESULTS_PREFIX); the job definition adds JOBS_TABLE and
+ * RESULTS_BUCKET; the image sets PEOPLE_PATHING_MODEL(_KIND). The deadline is TRACKER_DEADLINE_BASE_SECONDS
+ * (default 900) + TRACKER_TIME_FACTOR (default 3; the CPU path sets 10) × the video's duration.
+ * AWS_S3_FORCE_PATH_STYLE=true is for S3-compatible stores (and the local tests, which run this file as a process).
+ */
+import { tmpdir } from 'node:os';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { S3Client } from '@aws-sdk/client-s3';
+import { DynamoDbJobStore } from '../../../../lambdas/adapters/dynamodb-job-store.js';
+import { createEngineProcessor, probeVideo, toVideoMetadata } from '../index.js';
+import { runTrackerJob } from './run.js';
+
+function log(event: string, fields: Record<string, unknown> = {}): void {
+  process.stdout.write(JSON.stringify({ level: 'INFO', service: 'people-pathing-tracker', timestamp: new Date().toISOString(), event, ...fields }) + '\n');
+}
+
+async function main(): Promise<number> {
+  const tableName = process.env.JOBS_TABLE;
+  if (!tableName) {
+    log('job-configuration-error', { error: 'missing JOBS_TABLE' });
+    return 1;
+  }
+  const factor = Number(process.env.TRACKER_TIME_FACTOR ?? '3');
+  const baseSeconds = Number(process.env.TRACKER_DEADLINE_BASE_SECONDS ?? '900');
+  return runTrackerJob({
+    env: process.env,
+    s3: new S3Client({ forcePathStyle: process.env.AWS_S3_FORCE_PATH_STYLE === 'true' }),
+    store: new DynamoDbJobStore({ client: new DynamoDBClient({}), tableName }),
+    processor: createEngineProcessor(),
+    probe: async (path) => toVideoMetadata(await probeVideo(path)),
+    workDir: process.env.TRACKER_WORK_DIR ?? tmpdir(),
+    timeFactor: Number.isFinite(factor) && factor > 0 ? factor : 3,
+    deadlineBaseMs: Number.isFinite(baseSeconds) && baseSeconds >= 0 ? baseSeconds * 1000 : undefined,
+    log,
+  });
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    log('job-error', { error: error instanceof Error ? error.name : 'error' });
+    process.exit(1);
+  },
+);

@@ -1,0 +1,364 @@
+/**
+ * The synthesised state machine definition itself, executed locally (aws-local-stepfunctions), with every
+ * Task overridden by a local function:
+ *   - Prepare / Complete / HandleFailure → the real workflow step code (lambdas/workflow/steps.ts) on the real
+ *     job store (DynamoDbJobStore on dynalite) and a real S3-compatible server (s3rver) for videos and results;
+ *   - RunTracker (AWS Batch submitJob.sync, which cannot run here) → a stand-in that runs the real tracker
+ *     container entry (runTrackerJob: download from S3, real ffprobe, the real engine with YOLOX-nano, upload)
+ *     and answers like Batch: the job description on success, States.TaskFailed with the job as Cause on failure;
+ *   - SNS and STS (cannot run here) → recording fakes. The notifier's code around them is the real one.
+ * Each case asserts the final job record and the exact completion message (or that none was published).
+ */
+import { spawn } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { App } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { CreateBucketCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { StateMachine } from 'aws-local-stepfunctions';
+import { resolveConfig } from '../../lib/config.js';
+import { PeoplePathingStack } from '../../lib/people-pathing-stack.js';
+import { STATE } from '../../lib/workflow.js';
+import { startEmbeddedDynamo } from '../../cli/local/embedded-dynamo.js';
+import type { EmbeddedDynamo } from '../../cli/local/embedded-dynamo.js';
+import { DynamoDbJobStore, createJobsTable } from '../../lambdas/adapters/dynamodb-job-store.js';
+import { S3ResultsStore } from '../../lambdas/adapters/s3-results-store.js';
+import { CallerRoleNotifier } from '../../lambdas/workflow/notifier.js';
+import { createWorkflowSteps, MAX_RESUBMITS } from '../../lambdas/workflow/steps.js';
+import { STATUS_MESSAGES } from '../../containers/tracker/src/container/protocol.js';
+import { probeVideo, toVideoMetadata } from '../../containers/tracker/src/index.js';
+import { ResultsReader } from '../../core/results-format.js';
+import type { JobRecord, NewJob } from '../../core/ports.js';
+import type { NotificationChannel, Video } from '../../core/types.js';
+import { DATA, YOLOX } from './engine-data.js';
+
+// aws-local-stepfunctions 3 targets Node >= 22; Node 20 lacks Promise.withResolvers.
+if (!('withResolvers' in Promise)) {
+  Object.assign(Promise, {
+    withResolvers<T>() {
+      let resolve!: (v: T | PromiseLike<T>) => void;
+      let reject!: (e: unknown) => void;
+      const promise = new Promise<T>((res, rej) => ((resolve = res), (reject = rej)));
+      return { promise, resolve, reject };
+    },
+  });
+}
+
+const ACCOUNT = '123456789012';
+const REGION = 'eu-west-1';
+const TOPIC = `arn:aws:sns:${REGION}:${ACCOUNT}:AmazonRekognitionPeoplePathing`;
+const ROLE = `arn:aws:iam::${ACCOUNT}:role/RekognitionPublisher`;
+const INPUT_BUCKET = 'input-videos';
+const RESULTS_BUCKET = 'results-bucket';
+const VIDEO_FILE = join(DATA, 'videos', 'mmtracking_demo_8frames_1080p.mp4');
+
+interface S3rverServer {
+  run(): Promise<{ port: number }>;
+  close(): Promise<void>;
+}
+// s3rver is CommonJS without types.
+const S3rver = createRequire(import.meta.url)('s3rver') as new (options: Record<string, unknown>) => S3rverServer;
+
+type Json = Record<string, unknown>;
+
+/** The state machine's definition from the synthesised template, with CloudFormation tokens made concrete. */
+function synthesisedDefinition(): { definition: Json; jobDefinitionEnv: string[] } {
+  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  const stack = new PeoplePathingStack(app, 'WorkflowTest', { config: resolveConfig({ inputBuckets: [INPUT_BUCKET] }), env: { account: ACCOUNT, region: REGION } });
+  const template = Template.fromStack(stack);
+  const [sm] = Object.values(template.findResources('AWS::StepFunctions::StateMachine'));
+  const resolve = (v: unknown): string => {
+    if (typeof v === 'string') return v;
+    const o = v as Json;
+    if ('Ref' in o) {
+      const ref = o.Ref as string;
+      return ({ 'AWS::Partition': 'aws', 'AWS::Region': REGION, 'AWS::AccountId': ACCOUNT, 'AWS::URLSuffix': 'amazonaws.com' } as Json)[ref] as string ?? `arn:aws:batch:${REGION}:${ACCOUNT}:ref/${ref}`;
+    }
+    if ('Fn::GetAtt' in o) {
+      const [id] = o['Fn::GetAtt'] as [string, string];
+      return `arn:aws:lambda:${REGION}:${ACCOUNT}:function:${id}`;
+    }
+    if ('Fn::Join' in o) {
+      const [sep, parts] = o['Fn::Join'] as [string, unknown[]];
+      return parts.map(resolve).join(sep);
+    }
+    throw new Error(`unresolved token ${JSON.stringify(v)}`);
+  };
+  const [jobDef] = Object.values(template.findResources('AWS::Batch::JobDefinition'));
+  const env = (jobDef.Properties.ContainerProperties.Environment as { Name: string }[]).map((e) => e.Name);
+  return { definition: JSON.parse(resolve(sm.Properties.DefinitionString)) as Json, jobDefinitionEnv: env };
+}
+
+class StatesError extends Error {
+  constructor(name: string, cause: string) {
+    super(cause);
+    this.name = name;
+  }
+}
+
+/** What Step Functions' Batch integration reports for a failed job (Cause = the DescribeJobs job). */
+function batchFailure(jobName: string, statusReason: string, exitCode?: number, attempts = 1): StatesError {
+  const attempt = { StatusReason: statusReason, Container: exitCode === undefined ? {} : { ExitCode: exitCode } };
+  return new StatesError(
+    'States.TaskFailed',
+    JSON.stringify({ JobName: jobName, JobId: `batch-${jobName}`, Status: 'FAILED', StatusReason: statusReason, Attempts: Array(attempts).fill(attempt), Container: attempt.Container }),
+  );
+}
+
+describe('workflow state machine, executed locally', () => {
+  const { definition, jobDefinitionEnv } = synthesisedDefinition();
+  let dir: string;
+  let dynamo: EmbeddedDynamo;
+  let store: DynamoDbJobStore;
+  let server: S3rverServer;
+  let s3: S3Client;
+  let published: { region: string; assumed: boolean; topic?: string; message?: string; subject?: string }[];
+  let stsAnswer: 'deny' | 'allow';
+  let s3Endpoint: string;
+  const containerLogs: string[] = [];
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'pp-workflow-'));
+    dynamo = await startEmbeddedDynamo();
+    await createJobsTable(dynamo.client, 'jobs');
+    store = new DynamoDbJobStore({ client: dynamo.client, tableName: 'jobs' });
+    server = new S3rver({ port: 0, address: '127.0.0.1', silent: true, directory: join(dir, 's3') });
+    const { port } = await server.run();
+    s3Endpoint = `http://127.0.0.1:${port}`;
+    s3 = new S3Client({ endpoint: s3Endpoint, region: REGION, forcePathStyle: true, credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } });
+    await s3.send(new CreateBucketCommand({ Bucket: INPUT_BUCKET }));
+    await s3.send(new CreateBucketCommand({ Bucket: RESULTS_BUCKET }));
+    await s3.send(new PutObjectCommand({ Bucket: INPUT_BUCKET, Key: 'street/night.mp4', Body: await readFile(VIDEO_FILE) }));
+    await writeFile(join(dir, 'not-a-video.mp4'), 'this is a text file, not an MP4\n'.repeat(64));
+    await s3.send(new PutObjectCommand({ Bucket: INPUT_BUCKET, Key: 'broken/upload.mp4', Body: await readFile(join(dir, 'not-a-video.mp4')) }));
+  });
+
+  afterAll(async () => {
+    s3?.destroy();
+    await server?.close();
+    await dynamo?.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  beforeEach(() => {
+    published = [];
+    stsAnswer = 'deny';
+  });
+
+  const steps = () =>
+    createWorkflowSteps({
+      store,
+      s3,
+      resultsBucket: RESULTS_BUCKET,
+      notifierFor: (accountId) =>
+        new CallerRoleNotifier({
+          accountId,
+          allowList: ['arn:aws:sns:*:*:AmazonRekognition*'],
+          sts: {
+            send: async () => {
+              if (stsAnswer === 'deny') throw Object.assign(new Error('not authorized to perform sts:AssumeRole'), { name: 'AccessDenied' });
+              return { Credentials: { AccessKeyId: 'ASIAFAKE', SecretAccessKey: 'secret', SessionToken: 'token' } };
+            },
+          } as never,
+          snsFor: (region, credentials) =>
+            ({
+              send: async (command: { input: { TopicArn?: string; Message?: string; Subject?: string } }) => {
+                published.push({ region, assumed: credentials !== undefined, topic: command.input.TopicArn, message: command.input.Message, subject: command.input.Subject });
+                return { MessageId: 'm-1' };
+              },
+            }) as never,
+        }),
+    });
+
+  async function admit(key: string, extra: { jobTag?: string; channel?: NotificationChannel } = {}): Promise<JobRecord> {
+    const video: Video = { S3Object: { Bucket: INPUT_BUCKET, Name: key } };
+    const job: NewJob = { accountId: ACCOUNT, video, jobTag: extra.jobTag, notificationChannel: extra.channel, requestHash: `${key}-${Math.random()}` };
+    return (await store.startJob(job, 100)).job;
+  }
+
+  /** Runs the definition; `batch` answers each RunTracker submission. */
+  async function execute(job: JobRecord, batch: (env: Record<string, string>, call: number) => Promise<Json>) {
+    const s = steps();
+    const submissions: Record<string, string>[] = [];
+    const machine = new StateMachine(definition as never, { validationOptions: { checkArn: false } });
+    const execution = machine.run(
+      { jobId: job.jobId, accountId: job.accountId, video: job.video } as never,
+      {
+        overrides: {
+          taskResourceLocalHandlers: {
+            [STATE.prepare]: (input) => s.prepare(input as never) as never,
+            [STATE.complete]: (input) => s.complete(input as never) as never,
+            [STATE.handleFailure]: (input) => s.handleFailure(input as never) as never,
+            [STATE.runTracker]: async (input) => {
+              const params = input as { JobName: string; JobQueue: string; JobDefinition: string; ContainerOverrides: { Environment: { Name: string; Value: string }[] } };
+              const env = Object.fromEntries(params.ContainerOverrides.Environment.map((e) => [e.Name, e.Value]));
+              env.JOB_NAME = params.JobName;
+              submissions.push(env);
+              return batch(env, submissions.length) as never;
+            },
+          },
+        },
+      },
+    );
+    const output = (await execution.result) as Json;
+    if (process.env.PP_DEBUG) console.log(JSON.stringify(output));
+    return { output, submissions, record: await store.getJob(job.accountId, job.jobId) };
+  }
+
+  /**
+   * The real container entry (containers/tracker/src/container/main.ts) as a process, as Batch runs it: the
+   * job definition's environment plus the workflow's overrides; S3 and DynamoDB point at s3rver and dynalite.
+   * A non-zero exit becomes what Step Functions reports for a failed Batch job.
+   */
+  async function runContainer(env: Record<string, string>, extra: Record<string, string> = {}): Promise<Json> {
+    for (const name of ['JOBS_TABLE', 'RESULTS_BUCKET']) expect(jobDefinitionEnv).toContain(name);
+    const child = spawn(process.execPath, ['--import', 'tsx', 'containers/tracker/src/container/main.ts'], {
+      env: {
+        PATH: process.env.PATH,
+        HOME: process.env.HOME,
+        ...env,
+        JOBS_TABLE: 'jobs',
+        RESULTS_BUCKET,
+        PEOPLE_PATHING_MODEL: YOLOX,
+        PEOPLE_PATHING_MODEL_KIND: 'yolox',
+        TRACKER_WORK_DIR: join(dir, 'scratch'),
+        AWS_REGION: REGION,
+        // s3rver accepts only its own key pair; dynalite accepts any.
+        AWS_ACCESS_KEY_ID: 'S3RVER',
+        AWS_SECRET_ACCESS_KEY: 'S3RVER',
+        AWS_ENDPOINT_URL_S3: s3Endpoint,
+        AWS_S3_FORCE_PATH_STYLE: 'true',
+        // s3rver stores aws-chunked uploads (the SDK's default for streamed bodies with checksums) verbatim.
+        AWS_REQUEST_CHECKSUM_CALCULATION: 'WHEN_REQUIRED',
+        AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+        ...extra,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stdout += d.toString()));
+    const exitCode = await new Promise<number>((resolve) => child.on('close', (code) => resolve(code ?? -1)));
+    containerLogs.push(stdout);
+    if (process.env.PP_DEBUG) console.log(stdout);
+    if (exitCode !== 0) throw batchFailure(env.JOB_NAME, 'Essential container in task exited', exitCode);
+    return { JobId: `batch-${env.JOB_NAME}`, JobName: env.JOB_NAME, Status: 'SUCCEEDED' };
+  }
+
+  const expectedMessage = (job: JobRecord, status: string, timestamp: number, key: string, jobTag?: string) =>
+    `{"JobId":"${job.jobId}","Status":"${status}","API":"StartPersonTracking",${jobTag ? `"JobTag":"${jobTag}",` : ''}"Timestamp":${timestamp},"Video":{"S3ObjectName":"${key}","S3Bucket":"${INPUT_BUCKET}"}}`;
+
+  test('success: the tracker runs once, the job is SUCCEEDED with its VideoMetadata, results are pageable, one message', async () => {
+    const job = await admit('street/night.mp4', { jobTag: 'nightly:run-7', channel: { SNSTopicArn: TOPIC, RoleArn: ROLE } });
+    const { output, submissions, record } = await execute(job, (env) => runContainer(env));
+
+    expect(submissions).toHaveLength(1);
+    expect(submissions[0]).toMatchObject({ JOB_ID: job.jobId, ACCOUNT_ID: ACCOUNT, RESULTS_PREFIX: `results/${ACCOUNT}/${job.jobId}` });
+    expect(JSON.parse(submissions[0].VIDEO)).toEqual(job.video);
+    expect(output.completed).toEqual({ status: 'SUCCEEDED' });
+    expect(record?.status).toBe('SUCCEEDED');
+    expect(record?.statusMessage).toBeUndefined();
+    expect(record?.videoMetadata).toEqual(toVideoMetadata(await probeVideo(VIDEO_FILE)));
+    expect(record?.resultsLocation).toBe(`s3://${RESULTS_BUCKET}/results/${ACCOUNT}/${job.jobId}`);
+
+    // What GetPersonTracking will read: the API's S3 results store over the files the container uploaded.
+    const reader = new ResultsReader(new S3ResultsStore(s3).open(record as JobRecord));
+    const manifest = await reader.getManifest();
+    expect(manifest.count).toBeGreaterThan(0);
+    const page = await reader.readPage('TIMESTAMP', 0, 5);
+    expect(page[0].Person?.BoundingBox?.Width).toBeGreaterThan(0);
+
+    expect(published).toEqual([
+      { region: REGION, assumed: false, topic: TOPIC, subject: undefined, message: expectedMessage(job, 'SUCCEEDED', record?.completedAt as number, 'street/night.mp4', 'nightly:run-7') },
+    ]);
+  });
+
+  test('container failure: an undecodable upload is FAILED with the engine\'s message; no channel, no message', async () => {
+    const job = await admit('broken/upload.mp4');
+    const { output, submissions, record } = await execute(job, (env) => runContainer(env));
+
+    expect(submissions).toHaveLength(1);
+    expect(output.failure).toMatchObject({ action: 'FAILED', kind: 'CONTAINER' });
+    const engineMessage = await probeVideo(join(dir, 'not-a-video.mp4')).then(
+      () => 'probe unexpectedly succeeded',
+      (e: Error) => e.message,
+    );
+    expect(record?.status).toBe('FAILED');
+    expect(record?.statusMessage).toBe(engineMessage);
+    expect(record?.statusMessage).not.toBe(STATUS_MESSAGES.internal);
+    expect(published).toEqual([]);
+  });
+
+  test('Spot reclaim: the reclaimed run is submitted again and the job SUCCEEDS, notified once', async () => {
+    const job = await admit('street/night.mp4', { channel: { SNSTopicArn: TOPIC, RoleArn: ROLE } });
+    const { output, submissions, record } = await execute(job, async (env, call) => {
+      if (call === 1) throw batchFailure(env.JOB_NAME, 'Host EC2 (instance i-0123456789abcdef0) terminated.', undefined, 3);
+      return runContainer(env);
+    });
+    expect(submissions).toHaveLength(2);
+    expect(submissions[1].JOB_ID).toBe(job.jobId);
+    expect(output.prepared).toMatchObject({ resubmits: 1 });
+    expect(record?.status).toBe('SUCCEEDED');
+    expect(published.map((p) => p.message)).toEqual([expectedMessage(job, 'SUCCEEDED', record?.completedAt as number, 'street/night.mp4')]);
+  });
+
+  test('Spot reclaim every time: after the resubmissions the job is FAILED as interrupted, and notified', async () => {
+    const job = await admit('street/night.mp4', { jobTag: 'retry-me', channel: { SNSTopicArn: TOPIC, RoleArn: ROLE } });
+    const { submissions, record } = await execute(job, async (env) => {
+      throw batchFailure(env.JOB_NAME, 'Host EC2 (instance i-0fedcba9876543210) terminated.', undefined, 3);
+    });
+    expect(submissions).toHaveLength(1 + MAX_RESUBMITS);
+    expect(record?.status).toBe('FAILED');
+    expect(record?.statusMessage).toBe(STATUS_MESSAGES.interrupted);
+    expect(published.map((p) => p.message)).toEqual([expectedMessage(job, 'FAILED', record?.completedAt as number, 'street/night.mp4', 'retry-me')]);
+  });
+
+  test('timeout: the container stops at its duration-derived deadline; the job is FAILED with a time-limit message', async () => {
+    const job = await admit('street/night.mp4', { channel: { SNSTopicArn: TOPIC, RoleArn: ROLE } });
+    // Deadline = 0 ms + 1e-6 × 2.7 s of video: the engine is aborted at once, as a too-slow run would be.
+    const { submissions, record } = await execute(job, (env) => runContainer(env, { TRACKER_TIME_FACTOR: '0.000001', TRACKER_DEADLINE_BASE_SECONDS: '0' }));
+    expect(submissions).toHaveLength(1);
+    expect(record?.status).toBe('FAILED');
+    expect(record?.statusMessage).toMatch(/did not finish within its time limit/);
+    expect(record?.videoMetadata?.DurationMillis).toBeGreaterThan(0);
+    expect(published.map((p) => p.message)).toEqual([expectedMessage(job, 'FAILED', record?.completedAt as number, 'street/night.mp4')]);
+  });
+
+  test('timeout: Batch stops an attempt at the job definition ceiling; the job is FAILED, not resubmitted', async () => {
+    const job = await admit('street/night.mp4');
+    const { submissions, record } = await execute(job, async (env) => {
+      throw batchFailure(env.JOB_NAME, 'Job attempt duration exceeded timeout');
+    });
+    expect(submissions).toHaveLength(1);
+    expect(record?.status).toBe('FAILED');
+    expect(record?.statusMessage).toBe(STATUS_MESSAGES.timeout);
+    expect(published).toEqual([]);
+  });
+
+  test('the caller\'s RoleArn is used when it can be assumed', async () => {
+    stsAnswer = 'allow';
+    const job = await admit('street/night.mp4', { channel: { SNSTopicArn: `arn:aws:sns:${REGION}:${ACCOUNT}:any-topic-name`, RoleArn: ROLE } });
+    const { record } = await execute(job, async (env) => {
+      throw batchFailure(env.JOB_NAME, 'Job attempt duration exceeded timeout');
+    });
+    expect(record?.status).toBe('FAILED');
+    expect(published).toHaveLength(1);
+    expect(published[0]).toMatchObject({ assumed: true, topic: `arn:aws:sns:${REGION}:${ACCOUNT}:any-topic-name` });
+  });
+
+  test('a job that is no longer IN_PROGRESS is not run again (duplicate or redriven execution)', async () => {
+    const job = await admit('street/night.mp4', { channel: { SNSTopicArn: TOPIC, RoleArn: ROLE } });
+    await store.finishJob(ACCOUNT, job.jobId, { status: 'FAILED', statusMessage: 'cancelled for the test' });
+    const { output, submissions, record } = await execute(job, async () => {
+      throw new Error('must not be submitted');
+    });
+    expect(output.prepared).toMatchObject({ proceed: false });
+    expect(submissions).toHaveLength(0);
+    expect(record?.statusMessage).toBe('cancelled for the test');
+    expect(published).toEqual([]);
+    const listed = await s3.send(new ListObjectsV2Command({ Bucket: RESULTS_BUCKET, Prefix: `results/${ACCOUNT}/${job.jobId}/` }));
+    expect(listed.KeyCount ?? 0).toBe(0);
+  });
+});
