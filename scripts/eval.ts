@@ -11,7 +11,7 @@
  *   --tracker-dir DIR   tracker outputs as DIR/<SEQ>.txt (SEQ = seqinfo name, else the folder name)
  *   --save-dir DIR      write the tracker's MOT rows to DIR/<SEQ>.txt (to rescore later with --tracker-dir)
  *   --model PATH        detector model passed to the engine
- *   --no-appearance     track without appearance (re-ID) embeddings
+ *   --appearance / --no-appearance   force appearance (re-ID) association on / off (default: the engine's)
  *   --benchmark B       gt layout MOT15 | MOT17 | MOT20 (default: detected from gt.txt)
  *   --trackeval-mot15   TrackEval's exact MOT15 rule: zero-flag gt is dropped but tracker boxes on it are FPs
  *                       (default: zero-flag gt is "don't care", boxes matched to it are removed)
@@ -34,7 +34,7 @@ import {
 } from '../containers/tracker/src/eval/index.js';
 import { trackToMot, type TrackOptions } from '../containers/tracker/src/index.js';
 
-const USAGE = 'usage: npm run eval -- [--json] [--results FILE]... [--tracker-dir DIR] [--save-dir DIR] [--model PATH] [--no-appearance] [--benchmark MOT15|MOT17|MOT20] [--trackeval-mot15] <sequence-dir>...';
+const USAGE = 'usage: npm run eval -- [--json] [--results FILE]... [--tracker-dir DIR] [--save-dir DIR] [--model PATH] [--appearance|--no-appearance] [--benchmark MOT15|MOT17|MOT20] [--trackeval-mot15] <sequence-dir>...';
 
 interface TrackerRun {
   rows: MotRow[];
@@ -42,10 +42,10 @@ interface TrackerRun {
   timings?: unknown;
 }
 
-async function runTracker(seqDir: string, model: string | undefined, appearance: boolean): Promise<TrackerRun> {
+async function runTracker(seqDir: string, model: string | undefined, appearance: boolean | undefined): Promise<TrackerRun> {
   const options: TrackOptions = {
     ...(model ? { modelPath: model } : {}),
-    ...(appearance ? {} : { tracker: { appearance: false } }),
+    ...(appearance === undefined ? {} : { appearance }),
   };
   const out = await trackToMot(seqDir, options);
   return { rows: parseMotText(out.rows, `tracker output for ${seqDir}`), source: 'tracker', timings: out.timings };
@@ -63,7 +63,8 @@ export async function main(argv: string[]): Promise<number> {
         'tracker-dir': { type: 'string' },
         'save-dir': { type: 'string' },
         model: { type: 'string' },
-        'no-appearance': { type: 'boolean', default: false },
+        appearance: { type: 'boolean' },
+        'no-appearance': { type: 'boolean' },
         benchmark: { type: 'string' },
         'trackeval-mot15': { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
@@ -106,7 +107,7 @@ export async function main(argv: string[]): Promise<number> {
       } else {
         if (!seq.hasFrames) throw new Error(`${dir} has no frames (img1/); score an existing output with --results or --tracker-dir`);
         process.stderr.write(`tracking ${seq.name}…\n`);
-        run = await runTracker(dir, v.model, !v['no-appearance']);
+        run = await runTracker(dir, v.model, v['no-appearance'] ? false : v.appearance);
         if (v['save-dir']) {
           await mkdir(resolve(v['save-dir']), { recursive: true });
           const text = run.rows.map((r) => `${r.frame},${r.id},${r.x},${r.y},${r.w},${r.h},${r.flag},-1,-1,-1`).join('\n');
