@@ -1,0 +1,109 @@
+/**
+ * How a completion message is published (lambdas/workflow/notifier.ts) and how a caught error becomes a
+ * decision (lambdas/workflow/failure.ts). STS and SNS cannot run here: they are recording fakes that answer
+ * like the services (AccessDenied / AuthorizationError); everything else is the shipped code.
+ */
+import type { STSClient } from '@aws-sdk/client-sts';
+import type { SNSClient } from '@aws-sdk/client-sns';
+import { CallerRoleNotifier, arnMatches } from '../../lambdas/workflow/notifier.js';
+import { classifyFailure } from '../../lambdas/workflow/failure.js';
+import { STATUS_MESSAGES } from '../../containers/tracker/src/container/protocol.js';
+
+const ACCOUNT = '123456789012';
+const OTHER = '210987654321';
+const denied = (name: string) => Object.assign(new Error('denied'), { name });
+
+function setup(options: { assume: 'allow' | 'deny'; publishAsRole?: 'allow' | 'deny'; allowList?: string[] }) {
+  const calls: { op: string; role?: string; topic?: string; assumed?: boolean }[] = [];
+  const sts = {
+    send: async (command: { input: { RoleArn?: string } }) => {
+      calls.push({ op: 'AssumeRole', role: command.input.RoleArn });
+      if (options.assume === 'deny') throw denied('AccessDenied');
+      return { Credentials: { AccessKeyId: 'ASIA', SecretAccessKey: 's', SessionToken: 't' } };
+    },
+  } as unknown as Pick<STSClient, 'send'>;
+  const snsFor = (_region: string, credentials?: unknown) =>
+    ({
+      send: async (command: { input: { TopicArn?: string } }) => {
+        calls.push({ op: 'Publish', topic: command.input.TopicArn, assumed: credentials !== undefined });
+        if (credentials && options.publishAsRole === 'deny') throw denied('AuthorizationError');
+        return {};
+      },
+    }) as unknown as Pick<SNSClient, 'send'>;
+  const notifier = new CallerRoleNotifier({ accountId: ACCOUNT, allowList: options.allowList ?? ['arn:aws:sns:*:*:AmazonRekognition*'], sts, snsFor });
+  return { notifier, calls };
+}
+
+describe('CallerRoleNotifier', () => {
+  const topic = `arn:aws:sns:eu-west-1:${ACCOUNT}:AmazonRekognitionDone`;
+  const role = `arn:aws:iam::${ACCOUNT}:role/RekognitionSns`;
+
+  test('publishes as the caller\'s role when it can be assumed', async () => {
+    const { notifier, calls } = setup({ assume: 'allow' });
+    await notifier.publish({ SNSTopicArn: topic, RoleArn: role }, 'm');
+    expect(calls).toEqual([{ op: 'AssumeRole', role }, { op: 'Publish', topic, assumed: true }]);
+  });
+
+  test('falls back to the service role for an allow-listed topic when the role does not trust the service', async () => {
+    const { notifier, calls } = setup({ assume: 'deny' });
+    await notifier.publish({ SNSTopicArn: topic, RoleArn: role }, 'm');
+    expect(calls).toEqual([{ op: 'AssumeRole', role }, { op: 'Publish', topic, assumed: false }]);
+  });
+
+  test('falls back too when the assumed role may not publish', async () => {
+    const { notifier, calls } = setup({ assume: 'allow', publishAsRole: 'deny' });
+    await notifier.publish({ SNSTopicArn: topic, RoleArn: role }, 'm');
+    expect(calls.map((c) => `${c.op}:${String(c.assumed ?? '')}`)).toEqual(['AssumeRole:', 'Publish:true', 'Publish:false']);
+  });
+
+  test('refuses a topic off the allow-list when the role cannot be assumed', async () => {
+    const { notifier, calls } = setup({ assume: 'deny' });
+    const other = `arn:aws:sns:eu-west-1:${ACCOUNT}:my-topic`;
+    await expect(notifier.publish({ SNSTopicArn: other, RoleArn: role }, 'm')).rejects.toMatchObject({ name: 'NotificationNotAllowed' });
+    expect(calls.filter((c) => c.op === 'Publish')).toEqual([]);
+  });
+
+  test('never acts in another account: a foreign role is not assumed, a foreign topic is refused', async () => {
+    const a = setup({ assume: 'allow' });
+    await a.notifier.publish({ SNSTopicArn: topic, RoleArn: `arn:aws:iam::${OTHER}:role/Trusting` }, 'm');
+    expect(a.calls).toEqual([{ op: 'Publish', topic, assumed: false }]);
+    const b = setup({ assume: 'allow' });
+    await expect(b.notifier.publish({ SNSTopicArn: `arn:aws:sns:eu-west-1:${OTHER}:AmazonRekognitionX`, RoleArn: role }, 'm')).rejects.toThrow(/account/);
+    expect(b.calls).toEqual([]);
+  });
+
+  test('allow-list patterns are literal apart from *', () => {
+    expect(arnMatches('arn:aws:sns:eu-west-1:123456789012:AmazonRekognitionA', 'arn:aws:sns:*:*:AmazonRekognition*')).toBe(true);
+    expect(arnMatches('arn:aws:sns:eu-west-1:123456789012:OtherTopic', 'arn:aws:sns:*:*:AmazonRekognition*')).toBe(false);
+    expect(arnMatches('arn:aws:sns:eu-west-1:123456789012:a.b', 'arn:aws:sns:eu-west-1:123456789012:a.b')).toBe(true);
+    expect(arnMatches('arn:aws:sns:eu-west-1:123456789012:aXb', 'arn:aws:sns:eu-west-1:123456789012:a.b')).toBe(false);
+  });
+});
+
+describe('classifyFailure', () => {
+  const batch = (fields: Record<string, unknown>) => ({ Error: 'States.TaskFailed', Cause: JSON.stringify({ Status: 'FAILED', ...fields }) });
+
+  test('Spot reclaim / host failure is retryable', () => {
+    expect(classifyFailure(batch({ StatusReason: 'Host EC2 (instance i-1) terminated.', Attempts: [{ StatusReason: 'Host EC2 (instance i-1) terminated.' }] }))).toMatchObject({ kind: 'HOST', retryable: true });
+    // Fargate Spot on the CPU path.
+    expect(classifyFailure({ Error: 'TrackerExitedWithError', Cause: JSON.stringify({ StopCode: 'SpotInterruption', Containers: [{ ExitCode: 143 }] }) })).toMatchObject({ kind: 'HOST', retryable: true });
+  });
+
+  test('a queue cancellation for capacity, an attempt timeout and a task timeout are final, with their messages', () => {
+    expect(classifyFailure(batch({ StatusReason: 'CAPACITY:INSUFFICIENT_INSTANCE_CAPACITY - no g5 capacity' }))).toEqual({ kind: 'CAPACITY', retryable: false, statusMessage: STATUS_MESSAGES.capacity });
+    expect(classifyFailure(batch({ StatusReason: 'Job attempt duration exceeded timeout' }))).toEqual({ kind: 'TIMEOUT', retryable: false, statusMessage: STATUS_MESSAGES.timeout });
+    expect(classifyFailure({ Error: 'States.Timeout', Cause: '' })).toEqual({ kind: 'TIMEOUT', retryable: false, statusMessage: STATUS_MESSAGES.timeout });
+  });
+
+  test('a container failure takes the message the container reported, else one from its exit code', () => {
+    const exited = batch({ StatusReason: 'Essential container in task exited', Attempts: [{ Container: { ExitCode: 3 } }] });
+    expect(classifyFailure(exited, { code: 'INVALID_VIDEO', message: 'unsupported codec' })).toEqual({ kind: 'CONTAINER', retryable: false, statusMessage: 'unsupported codec' });
+    expect(classifyFailure(batch({ StatusReason: 'Essential container in task exited', Container: { ExitCode: 2 } }))).toMatchObject({ statusMessage: STATUS_MESSAGES.unreadable });
+    expect(classifyFailure(batch({ StatusReason: 'Essential container in task exited', Container: { ExitCode: 137 } }))).toMatchObject({ statusMessage: STATUS_MESSAGES.internal });
+  });
+
+  test('errors of the workflow itself are internal errors, never retried', () => {
+    expect(classifyFailure({ Error: 'Lambda.Unknown', Cause: 'not json' })).toEqual({ kind: 'INTERNAL', retryable: false, statusMessage: STATUS_MESSAGES.internal });
+    expect(classifyFailure(undefined)).toMatchObject({ kind: 'INTERNAL' });
+  });
+});
