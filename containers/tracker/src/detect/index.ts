@@ -1,9 +1,7 @@
 /** The detector interface and its factory: one interface over the YOLOX, light person and NanoDet ONNX formats. */
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { EngineError } from '../errors.js';
+import { closeWorker, startEngineWorker, waitReady } from '../threads.js';
 import type { Detection } from '../track/types.js';
 import { OrtBackend } from './ort-backend.js';
 import type { DetectorFrame, DetectorInfo, DetectorOptions, ModelKind, PersonDetector } from './types.js';
@@ -11,6 +9,13 @@ import type { DetectorFrame, DetectorInfo, DetectorOptions, ModelKind, PersonDet
 export type { DetectorFrame, DetectorInfo, DetectorOptions, ModelKind, PersonDetector } from './types.js';
 export { MODEL_KINDS } from './types.js';
 export { DEFAULT_MODEL_FILE, defaultModelsDir, parseModelKind, resolveModel, type ModelChoice } from './models.js';
+
+/** True when the view is exactly its (non-shared) ArrayBuffer, so the buffer can be transferred to a thread. */
+export function ownsBuffer(view: Uint8Array): boolean {
+  return (
+    view.byteOffset === 0 && view.byteLength === view.buffer.byteLength && Object.prototype.toString.call(view.buffer) === '[object ArrayBuffer]'
+  );
+}
 
 function toDetections(flat: ArrayLike<number>): Detection[] {
   const out: Detection[] = [];
@@ -116,7 +121,7 @@ class WorkerDetector implements PersonDetector {
             this.waiting.set(id, { resolve, reject });
             const input = frame.input;
             // Hand the pixels over without a copy when the buffer is exactly the frame.
-            const own = input.byteOffset === 0 && input.byteLength === input.buffer.byteLength && input.buffer instanceof ArrayBuffer;
+            const own = ownsBuffer(input);
             this.worker.postMessage({ id, frame }, own ? [input.buffer as ArrayBuffer] : []);
           }),
       ),
@@ -129,65 +134,16 @@ class WorkerDetector implements PersonDetector {
    */
   async close(): Promise<void> {
     if (this.dead) return;
-    const exited = new Promise<void>((resolve) => this.worker.once('exit', () => resolve()));
-    this.worker.postMessage({ type: 'close' });
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<'timeout'>((resolve) => {
-      timer = setTimeout(() => resolve('timeout'), 30_000);
-    });
-    const how = await Promise.race([exited, timeout]);
-    clearTimeout(timer);
-    if (how === 'timeout') await this.worker.terminate();
+    await closeWorker(this.worker);
   }
-}
-
-/** Starts the worker thread: the compiled worker.js, or worker.ts through tsx when running from TypeScript sources. */
-function startWorker(options: DetectorOptions): Worker {
-  const self = import.meta.url;
-  if (self.endsWith('.ts')) {
-    const workerUrl = new URL('./worker.ts', self).href;
-    // tsx's ESM API (exports "./esm/api" → dist/esm/api/index.mjs), found from its package.json.
-    const tsxApi = join(dirname(createRequire(self).resolve('tsx/package.json')), 'dist', 'esm', 'api', 'index.mjs');
-    const code =
-      `import(${JSON.stringify(pathToFileURL(tsxApi).href)})` +
-      `.then((m) => { m.register(); return import(${JSON.stringify(workerUrl)}); })` +
-      `.catch((e) => { require('node:worker_threads').parentPort.postMessage({ type: 'error', message: String(e && e.message || e) }); });`;
-    return new Worker(code, { eval: true, workerData: options });
-  }
-  return new Worker(new URL('./worker.js', self), { workerData: options });
 }
 
 async function createWorkerDetector(options: DetectorOptions): Promise<PersonDetector> {
-  const worker = startWorker(options);
-  const info = await new Promise<DetectorInfo>((resolve, reject) => {
-    const onMessage = (m: WorkerReply): void => {
-      if (m.type === 'ready' && m.info) {
-        cleanup();
-        resolve(m.info);
-      } else if (m.type === 'error') {
-        cleanup();
-        void worker.terminate();
-        reject(m.code === 'MODEL' ? new EngineError('MODEL', m.message ?? 'model failed to load') : new Error(m.message));
-      }
-    };
-    const onError = (e: Error): void => {
-      cleanup();
-      reject(e);
-    };
-    const onExit = (): void => {
-      cleanup();
-      reject(new Error('detector thread exited during start'));
-    };
-    const cleanup = (): void => {
-      worker.off('message', onMessage);
-      worker.off('error', onError);
-      worker.off('exit', onExit);
-    };
-    worker.on('message', onMessage);
-    worker.on('error', onError);
-    worker.on('exit', onExit);
-  });
-  return new WorkerDetector(worker, info);
+  const worker = startEngineWorker(import.meta.url, 'worker', options);
+  const ready = await waitReady<WorkerReply>(worker, (m) =>
+    m.code === 'MODEL' ? new EngineError('MODEL', m.message ?? 'model failed to load') : new Error(m.message),
+  );
+  return new WorkerDetector(worker, ready.info as DetectorInfo);
 }
 
 /**
