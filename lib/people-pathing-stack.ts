@@ -234,6 +234,14 @@ export class PeoplePathingStack extends Stack {
       value: this.api.api.arnForExecuteApi('POST', '/*', STAGE_NAME),
       description: 'Resource for the callers\' IAM policy (execute-api:Invoke); also add the same ARN without "/*" for POST /',
     });
+    new CfnOutput(this, 'NotificationPublisherRoles', {
+      value: [completeFn, handleFailureFn, apiFn].map((f) => f.role?.roleArn ?? '').join(','),
+      description: 'Roles that publish completion messages: trust them in NotificationChannel.RoleArn roles, or allow them in topic policies',
+    });
+    new CfnOutput(this, 'VideoReaderRoles', {
+      value: [apiFn.role?.roleArn ?? '', trackerRole.roleArn].join(','),
+      description: 'Roles that read input videos (HeadObject at Start, GetObject in the tracker): grant them in cross-account bucket policies',
+    });
     new CfnOutput(this, 'ResultsBucket', { value: resultsBucket.bucketName });
     new CfnOutput(this, 'JobsTable', { value: table.tableName });
     new CfnOutput(this, 'StateMachine', { value: this.workflow.stateMachine.stateMachineArn });
