@@ -11,7 +11,7 @@ import type { Box } from '../../containers/tracker/src/track/types.js';
 
 // Jest runs tests in its own JavaScript realm while onnxruntime-node's native code builds output arrays in Node's main
 // realm, which onnxruntime-common then rejects. Use the main realm's Float32Array before onnxruntime is imported (as
-// faces-yunet.test.ts does); outside jest there is a single realm.
+// faces-yunet.test.ts does); outside jest there is a single realm (and the engine embeds on a worker thread).
 const mainRealm = (Buffer.constructor as FunctionConstructor)('return this')() as typeof globalThis;
 globalThis.Float32Array = mainRealm.Float32Array;
 let createReidEmbedder: (model: string, options?: ReidEmbedderOptions) => Promise<ReidEmbedder>;

@@ -247,6 +247,35 @@ describe.each([7, 25])('appearance at %i fps', (fps) => {
   });
 });
 
+describe('appearance distance scale', () => {
+  // Someone leaves; 5 s later a stranger enters where they left. The two signatures are close (cosine distance / 2
+  // ≈ 0.06), as two people look to a re-ID model whose distances are compressed (like 0288's).
+  const base = signature(64, 31);
+  const near = (seed: number): Float32Array => {
+    const noise = signature(64, seed);
+    return normalise(base.map((x, i) => x + 0.5 * noise[i]));
+  };
+  const first = near(32);
+  const second = near(33);
+  const exitX = (t: number): Box | null => (t < 3 ? [400 + 80 * t, 200, 440 + 80 * t, 300] : null);
+  const enterX = (t: number): Box | null => (t >= 8 ? [640 - 40 - 80 * (t - 8), 200, 640 - 80 * (t - 8), 300] : null);
+
+  it('re-attaches the stranger when distances are read at 0287 scale, not when scaled for the model', () => {
+    const cos = 1 - first.reduce((s, v, i) => s + v * second[i], 0);
+    expect(cos / 2).toBeGreaterThan(0.03);
+    expect(cos / 2).toBeLessThan(0.1);
+    const people = (): Person[] => [
+      { at: exitX, embedding: first },
+      { at: enterX, embedding: second },
+    ];
+    const unscaled = run(people(), { fps: 7, seconds: 11 });
+    expect(identities(unscaled, 1)).toEqual([0]);
+    const scaled = run(people(), { fps: 7, seconds: 11, tracker: { embeddingScale: 0.36 } });
+    expect(identities(scaled, 0)).toEqual([0]);
+    expect(identities(scaled, 1)).toEqual([1]);
+  });
+});
+
 describe('selective embedding', () => {
   const box = (x: number): Box => [x, 100, x + 40, 200];
   const det = (x: number, score = 0.9): Detection => ({ box: box(x), score });

@@ -280,7 +280,7 @@ export class ByteTracker implements PersonTracker {
       for (let j = 0; j < fresh.length; j++) {
         const feature = fresh[j].feature ?? fresh[j].lastEmbedding;
         if (!feature || !this.withinReach(lost[i], fresh[j].lastBox, timeSec)) continue;
-        m.data[i * fresh.length + j] = cosineDistance(lost[i].feature as Float32Array, feature) / 2;
+        m.data[i * fresh.length + j] = cosineDistance(lost[i].feature as Float32Array, feature) / 2 / this.config.embeddingScale;
       }
     }
     return m;

@@ -33,6 +33,11 @@ export interface TrackerConfig {
   appearanceFusion: 'min' | 'sum';
   /** Weight of appearance in 'sum' fusion: cost = motion + weight × (appearance − maxEmbeddingCost). */
   appearanceWeight: number;
+  /**
+   * Cosine distances / 2 are divided by this before use, so the appearance thresholds (set on the 0287 model's
+   * distances) carry over to a re-ID model whose distances are spread differently (reid/ reidDistanceScale).
+   */
+  embeddingScale: number;
   /** Half-life, in seconds, of the exponential moving average of a track's appearance. */
   featureHalfLifeSec: number;
   /** An unambiguous, tracked person is re-embedded this often (seconds); ambiguous ones every frame. */
@@ -70,6 +75,7 @@ export const DEFAULT_TRACKER_CONFIG: TrackerConfig = {
   maxEmbeddingCost: 0.25,
   appearanceFusion: 'sum',
   appearanceWeight: 2,
+  embeddingScale: 1,
   featureHalfLifeSec: 0.5,
   embedRefreshSec: 1,
   featureMinScore: 0.6,

@@ -61,6 +61,8 @@ export interface AppearanceGate {
   appearanceFusion: 'min' | 'sum';
   /** Weight of the appearance cost in 'sum' fusion. */
   appearanceWeight: number;
+  /** The model's distance scale: embedding cost = cosine distance / 2 / embeddingScale. */
+  embeddingScale: number;
 }
 
 /**
@@ -93,7 +95,7 @@ export function fuseAppearance(
       const k = i * motion.cols + j;
       const df = detFeatures[j];
       if (!tf || !df) continue;
-      const emb = cosineDistance(tf, df) / 2;
+      const emb = cosineDistance(tf, df) / 2 / gate.embeddingScale;
       if (sum) {
         out.data[k] += gate.appearanceWeight * (emb - gate.maxEmbeddingCost);
       } else if (iouDist.data[k] <= 1 - gate.proximityIou && emb <= gate.maxEmbeddingCost && emb < out.data[k]) {
