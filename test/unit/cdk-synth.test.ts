@@ -21,7 +21,8 @@ describe('npx cdk synth', () => {
   });
 
   test('synthesises the GPU stack offline, with bundled Lambdas and the image as an asset', async () => {
-    const env = { ...process.env, CDK_DISABLE_VERSION_CHECK: '1', AWS_EC2_METADATA_DISABLED: 'true' };
+    // Offline: no version check, no telemetry, no instance metadata lookups.
+    const env = { ...process.env, CDK_DISABLE_VERSION_CHECK: '1', CDK_DISABLE_CLI_TELEMETRY: 'true', AWS_EC2_METADATA_DISABLED: 'true' };
     await run('npx', ['cdk', 'synth', '-q', '--no-notices', '-c', 'inputBuckets=example-bucket', '-o', out], { env, timeout: 110_000 });
     const template = JSON.parse(await readFile(join(out, 'PeoplePathing.template.json'), 'utf8'));
     const types = Object.values(template.Resources as Record<string, { Type: string }>).map((r) => r.Type);
