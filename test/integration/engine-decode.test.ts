@@ -175,6 +175,28 @@ describe('bad inputs fail fast with a clear message', () => {
     expect((await failure(join(dir, 'cut.avi'))).code).toBe('TRUNCATED');
   });
 
+  it('an input that stalls (hung file system) instead of hanging the job', async () => {
+    // A stalled network file system cannot be made here: a stand-in "ffmpeg" that prints nothing and sleeps plays it.
+    const video = await probeVideo(join(DATA, 'videos', 'mmtracking_demo_8frames_1080p.mp4'));
+    const fake = join(dir, 'stalled-ffmpeg.sh');
+    await writeFile(fake, '#!/bin/sh\nexec sleep 60\n', { mode: 0o755 });
+    const before = process.env.PEOPLE_PATHING_FFMPEG;
+    process.env.PEOPLE_PATHING_FFMPEG = fake;
+    const t0 = Date.now();
+    try {
+      const dec = new FrameDecoder({ video, letterbox: LB, step: 1, hwaccel: 'none', stallTimeoutMs: 1000 });
+      await expect(
+        (async () => {
+          for await (const _f of dec) break;
+        })(),
+      ).rejects.toMatchObject({ code: 'DECODE_FAILED', message: expect.stringMatching(/produced nothing/) });
+    } finally {
+      if (before === undefined) delete process.env.PEOPLE_PATHING_FFMPEG;
+      else process.env.PEOPLE_PATHING_FFMPEG = before;
+    }
+    expect(Date.now() - t0).toBeLessThan(15_000);
+  });
+
   it('a video longer than 6 hours', async () => {
     const long = ffmpegMake(join(dir, 'long.mp4'), ['-f', 'lavfi', '-i', 'color=c=gray:s=64x64:r=1/3600', '-frames:v', '8', '-c:v', 'mpeg4']);
     await expect(probeVideo(long)).rejects.toMatchObject({ code: 'TOO_LONG', message: expect.stringMatching(/longer than 6 hours/) });

@@ -41,6 +41,8 @@ export interface DecoderOptions {
   signal?: AbortSignal;
   /** Decoded frames held ahead of the consumer (default 4). */
   maxQueue?: number;
+  /** Fail when ffmpeg produces nothing for this long while the consumer waits (default 120 s). */
+  stallTimeoutMs?: number;
 }
 
 export interface DecoderStats {
@@ -152,6 +154,7 @@ export class FrameDecoder implements AsyncIterable<DecodedFrame> {
 
   private run(hwaccel: 'cuda' | 'none'): AsyncGenerator<DecodedFrame> {
     const { video, step, signal } = this.opts;
+    const opts = this.opts;
     const maxQueue = Math.max(1, this.opts.maxQueue ?? 4);
     const inputBytes = this.opts.letterbox.width * this.opts.letterbox.height * 3;
     const fullBytes = this.fullSize ? this.fullSize.width * this.fullSize.height * 3 : 0;
@@ -182,6 +185,8 @@ export class FrameDecoder implements AsyncIterable<DecodedFrame> {
       let partialFile = false;
       let spawnError: Error | undefined;
       let killedByUs = false;
+      let lastActivity = performance.now();
+      const stallMs = opts.stallTimeoutMs ?? 120_000;
 
       const notify = (): void => {
         const w = wake;
@@ -233,6 +238,7 @@ export class FrameDecoder implements AsyncIterable<DecodedFrame> {
         let buf = Buffer.allocUnsafe(frameBytes);
         let fill = 0;
         stream.on('data', (chunk: Buffer) => {
+          lastActivity = performance.now();
           let off = 0;
           while (off < chunk.length) {
             const n = Math.min(frameBytes - fill, chunk.length - off);
@@ -262,6 +268,7 @@ export class FrameDecoder implements AsyncIterable<DecodedFrame> {
       let errTail = '';
       (child.stderr as Readable).setEncoding('utf8');
       (child.stderr as Readable).on('data', (text: string) => {
+        lastActivity = performance.now();
         const lines = (errTail + text).split('\n');
         errTail = lines.pop() ?? '';
         for (const line of lines) {
@@ -349,10 +356,18 @@ export class FrameDecoder implements AsyncIterable<DecodedFrame> {
             return;
           }
           const t0 = performance.now();
+          let timer: NodeJS.Timeout | undefined;
           await new Promise<void>((resolve) => {
             wake = resolve;
+            timer = setTimeout(resolve, Math.min(5000, stallMs));
           });
+          clearTimeout(timer);
           stats.waitMs += performance.now() - t0;
+          if (!finished && ready.length === 0 && performance.now() - lastActivity > stallMs) {
+            // A stalled input (e.g. a hung network file system) must not hang the job.
+            child.kill('SIGKILL');
+            throw new EngineError('DECODE_FAILED', `ffmpeg produced nothing for ${Math.round(stallMs / 1000)} s; decoding stopped`);
+          }
         }
       } finally {
         signal?.removeEventListener('abort', onAbort);
