@@ -1,51 +1,51 @@
 /**
- * End-to-end tracking quality: the real engine (ffmpeg decode → YOLOX-nano ONNX detector → tracker) on every
- * shared sequence that has both frames and ground truth, scored with the evaluation library (TrackEval
- * definitions, MOT15 zero-flag rows as "don't care").
+ * End-to-end tracking quality. The real engine runs on every shared sequence that has both frames and ground
+ * truth: ffmpeg decode → YOLOX-nano ONNX detector → tracker (motion-only; see the note on appearance below).
+ * The result is scored with the evaluation library (TrackEval definitions; MOT15 zero-flag rows count as
+ * "don't care").
  *
- * The floors are a regression guard, not a target. They were measured on 2026-11-25 (14:45 UTC), engine
- * commit 1189199, default TrackOptions (every frame, default model), on the 2-core dev machine with
- * `npm run eval -- ../shared/data/mot/PETS09-S2L1 ../shared/data/mot/TUD-Campus`:
- *   PETS09-S2L1  MOTA 0.671  IDF1 0.520  HOTA 0.449  (IDSW 47, FP 957, FN 467)
- *   TUD-Campus   MOTA 0.630  IDF1 0.583  HOTA 0.438  (IDSW 4,  FP 21,  FN 108)
- * Each floor is about 0.05 below that. If a tracker change really improves these, raise the floors with the new
- * measurement; if it lowers them below the floor, that is the regression this test exists to catch.
+ * The floors guard against regressions; they are not targets. Measured 2026-11-25 (15:10 UTC) at commit 9e81adc
+ * (a clean export of HEAD) on the 2-core dev machine, CPU, every frame, default model:
+ *   npm run eval -- --no-appearance ../shared/data/mot/PETS09-S2L1 ../shared/data/mot/TUD-Campus   (≈ 25 s)
+ *   npm run eval -- --appearance    ../shared/data/mot/PETS09-S2L1 ../shared/data/mot/TUD-Campus   (≈ 60 s)
+ *                          MOTA   IDF1   HOTA  IDSW
+ *   motion    PETS09-S2L1  0.816  0.663  0.534  38
+ *   motion    TUD-Campus   0.649  0.710  0.501   2
+ *   re-ID     PETS09-S2L1  0.820  0.728  0.574  28
+ *   re-ID     TUD-Campus   0.682  0.815  0.555   0
+ * Each floor is about 0.05 below its measurement. When a tracker change really improves these numbers, raise
+ * the floors to the new measurement. A result below a floor is the regression this test exists to catch.
  */
 import { join, resolve } from 'node:path';
-import { evaluateSequence, loadMotSequence, parseMotText, type EvaluationResult } from '../../containers/tracker/src/eval/index.js';
+import { evaluateSequence, loadMotSequence, parseMotText } from '../../containers/tracker/src/eval/index.js';
 import { trackToMot } from '../../containers/tracker/src/index.js';
 
 const DATA = resolve(process.env.PEOPLE_PATHING_DATA_DIR ?? join(process.cwd(), '..', 'shared', 'data'));
 
-const FLOORS: Record<string, { MOTA: number; IDF1: number }> = {
-  'PETS09-S2L1': { MOTA: 0.62, IDF1: 0.47 },
-  'TUD-Campus': { MOTA: 0.58, IDF1: 0.53 },
+type Mode = 'motion';
+const FLOORS: Record<Mode, Record<string, { MOTA: number; IDF1: number }>> = {
+  motion: {
+    'PETS09-S2L1': { MOTA: 0.76, IDF1: 0.61 },
+    'TUD-Campus': { MOTA: 0.6, IDF1: 0.66 },
+  },
+  // appearance: not here yet. Under jest at 9e81adc/d40ef56 the re-ID model runs on the test's own thread, and
+  // onnxruntime rejects jest's Float32Array ("A float32 tensor's data must be type of Float32Array"). Floors
+  // for when that works: PETS09-S2L1 MOTA 0.77 / IDF1 0.68, TUD-Campus 0.63 / 0.76.
 };
 
+const cases = (Object.keys(FLOORS) as Mode[]).flatMap((mode) => Object.keys(FLOORS[mode]).map((seq) => [mode, seq] as const));
+
 describe('tracking quality on the shared MOT sequences (regression floors)', () => {
-  const results: Record<string, EvaluationResult> = {};
-
-  beforeAll(async () => {
-    for (const name of Object.keys(FLOORS)) {
-      const seq = await loadMotSequence(join(DATA, 'mot', name));
-      const out = await trackToMot(seq.dir);
-      results[name] = evaluateSequence(seq.gt, parseMotText(out.rows, `${name} tracker output`), {
-        name,
-        numFrames: seq.info.seqLength,
-      });
-    }
-    const line = (r: EvaluationResult) =>
-      `${r.name}: HOTA ${r.summary.HOTA.toFixed(3)} MOTA ${r.summary.MOTA.toFixed(3)} IDF1 ${r.summary.IDF1.toFixed(3)} ` +
-      `IDSW ${r.summary.IDSW} FP ${r.summary.FP} FN ${r.summary.FN}`;
-    process.stderr.write(`${Object.values(results).map(line).join('\n')}\n`);
-  });
-
-  it.each(Object.keys(FLOORS))('%s: MOTA and IDF1 stay above their floors', (name) => {
-    const r = results[name];
-    // Tracked every frame of the sequence and produced confirmed tracks.
-    expect(r.counts.frames).toBeGreaterThan(0);
+  it.each(cases)('%s tracking on %s: MOTA and IDF1 stay above their floors', async (mode, name) => {
+    const seq = await loadMotSequence(join(DATA, 'mot', name));
+    const out = await trackToMot(seq.dir, { appearance: false });
+    const r = evaluateSequence(seq.gt, parseMotText(out.rows, `${name} tracker output`), { name, numFrames: seq.info.seqLength });
+    process.stderr.write(
+      `${mode} ${name}: HOTA ${r.summary.HOTA.toFixed(3)} MOTA ${r.summary.MOTA.toFixed(3)} IDF1 ${r.summary.IDF1.toFixed(3)} ` +
+        `IDSW ${r.summary.IDSW} FP ${r.summary.FP} FN ${r.summary.FN}\n`,
+    );
     expect(r.counts.trackerIds).toBeGreaterThan(0);
-    expect(r.summary.MOTA).toBeGreaterThanOrEqual(FLOORS[name].MOTA);
-    expect(r.summary.IDF1).toBeGreaterThanOrEqual(FLOORS[name].IDF1);
+    expect(r.summary.MOTA).toBeGreaterThanOrEqual(FLOORS[mode][name].MOTA);
+    expect(r.summary.IDF1).toBeGreaterThanOrEqual(FLOORS[mode][name].IDF1);
   });
 });
