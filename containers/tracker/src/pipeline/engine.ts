@@ -47,9 +47,9 @@ export interface TrackOptions {
    */
   embedder?: AppearanceEmbedder;
   /**
-   * Appearance (re-ID) in association. Default: reid/ appearanceByDefault (PEOPLE_PATHING_APPEARANCE=on|off|auto;
-   * auto = on with the CUDA provider, off on CPU) and the re-ID model found; tracker.appearance = false also turns
-   * it off. When no `embedder` is given the engine loads the re-ID model (reid/ resolveReidModel).
+   * Appearance (re-ID) in association. Default: on when the re-ID model is found, unless
+   * PEOPLE_PATHING_APPEARANCE=off (reid/ appearanceByDefault); tracker.appearance = false also turns it off.
+   * When no `embedder` is given the engine loads the re-ID model (reid/ resolveReidModel).
    */
   appearance?: boolean;
   /** Tracker settings overriding the defaults (see track/config.ts). */
@@ -135,7 +135,7 @@ export async function trackFrames(
   const run: EngineRun = { video, detector, step };
   const appearance =
     options.appearance ??
-    (options.tracker?.appearance === false ? false : appearanceByDefault(detector.executionProvider));
+    (options.tracker?.appearance === false ? false : appearanceByDefault());
   let ownEmbedder: ReidEmbedder | undefined;
   let trackMs = 0;
   let embedMs = 0;
@@ -152,7 +152,13 @@ export async function trackFrames(
       }
     }
     const embedder = appearance ? (options.embedder ?? ownEmbedder) : undefined;
-    const tracker = createTracker({ ...(options.tracker ?? {}), appearance: !!embedder, frameRate: video.fps / step });
+    const embeddingScale = (embedder as { distanceScale?: number } | undefined)?.distanceScale;
+    const tracker = createTracker({
+      ...(embeddingScale ? { embeddingScale } : {}),
+      ...(options.tracker ?? {}),
+      appearance: !!embedder,
+      frameRate: video.fps / step,
+    });
     const decoder = new FrameDecoder({
       video,
       letterbox: detector.letterbox,
@@ -162,7 +168,8 @@ export async function trackFrames(
       ...(options.signal ? { signal: options.signal } : {}),
     });
     const geometry = decoder.geometry;
-    const totalFrames = Math.max(1, Math.ceil(video.frameCount / step));
+    // Unknown when the container gives neither a duration nor a frame count.
+    const totalFrames = video.frameCount > 0 ? Math.ceil(video.frameCount / step) : undefined;
     const depth = Math.max(1, options.inFlight ?? 3);
     const inflight: Array<{ frame: DecodedFrame; result: Promise<Detection[][]> }> = [];
     let lastReport = 0;
@@ -199,7 +206,13 @@ export async function trackFrames(
         lastReport = now;
         reported = frames;
         const fps = frames / ((now - started) / 1000);
-        options.onProgress({ frames, totalFrames: Math.max(totalFrames, frames), fps, etaSec: Math.max(0, (totalFrames - frames) / fps) });
+        options.onProgress({
+          frames,
+          ...(totalFrames !== undefined
+            ? { totalFrames: Math.max(totalFrames, frames), etaSec: Math.max(0, (totalFrames - frames) / fps) }
+            : {}),
+          fps,
+        });
       }
     };
 
