@@ -252,8 +252,16 @@ describe('workflow state machine, executed locally', () => {
 
   test('success: the tracker runs once, the job is SUCCEEDED with its VideoMetadata, results are pageable, one message', async () => {
     const job = await admit('street/night.mp4', { jobTag: 'nightly:run-7', channel: { SNSTopicArn: TOPIC, RoleArn: ROLE } });
-    const { output, submissions, record } = await execute(job, (env) => runContainer(env));
+    let progressWhenTrackerExited: number | undefined;
+    const { output, submissions, record } = await execute(job, async (env) => {
+      const described = await runContainer(env, { TRACKER_PROGRESS_INTERVAL_SECONDS: '0' });
+      progressWhenTrackerExited = (await store.getJob(ACCOUNT, job.jobId))?.progress;
+      return described;
+    });
 
+    // The tracker reported progress on the job record while the job was still IN_PROGRESS.
+    expect(progressWhenTrackerExited).toBeGreaterThan(0);
+    expect(progressWhenTrackerExited).toBeLessThan(1);
     expect(submissions).toHaveLength(1);
     expect(submissions[0]).toMatchObject({ JOB_ID: job.jobId, ACCOUNT_ID: ACCOUNT, RESULTS_PREFIX: `results/${ACCOUNT}/${job.jobId}` });
     expect(JSON.parse(submissions[0].VIDEO)).toEqual(job.video);
@@ -289,6 +297,14 @@ describe('workflow state machine, executed locally', () => {
     expect(record?.statusMessage).toBe(engineMessage);
     expect(record?.statusMessage).not.toBe(STATUS_MESSAGES.internal);
     expect(published).toEqual([]);
+  });
+
+  test('container failure: a video that cannot be read from S3 is FAILED with the InvalidS3Object message', async () => {
+    const job = await admit('missing/never-uploaded.mp4', { channel: { SNSTopicArn: TOPIC, RoleArn: ROLE } });
+    const { record } = await execute(job, (env) => runContainer(env));
+    expect(record?.status).toBe('FAILED');
+    expect(record?.statusMessage).toBe(STATUS_MESSAGES.unreadable);
+    expect(published.map((p) => p.message)).toEqual([expectedMessage(job, 'FAILED', record?.completedAt as number, 'missing/never-uploaded.mp4')]);
   });
 
   test('Spot reclaim: the reclaimed run is submitted again and the job SUCCEEDS, notified once', async () => {

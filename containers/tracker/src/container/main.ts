@@ -3,7 +3,8 @@
  * the job store and the engine into runTrackerJob and exits with its code. The workflow passes the job in
  * the environment (JOB_ID, ACCOUNT_ID, VIDEO, RESULTS_PREFIX); the job definition adds JOBS_TABLE and
  * RESULTS_BUCKET; the image sets PEOPLE_PATHING_MODEL(_KIND). The deadline is TRACKER_DEADLINE_BASE_SECONDS
- * (default 900) + TRACKER_TIME_FACTOR (default 3; the CPU path sets 10) × the video's duration.
+ * (default 900) + TRACKER_TIME_FACTOR (default 3; the CPU path sets 10) × the video's duration; progress is
+ * written on the job record at most every TRACKER_PROGRESS_INTERVAL_SECONDS (default 15).
  * AWS_S3_FORCE_PATH_STYLE=true is for S3-compatible stores (and the local tests, which run this file as a process).
  */
 import { tmpdir } from 'node:os';
@@ -25,6 +26,7 @@ async function main(): Promise<number> {
   }
   const factor = Number(process.env.TRACKER_TIME_FACTOR ?? '3');
   const baseSeconds = Number(process.env.TRACKER_DEADLINE_BASE_SECONDS ?? '900');
+  const progressSeconds = Number(process.env.TRACKER_PROGRESS_INTERVAL_SECONDS ?? '15');
   return runTrackerJob({
     env: process.env,
     s3: new S3Client({ forcePathStyle: process.env.AWS_S3_FORCE_PATH_STYLE === 'true' }),
@@ -34,6 +36,7 @@ async function main(): Promise<number> {
     workDir: process.env.TRACKER_WORK_DIR ?? tmpdir(),
     timeFactor: Number.isFinite(factor) && factor > 0 ? factor : 3,
     deadlineBaseMs: Number.isFinite(baseSeconds) && baseSeconds >= 0 ? baseSeconds * 1000 : undefined,
+    progressIntervalMs: Number.isFinite(progressSeconds) && progressSeconds >= 0 ? progressSeconds * 1000 : undefined,
     log,
   });
 }
