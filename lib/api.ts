@@ -22,8 +22,10 @@ export const GATEWAY_ERRORS: ReadonlyArray<{ type: apigw.ResponseType; name: str
   { type: apigw.ResponseType.MISSING_AUTHENTICATION_TOKEN, name: 'MissingAuthenticationTokenException' },
   { type: apigw.ResponseType.THROTTLED, name: 'ThrottlingException' },
   { type: apigw.ResponseType.QUOTA_EXCEEDED, name: 'ThrottlingException' },
+  { type: apigw.ResponseType.WAF_FILTERED, name: 'AccessDeniedException' },
   { type: apigw.ResponseType.REQUEST_TOO_LARGE, name: 'InvalidParameterException' },
-  { type: apigw.ResponseType.DEFAULT_4XX, name: 'AccessDeniedException' },
+  // Any other 4xx API Gateway raises itself (bad media type, bad request body, ...).
+  { type: apigw.ResponseType.DEFAULT_4XX, name: 'InvalidParameterException' },
   { type: apigw.ResponseType.DEFAULT_5XX, name: 'InternalServerError' },
 ];
 
@@ -89,7 +91,6 @@ export class PeoplePathingApi extends Construct {
         responseHeaders: {
           'Content-Type': "'application/x-amz-json-1.1'",
           'x-amzn-ErrorType': `'${name}'`,
-          'x-amzn-RequestId': 'context.requestId',
         },
         // Gateway responses pick a template by the request's content type; the SDKs send x-amz-json-1.1.
         templates: { 'application/json': template, 'application/x-amz-json-1.1': template },
