@@ -13,7 +13,8 @@ import { createDetector, defaultModelsDir, resolveModel, type ModelKind, type Pe
 import { EngineError } from '../errors.js';
 import type { FaceAttacher } from '../faces/types.js';
 import { createTracker } from '../track/index.js';
-import { appearanceByDefault, createReidEmbedder, resolveReidModel, type ReidEmbedder } from '../reid/index.js';
+import { appearanceByDefault, resolveReidModel, type ReidEmbedder } from '../reid/index.js';
+import { createEmbedderThread } from './embedder-thread.js';
 import type { FrameImage } from '../frame.js';
 import type { Box, Detection, TrackedPerson } from '../track/types.js';
 import { probeVideo, toVideoMetadata, type ProbedVideo } from '../video/probe.js';
@@ -146,7 +147,8 @@ export async function trackFrames(
       const reidModel = resolveReidModel(options.modelsDir ?? defaultModelsDir());
       if (reidModel) {
         const sessionOptions = { intraOpNumThreads: 1, executionProviders: detector.executionProvider === 'cuda' ? ['cuda', 'cpu'] : ['cpu'] };
-        ownEmbedder = await createReidEmbedder(reidModel, { sessionOptions });
+        // On its own thread, like the detector: the main thread keeps decoding and tracking meanwhile.
+        ownEmbedder = await createEmbedderThread(reidModel, { sessionOptions });
       } else if (options.appearance) {
         throw new EngineError('MODEL', 'appearance needs the re-ID model (PEOPLE_PATHING_REID_MODEL or the models folder)');
       }
