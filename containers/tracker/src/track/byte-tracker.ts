@@ -44,26 +44,44 @@ export class ByteTracker implements PersonTracker {
   embeddingNeeds(detections: ReadonlyArray<Detection>, timeSec: number): boolean[] {
     const cfg = this.config;
     if (!cfg.appearance) return detections.map(() => false);
-    const live = this.tracks.filter(
+    const tracks = this.tracks.filter(
       (t) => t.state !== TrackState.Lost || timeSec - t.lastSeenSec <= cfg.lostBufferSec,
     );
-    const boxes = live.map((t) => t.predictedBox(timeSec));
-    return detections.map((d) => {
-      if (d.score < cfg.highThresh) return false;
-      for (const o of detections) {
-        if (o !== d && o.score >= cfg.highThresh && iou(o.box, d.box) > 0.1) return true;
-      }
-      let near = 0;
-      let best = 0;
-      let bestTrack: STrack | undefined;
-      for (let i = 0; i < live.length; i++) {
-        const v = iou(boxes[i], d.box);
-        if (v > 0.1) near++;
-        if (v > best) [best, bestTrack] = [v, live[i]];
-      }
-      if (near >= 2 || best < 0.3 || !bestTrack) return true;
-      return bestTrack.featureSec === undefined || timeSec - bestTrack.featureSec >= cfg.embedRefreshSec;
+    const high = detections.map((_, j) => j).filter((j) => detections[j].score >= cfg.highThresh);
+    // Stage-1 motion costs (1 − IoU·score) of every track × confident detection.
+    const cost = tracks.map((t) => {
+      const box = t.predictedBox(timeSec);
+      return high.map((j) => 1 - iou(box, detections[j].box) * detections[j].score);
     });
+    const margin = cfg.embedMargin;
+    const need = detections.map(() => false);
+    high.forEach((j, k) => {
+      if (high.some((o) => o !== j && iou(detections[o].box, detections[j].box) > 0.1)) {
+        need[j] = true; // it overlaps another person: occlusion is where identities get swapped
+        return;
+      }
+      const feasible = tracks.map((_, i) => i).filter((i) => cost[i][k] <= cfg.matchThresh);
+      if (feasible.length === 0) {
+        // Nobody explains it: a birth, or a person coming back — if it is confident enough to be either.
+        need[j] = detections[j].score >= cfg.newTrackThresh;
+        return;
+      }
+      feasible.sort((x, y) => cost[x][k] - cost[y][k]);
+      const best = feasible[0];
+      if (feasible.length > 1 && cost[feasible[1]][k] - cost[best][k] < margin) {
+        need[j] = true; // two tracks compete for it
+        return;
+      }
+      for (let k2 = 0; k2 < high.length; k2++) {
+        if (k2 !== k && cost[best][k2] <= cfg.matchThresh && cost[best][k2] - cost[best][k] < margin) {
+          need[j] = true; // its track could as well take another detection
+          return;
+        }
+      }
+      const t = tracks[best];
+      if (t.featureSec === undefined || timeSec - t.featureSec >= cfg.embedRefreshSec) need[j] = true;
+    });
+    return need;
   }
 
   update(detections: Detection[], timeSec: number): TrackedPerson[] {

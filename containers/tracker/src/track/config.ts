@@ -40,8 +40,13 @@ export interface TrackerConfig {
   embeddingScale: number;
   /** Half-life, in seconds, of the exponential moving average of a track's appearance. */
   featureHalfLifeSec: number;
-  /** An unambiguous, tracked person is re-embedded this often (seconds); ambiguous ones every frame. */
+  /** An unambiguous, tracked person is re-embedded this often (seconds); contested ones every frame. */
   embedRefreshSec: number;
+  /**
+   * Motion costs closer than this are "contested" and get embeddings: how far appearance typically moves a cost
+   * (appearanceWeight × the gap between the median same-person and different-person distances, 2 × 0.19).
+   */
+  embedMargin: number;
   /** Only detections at or above this score update a track's appearance. */
   featureMinScore: number;
   /** Only detections whose IoU with every other detection is below this update a track's appearance. */
@@ -77,7 +82,8 @@ export const DEFAULT_TRACKER_CONFIG: TrackerConfig = {
   appearanceWeight: 2,
   embeddingScale: 1,
   featureHalfLifeSec: 0.5,
-  embedRefreshSec: 1,
+  embedRefreshSec: 2,
+  embedMargin: 0.37,
   featureMinScore: 0.6,
   featureMaxOverlap: 0.2,
   reattachSec: 10,
