@@ -9,13 +9,15 @@ import { REPO_ROOT } from './functions.js';
 
 /**
  * The build context is the repository root, reduced to what the image build reads: the manifests, the
- * shared core and the tracker's sources (an allow-list, so tests, data and node_modules never ship).
+ * shared core, the job store adapter and the tracker's sources (an allow-list: tests, data, node_modules
+ * never ship).
  */
 export const TRACKER_BUILD_CONTEXT_ALLOW = [
   'package.json',
   'package-lock.json',
   'tsconfig.json',
   'core/**',
+  'lambdas/adapters/**',
   'containers/tracker/**',
 ];
 
