@@ -303,8 +303,9 @@ export async function trackToMot(
   options: TrackOptions = {},
 ): Promise<{ rows: string; videoMetadata: VideoMetadata; timings: EngineTimings }> {
   const lines: string[] = [];
-  const { video, timings } = await trackFrames(input, { ...options, everyFrame: options.everyFrame ?? true }, (sample) => {
-    const frameNo = sample.frame.sourceIndex + 1;
+  const { video, timings } = await trackFrames(input, { ...options, everyFrame: options.everyFrame ?? true }, (sample, run) => {
+    // MOTChallenge frame numbers are the image numbers (1-based); a sequence may start elsewhere.
+    const frameNo = (run.video.sequence?.firstNumber ?? 1) + sample.frame.sourceIndex;
     for (const p of sample.persons) {
       const [x1, y1, x2, y2] = p.box;
       lines.push(
