@@ -1,16 +1,16 @@
 /**
  * ByteTrack-class person tracker (Zhang et al., ByteTrack, ECCV 2022; byte_tracker.py), with time in seconds,
- * OC-SORT's observation-centric re-update and, when detections carry embeddings, BoT-SORT-style appearance fusion
- * plus appearance-only re-attachment of lost tracks.
+ * OC-SORT's observation-centric re-update and, when detections carry embeddings, appearance blended into the first
+ * stage (Deep OC-SORT style) plus re-attachment of lost tracks at confirmation.
  *
  * Per frame:
  *  1. predict every track to the frame time;
- *  2. match confirmed tracks (tracked and recently lost) to high-score detections (IoU·score, fused with appearance);
+ *  2. match confirmed tracks (tracked and recently lost) to high-score detections (IoU·score, plus appearance);
  *  3. match the still-unmatched tracked tracks to low-score detections by IoU alone;
  *  4. match tentative tracks to the remaining high-score detections; unmatched tentative tracks are dropped;
- *  5. re-attach lost tracks to remaining high-score detections by appearance (re-entry, long occlusion);
- *  6. start tentative tracks from the remaining confident detections;
- *  7. confirm tentative tracks seen for confirmSec (they get the next Index), expire old lost tracks.
+ *  5. confirm tentative tracks seen again (and for confirmSec): each either takes over a lost track that looks the
+ *     same (re-entry, long occlusion: the person keeps their Index) or gets the next Index;
+ *  6. start tentative tracks from the remaining confident detections; expire old lost tracks.
  */
 import type { Box, Detection, PersonTracker, TrackedPerson } from './types.js';
 import type { TrackerConfig } from './config.js';
@@ -35,11 +35,14 @@ export class ByteTracker implements PersonTracker {
 
   /**
    * Which of this frame's detections association needs an embedding for, so the engine embeds only those
-   * (call before `update`, with the same detections and time). A confident detection needs one when:
-   *  - it is ambiguous: it overlaps (IoU > 0.1) two or more tracks' predicted boxes, or another high-score detection;
-   *  - no track explains it (best IoU < 0.3): it may start a track, or be a lost person coming back;
-   *  - the track it most overlaps has no appearance yet, or has not had a fresh one for embedRefreshSec.
-   * An isolated person followed by motion alone is embedded only every embedRefreshSec.
+   * (call before `update`, with the same detections and time). Judged from the first stage's motion costs, a
+   * high-score detection needs one when:
+   *  - it overlaps another confident detection (IoU > 0.1): occlusion is where identities get swapped;
+   *  - no track can take it and it could start a track (score ≥ newTrackThresh): a birth or a person coming back;
+   *  - it is contested: a second track could take it, or its best track could take another detection, at a motion
+   *    cost within embedMargin of the best — close enough for appearance to change the answer;
+   *  - its track has no appearance yet, or has not had a fresh one for embedRefreshSec.
+   * A person whom motion alone follows unambiguously is embedded only every embedRefreshSec.
    */
   embeddingNeeds(detections: ReadonlyArray<Detection>, timeSec: number): boolean[] {
     const cfg = this.config;
