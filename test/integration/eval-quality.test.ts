@@ -1,18 +1,18 @@
 /**
  * End-to-end tracking quality. The real engine runs on every shared sequence that has both frames and ground
- * truth: ffmpeg decode → YOLOX-nano ONNX detector → tracker (motion-only; see the note on appearance below).
+ * truth: ffmpeg decode → YOLOX-nano ONNX detector → tracker, once motion-only and once with re-ID appearance.
  * The result is scored with the evaluation library (TrackEval definitions; MOT15 zero-flag rows count as
  * "don't care").
  *
- * The floors guard against regressions; they are not targets. Measured 2026-11-25 (15:10 UTC) at commit 9e81adc
- * (a clean export of HEAD) on the 2-core dev machine, CPU, every frame, default model:
- *   npm run eval -- --no-appearance ../shared/data/mot/PETS09-S2L1 ../shared/data/mot/TUD-Campus   (≈ 25 s)
- *   npm run eval -- --appearance    ../shared/data/mot/PETS09-S2L1 ../shared/data/mot/TUD-Campus   (≈ 60 s)
+ * The floors guard against regressions; they are not targets. Measured 2026-11-25 (15:22 UTC) at commit a195f6e
+ * (a clean export of HEAD) on the 2-core dev machine, CPU, every frame, default detector, re-ID 0287:
+ *   npm run eval -- --no-appearance ../shared/data/mot/PETS09-S2L1 ../shared/data/mot/TUD-Campus   (≈ 16 s)
+ *   npm run eval -- --appearance    ../shared/data/mot/PETS09-S2L1 ../shared/data/mot/TUD-Campus   (≈ 18 s)
  *                          MOTA   IDF1   HOTA  IDSW
  *   motion    PETS09-S2L1  0.816  0.663  0.534  38
  *   motion    TUD-Campus   0.649  0.710  0.501   2
- *   re-ID     PETS09-S2L1  0.820  0.728  0.574  28
- *   re-ID     TUD-Campus   0.682  0.815  0.555   0
+ *   re-ID     PETS09-S2L1  0.823  0.804  0.600  26
+ *   re-ID     TUD-Campus   0.674  0.806  0.551   1
  * Each floor is about 0.05 below its measurement. When a tracker change really improves these numbers, raise
  * the floors to the new measurement. A result below a floor is the regression this test exists to catch.
  */
@@ -22,15 +22,16 @@ import { trackToMot } from '../../containers/tracker/src/index.js';
 
 const DATA = resolve(process.env.PEOPLE_PATHING_DATA_DIR ?? join(process.cwd(), '..', 'shared', 'data'));
 
-type Mode = 'motion';
+type Mode = 'motion' | 'appearance';
 const FLOORS: Record<Mode, Record<string, { MOTA: number; IDF1: number }>> = {
   motion: {
     'PETS09-S2L1': { MOTA: 0.76, IDF1: 0.61 },
     'TUD-Campus': { MOTA: 0.6, IDF1: 0.66 },
   },
-  // appearance: not here yet. Under jest at 9e81adc/d40ef56 the re-ID model runs on the test's own thread, and
-  // onnxruntime rejects jest's Float32Array ("A float32 tensor's data must be type of Float32Array"). Floors
-  // for when that works: PETS09-S2L1 MOTA 0.77 / IDF1 0.68, TUD-Campus 0.63 / 0.76.
+  appearance: {
+    'PETS09-S2L1': { MOTA: 0.77, IDF1: 0.75 },
+    'TUD-Campus': { MOTA: 0.62, IDF1: 0.75 },
+  },
 };
 
 const cases = (Object.keys(FLOORS) as Mode[]).flatMap((mode) => Object.keys(FLOORS[mode]).map((seq) => [mode, seq] as const));
@@ -38,7 +39,7 @@ const cases = (Object.keys(FLOORS) as Mode[]).flatMap((mode) => Object.keys(FLOO
 describe('tracking quality on the shared MOT sequences (regression floors)', () => {
   it.each(cases)('%s tracking on %s: MOTA and IDF1 stay above their floors', async (mode, name) => {
     const seq = await loadMotSequence(join(DATA, 'mot', name));
-    const out = await trackToMot(seq.dir, { appearance: false });
+    const out = await trackToMot(seq.dir, { appearance: mode === 'appearance' });
     const r = evaluateSequence(seq.gt, parseMotText(out.rows, `${name} tracker output`), { name, numFrames: seq.info.seqLength });
     process.stderr.write(
       `${mode} ${name}: HOTA ${r.summary.HOTA.toFixed(3)} MOTA ${r.summary.MOTA.toFixed(3)} IDF1 ${r.summary.IDF1.toFixed(3)} ` +
