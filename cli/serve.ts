@@ -1,7 +1,7 @@
 /**
  * people-pathing serve [--port 8085] [--data-dir .people-pathing] [--buckets-dir DIR]
  *                      [--accounts KEY=ACCOUNT,...] [--concurrent-job-limit 20] [--workers 1]
- *                      [--models-dir DIR] [--model FILE]
+ *                      [--models-dir DIR] [--model FILE] [--no-faces]
  *
  * Serves the Rekognition-compatible API on 127.0.0.1 with the embedded store, local buckets and the tracking
  * engine in-process. Runs until SIGINT/SIGTERM; jobs interrupted by the shutdown resume on the next start.
@@ -14,18 +14,19 @@ import { parseAccounts } from './local/auth.js';
 
 const USAGE = `usage: people-pathing serve [--port 8085] [--data-dir .people-pathing] [--buckets-dir DIR]
                             [--accounts KEY=ACCOUNT,...] [--concurrent-job-limit ${DEFAULT_CONCURRENT_JOB_LIMIT}] [--workers 1]
-                            [--models-dir DIR] [--model FILE]
+                            [--models-dir DIR] [--model FILE] [--no-faces]
 
   --buckets-dir   {Bucket: "b", Name: "k"} reads <buckets-dir>/b/k (default <data-dir>/buckets)
   --accounts      map SigV4 access key ids to account ids (unmapped keys are their own account)
   --models-dir    folder of the tracking models (default $PEOPLE_PATHING_MODELS_DIR)
   --model         ONNX person detector file (default: the engine's default model in the models dir)
+  --no-faces      skip face detection (Person.Face); also PEOPLE_PATHING_FACES=off
 `;
 
-async function loadEngine(modelsDir: string | undefined, modelPath: string | undefined): Promise<VideoProcessor> {
+async function loadEngine(modelsDir: string | undefined, modelPath: string | undefined, faces: boolean): Promise<VideoProcessor> {
   // Loaded on demand so `serve --help` and argument errors do not pay for onnxruntime.
   const { createEngineProcessor } = await import('../containers/tracker/src/index.js');
-  return createEngineProcessor({ ...(modelsDir ? { modelsDir } : {}), ...(modelPath ? { modelPath } : {}) });
+  return createEngineProcessor({ ...(modelsDir ? { modelsDir } : {}), ...(modelPath ? { modelPath } : {}), ...(faces ? {} : { faces: false }) });
 }
 
 function positiveInt(value: string | undefined, name: string, fallback: number): number {
@@ -49,10 +50,12 @@ export async function run(argv: string[]): Promise<number> {
         workers: { type: 'string' },
         'models-dir': { type: 'string' },
         model: { type: 'string' },
+        faces: { type: 'boolean', default: true },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
       allowPositionals: false,
+      allowNegative: true,
     }));
   } catch (e) {
     process.stderr.write(`people-pathing serve: ${e instanceof Error ? e.message : String(e)}\n${USAGE}`);
@@ -64,7 +67,7 @@ export async function run(argv: string[]): Promise<number> {
   }
   const str = (k: string) => values[k] as string | undefined;
   const port = positiveInt(str('port'), '--port', 8085);
-  const processor = await loadEngine(str('models-dir'), str('model'));
+  const processor = await loadEngine(str('models-dir'), str('model'), values.faces !== false);
   const server = await startLocalServer({
     port,
     dataDir: str('data-dir') ?? '.people-pathing',

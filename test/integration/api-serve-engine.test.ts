@@ -3,7 +3,7 @@
  * SIGTERM shutdown), the real tracking engine (ffmpeg decode + ONNX detector from PEOPLE_PATHING_MODELS_DIR) on a
  * real video from PEOPLE_PATHING_DATA_DIR, and the real Rekognition SDK as the client.
  */
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { mkdir, readFile, rm, symlink } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
@@ -26,6 +26,9 @@ describe('people-pathing serve with the tracking engine', () => {
     dataDir = await makeDataDir('pp-serve-');
     await mkdir(join(dataDir, 'buckets', 'videos'), { recursive: true });
     await symlink(VIDEO_FILE, join(dataDir, 'buckets', 'videos', 'street.mp4'));
+    // A 2 s H.264 clip of the shared photo of a footballer facing the camera: jobs must carry his Face.
+    execFileSync('ffmpeg', ['-v', 'error', '-loop', '1', '-i', join(DATA_DIR, 'images', 'messi5.jpg'), '-t', '2', '-r', '10',
+      '-vf', 'scale=548:342,format=yuv420p', '-c:v', 'libx264', join(dataDir, 'buckets', 'videos', 'player.mp4')]);
     child = spawn(process.execPath, ['--import', 'tsx', join(REPO, 'cli/main.ts'), 'serve', '--port', '0', '--data-dir', dataDir, '--accounts', 'AKIDE2E=123456789012'], {
       cwd: REPO,
       env: { ...process.env, NODE_OPTIONS: '' },
@@ -50,6 +53,37 @@ describe('people-pathing serve with the tracking engine', () => {
       await exited;
     }
     await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('returns the Face of a person facing the camera, inside that person (faces are on by default in jobs)', async () => {
+    const client = rekognition(url, 'AKIDE2E');
+    try {
+      const { JobId } = await client.send(new StartPersonTrackingCommand({ Video: { S3Object: { Bucket: 'videos', Name: 'player.mp4' } } }));
+      let page = await client.send(new GetPersonTrackingCommand({ JobId }));
+      for (let i = 0; i < 600 && page.JobStatus === 'IN_PROGRESS'; i++) {
+        await new Promise((r) => setTimeout(r, 200));
+        page = await client.send(new GetPersonTrackingCommand({ JobId }));
+      }
+      expect(page.JobStatus).toBe('SUCCEEDED');
+      const withFace = page.Persons!.filter((p) => p.Person?.Face);
+      // 10 fps for 2 s: every sample is analysed; the player's face is visible in all of them.
+      expect(withFace.length).toBeGreaterThanOrEqual(15);
+      for (const { Person } of withFace) {
+        const body = Person!.BoundingBox!;
+        const face = Person!.Face!;
+        const cx = face.BoundingBox!.Left! + face.BoundingBox!.Width! / 2;
+        const cy = face.BoundingBox!.Top! + face.BoundingBox!.Height! / 2;
+        expect(cx).toBeGreaterThan(body.Left!);
+        expect(cx).toBeLessThan(body.Left! + body.Width!);
+        expect(cy).toBeGreaterThan(body.Top!);
+        expect(cy).toBeLessThan(body.Top! + body.Height! / 2);
+        expect(Math.abs(cx - 0.44)).toBeLessThan(0.08);
+        expect(face.Confidence).toBeGreaterThan(50);
+        expect(face.Landmarks!.map((l) => l.Type)).toEqual(['eyeLeft', 'eyeRight', 'nose', 'mouthLeft', 'mouthRight']);
+      }
+    } finally {
+      client.destroy();
+    }
   });
 
   it('tracks the persons of a real video and serves them through the SDK', async () => {

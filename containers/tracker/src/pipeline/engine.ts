@@ -12,6 +12,7 @@ import { analysisStep, FrameDecoder, type DecodedFrame, type HwAccel } from '../
 import { createDetector, defaultModelsDir, resolveModel, type ModelKind, type PersonDetector } from '../detect/index.js';
 import { EngineError } from '../errors.js';
 import type { FaceAttacher } from '../faces/types.js';
+import { createDefaultFaceAttacher } from '../faces/attach.js';
 import { createTracker } from '../track/index.js';
 import { appearanceByDefault, resolveReidModel, type ReidEmbedder } from '../reid/index.js';
 import { createEmbedderThread } from './embedder-thread.js';
@@ -316,13 +317,22 @@ export async function trackToMot(
   return { rows: lines.length ? lines.join('\n') + '\n' : '', videoMetadata: toVideoMetadata(video), timings };
 }
 
-/** The engine as core's VideoProcessor (local mode's worker and the Batch container run jobs through it). */
-export function createEngineProcessor(options: TrackOptions = {}): VideoProcessor {
+/**
+ * The engine as core's VideoProcessor (local mode's worker and the Batch container run jobs through it).
+ * Jobs get Person.Face like Rekognition's: `options.faces`, else the default attacher (faces/attach.ts
+ * createDefaultFaceAttacher: PEOPLE_PATHING_FACES, default on), loaded once on the first job; `faces: false` turns them off.
+ */
+export function createEngineProcessor(options: Omit<TrackOptions, 'faces'> & { faces?: FaceAttacher | false } = {}): VideoProcessor {
+  let faces: Promise<FaceAttacher | undefined> | undefined;
+  const loadFaces = (): Promise<FaceAttacher | undefined> =>
+    (faces ??= options.faces === false ? Promise.resolve(undefined) : options.faces ? Promise.resolve(options.faces) : createDefaultFaceAttacher());
   return {
     async process(job: TrackingJobInput): Promise<TrackingJobOutput> {
       const signal = job.signal ?? options.signal;
+      const attacher = await loadFaces();
       const out = await trackToResults(job.videoPath, job.resultsDir, {
         ...options,
+        faces: attacher,
         ...(signal ? { signal } : {}),
         onProgress: (p) => {
           if (p.totalFrames) job.onProgress?.(Math.min(1, p.frames / p.totalFrames));
