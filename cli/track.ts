@@ -12,7 +12,8 @@ import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { RESULT_FILES } from '../core/results-format.js';
 import { parseModelKind, trackToMot, trackToResults, type HwAccel, type TrackOptions, type TrackProgress } from '../containers/tracker/src/index.js';
-import { createFaceAttacher, defaultFaceModelPath, type YuNetFaceAttacher } from '../containers/tracker/src/faces/attach.js';
+import { defaultFaceModelPath } from '../containers/tracker/src/faces/attach.js';
+import { createFaceThread, type FaceThread } from '../containers/tracker/src/pipeline/face-thread.js';
 
 const USAGE = `usage: people-pathing track <video-file | MOTChallenge-sequence-dir> [options]
 
@@ -144,7 +145,7 @@ export async function run(argv: string[]): Promise<number> {
   process.once('SIGTERM', onSignal);
   const progress = progressPrinter(values.quiet);
   let tmp: string | undefined;
-  let faces: YuNetFaceAttacher | undefined;
+  let faces: FaceThread | undefined;
   try {
     const modelKind = parseModelKind(values['model-kind']);
     const options: TrackOptions = {
@@ -168,7 +169,7 @@ export async function run(argv: string[]): Promise<number> {
     }
     if (values.faces) {
       const faceModel = values['face-model'] ?? defaultFaceModelPath();
-      faces = await createFaceAttacher(faceModel).catch((err: unknown) => {
+      faces = await createFaceThread(faceModel).catch((err: unknown) => {
         throw new Error(`cannot load the face model ${faceModel} (${(err as Error).message}); give --face-model PATH or --no-faces`);
       });
     }

@@ -50,6 +50,8 @@ export interface TrackingJobOutput {
 /** The tracking engine, seen from whoever runs jobs. Throws (with a user-facing message) on failure. */
 export interface VideoProcessor {
   process(input: TrackingJobInput): Promise<TrackingJobOutput>;
+  /** Frees what the processor keeps between jobs (model threads); called once when its owner shuts down. */
+  close?(): Promise<void>;
 }
 
 /** Object metadata of the input video (S3 HeadObject, or stat of a local bucket file). */

@@ -174,6 +174,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
           server.closeAllConnections();
         });
         await worker.close();
+        await options.processor.close?.();
         await dynamo.close();
       })()),
   };

@@ -25,12 +25,17 @@ describe('VideoProcessor on the 25 fps top-down plaza video (341 frames, ~40 peo
 
   beforeAll(async () => {
     const resultsDir = join(dir, 'plaza');
-    out = await createEngineProcessor({ modelPath: YOLOX }).process({
-      jobId: 'job-1',
-      videoPath: join(DATA, 'videos', 'pedestrians_topdown_720p_vtest.avi'),
-      resultsDir,
-      onProgress: (f) => fractions.push(f),
-    });
+    const processor = createEngineProcessor({ modelPath: YOLOX });
+    try {
+      out = await processor.process({
+        jobId: 'job-1',
+        videoPath: join(DATA, 'videos', 'pedestrians_topdown_720p_vtest.avi'),
+        resultsDir,
+        onProgress: (f) => fractions.push(f),
+      });
+    } finally {
+      await processor.close?.();
+    }
     const reader = new ResultsReader(new LocalFolderSource(resultsDir));
     records = await reader.readPage('TIMESTAMP', 0, (await reader.getManifest()).count);
   });

@@ -1,5 +1,5 @@
 /**
- * Starting the engine's worker threads (detector, re-ID embedder) both from compiled JavaScript (dist/, the
+ * Starting the engine's worker threads (detector, re-ID embedder, face detector) both from compiled JavaScript (dist/, the
  * container) and from TypeScript sources (tsx, jest): from sources the worker first registers tsx's ESM loader,
  * since a worker thread does not inherit the parent's loader hooks.
  */
@@ -7,6 +7,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import type { FrameImage } from './frame.js';
 
 /**
  * Starts `<name>.js` (or `<name>.ts` from sources) next to `fromUrl` (the caller's import.meta.url) as a worker.
@@ -69,4 +70,72 @@ export async function closeWorker(worker: Worker, timeoutMs = 30_000): Promise<v
   const how = await Promise.race([exited, timeout]);
   clearTimeout(timer);
   if (how === 'timeout') await worker.terminate();
+}
+
+/** A worker's reply to a request that borrowed a frame's pixels. */
+export interface FrameReply {
+  type: string;
+  id?: number;
+  /** The borrowed pixels, transferred back. */
+  pixels?: Uint8Array;
+  error?: string;
+}
+
+/**
+ * Requests to a worker thread that borrows a frame's pixels (re-ID embedder, face detector): the pixel buffer is
+ * transferred to the thread and back without a copy, and FrameImage.data is replaced by the returned view when
+ * the reply arrives, so later users of the frame see the same pixels. A thread that dies fails every pending
+ * and later request instead of leaving it waiting.
+ */
+export class FrameWorkerClient<R extends FrameReply> {
+  private readonly waiting = new Map<number, { frame: FrameImage; resolve: (r: R) => void; reject: (e: Error) => void }>();
+  private nextId = 0;
+  private dead?: Error;
+
+  constructor(
+    private readonly worker: Worker,
+    failure: (message: string) => Error,
+  ) {
+    worker.on('message', (m: R) => {
+      if (m.type !== 'result' || m.id === undefined) return;
+      const w = this.waiting.get(m.id);
+      if (!w) return;
+      this.waiting.delete(m.id);
+      if (m.pixels) w.frame.data = m.pixels;
+      if (m.error !== undefined) w.reject(failure(m.error));
+      else w.resolve(m);
+    });
+    const stop = (err: Error): void => {
+      this.dead = err;
+      for (const w of this.waiting.values()) w.reject(err);
+      this.waiting.clear();
+    };
+    worker.on('error', (e) => stop(failure(`thread failed: ${e.message}`)));
+    worker.on('exit', () => stop(failure('thread stopped')));
+  }
+
+  /** Posts `{ id, frame, ...body }`, lending the frame's pixel buffer when the view owns it. */
+  request(frame: FrameImage, body: Record<string, unknown>): Promise<R> {
+    return new Promise((resolve, reject) => {
+      if (this.dead) {
+        reject(this.dead);
+        return;
+      }
+      const id = this.nextId++;
+      this.waiting.set(id, { frame, resolve, reject });
+      const transfer = ownsBuffer(frame.data) ? [frame.data.buffer as ArrayBuffer] : [];
+      this.worker.postMessage({ id, frame: { data: frame.data, width: frame.width, height: frame.height }, ...body }, transfer);
+    });
+  }
+
+  async close(): Promise<void> {
+    if (!this.dead) await closeWorker(this.worker);
+  }
+}
+
+/** Whether a view spans its whole (transferable) ArrayBuffer, so the buffer can be lent to a thread. */
+export function ownsBuffer(view: Uint8Array): boolean {
+  return (
+    view.byteOffset === 0 && view.byteLength === view.buffer.byteLength && Object.prototype.toString.call(view.buffer) === '[object ArrayBuffer]'
+  );
 }

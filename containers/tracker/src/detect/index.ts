@@ -1,7 +1,7 @@
 /** The detector interface and its factory: one interface over the YOLOX, light person and NanoDet ONNX formats. */
 import type { Worker } from 'node:worker_threads';
 import { EngineError } from '../errors.js';
-import { closeWorker, startEngineWorker, waitReady } from '../threads.js';
+import { closeWorker, ownsBuffer, startEngineWorker, waitReady } from '../threads.js';
 import type { Detection } from '../track/types.js';
 import { OrtBackend } from './ort-backend.js';
 import type { DetectorFrame, DetectorInfo, DetectorOptions, ModelKind, PersonDetector } from './types.js';
@@ -11,11 +11,6 @@ export { MODEL_KINDS } from './types.js';
 export { DEFAULT_MODEL_FILE, defaultModelsDir, parseModelKind, resolveModel, type ModelChoice } from './models.js';
 
 /** True when the view is exactly its (non-shared) ArrayBuffer, so the buffer can be transferred to a thread. */
-export function ownsBuffer(view: Uint8Array): boolean {
-  return (
-    view.byteOffset === 0 && view.byteLength === view.buffer.byteLength && Object.prototype.toString.call(view.buffer) === '[object ArrayBuffer]'
-  );
-}
 
 function toDetections(flat: ArrayLike<number>): Detection[] {
   const out: Detection[] = [];

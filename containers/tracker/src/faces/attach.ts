@@ -14,7 +14,6 @@
  * face's area inside the body box, ties broken by closeness of the face to the top centre of the box — and only if
  * at least `minContainment` of the face lies in the box and the face is no wider than the body.
  */
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FaceDetail, LandmarkType } from '../../../../core/types.js';
 import { defaultModelsDir } from '../detect/models.js';
@@ -54,22 +53,6 @@ export const DEFAULT_FACE_MODEL_FILE = 'face_detection_yunet_2026may.onnx';
 /** The YuNet file in the engine's models folder ($PEOPLE_PATHING_MODELS_DIR, else $PEOPLE_PATHING_DATA_DIR/models). */
 export function defaultFaceModelPath(env: NodeJS.ProcessEnv = process.env): string {
   return join(defaultModelsDir(env), DEFAULT_FACE_MODEL_FILE);
-}
-
-/**
- * The face attacher jobs use when the caller does not say: PEOPLE_PATHING_FACES=on|off (default on, as
- * Rekognition returns faces) with the default YuNet file. Undefined when faces are off; when they are on but
- * the model is missing, undefined as well unless PEOPLE_PATHING_FACES=on asked for them explicitly (then it throws).
- */
-export async function createDefaultFaceAttacher(env: NodeJS.ProcessEnv = process.env): Promise<YuNetFaceAttacher | undefined> {
-  const setting = (env.PEOPLE_PATHING_FACES ?? 'auto').toLowerCase();
-  if (setting === 'off' || setting === '0' || setting === 'false') return undefined;
-  const path = env.PEOPLE_PATHING_FACE_MODEL ?? defaultFaceModelPath(env);
-  if (!existsSync(path)) {
-    if (setting === 'on') throw new Error(`PEOPLE_PATHING_FACES=on but the face model ${path} does not exist`);
-    return undefined;
-  }
-  return createFaceAttacher(path);
 }
 
 /** Rekognition's landmark names in YuNet's landmark order (image-left eye first; see yunet.ts). */

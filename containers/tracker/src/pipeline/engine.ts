@@ -12,7 +12,7 @@ import { analysisStep, FrameDecoder, type DecodedFrame, type HwAccel } from '../
 import { createDetector, defaultModelsDir, resolveModel, type ModelKind, type PersonDetector } from '../detect/index.js';
 import { EngineError } from '../errors.js';
 import type { FaceAttacher } from '../faces/types.js';
-import { createDefaultFaceAttacher } from '../faces/attach.js';
+import { createDefaultFaceThread, type FaceThread } from './face-thread.js';
 import { createTracker } from '../track/index.js';
 import { appearanceByDefault, resolveReidModel, type ReidEmbedder } from '../reid/index.js';
 import { createEmbedderThread } from './embedder-thread.js';
@@ -319,13 +319,14 @@ export async function trackToMot(
 
 /**
  * The engine as core's VideoProcessor (local mode's worker and the Batch container run jobs through it).
- * Jobs get Person.Face like Rekognition's: `options.faces`, else the default attacher (faces/attach.ts
- * createDefaultFaceAttacher: PEOPLE_PATHING_FACES, default on), loaded once on the first job; `faces: false` turns them off.
+ * Jobs get Person.Face like Rekognition's: `options.faces`, else the default attacher (pipeline/face-thread.ts
+ * createDefaultFaceThread: PEOPLE_PATHING_FACES, default on), loaded once on the first job; `faces: false` turns them off.
  */
 export function createEngineProcessor(options: Omit<TrackOptions, 'faces'> & { faces?: FaceAttacher | false } = {}): VideoProcessor {
-  let faces: Promise<FaceAttacher | undefined> | undefined;
-  const loadFaces = (): Promise<FaceAttacher | undefined> =>
-    (faces ??= options.faces === false ? Promise.resolve(undefined) : options.faces ? Promise.resolve(options.faces) : createDefaultFaceAttacher());
+  // The default face thread is the processor's own (released by close); an attacher passed in is the caller's.
+  let ownFaces: Promise<FaceThread | undefined> | undefined;
+  const loadFaces = async (): Promise<FaceAttacher | undefined> =>
+    options.faces === false ? undefined : (options.faces ?? (await (ownFaces ??= createDefaultFaceThread())));
   return {
     async process(job: TrackingJobInput): Promise<TrackingJobOutput> {
       const signal = job.signal ?? options.signal;
@@ -340,6 +341,11 @@ export function createEngineProcessor(options: Omit<TrackOptions, 'faces'> & { f
         },
       });
       return { videoMetadata: out.videoMetadata, detections: out.detections, persons: out.persons };
+    },
+    async close() {
+      const own = ownFaces;
+      ownFaces = undefined;
+      await (await own)?.release();
     },
   };
 }
