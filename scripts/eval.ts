@@ -13,8 +13,8 @@
  *   --model PATH        detector model passed to the engine
  *   --appearance / --no-appearance   force appearance (re-ID) association on / off (default: the engine's)
  *   --benchmark B       gt layout MOT15 | MOT17 | MOT20 (default: detected from gt.txt)
- *   --trackeval-mot15   TrackEval's exact MOT15 rule: zero-flag gt is dropped but tracker boxes on it are FPs
- *                       (default: zero-flag gt is "don't care", boxes matched to it are removed)
+ *   --zero-flag-dont-care  MOT15: also remove tracker boxes matched to zero-flag gt (default: TrackEval's rule,
+ *                          zero-flag gt dropped and tracker boxes on it are FPs)
  *   --json              JSON report on stdout
  */
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -34,7 +34,7 @@ import {
 } from '../containers/tracker/src/eval/index.js';
 import { trackToMot, type TrackOptions } from '../containers/tracker/src/index.js';
 
-const USAGE = 'usage: npm run eval -- [--json] [--results FILE]... [--tracker-dir DIR] [--save-dir DIR] [--model PATH] [--appearance|--no-appearance] [--benchmark MOT15|MOT17|MOT20] [--trackeval-mot15] <sequence-dir>...';
+const USAGE = 'usage: npm run eval -- [--json] [--results FILE]... [--tracker-dir DIR] [--save-dir DIR] [--model PATH] [--appearance|--no-appearance] [--benchmark MOT15|MOT17|MOT20] [--zero-flag-dont-care] <sequence-dir>...';
 
 interface TrackerRun {
   rows: MotRow[];
@@ -66,7 +66,7 @@ export async function main(argv: string[]): Promise<number> {
         appearance: { type: 'boolean' },
         'no-appearance': { type: 'boolean' },
         benchmark: { type: 'string' },
-        'trackeval-mot15': { type: 'boolean', default: false },
+        'zero-flag-dont-care': { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
@@ -118,7 +118,7 @@ export async function main(argv: string[]): Promise<number> {
         name: seq.name,
         numFrames: seq.info.seqLength,
         benchmark,
-        zeroFlag: v['trackeval-mot15'] ? 'drop-gt' : 'dont-care',
+        zeroFlag: v['zero-flag-dont-care'] ? 'dont-care' : 'drop-gt',
       });
       evaluated.push({ ...r, source: run.source, timings: run.timings });
     } catch (e) {
@@ -136,7 +136,7 @@ export async function main(argv: string[]): Promise<number> {
     const report = {
       protocol: {
         matching: 'TrackEval: HOTA over alpha 0.05..0.95; CLEAR and Identity at IoU >= 0.5',
-        zeroFlag: v['trackeval-mot15'] ? 'drop-gt (TrackEval MOT15)' : "don't care",
+        zeroFlag: v['zero-flag-dont-care'] ? "don't care" : 'drop-gt (TrackEval MOT15)',
       },
       sequences: evaluated.map((r) => ({ name: r.name, benchmark: r.benchmark, source: r.source, counts: r.counts, metrics: r.summary, timings: r.timings })),
       combined: evaluated.length > 1 ? combine(evaluated).summary : evaluated[0].summary,

@@ -1,17 +1,17 @@
 /**
  * End-to-end tracking quality. The real engine runs on every shared sequence that has both frames and ground
  * truth: ffmpeg decode → YOLOX-nano ONNX detector → tracker, once motion-only and once with re-ID appearance.
- * The result is scored with the evaluation library (TrackEval definitions; MOT15 zero-flag rows count as
- * "don't care").
+ * The result is scored with the evaluation library (TrackEval definitions and its exact MOT15 rule: zero-flag gt
+ * rows are dropped, tracker boxes on them are false positives — the protocol of the ByteTrack baseline).
  *
  * The floors guard against regressions; they are not targets. Measured 2026-11-25 (15:22 UTC) at commit a195f6e
  * (a clean export of HEAD) on the 2-core dev machine, CPU, every frame, default detector, re-ID 0287:
  *   npm run eval -- --no-appearance ../shared/data/mot/PETS09-S2L1 ../shared/data/mot/TUD-Campus   (≈ 16 s)
  *   npm run eval -- --appearance    ../shared/data/mot/PETS09-S2L1 ../shared/data/mot/TUD-Campus   (≈ 18 s)
  *                          MOTA   IDF1   HOTA  IDSW
- *   motion    PETS09-S2L1  0.816  0.663  0.534  38
+ *   motion    PETS09-S2L1  0.780  0.651  0.518  38   (re-scored 15:48 UTC with TrackEval's MOT15 zero-flag rule)
  *   motion    TUD-Campus   0.649  0.710  0.501   2
- *   re-ID     PETS09-S2L1  0.823  0.804  0.600  26
+ *   re-ID     PETS09-S2L1  0.786  0.790  0.580  26   (re-scored 15:48 UTC with TrackEval's MOT15 zero-flag rule)
  *   re-ID     TUD-Campus   0.674  0.806  0.551   1
  * Each floor is about 0.05 below its measurement. When a tracker change really improves these numbers, raise
  * the floors to the new measurement. A result below a floor is the regression this test exists to catch.
@@ -25,11 +25,11 @@ const DATA = resolve(process.env.PEOPLE_PATHING_DATA_DIR ?? join(process.cwd(), 
 type Mode = 'motion' | 'appearance';
 const FLOORS: Record<Mode, Record<string, { MOTA: number; IDF1: number }>> = {
   motion: {
-    'PETS09-S2L1': { MOTA: 0.76, IDF1: 0.61 },
+    'PETS09-S2L1': { MOTA: 0.73, IDF1: 0.6 },
     'TUD-Campus': { MOTA: 0.6, IDF1: 0.66 },
   },
   appearance: {
-    'PETS09-S2L1': { MOTA: 0.77, IDF1: 0.75 },
+    'PETS09-S2L1': { MOTA: 0.74, IDF1: 0.74 },
     'TUD-Campus': { MOTA: 0.62, IDF1: 0.75 },
   },
 };

@@ -122,10 +122,10 @@ describe('MOT metrics on hand-built cases', () => {
 
   it('ignores zero-flag ground truth: no FN for missing it, and boxes on it are not FPs', () => {
     // A (flag 1) and Z = B position with flag 0, 2 frames; tracker boxes on both.
-    // Default MOT15 handling ("don't care"): the tracker boxes on Z are removed → perfect on A.
+    // Optional "don't care" handling: the tracker boxes on Z are removed → perfect on A.
     const gt = frames(2).flatMap((f) => [A(f, 1), B(f, 2, 0)]);
     const tr = frames(2).flatMap((f) => [A(f, 1), B(f, 5)]);
-    const r = score(gt, tr);
+    const r = score(gt, tr, { zeroFlag: 'dont-care' });
     expect(r.benchmark).toBe('MOT15');
     expect([r.summary.TP, r.summary.FP, r.summary.FN]).toEqual([2, 0, 0]);
     expect(r.counts.gtIds).toBe(1);
@@ -133,11 +133,12 @@ describe('MOT metrics on hand-built cases', () => {
     expect(r.summary.MOTA).toBeCloseTo(1, 12);
     expect(r.summary.HOTA).toBeCloseTo(1, 12);
     expect(r.summary.IDF1).toBeCloseTo(1, 12);
-    // Missing the zero-flag person costs nothing either.
+    // Missing the zero-flag person costs nothing, either way.
     const missed = score(gt, frames(2).map((f) => A(f, 1))).summary;
     expect([missed.FN, missed.FP, missed.MOTA]).toEqual([0, 0, 1]);
-    // TrackEval's exact MOT15 benchmark only drops the gt rows: the 2 boxes on Z become FPs, MOTA (2−2)/2 = 0.
-    const strict = score(gt, tr, { zeroFlag: 'drop-gt' }).summary;
+    // The default is TrackEval's exact MOT15 benchmark: it only drops the gt rows, so the 2 boxes on Z are FPs,
+    // MOTA (2−2)/2 = 0.
+    const strict = score(gt, tr).summary;
     expect([strict.TP, strict.FP, strict.FN]).toEqual([2, 2, 0]);
     expect(strict.MOTA).toBeCloseTo(0, 12);
   });

@@ -8,13 +8,13 @@
  *      distractor are removed, so they are neither TP nor FP.
  *        MOT17/20 layout: distractor = class person_on_vehicle, static_person, distractor, reflection
  *        (+ non_mot_vehicle for MOT20), exactly TrackEval's list.
- *        MOT15 layout: distractor = a zero-flag box ("don't care"), unless `zeroFlag: 'drop-gt'`.
+ *        MOT15 layout: no distractors (TrackEval), unless `zeroFlag: 'dont-care'` makes zero-flag boxes ones.
  *   3. The gt kept for scoring: flag ≠ 0 and (MOT17/20 only) class = pedestrian.
  *   4. Ids are relabelled 0..n-1 over the whole sequence.
  *
- * One deliberate difference from TrackEval, only for MOT15-layout files and only by default: TrackEval's MOT15
- * benchmark drops zero-flag gt but keeps tracker boxes on them (they become false positives). We treat them as
- * "don't care" (step 2), which is what the flag means; `zeroFlag: 'drop-gt'` gives TrackEval's exact MOT15 result.
+ * By default this is TrackEval's MOT15 rule exactly: zero-flag gt is dropped, and tracker boxes on it stay (they
+ * are false positives) — the protocol of every published number we compare with. `zeroFlag: 'dont-care'` instead
+ * removes tracker boxes matched to zero-flag gt (step 2), which is closer to what the flag means; it is an option only.
  */
 import { maxScoreAssignment } from './assignment.js';
 import { detectGtLayout, MOT_CLASS_IDS, type MotBenchmark, type MotRow } from './mot-io.js';
@@ -27,7 +27,7 @@ export interface PrepareOptions {
    * Default: the largest frame number in gt or tracker rows.
    */
   numFrames?: number;
-  /** MOT15 layout: 'dont-care' (default) removes tracker boxes matched to zero-flag gt; 'drop-gt' is TrackEval's MOT15. */
+  /** MOT15 layout: 'drop-gt' (default) is TrackEval's MOT15; 'dont-care' also removes tracker boxes matched to zero-flag gt. */
   zeroFlag?: 'dont-care' | 'drop-gt';
 }
 
@@ -108,7 +108,7 @@ function isDistractor(r: MotRow, benchmark: MotBenchmark, zeroFlag: 'dont-care' 
 /** Builds the metrics' input from ground-truth and tracker rows of one sequence. */
 export function prepareSequence(gt: readonly MotRow[], tracker: readonly MotRow[], opts: PrepareOptions = {}): EvalData {
   const benchmark = opts.benchmark ?? detectGtLayout(gt);
-  const zeroFlag = opts.zeroFlag ?? 'dont-care';
+  const zeroFlag = opts.zeroFlag ?? 'drop-gt';
   let numFrames = opts.numFrames ?? 0;
   if (opts.numFrames === undefined) for (const r of [...gt, ...tracker]) numFrames = Math.max(numFrames, r.frame);
   if (benchmark !== 'MOT15') {
