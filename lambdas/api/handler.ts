@@ -31,8 +31,7 @@ import { DynamoDbJobStore } from '../adapters/dynamodb-job-store.js';
 import { S3VideoSource } from '../adapters/s3-video-source.js';
 import { S3ResultsStore } from '../adapters/s3-results-store.js';
 import { SfnLauncher } from '../adapters/sfn-launcher.js';
-import { CallerRoleNotifier } from '../workflow/notifier.js';
-import type { Notifier } from '../../core/ports.js';
+import { callerRoleNotifiers } from '../workflow/notifier.js';
 
 export interface ApiObservability {
   logger: Logger;
@@ -110,23 +109,13 @@ export async function depsFromEnvironment(obs: ApiObservability): Promise<ApiDep
   const s3 = tracer.captureAWSv3Client(new S3Client({}));
   const sfn = tracer.captureAWSv3Client(new SFNClient({}));
   const sts = tracer.captureAWSv3Client(new STSClient({}));
-  const snsClients = new Map<string, SNSClient>();
-  const allowList = (process.env.NOTIFICATION_TOPIC_ALLOW_LIST ?? '').split(',').map((s) => s.trim()).filter(Boolean);
   const limit = Number(process.env.CONCURRENT_JOB_LIMIT ?? DEFAULT_CONCURRENT_JOB_LIMIT);
   // Only used when a launch fails: the job is failed and, like any completion, notified (doc 0001).
-  const notifierFor = (accountId: string): Notifier =>
-    new CallerRoleNotifier({
-      accountId,
-      allowList,
-      sts,
-      snsFor: (region, credentials) => {
-        if (credentials) return tracer.captureAWSv3Client(new SNSClient({ region, credentials }));
-        let client = snsClients.get(region);
-        if (!client) snsClients.set(region, (client = tracer.captureAWSv3Client(new SNSClient({ region }))));
-        return client;
-      },
-      onEvent: (event) => logger.info('notification', { event }),
-    });
+  const notifierFor = callerRoleNotifiers({
+    sts,
+    newSns: (config) => tracer.captureAWSv3Client(new SNSClient(config)),
+    onEvent: (event) => logger.info('notification', { event }),
+  });
   return {
     store: new DynamoDbJobStore({ client: dynamo, tableName: env('JOBS_TABLE') }),
     videoSource: new S3VideoSource(s3),

@@ -94,3 +94,28 @@ export class CallerRoleNotifier implements Notifier {
     emit('published-as-service');
   }
 }
+
+/**
+ * The per-account notifiers both Lambdas use (the API Lambda for a failed launch, the workflow for completions):
+ * allow-list from NOTIFICATION_TOPIC_ALLOW_LIST (comma-separated), one service-role SNS client per region reused
+ * across invocations. `wrap` instruments each new client (Powertools tracer).
+ */
+export function callerRoleNotifiers(options: {
+  sts: Pick<STSClient, 'send'>;
+  newSns: (config: { region: string; credentials?: TemporaryCredentials }) => Pick<SNSClient, 'send'>;
+  onEvent?: CallerRoleNotifierOptions['onEvent'];
+  env?: NodeJS.ProcessEnv;
+}): (accountId: string) => Notifier {
+  const allowList = ((options.env ?? process.env).NOTIFICATION_TOPIC_ALLOW_LIST ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  const serviceClients = new Map<string, Pick<SNSClient, 'send'>>();
+  const snsFor = (region: string, credentials?: TemporaryCredentials): Pick<SNSClient, 'send'> => {
+    if (credentials) return options.newSns({ region, credentials });
+    let client = serviceClients.get(region);
+    if (!client) serviceClients.set(region, (client = options.newSns({ region })));
+    return client;
+  };
+  return (accountId) => new CallerRoleNotifier({ accountId, allowList, sts: options.sts, snsFor, ...(options.onEvent ? { onEvent: options.onEvent } : {}) });
+}

@@ -14,7 +14,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { STSClient } from '@aws-sdk/client-sts';
 import { DynamoDbJobStore } from '../adapters/dynamodb-job-store.js';
-import { CallerRoleNotifier } from './notifier.js';
+import { callerRoleNotifiers } from './notifier.js';
 import { createWorkflowSteps } from './steps.js';
 import type { WorkflowSteps } from './steps.js';
 
@@ -35,25 +35,15 @@ function getSteps(): WorkflowSteps {
   const dynamo = tracer.captureAWSv3Client(new DynamoDBClient({}));
   const s3 = tracer.captureAWSv3Client(new S3Client({}));
   const sts = tracer.captureAWSv3Client(new STSClient({}));
-  const snsClients = new Map<string, SNSClient>();
-  const allowList = (process.env.NOTIFICATION_TOPIC_ALLOW_LIST ?? '').split(',').map((s) => s.trim()).filter(Boolean);
   steps = createWorkflowSteps({
     store: new DynamoDbJobStore({ client: dynamo, tableName: env('JOBS_TABLE') }),
     s3,
     resultsBucket: env('RESULTS_BUCKET'),
-    notifierFor: (accountId) =>
-      new CallerRoleNotifier({
-        accountId,
-        allowList,
-        sts,
-        snsFor: (region, credentials) => {
-          if (credentials) return tracer.captureAWSv3Client(new SNSClient({ region, credentials }));
-          let client = snsClients.get(region);
-          if (!client) snsClients.set(region, (client = tracer.captureAWSv3Client(new SNSClient({ region }))));
-          return client;
-        },
-        onEvent: (event, detail) => logger.info('notification', { event, detail }),
-      }),
+    notifierFor: callerRoleNotifiers({
+      sts,
+      newSns: (config) => tracer.captureAWSv3Client(new SNSClient(config)),
+      onEvent: (event, detail) => logger.info('notification', { event, detail }),
+    }),
     count: (metric) => metrics.addMetric(metric, MetricUnit.Count, 1),
     log: (message, fields) => logger.info(message, fields ?? {}),
   });

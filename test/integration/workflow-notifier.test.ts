@@ -5,7 +5,7 @@
  */
 import type { STSClient } from '@aws-sdk/client-sts';
 import type { SNSClient } from '@aws-sdk/client-sns';
-import { CallerRoleNotifier, arnMatches } from '../../lambdas/workflow/notifier.js';
+import { CallerRoleNotifier, arnMatches, callerRoleNotifiers } from '../../lambdas/workflow/notifier.js';
 import { classifyFailure } from '../../lambdas/workflow/failure.js';
 import { STATUS_MESSAGES } from '../../containers/tracker/src/container/protocol.js';
 
@@ -33,6 +33,27 @@ function setup(options: { assume: 'allow' | 'deny'; publishAsRole?: 'allow' | 'd
   const notifier = new CallerRoleNotifier({ accountId: ACCOUNT, allowList: options.allowList ?? ['arn:aws:sns:*:*:AmazonRekognition*'], sts, snsFor });
   return { notifier, calls };
 }
+
+describe('callerRoleNotifiers (the Lambdas\' wiring)', () => {
+  test('reads the allow-list from the environment and reuses one service SNS client per region', async () => {
+    const made: { region: string; assumed: boolean }[] = [];
+    const published: string[] = [];
+    const notifierFor = callerRoleNotifiers({
+      sts: { send: async () => Promise.reject(denied('AccessDenied')) } as unknown as Pick<STSClient, 'send'>,
+      newSns: (config) => {
+        made.push({ region: config.region, assumed: config.credentials !== undefined });
+        return { send: async (c: { input: { TopicArn?: string } }) => published.push(c.input.TopicArn!) } as unknown as Pick<SNSClient, 'send'>;
+      },
+      env: { NOTIFICATION_TOPIC_ALLOW_LIST: ' arn:aws:sns:*:*:AmazonRekognition* , arn:aws:sns:*:*:Other ' },
+    });
+    const role = `arn:aws:iam::${ACCOUNT}:role/R`;
+    await notifierFor(ACCOUNT).publish({ SNSTopicArn: `arn:aws:sns:eu-west-1:${ACCOUNT}:AmazonRekognitionA`, RoleArn: role }, 'm');
+    await notifierFor(ACCOUNT).publish({ SNSTopicArn: `arn:aws:sns:eu-west-1:${ACCOUNT}:Other`, RoleArn: role }, 'm');
+    await expect(notifierFor(ACCOUNT).publish({ SNSTopicArn: `arn:aws:sns:eu-west-1:${ACCOUNT}:NotListed`, RoleArn: role }, 'm')).rejects.toThrow();
+    expect(published).toEqual([`arn:aws:sns:eu-west-1:${ACCOUNT}:AmazonRekognitionA`, `arn:aws:sns:eu-west-1:${ACCOUNT}:Other`]);
+    expect(made).toEqual([{ region: 'eu-west-1', assumed: false }]);
+  });
+});
 
 describe('CallerRoleNotifier', () => {
   const topic = `arn:aws:sns:eu-west-1:${ACCOUNT}:AmazonRekognitionDone`;
