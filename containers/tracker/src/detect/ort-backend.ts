@@ -2,11 +2,10 @@
  * The detector proper: an onnxruntime-node session, the per-kind preprocessing and output decoding.
  * Runs wherever it is created — on the worker thread (detect/worker.ts) or inline.
  */
-import { availableParallelism } from 'node:os';
 import { basename } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { unletterboxBox, type LetterboxSpec } from '../decode/letterbox.js';
-import { gpuPresent } from '../decode/ffmpeg-decoder.js';
+import { openSession } from '../ort-session.js';
 import { EngineError } from '../errors.js';
 import { decodeNanodetStride, decodeYolox, nms, toPlanar, type FlatBoxes } from './postprocess.js';
 import type { DetectorFrame, DetectorInfo, DetectorOptions, ModelKind } from './types.js';
@@ -19,12 +18,6 @@ interface ValueMeta {
   name: string;
   isTensor?: boolean;
   shape?: ReadonlyArray<number | string>;
-}
-
-export function defaultThreads(): number {
-  const env = Number(process.env.PEOPLE_PATHING_ORT_THREADS);
-  if (Number.isInteger(env) && env > 0) return env;
-  return Math.max(1, availableParallelism() - 1);
 }
 
 /** Decides the output format from the model's declared outputs. */
@@ -65,31 +58,7 @@ export class OrtBackend {
   }
 
   static async load(opts: DetectorOptions): Promise<OrtBackend> {
-    const base: ort.InferenceSession.SessionOptions = {
-      logSeverityLevel: 3,
-      graphOptimizationLevel: 'all',
-      intraOpNumThreads: opts.threads ?? defaultThreads(),
-      interOpNumThreads: 1,
-      executionMode: 'sequential',
-    };
-    const wantCuda = opts.executionProvider === 'cuda' || ((opts.executionProvider ?? 'auto') === 'auto' && gpuPresent());
-    let session: ort.InferenceSession | undefined;
-    let provider: 'cuda' | 'cpu' = 'cpu';
-    if (wantCuda) {
-      try {
-        session = await ort.InferenceSession.create(opts.path, { ...base, executionProviders: ['cuda', 'cpu'] });
-        provider = 'cuda';
-      } catch (err) {
-        if (opts.executionProvider === 'cuda') throw new EngineError('MODEL', `CUDA execution provider unavailable: ${(err as Error).message}`);
-      }
-    }
-    if (!session) {
-      try {
-        session = await ort.InferenceSession.create(opts.path, { ...base, executionProviders: ['cpu'] });
-      } catch (err) {
-        throw new EngineError('MODEL', `cannot load detector model ${basename(opts.path)}: ${(err as Error).message}`);
-      }
-    }
+    const { session, provider } = await openSession(opts.path, 'detector model', opts);
     const inputs = (session as unknown as { inputMetadata: ValueMeta[] }).inputMetadata;
     const outputs = (session as unknown as { outputMetadata: ValueMeta[] }).outputMetadata;
     const kind = opts.kind ?? detectKind(outputs);

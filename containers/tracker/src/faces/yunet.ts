@@ -11,8 +11,7 @@
  * image's right, the nose tip, the mouth corner on the image's left, the mouth corner on the image's right.
  */
 import * as ort from 'onnxruntime-node';
-import { gpuPresent } from '../decode/ffmpeg-decoder.js';
-import { defaultThreads } from '../detect/ort-backend.js';
+import { openSession } from '../ort-session.js';
 import type { FrameImage } from '../frame.js';
 
 export const YUNET_STRIDES = [8, 16, 32] as const;
@@ -49,25 +48,7 @@ export class YuNet {
   ) {}
 
   static async create(modelPath: string, options: YuNetOptions = {}): Promise<YuNet> {
-    const base: ort.InferenceSession.SessionOptions = {
-      logSeverityLevel: 3,
-      graphOptimizationLevel: 'all',
-      intraOpNumThreads: options.threads ?? defaultThreads(),
-      interOpNumThreads: 1,
-      executionMode: 'sequential',
-    };
-    const ep = options.executionProvider ?? 'auto';
-    let session: ort.InferenceSession | undefined;
-    let provider: 'cuda' | 'cpu' = 'cpu';
-    if (ep === 'cuda' || (ep === 'auto' && gpuPresent())) {
-      try {
-        session = await ort.InferenceSession.create(modelPath, { ...base, executionProviders: ['cuda', 'cpu'] });
-        provider = 'cuda';
-      } catch (err) {
-        if (ep === 'cuda') throw new Error(`face detector: CUDA execution provider unavailable: ${(err as Error).message}`);
-      }
-    }
-    session ??= await ort.InferenceSession.create(modelPath, { ...base, executionProviders: ['cpu'] });
+    const { session, provider } = await openSession(modelPath, 'face detector model', options);
     if (!session.inputNames.includes('input') || !session.outputNames.includes('kps_32')) {
       throw new Error(`${modelPath} does not have YuNet's inputs/outputs (input; cls/obj/bbox/kps_{8,16,32})`);
     }
