@@ -310,6 +310,47 @@ describe('selective embedding', () => {
   });
 });
 
+describe.each([7, 25])('two people returned as one merged box, at %i fps', (fps) => {
+  // A stands still; B walks past just behind A. While their boxes overlap (IoU > 0.2) the detector returns one box
+  // around both and nothing for B — as it does on PETS09 when two people fully overlap.
+  const a: Box = [300, 200, 340, 300];
+  const bAt = (t: number): Box => [180 + 60 * t, 195, 220 + 60 * t, 295];
+  /** Per frame: whether the boxes were merged, and whether Index 0 / 1 was reported on A / B (IoU ≥ 0.5). */
+  function runMerged(tracker: object): Array<{ t: number; merged: boolean; a: boolean; b: boolean }> {
+    const tr = createTracker({ frameRate: fps, appearance: false, ...tracker });
+    const out: Array<{ t: number; merged: boolean; a: boolean; b: boolean }> = [];
+    for (let f = 0; f < Math.round(5 * fps); f++) {
+      const t = f / fps;
+      const b = bAt(t);
+      const merged = iou(a, b) > 0.2;
+      const dets: Detection[] = merged
+        ? [{ box: [Math.min(a[0], b[0]), Math.min(a[1], b[1]), Math.max(a[2], b[2]), Math.max(a[3], b[3])], score: 0.8 }]
+        : [
+            { box: a, score: 0.85 },
+            { box: b, score: 0.8 },
+          ];
+      const persons = tr.update(dets, t);
+      const on = (index: number, truth: Box): boolean => persons.some((p) => p.index === index && iou(p.box, truth) >= 0.5);
+      out.push({ t, merged, a: on(0, a), b: on(1, b) });
+      expect(persons.every((p) => p.index <= 1)).toBe(true);
+    }
+    return out;
+  }
+
+  it('keeps reporting the hidden person where they walk, under their own Index, and both keep their Index after', () => {
+    const frames = runMerged({});
+    const merged = frames.filter((f) => f.merged);
+    expect(merged.length).toBeGreaterThanOrEqual(2);
+    // Each person is reported on their own box with their own Index in every frame after the first (unconfirmed).
+    for (const f of frames.slice(1)) expect([f.t, f.a, f.b]).toEqual([f.t, true, true]);
+  });
+
+  it('without coasting, the hidden person is not reported while merged', () => {
+    const merged = runMerged({ coastSec: 0 }).filter((f) => f.merged);
+    expect(merged.some((f) => !f.b)).toBe(true);
+  });
+});
+
 describe('person tracker contract', () => {
   it('rejects times that do not increase', () => {
     const tracker = createTracker({ frameRate: 10 });

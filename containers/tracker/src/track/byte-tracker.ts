@@ -6,7 +6,9 @@
  * Per frame:
  *  1. predict every track to the frame time;
  *  2. match confirmed tracks (tracked and recently lost) to high-score detections (IoU·score, plus appearance);
- *  3. match the still-unmatched tracked tracks to low-score detections by IoU alone;
+ *  3. match the still-unmatched tracked tracks to low-score detections by IoU alone; a tracked track still unmatched
+ *     whose predicted box lies inside a detection another track took is hidden in that (merged) box and coasts,
+ *     reported at its predicted box, for up to coastSec; other unmatched tracks are lost;
  *  4. match tentative tracks to the remaining high-score detections; unmatched tentative tracks are dropped;
  *  5. confirm tentative tracks seen again (and for confirmSec): each either takes over a lost track that looks the
  *     same (re-entry, long occlusion: the person keeps their Index) or gets the next Index;
@@ -15,7 +17,7 @@
 import type { Box, Detection, PersonTracker, TrackedPerson } from './types.js';
 import type { TrackerConfig } from './config.js';
 import { linearAssignment, costMatrix, type CostMatrix } from './lap.js';
-import { cosineDistance, fuseAppearance, fuseScore, iou, iouDistance } from './matching.js';
+import { cosineDistance, fuseAppearance, fuseScore, intersection, iou, iouDistance } from './matching.js';
 import { STrack, TrackState } from './strack.js';
 
 export class ByteTracker implements PersonTracker {
@@ -105,6 +107,8 @@ export class ByteTracker implements PersonTracker {
     for (const t of this.tracks) t.predictTo(timeSec, cfg.noise);
     const matchedTracks = new Set<STrack>();
     const matchedHigh = new Set<number>();
+    /** Detections matched in stages 1 and 2, and the track that took each. */
+    const taken = new Map<Detection, STrack>();
 
     // Stage 1: confirmed tracks (tracked, and lost within the buffer) × high-score detections.
     const pool = this.tracks.filter(
@@ -135,6 +139,7 @@ export class ByteTracker implements PersonTracker {
         this.apply(pool[i], high[j], timeSec, detections);
         matchedTracks.add(pool[i]);
         matchedHigh.add(j);
+        taken.set(high[j], pool[i]);
       }
     }
 
@@ -148,12 +153,18 @@ export class ByteTracker implements PersonTracker {
       for (const [i, j] of linearAssignment(cost, cfg.lowMatchThresh).matches) {
         this.apply(tracked[i], low[j], timeSec, detections);
         matchedTracks.add(tracked[i]);
+        taken.set(low[j], tracked[i]);
       }
     }
+    // Unmatched tracks are lost — unless hidden inside another person's detection (below), then they coast.
+    const hidden = new Map<STrack, Detection>();
     for (const t of pool) {
       if (matchedTracks.has(t)) continue;
       t.markMissed(timeSec);
-      if (t.state === TrackState.Tracked) t.state = TrackState.Lost;
+      if (t.state !== TrackState.Tracked) continue;
+      const cover = timeSec - t.lastSeenSec <= cfg.coastSec ? this.coveringDetection(t, taken.keys()) : undefined;
+      if (cover) hidden.set(t, cover);
+      else t.state = TrackState.Lost;
     }
 
     // Stage 3: tentative tracks × remaining high-score detections.
@@ -204,8 +215,14 @@ export class ByteTracker implements PersonTracker {
 
     const out: TrackedPerson[] = [];
     for (const t of this.tracks) {
-      if (t.state !== TrackState.Tracked || t.lastSeenSec !== timeSec) continue;
-      out.push({ index: t.index, box: cfg.outputBox === 'filtered' ? t.box : t.lastBox, score: t.score });
+      if (t.state !== TrackState.Tracked) continue;
+      if (t.lastSeenSec === timeSec) {
+        out.push({ index: t.index, box: cfg.outputBox === 'filtered' ? t.box : t.lastBox, score: t.score });
+      } else {
+        // Hidden inside another person's detection: reported where the filter predicts them.
+        const cover = hidden.get(t);
+        if (cover) out.push({ index: t.index, box: t.box, score: cover.score });
+      }
     }
     out.sort((a, b) => a.index - b.index);
     return out;
@@ -215,7 +232,13 @@ export class ByteTracker implements PersonTracker {
   private apply(track: STrack, det: Detection, timeSec: number, all: Detection[]): void {
     const cfg = this.config;
     track.correct(det.box, det.score, timeSec, cfg.noise, cfg.observationCentric);
-    if (cfg.appearance && det.embedding && det.score >= cfg.featureMinScore && this.unoccluded(det, all)) {
+    if (
+      cfg.appearance &&
+      det.embedding &&
+      det.score >= cfg.featureMinScore &&
+      this.unoccluded(det, all) &&
+      this.clearOfTracks(track, det)
+    ) {
       // EMA whose memory is a half-life in seconds, whatever the frame rate.
       const dt = Math.max(timeSec - (track.featureSec ?? timeSec), 0);
       const keep = track.feature ? Math.pow(0.5, dt / cfg.featureHalfLifeSec) : 0;
@@ -255,6 +278,40 @@ export class ByteTracker implements PersonTracker {
       t.state = TrackState.Tracked;
       t.index = this.nextIndex++;
     }
+  }
+
+  /**
+   * A tracked person whose predicted box lies mostly (≥ coverFraction of its area) inside a detection another track
+   * took: the detector has returned one box for two people who overlap (or one hides the other). Returns that
+   * detection.
+   */
+  private coveringDetection(track: STrack, taken: Iterable<Detection>): Detection | undefined {
+    const box = track.box;
+    const area = (box[2] - box[0]) * (box[3] - box[1]);
+    if (!(area > 0)) return undefined;
+    let best: Detection | undefined;
+    let bestFraction = this.config.coverFraction;
+    for (const d of taken) {
+      const fraction = intersection(box, d.box) / area;
+      if (fraction >= bestFraction) {
+        bestFraction = fraction;
+        best = d;
+      }
+    }
+    return best;
+  }
+
+  /**
+   * Whether `det` overlaps no other tracked person's box (IoU < featureMaxOverlap): a detection that does may be a
+   * merged box of two people — above all when the other one is hidden in it and coasting — and would teach the
+   * track the wrong look.
+   */
+  private clearOfTracks(track: STrack, det: Detection): boolean {
+    for (const o of this.tracks) {
+      if (o === track || o.state !== TrackState.Tracked) continue;
+      if (iou(o.box, det.box) >= this.config.featureMaxOverlap) return false;
+    }
+    return true;
   }
 
   private unoccluded(det: Detection, all: Detection[]): boolean {

@@ -49,8 +49,19 @@ export interface TrackerConfig {
   embedMargin: number;
   /** Only detections at or above this score update a track's appearance. */
   featureMinScore: number;
-  /** Only detections whose IoU with every other detection is below this update a track's appearance. */
+  /**
+   * Only detections whose IoU with every other detection, and with every other tracked person's box, is below this
+   * update a track's appearance.
+   */
   featureMaxOverlap: number;
+  /**
+   * A tracked person left unmatched whose predicted box lies at least this fraction inside a detection that another
+   * track took is hidden in it (two people who overlap, returned as one box): the track coasts — stays tracked and is
+   * reported at its predicted box — instead of being lost.
+   */
+  coverFraction: number;
+  /** …for at most this long (seconds) after the track's own last detection. */
+  coastSec: number;
   /** A lost track can be re-attached by appearance alone for this long after its last detection. */
   reattachSec: number;
   /** Cosine distance / 2 at most this for an appearance-only re-attachment (stricter than maxEmbeddingCost). */
@@ -86,6 +97,8 @@ export const DEFAULT_TRACKER_CONFIG: TrackerConfig = {
   embedMargin: 0.37,
   featureMinScore: 0.6,
   featureMaxOverlap: 0.2,
+  coverFraction: 0.6,
+  coastSec: 1,
   reattachSec: 10,
   reattachMaxCost: 0.1,
   reattachMaxSpeed: 2,

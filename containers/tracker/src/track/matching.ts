@@ -5,6 +5,14 @@
 import type { Box } from './types.js';
 import { costMatrix, type CostMatrix } from './lap.js';
 
+/** Area of the intersection of two boxes. */
+export function intersection(a: Readonly<Box>, b: Readonly<Box>): number {
+  const w = Math.min(a[2], b[2]) - Math.max(a[0], b[0]);
+  if (w <= 0) return 0;
+  const h = Math.min(a[3], b[3]) - Math.max(a[1], b[1]);
+  return h > 0 ? w * h : 0;
+}
+
 export function iou(a: Readonly<Box>, b: Readonly<Box>): number {
   const w = Math.min(a[2], b[2]) - Math.max(a[0], b[0]);
   if (w <= 0) return 0;

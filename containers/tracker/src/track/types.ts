@@ -20,7 +20,8 @@ export interface TrackedPerson {
 export interface PersonTracker {
   /**
    * Feeds the detections of one analysed frame at time `timeSec` (seconds from the video start, increasing)
-   * and returns the confirmed tracks matched to a detection in this frame. Unconfirmed tracks are never returned.
+   * and returns the confirmed tracks matched to a detection in this frame — plus, for up to TrackerConfig.coastSec,
+   * a person hidden inside another person's detection, at their predicted box. Unconfirmed tracks are never returned.
    */
   update(detections: Detection[], timeSec: number): TrackedPerson[];
 }
