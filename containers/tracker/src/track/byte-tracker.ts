@@ -7,8 +7,9 @@
  *  1. predict every track to the frame time;
  *  2. match confirmed tracks (tracked and recently lost) to high-score detections (IoU·score, plus appearance);
  *  3. match the still-unmatched tracked tracks to low-score detections by IoU alone; a tracked track still unmatched
- *     whose predicted box lies inside a detection another track took is hidden in that (merged) box and coasts,
- *     reported at its predicted box, for up to coastSec; other unmatched tracks are lost;
+ *     whose predicted box lies inside a detection another track took is hidden in that (merged) box and coasts for
+ *     up to coastSec: its prediction, moved inside the box, corrects its filter and is reported; other unmatched
+ *     tracks are lost;
  *  4. match tentative tracks to the remaining high-score detections; unmatched tentative tracks are dropped;
  *  5. confirm tentative tracks seen again (and for confirmSec): each either takes over a lost track that looks the
  *     same (re-entry, long occlusion: the person keeps their Index) or gets the next Index;
@@ -19,6 +20,21 @@ import type { TrackerConfig } from './config.js';
 import { linearAssignment, costMatrix, type CostMatrix } from './lap.js';
 import { cosineDistance, fuseAppearance, fuseScore, intersection, iou, iouDistance } from './matching.js';
 import { STrack, TrackState } from './strack.js';
+
+/** `box` moved (not resized) to lie inside `outer`, along each axis where it fits. */
+function insideOf(box: Box, outer: Readonly<Box>): Box {
+  const out: Box = [...box];
+  for (const [lo, hi] of [
+    [0, 2],
+    [1, 3],
+  ]) {
+    if (box[hi] - box[lo] > outer[hi] - outer[lo]) continue;
+    const shift = box[lo] < outer[lo] ? outer[lo] - box[lo] : box[hi] > outer[hi] ? outer[hi] - box[hi] : 0;
+    out[lo] += shift;
+    out[hi] += shift;
+  }
+  return out;
+}
 
 export class ByteTracker implements PersonTracker {
   readonly config: TrackerConfig;
@@ -163,7 +179,11 @@ export class ByteTracker implements PersonTracker {
       t.markMissed(timeSec);
       if (t.state !== TrackState.Tracked) continue;
       const cover = timeSec - t.lastSeenSec <= cfg.coastSec ? this.coveringDetection(t, taken.keys()) : undefined;
-      if (cover) hidden.set(t, cover);
+      if (cover) {
+        hidden.set(t, cover);
+        // They are somewhere inside that box: the prediction, moved inside it, corrects the filter (not a sighting).
+        t.nudge(insideOf(t.box, cover.box), cfg.noise);
+      }
       else t.state = TrackState.Lost;
     }
 
@@ -219,9 +239,9 @@ export class ByteTracker implements PersonTracker {
       if (t.lastSeenSec === timeSec) {
         out.push({ index: t.index, box: cfg.outputBox === 'filtered' ? t.box : t.lastBox, score: t.score });
       } else {
-        // Hidden inside another person's detection: reported where the filter predicts them.
+        // Hidden inside another person's detection: reported where the filter puts them, inside that box.
         const cover = hidden.get(t);
-        if (cover) out.push({ index: t.index, box: t.box, score: cover.score });
+        if (cover) out.push({ index: t.index, box: insideOf(t.box, cover.box), score: cover.score });
       }
     }
     out.sort((a, b) => a.index - b.index);

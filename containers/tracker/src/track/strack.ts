@@ -86,6 +86,11 @@ export class STrack {
     this.predictedSec = timeSec;
   }
 
+  /** Kalman update with `box` without counting it as a sighting (a hidden person's box inferred from a merged one). */
+  nudge(box: Box, noise: KalmanNoise): void {
+    update(this.kf, boxToMeasurement(box), noise);
+  }
+
   /** Records that the track went unmatched in the frame at `timeSec`. */
   markMissed(timeSec: number): void {
     this.missedSec.push(timeSec);
