@@ -12,7 +12,7 @@
  * Options: --models yolox,light-person,nanodet  --inputs PETS09-S2L1,TUD-Campus,<video file names>  --markdown
  *          --repeat N (end-to-end runs per case; the median is reported)
  *          --soak N (only: RSS while tracking the plaza video looped N times, with the first --models model)
- *          --appearance default|on|off|both (re-ID in the tracker; default = the engine's: on with CUDA, off on CPU)
+ *          --appearance default|on|off|both (re-ID in the tracker; default = the engine's: on unless PEOPLE_PATHING_APPEARANCE=off)
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';

@@ -51,7 +51,7 @@ describe('re-ID embedder (person-reidentification-retail-0288)', () => {
   beforeAll(async () => {
     ({ createReidEmbedder } = await import('../../containers/tracker/src/reid/index.js'));
     expect(existsSync(model)).toBe(true);
-    embedder = await createReidEmbedder(model, { sessionOptions: { intraOpNumThreads: 1 } });
+    embedder = await createReidEmbedder(model, { threads: 1 });
   });
   afterAll(async () => {
     await embedder?.close();

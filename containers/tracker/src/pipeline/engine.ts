@@ -147,9 +147,9 @@ export async function trackFrames(
     if (appearance && !options.embedder) {
       const reidModel = resolveReidModel(options.modelsDir ?? defaultModelsDir());
       if (reidModel) {
-        const sessionOptions = { intraOpNumThreads: 1, executionProviders: detector.executionProvider === 'cuda' ? ['cuda', 'cpu'] : ['cpu'] };
+        const reidOptions = { threads: 1, executionProvider: detector.executionProvider };
         // On its own thread, like the detector: the main thread keeps decoding and tracking meanwhile.
-        ownEmbedder = await createEmbedderThread(reidModel, { sessionOptions });
+        ownEmbedder = await createEmbedderThread(reidModel, reidOptions);
       } else if (options.appearance) {
         throw new EngineError('MODEL', 'appearance needs the re-ID model (PEOPLE_PATHING_REID_MODEL or the models folder)');
       }

@@ -12,6 +12,8 @@ import { join, resolve } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import type { FrameImage } from '../frame.js';
 import type { Box } from '../track/types.js';
+import { l2Normalise } from '../track/matching.js';
+import { openSession, type ExecutionProviderChoice } from '../ort-session.js';
 
 /**
  * The default re-ID model: 0288, 2.3× faster than 0287 and as good once its distance scale is accounted for
@@ -51,8 +53,10 @@ export const REID_INPUT_WIDTH = 128;
 export const REID_INPUT_HEIGHT = 256;
 
 export interface ReidEmbedderOptions {
-  /** onnxruntime session options, e.g. the engine's execution providers and thread count. */
-  sessionOptions?: ort.InferenceSession.SessionOptions;
+  /** onnxruntime intra-op threads (default: the engine's, see ort-session.ts). */
+  threads?: number;
+  /** Execution provider; the engine passes its detector's, so re-ID runs where detection runs. */
+  executionProvider?: ExecutionProviderChoice;
 }
 
 export interface ReidEmbedder {
@@ -123,7 +127,7 @@ export function cropToTensor(
  * on a worker thread, pipeline/embedder-thread.ts).
  */
 export async function createReidEmbedder(modelPath: string, options: ReidEmbedderOptions = {}): Promise<ReidEmbedder> {
-  const session = await ort.InferenceSession.create(modelPath, { graphOptimizationLevel: 'all', ...options.sessionOptions });
+  const { session } = await openSession(modelPath, 're-ID model', options);
   const meta = (session as unknown as { inputMetadata: Array<{ shape?: ReadonlyArray<number | string> }> }).inputMetadata[0];
   const shape = meta?.shape;
   if (!shape || shape.length !== 4 || shape[1] !== REID_INPUT_HEIGHT || shape[2] !== REID_INPUT_WIDTH || shape[3] !== 3) {
@@ -143,7 +147,7 @@ export async function createReidEmbedder(modelPath: string, options: ReidEmbedde
     const d = y.length / n;
     dimension = d;
     const outs: Float32Array[] = [];
-    for (let i = 0; i < n; i++) outs.push(normalise(y.subarray(i * d, (i + 1) * d)));
+    for (let i = 0; i < n; i++) outs.push(l2Normalise(y.subarray(i * d, (i + 1) * d)));
     return outs;
   };
 
@@ -172,11 +176,3 @@ export async function createReidEmbedder(modelPath: string, options: ReidEmbedde
   };
 }
 
-function normalise(v: Float32Array): Float32Array {
-  let s = 0;
-  for (let i = 0; i < v.length; i++) s += v[i] * v[i];
-  const n = Math.sqrt(s) || 1;
-  const out = new Float32Array(v.length);
-  for (let i = 0; i < v.length; i++) out[i] = v[i] / n;
-  return out;
-}
