@@ -103,7 +103,7 @@ export class PeoplePathingApi extends Construct {
     });
     Validations.of(this.api).acknowledge({
       id: 'AwsSolutions-APIG3',
-      reason: 'Every method requires SigV4 (AWS_IAM) and the stage is throttled; a WAF web ACL is an optional per-deployment add-on (see doc/readme/deploy.md).',
+      reason: 'Every method requires SigV4 (AWS_IAM) and the stage is throttled; a WAF web ACL is an optional per-deployment add-on (see the README, Deploy to AWS).',
     });
     Validations.of(this.api).acknowledge({
       id: 'AwsSolutions-COG4',
