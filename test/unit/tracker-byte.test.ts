@@ -4,17 +4,8 @@
  * check the identities a user would see: which Index each real person carries, frame by frame.
  */
 import { createTracker, type Box, type Detection } from '../../containers/tracker/src/track/index.js';
+import { rng } from '../fixtures/random.js';
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Person {
   /** Box at time t, or null while the person is not detected (occluded or out of view). */

@@ -1,16 +1,5 @@
 import { linearAssignment, solveRectangular, costMatrix } from '../../containers/tracker/src/track/lap.js';
-
-/** Deterministic pseudo-random numbers (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { rng } from '../fixtures/random.js';
 
 /** Exhaustive optimum of the lapjv objective: matched costs (≤ limit) + limit/2 per unmatched row and column. */
 function bruteForce(data: Float64Array, n: number, m: number, limit: number): number {
