@@ -6,7 +6,6 @@
 import { createTracker, type Box, type Detection } from '../../containers/tracker/src/track/index.js';
 import { rng } from '../fixtures/random.js';
 
-
 interface Person {
   /** Box at time t, or null while the person is not detected (occluded or out of view). */
   at(t: number): Box | null;
