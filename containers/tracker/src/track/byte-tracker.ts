@@ -8,8 +8,8 @@
  *  2. match confirmed tracks (tracked and recently lost) to high-score detections (IoU·score, plus appearance);
  *  3. match the still-unmatched tracked tracks to low-score detections by IoU alone; a tracked track still unmatched
  *     whose predicted box lies inside a detection another track took is hidden in that (merged) box and coasts for
- *     up to coastSec: its prediction, moved inside the box, corrects its filter and is reported; other unmatched
- *     tracks are lost;
+ *     up to coastSec: its prediction, moved inside the box, corrects its filter and is reported — and so is the
+ *     prediction of the track that took the box, instead of the two-person box; other unmatched tracks are lost;
  *  4. match tentative tracks to the remaining high-score detections; unmatched tentative tracks are dropped;
  *  5. confirm tentative tracks seen again (and for confirmSec): each either takes over a lost track that looks the
  *     same (re-entry, long occlusion: the person keeps their Index) or gets the next Index;
@@ -125,6 +125,14 @@ export class ByteTracker implements PersonTracker {
     const matchedHigh = new Set<number>();
     /** Detections matched in stages 1 and 2, and the track that took each. */
     const taken = new Map<Detection, STrack>();
+    /** Each of those tracks' predicted box, before the detection corrected it. */
+    const predicted = new Map<STrack, Box>();
+    const take = (track: STrack, det: Detection): void => {
+      predicted.set(track, track.box);
+      this.apply(track, det, timeSec, detections);
+      matchedTracks.add(track);
+      taken.set(det, track);
+    };
 
     // Stage 1: confirmed tracks (tracked, and lost within the buffer) × high-score detections.
     const pool = this.tracks.filter(
@@ -152,10 +160,8 @@ export class ByteTracker implements PersonTracker {
         this.gateByReach(cost, iouDist, pool, high, timeSec);
       }
       for (const [i, j] of linearAssignment(cost, cfg.matchThresh).matches) {
-        this.apply(pool[i], high[j], timeSec, detections);
-        matchedTracks.add(pool[i]);
+        take(pool[i], high[j]);
         matchedHigh.add(j);
-        taken.set(high[j], pool[i]);
       }
     }
 
@@ -166,11 +172,7 @@ export class ByteTracker implements PersonTracker {
         tracked.map((t) => t.box),
         low.map((d) => d.box),
       );
-      for (const [i, j] of linearAssignment(cost, cfg.lowMatchThresh).matches) {
-        this.apply(tracked[i], low[j], timeSec, detections);
-        matchedTracks.add(tracked[i]);
-        taken.set(low[j], tracked[i]);
-      }
+      for (const [i, j] of linearAssignment(cost, cfg.lowMatchThresh).matches) take(tracked[i], low[j]);
     }
     // Unmatched tracks are lost — unless hidden inside another person's detection (below), then they coast.
     const hidden = new Map<STrack, Detection>();
@@ -233,11 +235,17 @@ export class ByteTracker implements PersonTracker {
     this.tracks = this.tracks.filter((t) => t.state !== TrackState.Removed);
     this.removeDuplicates(timeSec);
 
+    // A detection with someone hidden in it holds two people: the track that took it is reported, like the hidden
+    // one, at its own predicted box moved inside it, not at the two-person box.
+    const merged = new Map<STrack, Detection>();
+    for (const cover of hidden.values()) merged.set(taken.get(cover) as STrack, cover);
     const out: TrackedPerson[] = [];
     for (const t of this.tracks) {
       if (t.state !== TrackState.Tracked) continue;
       if (t.lastSeenSec === timeSec) {
-        out.push({ index: t.index, box: cfg.outputBox === 'filtered' ? t.box : t.lastBox, score: t.score });
+        const cover = merged.get(t);
+        const box = cover ? insideOf(predicted.get(t) as Box, cover.box) : cfg.outputBox === 'filtered' ? t.box : t.lastBox;
+        out.push({ index: t.index, box, score: t.score });
       } else {
         // Hidden inside another person's detection: reported where the filter puts them, inside that box.
         const cover = hidden.get(t);
