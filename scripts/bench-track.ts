@@ -25,10 +25,12 @@ import {
   FrameDecoder,
   probeVideo,
   trackFrames,
+  trackPersons,
   trackToResults,
   analysisStep,
   type Detection,
   type EngineTimings,
+  type TrackedSample,
 } from '../containers/tracker/src/index.js';
 import { createTracker } from '../containers/tracker/src/track/index.js';
 import { evaluateSequence, parseMotText, readMotFile } from '../containers/tracker/src/eval/index.js';
@@ -86,14 +88,16 @@ async function runCase(spec: CaseSpec): Promise<Record<string, unknown>> {
     if (isSeq) {
       const rows: string[] = [];
       const keep = rep === 0;
-      const { timings } = await trackFrames(input, { modelPath, everyFrame, onProgress, tracker, ...appearanceOpt }, (s) => {
+      const collect = (s: TrackedSample): void => {
         if (keep) {
           perFrameDets.push(s.detections.map((d) => ({ box: [...d.box], score: d.score })));
           times.push(s.frame.timeSec);
         }
+      };
+      const { timings } = await trackPersons(input, { modelPath, everyFrame, onProgress, tracker, ...appearanceOpt }, collect, (s) => {
         for (const p of s.persons) {
           const [x1, y1, x2, y2] = p.box;
-          rows.push(`${s.frame.sourceIndex + 1},${p.index + 1},${x1},${y1},${x2 - x1},${y2 - y1},${p.score},-1,-1,-1`);
+          rows.push(`${s.sourceIndex + 1},${p.index + 1},${x1},${y1},${x2 - x1},${y2 - y1},${p.score},-1,-1,-1`);
         }
       });
       e2eRuns.push(timings);

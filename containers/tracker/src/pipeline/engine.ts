@@ -13,7 +13,7 @@ import { createDetector, defaultModelsDir, resolveModel, type ModelKind, type Pe
 import { EngineError } from '../errors.js';
 import type { FaceAttacher } from '../faces/types.js';
 import { createDefaultFaceThread, type FaceThread } from './face-thread.js';
-import { createTracker } from '../track/index.js';
+import { createTracker, GapFiller, type FilledPerson, type FilledSample } from '../track/index.js';
 import { appearanceByDefault, resolveReidModel, type ReidEmbedder } from '../reid/index.js';
 import { createEmbedderThread } from './embedder-thread.js';
 import type { FrameImage } from '../frame.js';
@@ -109,6 +109,8 @@ export interface EngineRun {
   video: ProbedVideo;
   detector: PersonDetector;
   step: number;
+  /** The tracker's fillGapSec: how long a gap in a person's path trackPersons fills. */
+  fillGapSec: number;
 }
 
 const FULL_FRAME_MAX_WIDTH = 1280;
@@ -134,7 +136,7 @@ export async function trackFrames(
   });
   const step = analysisStep(video.fps, options.everyFrame ?? false);
   const setupMs = performance.now() - started;
-  const run: EngineRun = { video, detector, step };
+  const run: EngineRun = { video, detector, step, fillGapSec: 0 };
   const appearance =
     options.appearance ??
     (options.tracker?.appearance === false ? false : appearanceByDefault());
@@ -162,6 +164,7 @@ export async function trackFrames(
       appearance: !!embedder,
       frameRate: video.fps / step,
     });
+    run.fillGapSec = tracker.config.fillGapSec;
     const decoder = new FrameDecoder({
       video,
       letterbox: detector.letterbox,
@@ -253,6 +256,46 @@ export async function trackFrames(
   }
 }
 
+/** One analysed frame's persons, gaps filled: what every output (results, MOT rows, benchmarks) is made of. */
+export interface PersonsSample<X> {
+  /** Milliseconds from the start of the video, as TrackedSample.timestampMs. */
+  timestampMs: number;
+  /** 0-based index of the frame in the source. */
+  sourceIndex: number;
+  /** What `perFrame` returned for this frame. */
+  extra: X;
+  /** The frame's persons, by Index ascending, with boxes interpolated across short gaps (track/gap-fill.ts). */
+  persons: FilledPerson[];
+}
+
+/**
+ * trackFrames, with each person's path made continuous across short gaps (track/gap-fill.ts, up to the tracker's
+ * fillGapSec). `perFrame` runs on every frame as it is tracked — it may use the decoded frame (faces) — and its
+ * result comes back with that frame's persons in `onPersons`, delayed by at most fillGapSec of video.
+ */
+export async function trackPersons<X>(
+  input: string,
+  options: TrackOptions,
+  perFrame: (sample: TrackedSample, run: EngineRun) => Promise<X> | X,
+  onPersons: (sample: PersonsSample<X>, run: EngineRun) => Promise<void> | void,
+): Promise<{ video: ProbedVideo; timings: EngineTimings }> {
+  type Held = { timestampMs: number; sourceIndex: number; extra: X };
+  let filler: GapFiller<Held> | undefined;
+  let engineRun: EngineRun | undefined;
+  const emit = async (ready: Array<FilledSample<Held>>, run: EngineRun): Promise<void> => {
+    for (const r of ready) await onPersons({ ...r.sample, persons: r.persons }, run);
+  };
+  const result = await trackFrames(input, options, async (sample, run) => {
+    engineRun = run;
+    filler ??= new GapFiller<Held>(run.fillGapSec);
+    const extra = await perFrame(sample, run);
+    const held = { timestampMs: sample.timestampMs, sourceIndex: sample.frame.sourceIndex, extra };
+    await emit(filler.push(sample.frame.timeSec, held, sample.persons), run);
+  });
+  if (filler && engineRun) await emit(filler.flush(), engineRun);
+  return result;
+}
+
 /** A box [x1,y1,x2,y2] in source pixels as Rekognition's BoundingBox (ratios, float32 precision like Rekognition). */
 export function toBoundingBox(box: readonly number[], width: number, height: number): BoundingBox {
   return {
@@ -270,19 +313,20 @@ export async function trackToResults(
   options: TrackOptions = {},
 ): Promise<TrackingJobOutput & { timings: EngineTimings }> {
   const writer = await ResultsWriter.create(resultsDir);
-  const { video, timings } = await trackFrames(input, options, async (sample, run) => {
+  const faceOf = async (sample: TrackedSample, run: EngineRun): Promise<Map<number, FaceDetail> | undefined> => {
+    if (!options.faces || !sample.frame.full || sample.persons.length === 0) return undefined;
+    return options.faces.attach(
+      sample.frame.full,
+      { width: run.video.FrameWidth, height: run.video.FrameHeight },
+      sample.persons.map((p) => ({ index: p.index, box: p.box })),
+    );
+  };
+  // Faces are found while the frame is at hand; a box interpolated across a gap has none.
+  const { video, timings } = await trackPersons(input, options, faceOf, async (sample, run) => {
     const W = run.video.FrameWidth;
     const H = run.video.FrameHeight;
-    let faces: Map<number, FaceDetail> | undefined;
-    if (options.faces && sample.frame.full && sample.persons.length > 0) {
-      faces = await options.faces.attach(
-        sample.frame.full,
-        { width: W, height: H },
-        sample.persons.map((p) => ({ index: p.index, box: p.box })),
-      );
-    }
     for (const p of sample.persons) {
-      const face = faces?.get(p.index);
+      const face = p.interpolated ? undefined : sample.extra?.get(p.index);
       const detection: PersonDetection = {
         Timestamp: sample.timestampMs,
         Person: { Index: p.index, BoundingBox: toBoundingBox(p.box, W, H), ...(face ? { Face: face } : {}) },
@@ -304,9 +348,10 @@ export async function trackToMot(
   options: TrackOptions = {},
 ): Promise<{ rows: string; videoMetadata: VideoMetadata; timings: EngineTimings }> {
   const lines: string[] = [];
-  const { video, timings } = await trackFrames(input, { ...options, everyFrame: options.everyFrame ?? true }, (sample, run) => {
+  const everyFrame = { ...options, everyFrame: options.everyFrame ?? true };
+  const { video, timings } = await trackPersons(input, everyFrame, () => undefined, (sample, run) => {
     // MOTChallenge frame numbers are the image numbers (1-based); a sequence may start elsewhere.
-    const frameNo = (run.video.sequence?.firstNumber ?? 1) + sample.frame.sourceIndex;
+    const frameNo = (run.video.sequence?.firstNumber ?? 1) + sample.sourceIndex;
     for (const p of sample.persons) {
       const [x1, y1, x2, y2] = p.box;
       lines.push(

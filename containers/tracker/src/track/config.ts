@@ -62,6 +62,11 @@ export interface TrackerConfig {
   coverFraction: number;
   /** …for at most this long (seconds) after the track's own last detection. */
   coastSec: number;
+  /**
+   * A person missing for at most this long (seconds) between two sightings under the same Index gets boxes
+   * interpolated across the gap (track/gap-fill.ts); output is delayed by this much video time. 0 turns it off.
+   */
+  fillGapSec: number;
   /** A lost track can be re-attached by appearance alone for this long after its last detection. */
   reattachSec: number;
   /** Cosine distance / 2 at most this for an appearance-only re-attachment (stricter than maxEmbeddingCost). */
@@ -99,6 +104,7 @@ export const DEFAULT_TRACKER_CONFIG: TrackerConfig = {
   featureMaxOverlap: 0.2,
   coverFraction: 0.6,
   coastSec: 1,
+  fillGapSec: 2.5,
   reattachSec: 10,
   reattachMaxCost: 0.1,
   reattachMaxSpeed: 2,

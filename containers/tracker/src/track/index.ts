@@ -6,6 +6,7 @@ export type { Box, Detection, PersonTracker, TrackedPerson } from './types.js';
 export { DEFAULT_TRACKER_CONFIG, type TrackerConfig } from './config.js';
 export { DEFAULT_KALMAN_NOISE, type KalmanNoise } from './kalman.js';
 export { ByteTracker } from './byte-tracker.js';
+export { GapFiller, type FilledPerson, type FilledSample } from './gap-fill.js';
 
 export interface CreateTrackerOptions extends Partial<TrackerConfig> {
   /**
