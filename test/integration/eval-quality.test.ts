@@ -4,17 +4,20 @@
  * The result is scored with the evaluation library (TrackEval definitions and its exact MOT15 rule: zero-flag gt
  * rows are dropped, tracker boxes on them are false positives — the protocol of the ByteTrack baseline).
  *
- * The floors guard against regressions; they are not targets. Measured 2026-11-25 (15:22 UTC) at commit a195f6e
- * (a clean export of HEAD) on the 2-core dev machine, CPU, every frame, default detector, re-ID 0287:
+ * The floors guard against regressions. Measured 2026-11-25 (16:50 UTC, gap filling and merged-box reporting) on
+ * the 2-core dev machine, CPU, every frame, default detector and re-ID model:
  *   npm run eval -- --no-appearance ../shared/data/mot/PETS09-S2L1 ../shared/data/mot/TUD-Campus   (≈ 16 s)
  *   npm run eval -- --appearance    ../shared/data/mot/PETS09-S2L1 ../shared/data/mot/TUD-Campus   (≈ 18 s)
- *                          MOTA   IDF1   HOTA  IDSW   (re-measured 16:07 UTC at 7db96ab + re-ID session change)
- *   motion    PETS09-S2L1  0.790  0.717  0.558  21
- *   motion    TUD-Campus   0.624  0.716  0.528   4
- *   re-ID     PETS09-S2L1  0.785  0.860  0.618  24
- *   re-ID     TUD-Campus   0.708  0.846  0.602   2
- * Each floor is about 0.05 below its measurement. When a tracker change really improves these numbers, raise
- * the floors to the new measurement. A result below a floor is the regression this test exists to catch.
+ *                          MOTA   IDF1   HOTA  IDSW
+ *   motion    PETS09-S2L1  0.800  0.719  0.563  17
+ *   motion    TUD-Campus   0.613  0.716  0.529   4
+ *   re-ID     PETS09-S2L1  0.794  0.868  0.627  17
+ *   re-ID     TUD-Campus   0.702  0.844  0.601   0
+ * MOTA, IDF1 and HOTA floors are about 0.05 below the measurement, except where issue 7 sets a target the tracker
+ * meets (re-ID PETS09: HOTA 0.60, IDF1 0.80; TUD-Campus: above ByteTrack's HOTA 0.492 and IDF1 0.664): there the
+ * floor is the target. ID switches may rise by a few (one merged box more or less moves them by 1–3); issue 7's
+ * target of 15 on PETS09 is not met yet and is not asserted. When a tracker change really improves these numbers,
+ * move the guards with it. A result past a guard is the regression this test exists to catch.
  */
 import { join, resolve } from 'node:path';
 import { evaluateSequence, loadMotSequence, parseMotText } from '../../containers/tracker/src/eval/index.js';
@@ -23,21 +26,22 @@ import { trackToMot } from '../../containers/tracker/src/index.js';
 const DATA = resolve(process.env.PEOPLE_PATHING_DATA_DIR ?? join(process.cwd(), '..', 'shared', 'data'));
 
 type Mode = 'motion' | 'appearance';
-const FLOORS: Record<Mode, Record<string, { MOTA: number; IDF1: number }>> = {
+/** Floors for MOTA, IDF1 and HOTA; a ceiling for ID switches. */
+const GUARDS: Record<Mode, Record<string, { MOTA: number; IDF1: number; HOTA: number; maxIDSW: number }>> = {
   motion: {
-    'PETS09-S2L1': { MOTA: 0.74, IDF1: 0.67 },
-    'TUD-Campus': { MOTA: 0.57, IDF1: 0.66 },
+    'PETS09-S2L1': { MOTA: 0.75, IDF1: 0.67, HOTA: 0.51, maxIDSW: 21 },
+    'TUD-Campus': { MOTA: 0.56, IDF1: 0.664, HOTA: 0.492, maxIDSW: 7 },
   },
   appearance: {
-    'PETS09-S2L1': { MOTA: 0.73, IDF1: 0.81 },
-    'TUD-Campus': { MOTA: 0.66, IDF1: 0.79 },
+    'PETS09-S2L1': { MOTA: 0.74, IDF1: 0.8, HOTA: 0.6, maxIDSW: 21 },
+    'TUD-Campus': { MOTA: 0.65, IDF1: 0.79, HOTA: 0.55, maxIDSW: 4 },
   },
 };
 
-const cases = (Object.keys(FLOORS) as Mode[]).flatMap((mode) => Object.keys(FLOORS[mode]).map((seq) => [mode, seq] as const));
+const cases = (Object.keys(GUARDS) as Mode[]).flatMap((mode) => Object.keys(GUARDS[mode]).map((seq) => [mode, seq] as const));
 
-describe('tracking quality on the shared MOT sequences (regression floors)', () => {
-  it.each(cases)('%s tracking on %s: MOTA and IDF1 stay above their floors', async (mode, name) => {
+describe('tracking quality on the shared MOT sequences (regression guards)', () => {
+  it.each(cases)('%s tracking on %s: MOTA, IDF1 and HOTA stay above their floors, ID switches under their ceiling', async (mode, name) => {
     const seq = await loadMotSequence(join(DATA, 'mot', name));
     const out = await trackToMot(seq.dir, { appearance: mode === 'appearance' });
     const r = evaluateSequence(seq.gt, parseMotText(out.rows, `${name} tracker output`), { name, numFrames: seq.info.seqLength });
@@ -46,7 +50,10 @@ describe('tracking quality on the shared MOT sequences (regression floors)', () 
         `IDSW ${r.summary.IDSW} FP ${r.summary.FP} FN ${r.summary.FN}\n`,
     );
     expect(r.counts.trackerIds).toBeGreaterThan(0);
-    expect(r.summary.MOTA).toBeGreaterThanOrEqual(FLOORS[mode][name].MOTA);
-    expect(r.summary.IDF1).toBeGreaterThanOrEqual(FLOORS[mode][name].IDF1);
+    const g = GUARDS[mode][name];
+    expect(r.summary.MOTA).toBeGreaterThanOrEqual(g.MOTA);
+    expect(r.summary.IDF1).toBeGreaterThanOrEqual(g.IDF1);
+    expect(r.summary.HOTA).toBeGreaterThanOrEqual(g.HOTA);
+    expect(r.summary.IDSW).toBeLessThanOrEqual(g.maxIDSW);
   });
 });
