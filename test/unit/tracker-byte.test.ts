@@ -156,6 +156,35 @@ describe.each([7, 30])('person tracker at %i fps', (fps) => {
     expect(identities(frames, 0)).toEqual([0]);
   });
 
+  describe('a second box next to a tracked person (newTrackThreshNear)', () => {
+    const a = walker(100, 200, 40, 0);
+    /**
+     * From 1 s on (A is tracked by then), every frame, a box of `score` on the upper half of A (its centre 0.25
+     * heights from A's), or `far` px to the right of that.
+     */
+    const withBox = (score: number, far = 0) => (t: number): Detection[] => {
+      if (t < 1) return [];
+      const b = a.at(t) as Box;
+      return [{ box: [b[0] + far, b[1], b[2] + far, b[1] + 50], score }];
+    };
+
+    it('is not a new person at a modest score (0.65), whatever the settings for the open', () => {
+      const frames = run([a], { fps, seconds: 3, extra: withBox(0.65) });
+      expect(allReported(frames)).toEqual([0]);
+      expect(identities(frames, 0)).toEqual([0]);
+    });
+
+    it('was one without the rule (newTrackThreshNear = newTrackThresh)', () => {
+      const frames = run([a], { fps, seconds: 3, extra: withBox(0.65), tracker: { newTrackThreshNear: 0.6 } });
+      expect(allReported(frames)).toEqual([0, 1]);
+    });
+
+    it('the same box away from anyone (3 heights off), or a confident one next to A, is a new person', () => {
+      expect(allReported(run([a], { fps, seconds: 3, extra: withBox(0.65, 300) }))).toEqual([0, 1]);
+      expect(allReported(run([a], { fps, seconds: 3, extra: withBox(0.75) }))).toEqual([0, 1]);
+    });
+  });
+
   it('numbers people from 0 in order of first appearance, never reporting an unconfirmed track', () => {
     const late = walker(400, 50, -30, 20, (t) => t >= 1.5);
     const early = walker(50, 300, 40, 0);

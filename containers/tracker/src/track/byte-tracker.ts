@@ -13,7 +13,8 @@
  *  4. match tentative tracks to the remaining high-score detections; unmatched tentative tracks are dropped;
  *  5. confirm tentative tracks seen again (and for confirmSec): each either takes over a lost track that looks the
  *     same (re-entry, long occlusion: the person keeps their Index) or gets the next Index;
- *  6. start tentative tracks from the remaining confident detections; expire old lost tracks.
+ *  6. start tentative tracks from the remaining confident detections (more confident next to a tracked person);
+ *     expire old lost tracks.
  */
 import type { Box, Detection, PersonTracker, TrackedPerson } from './types.js';
 import type { TrackerConfig } from './config.js';
@@ -214,10 +215,11 @@ export class ByteTracker implements PersonTracker {
     // same (re-entry, occlusion longer than the lost buffer) or are confirmed under a new Index.
     this.confirm(timeSec);
 
-    // Stage 5: births.
+    // Stage 5: births — next to a tracked person only from a detection confident enough to be someone else.
     for (const j of remaining) {
       const d = high[j];
       if (d.score < cfg.newTrackThresh) continue;
+      if (d.score < cfg.newTrackThreshNear && this.nearTrackedPerson(d.box)) continue;
       const t = new STrack(d.box, d.score, timeSec, cfg.noise);
       t.lastEmbedding = d.embedding;
       if (useAppearance && d.embedding && this.unoccluded(d, detections)) {
@@ -340,6 +342,18 @@ export class ByteTracker implements PersonTracker {
       if (iou(o.box, det.box) >= this.config.featureMaxOverlap) return false;
     }
     return true;
+  }
+
+  /** Whether `box`'s centre lies within nearHeights (of that person's box height) of a tracked person's centre. */
+  private nearTrackedPerson(box: Readonly<Box>): boolean {
+    const cx = (box[0] + box[2]) / 2;
+    const cy = (box[1] + box[3]) / 2;
+    return this.tracks.some((t) => {
+      if (t.state !== TrackState.Tracked) return false;
+      const b = t.box;
+      const reach = this.config.nearHeights * (b[3] - b[1]);
+      return Math.hypot((b[0] + b[2]) / 2 - cx, (b[1] + b[3]) / 2 - cy) <= reach;
+    });
   }
 
   private unoccluded(det: Detection, all: Detection[]): boolean {

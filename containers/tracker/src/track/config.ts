@@ -9,8 +9,16 @@ export interface TrackerConfig {
   highThresh: number;
   /** Detections between this and highThresh are used only in the second stage, to keep existing tracks alive. */
   lowThresh: number;
-  /** A new (tentative) track is started only from an unmatched detection at or above this score. */
+  /** A new (tentative) track is started only from an unmatched detection at or above this score… */
   newTrackThresh: number;
+  /**
+   * …or at or above this one when its centre lies within `nearHeights` of a tracked person's: next to a person being
+   * followed, an unexplained box is as likely a piece or a double of them (a merged box splitting, a partial box) as
+   * someone new, so it needs stronger evidence (BoT-SORT's new_track_thresh). Equal to newTrackThresh: no difference.
+   */
+  newTrackThreshNear: number;
+  /** "Near" for newTrackThreshNear: centre to centre, in the tracked person's box heights. */
+  nearHeights: number;
   /** Cost limit of the first stage (1 − IoU·score, or appearance cost). ByteTrack match_thresh. */
   matchThresh: number;
   /** Cost limit (1 − IoU) of the second, low-score stage. */
@@ -85,6 +93,8 @@ export const DEFAULT_TRACKER_CONFIG: TrackerConfig = {
   highThresh: 0.5,
   lowThresh: 0.1,
   newTrackThresh: 0.6,
+  newTrackThreshNear: 0.7,
+  nearHeights: 0.5,
   matchThresh: 0.8,
   lowMatchThresh: 0.5,
   tentativeMatchThresh: 0.7,
