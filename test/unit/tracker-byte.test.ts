@@ -266,6 +266,26 @@ describe.each([7, 25])('appearance at %i fps', (fps) => {
   });
 });
 
+describe.each([7, 30])('two look-alikes far apart at %i fps', (fps) => {
+  // A walks on the left and is hidden from 2 s to 4 s; meanwhile B, who looks the same (same signature), walks in on
+  // the far right (500 px = 5 heights away) at 2.5 s. Appearance alone would call B the lost A.
+  const look = signature(64, 41);
+  const a: Person = { ...walker(60, 200, 20, 0, (t) => t < 2 || t >= 4), embedding: look };
+  const b: Person = { ...walker(600, 220, -10, 0, (t) => t >= 2.5), embedding: look };
+
+  it('are not merged: the newcomer gets a new Index and A keeps theirs when back', () => {
+    const frames = run([a, b], { fps, seconds: 6 });
+    expect(identities(frames, 0)).toEqual([0]);
+    expect(identities(frames, 1)).toEqual([1]);
+    expect(frames[frames.length - 1].indexOf).toEqual([0, 1]);
+  });
+
+  it('would be, without the walking-reach gate (the test can tell)', () => {
+    const frames = run([a, b], { fps, seconds: 6, tracker: { reattachMaxSpeed: 1000 } });
+    expect(identities(frames, 1)[0]).toBe(0);
+  });
+});
+
 describe('appearance distance scale', () => {
   // Someone leaves; 5 s later a stranger enters where they left. The two signatures are close (cosine distance / 2
   // ≈ 0.06), as two people look to a re-ID model whose distances are compressed (like 0288's).
