@@ -1,5 +1,6 @@
 /**
- * Operations: one dashboard and four alarms — failed jobs, workflow failures, API 5xx, queue age — on an
+ * Operations: one dashboard and five alarms — failed jobs, workflow failures, API 5xx, queue age, jobs the
+ * reconciler had to launch or fail — on an
  * SNS topic (optionally mailed). Job metrics come from the workflow Lambdas (Powertools EMF); the queue
  * wait from a metric filter on the tracker's structured `job-started` log line.
  */
@@ -23,6 +24,7 @@ export const TRACKER_SERVICE = 'people-pathing-tracker';
 export interface MonitoringProps {
   readonly api: apigw.RestApi;
   readonly apiFunction: lambda.IFunction;
+  readonly reconcileFunction: lambda.IFunction;
   readonly stateMachine: sfn.StateMachine;
   readonly trackerLogGroup: logs.ILogGroup;
   readonly alarmEmail?: string;
@@ -83,6 +85,16 @@ export class PeoplePathingMonitoring extends Construct {
       period: Duration.minutes(5),
     });
     const api5xx = props.api.metricServerError({ statistic: 'Sum', period: Duration.minutes(5) });
+    const reconciled = new cloudwatch.MathExpression({
+      expression: 'relaunched + failed + errors',
+      usingMetrics: {
+        relaunched: jobMetric('JobsRelaunched'),
+        failed: jobMetric('JobsFailedByReconciler'),
+        errors: props.reconcileFunction.metricErrors({ statistic: 'Sum', period: Duration.minutes(5) }),
+      },
+      label: 'Jobs relaunched or failed by the reconciler, reconciler errors',
+      period: Duration.minutes(5),
+    });
 
     const alarm = (id: string, metric: cloudwatch.IMetric, threshold: number, description: string, evaluationPeriods = 1) => {
       const a = new cloudwatch.Alarm(this, id, {
@@ -98,13 +110,14 @@ export class PeoplePathingMonitoring extends Construct {
       return a;
     };
     alarm('FailedJobsAlarm', jobsFailed, 5, 'Five or more jobs FAILED within 5 minutes (bad inputs, tracker errors, capacity).');
-    alarm('WorkflowFailuresAlarm', workflowFailures, 1, 'A workflow execution failed: a job may be stuck IN_PROGRESS.');
+    alarm('WorkflowFailuresAlarm', workflowFailures, 1, 'A workflow execution failed, timed out or was stopped (the reconciler fails its job if the workflow did not).');
     alarm('Api5xxAlarm', api5xx, 5, 'The API answered 5 or more 5xx errors within 5 minutes.');
     alarm('QueueAgeAlarm', queueWait, 1800, 'A tracker job waited 30 minutes or more in the queue (GPU capacity or max vCPUs).');
+    alarm('ReconcilerAlarm', reconciled, 1, 'The reconciler found a job IN_PROGRESS with nothing running it (launched it again or failed it), or it failed itself.');
 
     const dashboard = new cloudwatch.Dashboard(this, 'Dashboard', { defaultInterval: Duration.hours(24) });
     dashboard.addWidgets(
-      new cloudwatch.GraphWidget({ title: 'Jobs', left: [jobsSucceeded, jobsFailed], width: 12 }),
+      new cloudwatch.GraphWidget({ title: 'Jobs', left: [jobsSucceeded, jobsFailed], right: [reconciled], width: 12 }),
       new cloudwatch.GraphWidget({ title: 'Queue wait (s)', left: [queueWait], width: 12 }),
       new cloudwatch.GraphWidget({
         title: 'API',

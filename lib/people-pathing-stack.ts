@@ -2,9 +2,11 @@
  * The whole service in one stack, composed of constructs: state (table, results bucket), the tracker
  * (Batch on GPU, or Fargate), the workflow, the API and its monitoring. Settings: lib/config.ts.
  */
-import { CfnOutput, Duration, Stack, Validations } from 'aws-cdk-lib';
+import { ArnFormat, CfnOutput, Duration, Stack, Validations } from 'aws-cdk-lib';
 import type { StackProps } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -137,6 +139,39 @@ export class PeoplePathingStack extends Stack {
       vpc,
     });
 
+    // The reconciler (lambdas/workflow/reconcile.ts, core/jobs/reconcile.ts): every 10 minutes, an IN_PROGRESS job
+    // that nothing runs — admitted but never launched, or whose execution ended without finishing it — is launched
+    // again or failed and notified. Scan finds the IN_PROGRESS jobs (the table holds 7 days of jobs, doc 0009).
+    const stateMachineArn = this.workflow.stateMachine.stateMachineArn;
+    const reconcileFn = new AppFunction(this, 'ReconcileFn', {
+      entry: 'lambdas/workflow/reconcile.ts',
+      description: 'people-pathing: launch jobs that were admitted but never launched; fail jobs whose workflow ended without finishing them',
+      serviceName: WORKFLOW_SERVICE,
+      timeout: Duration.minutes(5),
+      environment: { ...workflowEnv, STATE_MACHINE_ARN: stateMachineArn },
+    }).fn;
+    reconcileFn.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:Scan', 'dynamodb:UpdateItem'], resources: [table.tableArn] }));
+    reconcileFn.addToRolePolicy(new iam.PolicyStatement({ actions: ['states:StartExecution'], resources: [stateMachineArn] }));
+    reconcileFn.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['states:DescribeExecution'],
+        resources: [
+          this.formatArn({
+            service: 'states',
+            resource: 'execution',
+            arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+            resourceName: `${this.workflow.stateMachine.stateMachineName}:*`,
+          }),
+        ],
+      }),
+    );
+    allowNotifications(reconcileFn);
+    new events.Rule(this, 'ReconcileSchedule', {
+      description: 'people-pathing: reconcile jobs left IN_PROGRESS with nothing running them',
+      schedule: events.Schedule.rate(Duration.minutes(10)),
+      targets: [new targets.LambdaFunction(reconcileFn, { retryAttempts: 0 })],
+    });
+
     // The API Lambda (lambdas/api/handler.ts).
     const paginationSecret = new secretsmanager.Secret(this, 'PaginationKey', {
       description: 'people-pathing: HMAC key of GetPersonTracking NextToken values',
@@ -181,6 +216,7 @@ export class PeoplePathingStack extends Stack {
     new PeoplePathingMonitoring(this, 'Monitoring', {
       api: this.api.api,
       apiFunction: apiFn,
+      reconcileFunction: reconcileFn,
       stateMachine: this.workflow.stateMachine,
       trackerLogGroup,
       alarmEmail: config.alarmEmail,
@@ -213,6 +249,10 @@ export class PeoplePathingStack extends Stack {
         reason: 'Step Functions invokes the workflow Lambdas by ARN and any version/alias qualifier (LambdaInvoke default grant).',
       },
       {
+        match: /^Resource::arn:<AWS::Partition>:states:[^:]+:(<AWS::AccountId>|[0-9]{12}):execution:<WorkflowStateMachine[0-9A-F]{8}\.Name>:\*$/,
+        reason: "The reconciler looks up each job's execution, named after its JobId, which is not known at deploy time; only executions of this state machine are granted.",
+      },
+      {
         match: /^Resource::arn:<AWS::Partition>:batch:[^:]+:(<AWS::AccountId>|[0-9]{12}):job-definition\/\*$/,
         reason: 'batch:SubmitJob is granted on job definitions of this account and region so every revision of the tracker job definition can be submitted (BatchSubmitJob grant).',
       },
@@ -235,7 +275,7 @@ export class PeoplePathingStack extends Stack {
       description: 'Resource for the callers\' IAM policy (execute-api:Invoke); also add the same ARN without "/*" for POST /',
     });
     new CfnOutput(this, 'NotificationPublisherRoles', {
-      value: [completeFn, handleFailureFn, apiFn].map((f) => f.role?.roleArn ?? '').join(','),
+      value: [completeFn, handleFailureFn, apiFn, reconcileFn].map((f) => f.role?.roleArn ?? '').join(','),
       description: 'Roles that publish completion messages: trust them in NotificationChannel.RoleArn roles, or allow them in topic policies',
     });
     new CfnOutput(this, 'VideoReaderRoles', {

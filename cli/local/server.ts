@@ -22,6 +22,7 @@ import { startEmbeddedDynamo } from './embedded-dynamo.js';
 import { LocalBuckets } from './buckets.js';
 import { FileNotifier, LocalResultsStore } from './adapters.js';
 import { LocalWorker } from './worker.js';
+import { reconcileJobs } from '../../core/jobs/reconcile.js';
 import { accountFromAuthorization } from './auth.js';
 
 export const LOCAL_TABLE_NAME = 'people-pathing-jobs';
@@ -154,11 +155,18 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
   });
   const { port } = server.address() as AddressInfo;
 
-  // Jobs a previous run left IN_PROGRESS start over (or fail, when their video is gone).
-  for (const job of await store.listInProgress()) {
-    log(`resuming job ${job.jobId}`);
-    await worker.launch(job);
-  }
+  // Jobs a previous run left IN_PROGRESS start over (or fail, when their video is gone): core's reconciler, with
+  // nothing running after a restart, relaunches every one of them.
+  const resumed = await reconcileJobs({
+    store,
+    launcher: worker,
+    executions: { stateOf: async () => 'NONE' },
+    notifierFor: () => notifier,
+    graceMs: 0,
+    relaunchForMs: Infinity,
+    log: (message, fields) => log(`${message} ${String(fields.jobId)}`),
+  });
+  for (const jobId of resumed.relaunched) log(`resuming job ${jobId}`);
 
   let closing: Promise<void> | undefined;
   return {

@@ -19,6 +19,7 @@ import {
 import { PaginationTokens } from './pagination.js';
 import { parseBody, validateGetRequest, validateStartRequest } from './validation.js';
 import { completeJob } from '../jobs/lifecycle.js';
+import { NOT_STARTED_MESSAGE } from '../jobs/reconcile.js';
 import { JOB_ID_PATTERN, requestHash } from '../jobs/request-hash.js';
 
 export const TARGET_PREFIX = 'RekognitionService.';
@@ -145,7 +146,7 @@ async function startPersonTracking(accountId: string, body: Record<string, unkno
       deps.logger?.error('workflow launch failed', { jobId: job.jobId, errorName: error instanceof Error ? error.name : typeof error });
       await completeJob({ store: deps.store, notifier: deps.notifierFor(accountId), now: deps.now }, accountId, job.jobId, {
         status: 'FAILED',
-        statusMessage: 'The job could not be started. Try again.',
+        statusMessage: NOT_STARTED_MESSAGE,
       });
       throw internalServerError();
     }

@@ -253,13 +253,46 @@ describe('people-pathing stack (GPU, defaults)', () => {
     );
   });
 
-  test('alarms: failed jobs, workflow failures, API 5xx, queue age; a dashboard', () => {
+  test('the reconciler runs every 10 minutes with exactly the permissions its code uses', () => {
+    const statements = statementsOfRole(template, roleIdOf(template, 'ReconcileFn'));
+    expect([...new Set(statements.flatMap(actionsOf))].sort()).toEqual(
+      [
+        'dynamodb:Scan', // listInProgress
+        'dynamodb:UpdateItem', // finishJob: the job and its account's concurrency counter
+        'logs:CreateLogStream',
+        'logs:PutLogEvents',
+        'sns:Publish', // a job it fails is notified
+        'states:DescribeExecution', // is the job's execution running?
+        'states:StartExecution', // launch a job that never was
+        'sts:AssumeRole',
+        'xray:PutTelemetryRecords',
+        'xray:PutTraceSegments',
+      ].sort(),
+    );
+    // Executions of this state machine only; starts of this state machine only.
+    const describe = statements.find((s) => actionsOf(s).includes('states:DescribeExecution'));
+    const rendered = JSON.stringify(describe?.Resource);
+    expect(rendered).toContain(':execution:');
+    expect(rendered).toMatch(/WorkflowStateMachine[0-9A-F]{8}","Name"\]\},":\*"/);
+    const start = statements.find((s) => actionsOf(s).includes('states:StartExecution'));
+    expect(JSON.stringify(start?.Resource)).toMatch(/^\{"Ref":"WorkflowStateMachine[0-9A-F]{8}"\}$/);
+    const fnId = Object.keys(template.findResources('AWS::Lambda::Function')).find((k) => k.startsWith('ReconcileFn')) as string;
+    template.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'rate(10 minutes)',
+      Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [fnId, 'Arn'] } })],
+    });
+    // Its role publishes failure notifications: callers must be able to trust it.
+    expect(JSON.stringify(template.findOutputs('NotificationPublisherRoles'))).toContain(roleIdOf(template, 'ReconcileFn'));
+  });
+
+  test('alarms: failed jobs, workflow failures, API 5xx, queue age, reconciled jobs; a dashboard', () => {
     const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm'));
     const described = alarms.map((a) => String(a.Properties.AlarmDescription));
     expect(described.some((d) => /jobs FAILED/.test(d))).toBe(true);
     expect(described.some((d) => /workflow execution failed/i.test(d))).toBe(true);
     expect(described.some((d) => /5xx/.test(d))).toBe(true);
     expect(described.some((d) => /queue/i.test(d))).toBe(true);
+    expect(described.some((d) => /reconciler/.test(d))).toBe(true);
     template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
     template.hasResourceProperties('AWS::Logs::MetricFilter', {
       MetricTransformations: [Match.objectLike({ MetricName: 'QueueWaitSeconds', MetricValue: '$.queueWaitSeconds' })],

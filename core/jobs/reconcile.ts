@@ -1,0 +1,81 @@
+/**
+ * Reconciliation: no job stays IN_PROGRESS without something working on it. Shared by the scheduled AWS
+ * reconciler (lambdas/workflow/reconcile.ts) and local mode's start-up (cli/local/server.ts).
+ *
+ * A job is admitted (written IN_PROGRESS) and then launched; the two are separate calls, so a crash between
+ * them leaves a job that nothing runs. And a workflow can end without finishing its job (an execution that
+ * times out or is stopped never reaches its catch-all). For each IN_PROGRESS job older than `graceMs` (the API
+ * may be launching it right now), the execution is looked up:
+ *  - running: left alone;
+ *  - none: launched again — launches are idempotent per job — while the job is younger than `relaunchForMs`,
+ *    else failed ("could not be started");
+ *  - ended: failed ("did not complete").
+ * Failing goes through completeJob, so the job's concurrency slot is freed and its notification is sent, once.
+ */
+import type { JobRecord, JobStore, Notifier, WorkflowLauncher } from '../ports.js';
+import { completeJob } from './lifecycle.js';
+
+/** Where a job's workflow execution stands. */
+export type ExecutionState = 'NONE' | 'RUNNING' | 'ENDED';
+
+/** Looks up a job's workflow execution (Step Functions DescribeExecution; local mode: nothing survives a restart). */
+export interface ExecutionLookup {
+  stateOf(job: JobRecord): Promise<ExecutionState>;
+}
+
+export const NOT_STARTED_MESSAGE = 'The job could not be started. Try again.';
+export const NOT_COMPLETED_MESSAGE = 'The job did not complete. Try again.';
+
+export interface ReconcileDeps {
+  store: JobStore;
+  launcher: WorkflowLauncher;
+  executions: ExecutionLookup;
+  notifierFor: (accountId: string) => Notifier;
+  /** A job younger than this is left alone: its start may still be launching it. */
+  graceMs: number;
+  /** A job with no execution is launched again until it is this old, then failed. */
+  relaunchForMs: number;
+  now?: () => number;
+  log?: (message: string, fields: Record<string, unknown>) => void;
+}
+
+export interface ReconcileReport {
+  checked: number;
+  relaunched: string[];
+  failed: string[];
+  /** Jobs whose lookup or launch threw; they are tried again on the next run. */
+  errors: string[];
+}
+
+export async function reconcileJobs(deps: ReconcileDeps): Promise<ReconcileReport> {
+  const now = (deps.now ?? Date.now)();
+  const report: ReconcileReport = { checked: 0, relaunched: [], failed: [], errors: [] };
+  const fail = async (job: JobRecord, statusMessage: string): Promise<void> => {
+    const finished = await completeJob({ store: deps.store, notifier: deps.notifierFor(job.accountId), now: deps.now }, job.accountId, job.jobId, {
+      status: 'FAILED',
+      statusMessage,
+    });
+    if (finished) report.failed.push(job.jobId);
+  };
+  for (const job of await deps.store.listInProgress()) {
+    const age = now - job.createdAt;
+    if (age < deps.graceMs) continue;
+    report.checked++;
+    try {
+      const state = await deps.executions.stateOf(job);
+      if (state === 'RUNNING') continue;
+      if (state === 'ENDED') {
+        await fail(job, NOT_COMPLETED_MESSAGE);
+      } else if (age < deps.relaunchForMs) {
+        await deps.launcher.launch(job);
+        report.relaunched.push(job.jobId);
+      } else {
+        await fail(job, NOT_STARTED_MESSAGE);
+      }
+    } catch (error) {
+      report.errors.push(job.jobId);
+      deps.log?.('reconcile failed for a job', { jobId: job.jobId, errorName: error instanceof Error ? error.name : typeof error });
+    }
+  }
+  return report;
+}

@@ -1,0 +1,200 @@
+/**
+ * core's reconcileJobs with the real job store on dynalite and the real Step Functions adapters (SfnLauncher,
+ * SfnExecutions). Step Functions itself cannot run here, so the adapters talk to a small in-memory stand-in that
+ * keeps the two API behaviours they rely on: executions are named (a second StartExecution of a name throws
+ * ExecutionAlreadyExists) and DescribeExecution of an unknown name throws ExecutionDoesNotExist. SNS is a recorder.
+ */
+import { DescribeExecutionCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import type { SFNClient } from '@aws-sdk/client-sfn';
+import { DynamoDbJobStore, createJobsTable } from '../../lambdas/adapters/dynamodb-job-store.js';
+import { SfnExecutions, SfnLauncher, executionArn } from '../../lambdas/adapters/sfn-launcher.js';
+import { startEmbeddedDynamo } from '../../cli/local/embedded-dynamo.js';
+import type { EmbeddedDynamo } from '../../cli/local/embedded-dynamo.js';
+import { NOT_COMPLETED_MESSAGE, NOT_STARTED_MESSAGE, reconcileJobs } from '../../core/jobs/reconcile.js';
+import type { ReconcileDeps } from '../../core/jobs/reconcile.js';
+import type { JobRecord, NewJob } from '../../core/ports.js';
+
+const STATE_MACHINE = 'arn:aws:states:eu-west-1:111111111111:stateMachine:PeoplePathingWorkflow';
+const CHANNEL = { SNSTopicArn: 'arn:aws:sns:eu-west-1:111111111111:AmazonRekognitionJobs', RoleArn: 'arn:aws:iam::111111111111:role/r' };
+const MIN = 60_000;
+
+type Status = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED' | 'PENDING_REDRIVE';
+
+/** Step Functions as far as the adapters use it. `failStarts` makes StartExecution fail (service trouble). */
+class FakeStepFunctions {
+  readonly executions = new Map<string, { status: Status; input: string }>();
+  starts = 0;
+  failStarts = false;
+
+  async send(command: unknown): Promise<unknown> {
+    const error = (name: string) => Object.assign(new Error(name), { name });
+    if (command instanceof StartExecutionCommand) {
+      this.starts++;
+      if (this.failStarts) throw error('ServiceUnavailable');
+      const { stateMachineArn, name, input } = command.input;
+      const arn = executionArn(stateMachineArn as string, name as string);
+      if (this.executions.has(arn)) throw error('ExecutionAlreadyExists');
+      this.executions.set(arn, { status: 'RUNNING', input: input as string });
+      return { executionArn: arn };
+    }
+    if (command instanceof DescribeExecutionCommand) {
+      const found = this.executions.get(command.input.executionArn as string);
+      if (!found) throw error('ExecutionDoesNotExist');
+      return { status: found.status };
+    }
+    throw new Error('unexpected command');
+  }
+
+  end(jobId: string, status: Status): void {
+    (this.executions.get(executionArn(STATE_MACHINE, jobId)) as { status: Status }).status = status;
+  }
+}
+
+describe('reconcileJobs (jobs left IN_PROGRESS with nothing running them)', () => {
+  let dynamo: EmbeddedDynamo;
+  let store: DynamoDbJobStore;
+  let sfn: FakeStepFunctions;
+  let published: Array<{ topic: string; message: Record<string, unknown> }>;
+  let clock = Date.UTC(2026, 5, 1);
+  let table = 0;
+
+  const newJob = (extra: Partial<NewJob> = {}): NewJob => ({
+    accountId: '111111111111',
+    video: { S3Object: { Bucket: 'videos', Name: 'street.mp4' } },
+    requestHash: `h${Math.random()}`,
+    notificationChannel: CHANNEL,
+    jobTag: 'nightly',
+    ...extra,
+  });
+  const deps = (): ReconcileDeps => {
+    const client = sfn as unknown as Pick<SFNClient, 'send'>;
+    return {
+      store,
+      launcher: new SfnLauncher(client, STATE_MACHINE),
+      executions: new SfnExecutions(client, STATE_MACHINE),
+      notifierFor: () => ({
+        publish: async (channel, message) => {
+          published.push({ topic: channel.SNSTopicArn, message: JSON.parse(message) as Record<string, unknown> });
+        },
+      }),
+      graceMs: 5 * MIN,
+      relaunchForMs: 60 * MIN,
+      now: () => clock,
+    };
+  };
+  const status = async (job: JobRecord) => (await store.getJob(job.accountId, job.jobId))?.status;
+
+  beforeAll(async () => {
+    dynamo = await startEmbeddedDynamo();
+  });
+  beforeEach(async () => {
+    const tableName = `jobs-${++table}`;
+    await createJobsTable(dynamo.client, tableName);
+    store = new DynamoDbJobStore({ client: dynamo.client, tableName, now: () => clock });
+    sfn = new FakeStepFunctions();
+    published = [];
+  });
+  afterAll(async () => {
+    await dynamo?.close();
+  });
+
+  it('launches a job that was admitted but never launched (the API crashed in between), once it is past the grace period', async () => {
+    const { job } = await store.startJob(newJob(), 5);
+    clock += 2 * MIN; // the API may still be launching it
+    expect(await reconcileJobs(deps())).toMatchObject({ checked: 0, relaunched: [] });
+    expect(sfn.starts).toBe(0);
+
+    clock += 4 * MIN;
+    expect(await reconcileJobs(deps())).toMatchObject({ checked: 1, relaunched: [job.jobId], failed: [] });
+    const execution = sfn.executions.get(executionArn(STATE_MACHINE, job.jobId));
+    expect(execution?.status).toBe('RUNNING');
+    expect(JSON.parse(execution?.input as string)).toEqual({ jobId: job.jobId, accountId: job.accountId, video: job.video });
+    expect(await status(job)).toBe('IN_PROGRESS');
+
+    // Running now: later runs leave it alone.
+    clock += 10 * MIN;
+    expect(await reconcileJobs(deps())).toMatchObject({ checked: 1, relaunched: [], failed: [] });
+    expect(sfn.starts).toBe(1);
+    expect(published).toEqual([]);
+  });
+
+  it.each(['TIMED_OUT', 'ABORTED', 'FAILED', 'SUCCEEDED'] as const)(
+    'fails and notifies, once, a job whose execution ended %s without finishing it, and frees its slot',
+    async (ended) => {
+      const { job } = await store.startJob(newJob(), 1);
+      await new SfnLauncher(sfn as unknown as Pick<SFNClient, 'send'>, STATE_MACHINE).launch(job);
+      await expect(store.startJob(newJob(), 1)).rejects.toThrow(/Maximum limit: 1/);
+      sfn.end(job.jobId, ended);
+      clock += 30 * MIN;
+
+      expect(await reconcileJobs(deps())).toMatchObject({ failed: [job.jobId], relaunched: [] });
+      const failed = await store.getJob(job.accountId, job.jobId);
+      expect(failed).toMatchObject({ status: 'FAILED', statusMessage: NOT_COMPLETED_MESSAGE });
+      expect(published).toEqual([
+        {
+          topic: CHANNEL.SNSTopicArn,
+          message: expect.objectContaining({ JobId: job.jobId, Status: 'FAILED', API: 'StartPersonTracking', JobTag: 'nightly' }),
+        },
+      ]);
+      expect((await store.startJob(newJob(), 1)).created).toBe(true); // the slot is free again
+
+      clock += 10 * MIN;
+      await reconcileJobs(deps());
+      expect(published).toHaveLength(1);
+    },
+  );
+
+  it('keeps trying a launch that fails, then fails the job after relaunchForMs', async () => {
+    const { job } = await store.startJob(newJob(), 5);
+    sfn.failStarts = true;
+    clock += 6 * MIN;
+    expect(await reconcileJobs(deps())).toMatchObject({ errors: [job.jobId], relaunched: [], failed: [] });
+    expect(await status(job)).toBe('IN_PROGRESS');
+
+    clock += 55 * MIN;
+    expect(await reconcileJobs(deps())).toMatchObject({ failed: [job.jobId] });
+    expect(await store.getJob(job.accountId, job.jobId)).toMatchObject({ status: 'FAILED', statusMessage: NOT_STARTED_MESSAGE });
+    expect(published.map((p) => p.message.Status)).toEqual(['FAILED']);
+  });
+
+  it('leaves running and redriving executions alone, and never overwrites a job its workflow finished meanwhile', async () => {
+    const launcher = new SfnLauncher(sfn as unknown as Pick<SFNClient, 'send'>, STATE_MACHINE);
+    const running = (await store.startJob(newJob(), 5)).job;
+    const redriving = (await store.startJob(newJob(), 5)).job;
+    const racing = (await store.startJob(newJob(), 5)).job;
+    for (const j of [running, redriving, racing]) await launcher.launch(j);
+    sfn.end(redriving.jobId, 'PENDING_REDRIVE');
+    clock += 30 * MIN;
+
+    // The racing job's workflow completes it between the listing and the lookup, then its execution ends.
+    const base = deps();
+    const report = await reconcileJobs({
+      ...base,
+      executions: {
+        stateOf: async (job) => {
+          if (job.jobId === racing.jobId) {
+            await store.finishJob(job.accountId, job.jobId, {
+              status: 'SUCCEEDED',
+              videoMetadata: { Codec: 'h264', DurationMillis: 1000, Format: 'QuickTime / MOV', FrameRate: 25, FrameHeight: 720, FrameWidth: 1280, ColorRange: 'LIMITED' },
+              resultsLocation: 'results/x',
+            });
+            sfn.end(job.jobId, 'SUCCEEDED');
+          }
+          return base.executions.stateOf(job);
+        },
+      },
+    });
+    expect(report).toMatchObject({ checked: 3, relaunched: [], failed: [] });
+    expect(await status(running)).toBe('IN_PROGRESS');
+    expect(await status(redriving)).toBe('IN_PROGRESS');
+    expect(await status(racing)).toBe('SUCCEEDED');
+    expect(published).toEqual([]);
+  });
+});
+
+describe('executionArn', () => {
+  it("names a job's execution under its state machine", () => {
+    expect(executionArn(STATE_MACHINE, 'abc')).toBe('arn:aws:states:eu-west-1:111111111111:execution:PeoplePathingWorkflow:abc');
+    expect(() => executionArn('arn:aws:sns:eu-west-1:111111111111:topic', 'abc')).toThrow();
+  });
+});
