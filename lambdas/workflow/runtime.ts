@@ -1,6 +1,6 @@
 /**
- * Lambda wiring of the workflow steps: AWS clients from the environment, Powertools logger/metrics/tracer
- * through middy. Logs carry job ids and outcome kinds only — never bucket keys, ARNs or video contents.
+ * Lambda wiring of the workflow steps and the reconciler: AWS clients from the environment, Powertools logger/
+ * metrics/tracer through middy. Logs carry job ids and outcome kinds only — never bucket keys, ARNs or video contents.
  */
 import middy from '@middy/core';
 import { Logger } from '@aws-lambda-powertools/logger';
@@ -13,37 +13,52 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { STSClient } from '@aws-sdk/client-sts';
+import type { Notifier } from '../../core/ports.js';
 import { DynamoDbJobStore } from '../adapters/dynamodb-job-store.js';
 import { callerRoleNotifiers } from './notifier.js';
 import { createWorkflowSteps } from './steps.js';
 import type { WorkflowSteps } from './steps.js';
 
-const logger = new Logger();
-const metrics = new Metrics();
-const tracer = new Tracer();
+export const logger = new Logger();
+export const metrics = new Metrics();
+export const tracer = new Tracer();
 
-function env(name: string): string {
+export function env(name: string): string {
   const value = process.env[name];
   if (!value) throw new Error(`missing environment variable ${name}`);
   return value;
 }
 
+/** The jobs table (JOBS_TABLE). */
+export function jobStore(): DynamoDbJobStore {
+  return new DynamoDbJobStore({ client: tracer.captureAWSv3Client(new DynamoDBClient({})), tableName: env('JOBS_TABLE') });
+}
+
+/** Completion messages, published as the caller's RoleArn or to allow-listed topics (doc 0001). */
+export function notifiers(): (accountId: string) => Notifier {
+  return callerRoleNotifiers({
+    sts: tracer.captureAWSv3Client(new STSClient({})),
+    newSns: (config) => tracer.captureAWSv3Client(new SNSClient(config)),
+    onEvent: (event, detail) => logger.info('notification', { event, detail }),
+  });
+}
+
+/** A Lambda handler with tracing, the Lambda context in logs (never the event) and metrics flushed. */
+export function observed<I, O>(fn: (event: I) => Promise<O>) {
+  return middy(fn)
+    .use(captureLambdaHandler(tracer, { captureResponse: false }))
+    .use(injectLambdaContext(logger, { logEvent: false }))
+    .use(logMetrics(metrics));
+}
+
 let steps: WorkflowSteps | undefined;
 
 function getSteps(): WorkflowSteps {
-  if (steps) return steps;
-  const dynamo = tracer.captureAWSv3Client(new DynamoDBClient({}));
-  const s3 = tracer.captureAWSv3Client(new S3Client({}));
-  const sts = tracer.captureAWSv3Client(new STSClient({}));
-  steps = createWorkflowSteps({
-    store: new DynamoDbJobStore({ client: dynamo, tableName: env('JOBS_TABLE') }),
-    s3,
+  steps ??= createWorkflowSteps({
+    store: jobStore(),
+    s3: tracer.captureAWSv3Client(new S3Client({})),
     resultsBucket: env('RESULTS_BUCKET'),
-    notifierFor: callerRoleNotifiers({
-      sts,
-      newSns: (config) => tracer.captureAWSv3Client(new SNSClient(config)),
-      onEvent: (event, detail) => logger.info('notification', { event, detail }),
-    }),
+    notifierFor: notifiers(),
     count: (metric) => metrics.addMetric(metric, MetricUnit.Count, 1),
     log: (message, fields) => logger.info(message, fields ?? {}),
   });
@@ -52,8 +67,5 @@ function getSteps(): WorkflowSteps {
 
 /** Wraps a step as a Lambda handler (the state machine passes the step's input as the event). */
 export function lambdaHandler<I, O>(pick: (s: WorkflowSteps) => (input: I) => Promise<O>) {
-  return middy(async (event: I): Promise<O> => pick(getSteps())(event))
-    .use(captureLambdaHandler(tracer, { captureResponse: false }))
-    .use(injectLambdaContext(logger, { logEvent: false }))
-    .use(logMetrics(metrics));
+  return observed(async (event: I): Promise<O> => pick(getSteps())(event));
 }
