@@ -111,6 +111,26 @@ export interface JobStore {
    */
   finishJob(accountId: string, jobId: string, outcome: JobOutcome): Promise<JobRecord | undefined>;
   setProgress(accountId: string, jobId: string, fraction: number): Promise<void>;
-  /** Jobs left IN_PROGRESS (local mode resumes or fails them on restart). */
+  /** Jobs left IN_PROGRESS (the reconciler looks after them: core/jobs/reconcile.ts). */
   listInProgress(): Promise<JobRecord[]>;
+  /** Every account's concurrency counter (the reconciler compares it with the account's IN_PROGRESS jobs). */
+  listSlotCounters(): Promise<SlotCounter[]>;
+  /** Records, or clears (undefined), the reconciler's observation on a counter — only while it still reads `running`. */
+  noteSlotSuspect(accountId: string, running: number, suspect: SlotSuspect | undefined): Promise<void>;
+  /** Sets a counter to `to` and clears its observation, only while it still reads `running`. True if it did. */
+  correctSlots(accountId: string, running: number, to: number): Promise<boolean>;
+}
+
+/** The count of an account's IN_PROGRESS jobs that admission keeps (the per-account job limit). */
+export interface SlotCounter {
+  accountId: string;
+  running: number;
+  suspect?: SlotSuspect;
+}
+
+/** The reconciler saw the counter at `running` while the account had `inProgress` IN_PROGRESS jobs, at `atMs`. */
+export interface SlotSuspect {
+  running: number;
+  inProgress: number;
+  atMs: number;
 }

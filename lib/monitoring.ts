@@ -1,6 +1,6 @@
 /**
- * Operations: one dashboard and five alarms — failed jobs, workflow failures, API 5xx, queue age, jobs the
- * reconciler had to launch or fail — on an
+ * Operations: one dashboard and five alarms — failed jobs, workflow failures, API 5xx, queue age, jobs or slots
+ * the reconciler had to repair — on an
  * SNS topic (optionally mailed). Job metrics come from the workflow Lambdas (Powertools EMF); the queue
  * wait from a metric filter on the tracker's structured `job-started` log line.
  */
@@ -86,13 +86,14 @@ export class PeoplePathingMonitoring extends Construct {
     });
     const api5xx = props.api.metricServerError({ statistic: 'Sum', period: Duration.minutes(5) });
     const reconciled = new cloudwatch.MathExpression({
-      expression: 'relaunched + failed + errors',
+      expression: 'relaunched + failed + slots + errors',
       usingMetrics: {
         relaunched: jobMetric('JobsRelaunched'),
         failed: jobMetric('JobsFailedByReconciler'),
+        slots: jobMetric('SlotsFreedByReconciler'),
         errors: props.reconcileFunction.metricErrors({ statistic: 'Sum', period: Duration.minutes(5) }),
       },
-      label: 'Jobs relaunched or failed by the reconciler, reconciler errors',
+      label: 'Jobs relaunched or failed and slots freed by the reconciler, reconciler errors',
       period: Duration.minutes(5),
     });
 
@@ -113,7 +114,7 @@ export class PeoplePathingMonitoring extends Construct {
     alarm('WorkflowFailuresAlarm', workflowFailures, 1, 'A workflow execution failed, timed out or was stopped (the reconciler fails its job if the workflow did not).');
     alarm('Api5xxAlarm', api5xx, 5, 'The API answered 5 or more 5xx errors within 5 minutes.');
     alarm('QueueAgeAlarm', queueWait, 1800, 'A tracker job waited 30 minutes or more in the queue (GPU capacity or max vCPUs).');
-    alarm('ReconcilerAlarm', reconciled, 1, 'The reconciler found a job IN_PROGRESS with nothing running it (launched it again or failed it), or it failed itself.');
+    alarm('ReconcilerAlarm', reconciled, 1, 'The reconciler found a job IN_PROGRESS with nothing running it (launched it again or failed it) or a concurrency slot left taken, or it failed itself.');
 
     const dashboard = new cloudwatch.Dashboard(this, 'Dashboard', { defaultInterval: Duration.hours(24) });
     dashboard.addWidgets(

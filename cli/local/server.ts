@@ -149,14 +149,9 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
     })();
   });
   server.keepAliveTimeout = 5000;
-  await new Promise<void>((resolveListen, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 8085, '127.0.0.1', () => resolveListen());
-  });
-  const { port } = server.address() as AddressInfo;
-
-  // Jobs a previous run left IN_PROGRESS start over (or fail, when their video is gone): core's reconciler, with
-  // nothing running after a restart, relaunches every one of them.
+  // Jobs a previous run left IN_PROGRESS start over (or fail, when their video is gone), and concurrency counters
+  // a crash left too high are corrected: core's reconciler, before the server takes requests, so no start is in
+  // flight while it counts.
   const resumed = await reconcileJobs({
     store,
     launcher: worker,
@@ -164,9 +159,22 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
     notifierFor: () => notifier,
     graceMs: 0,
     relaunchForMs: Infinity,
+    slotAuditMs: 0,
     log: (message, fields) => log(`${message} ${String(fields.jobId)}`),
   });
   for (const jobId of resumed.relaunched) log(`resuming job ${jobId}`);
+
+  try {
+    await new Promise<void>((resolveListen, reject) => {
+      server.once('error', reject);
+      server.listen(options.port ?? 8085, '127.0.0.1', () => resolveListen());
+    });
+  } catch (error) {
+    await worker.close(); // the resumed jobs stay IN_PROGRESS for the next start
+    await dynamo.close();
+    throw error;
+  }
+  const { port } = server.address() as AddressInfo;
 
   let closing: Promise<void> | undefined;
   return {

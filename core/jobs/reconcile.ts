@@ -11,8 +11,14 @@
  *    else failed ("could not be started");
  *  - ended: failed ("did not complete").
  * Failing goes through completeJob, so the job's concurrency slot is freed and its notification is sent, once.
+ *
+ * Then the slots: admission counts each account's IN_PROGRESS jobs in a counter (the job limit), and a crash
+ * between the counter and the job write, or between a job's finish and its release, leaves the counter one too
+ * high for good. A counter above the account's IN_PROGRESS jobs is corrected once it has read the same, with the
+ * same jobs, for `slotAuditMs` (a start in flight has moved the counter before its job is written — for
+ * milliseconds, never for minutes); each correction is conditional on the counter not having moved meanwhile.
  */
-import type { JobRecord, JobStore, Notifier, WorkflowLauncher } from '../ports.js';
+import type { JobRecord, JobStore, Notifier, SlotCounter, WorkflowLauncher } from '../ports.js';
 import { completeJob } from './lifecycle.js';
 
 /** Where a job's workflow execution stands. */
@@ -35,6 +41,11 @@ export interface ReconcileDeps {
   graceMs: number;
   /** A job with no execution is launched again until it is this old, then failed. */
   relaunchForMs: number;
+  /**
+   * A counter above its account's IN_PROGRESS jobs is corrected once seen so for this long (0: at once, where no
+   * start can be in flight). Undefined: counters are not checked.
+   */
+  slotAuditMs?: number;
   now?: () => number;
   log?: (message: string, fields: Record<string, unknown>) => void;
 }
@@ -45,11 +56,13 @@ export interface ReconcileReport {
   failed: string[];
   /** Jobs whose lookup or launch threw; they are tried again on the next run. */
   errors: string[];
+  /** Slots given back, by account. */
+  slotsFreed: Record<string, number>;
 }
 
 export async function reconcileJobs(deps: ReconcileDeps): Promise<ReconcileReport> {
   const now = (deps.now ?? Date.now)();
-  const report: ReconcileReport = { checked: 0, relaunched: [], failed: [], errors: [] };
+  const report: ReconcileReport = { checked: 0, relaunched: [], failed: [], errors: [], slotsFreed: {} };
   const fail = async (job: JobRecord, statusMessage: string): Promise<void> => {
     const finished = await completeJob({ store: deps.store, notifier: deps.notifierFor(job.accountId), now: deps.now }, job.accountId, job.jobId, {
       status: 'FAILED',
@@ -57,7 +70,8 @@ export async function reconcileJobs(deps: ReconcileDeps): Promise<ReconcileRepor
     });
     if (finished) report.failed.push(job.jobId);
   };
-  for (const job of await deps.store.listInProgress()) {
+  const jobs = await deps.store.listInProgress();
+  for (const job of jobs) {
     const age = now - job.createdAt;
     if (age < deps.graceMs) continue;
     report.checked++;
@@ -77,5 +91,27 @@ export async function reconcileJobs(deps: ReconcileDeps): Promise<ReconcileRepor
       deps.log?.('reconcile failed for a job', { jobId: job.jobId, errorName: error instanceof Error ? error.name : typeof error });
     }
   }
+  if (deps.slotAuditMs !== undefined) {
+    const failed = new Set(report.failed);
+    const inProgress = new Map<string, number>();
+    for (const job of jobs) if (!failed.has(job.jobId)) inProgress.set(job.accountId, (inProgress.get(job.accountId) ?? 0) + 1);
+    for (const counter of await deps.store.listSlotCounters()) {
+      await auditSlots(deps, counter, inProgress.get(counter.accountId) ?? 0, now, report);
+    }
+  }
   return report;
+}
+
+async function auditSlots(deps: ReconcileDeps, counter: SlotCounter, inProgress: number, now: number, report: ReconcileReport): Promise<void> {
+  const { accountId, running, suspect } = counter;
+  if (running <= inProgress) {
+    if (suspect) await deps.store.noteSlotSuspect(accountId, running, undefined);
+    return;
+  }
+  const same = suspect !== undefined && suspect.running === running && suspect.inProgress === inProgress;
+  if (deps.slotAuditMs === 0 || (same && now - suspect.atMs >= (deps.slotAuditMs ?? Infinity))) {
+    if (await deps.store.correctSlots(accountId, running, inProgress)) report.slotsFreed[accountId] = running - inProgress;
+  } else if (!same) {
+    await deps.store.noteSlotSuspect(accountId, running, { running, inProgress, atMs: now });
+  }
 }

@@ -5,7 +5,8 @@
  *
  *   job      pk JOB#<jobId>                   sk JOB          the JobRecord fields (+ ttl)
  *   token    pk TOKEN#<account>#<token>       sk TOKEN        jobId, requestHash, createdAt (+ ttl, 7 days)
- *   counter  pk ACCOUNT#<account>             sk CONCURRENCY  running (IN_PROGRESS jobs of the account)
+ *   counter  pk ACCOUNT#<account>             sk CONCURRENCY  running (IN_PROGRESS jobs of the account),
+ *                                                             suspect (reconciler: running looked too high)
  *
  * Admission uses only single-item conditional writes (no transactions — dynalite has none, and the same
  * code must run in both places): token put (attribute_not_exists) → counter ADD 1 if running < limit →
@@ -16,7 +17,7 @@
 import { ConditionalCheckFailedException, CreateTableCommand, DescribeTableCommand, ResourceInUseException, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type { JobOutcome, JobRecord, JobStore, NewJob } from '../../core/ports.js';
+import type { JobOutcome, JobRecord, JobStore, NewJob, SlotCounter, SlotSuspect } from '../../core/ports.js';
 import { ServiceError, idempotentParameterMismatch, limitExceeded } from '../../core/api/errors.js';
 import { RETENTION_SECONDS, newJobId } from '../../core/jobs/request-hash.js';
 
@@ -296,6 +297,60 @@ export class DynamoDbJobStore implements JobStore {
       );
     } catch (e) {
       if (!isConditionFailure(e)) throw e;
+    }
+  }
+
+  async listSlotCounters(): Promise<SlotCounter[]> {
+    const counters: SlotCounter[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const out = await this.doc.send(
+        new ScanCommand({
+          TableName: this.tableName,
+          FilterExpression: 'sk = :counter',
+          ExpressionAttributeValues: { ':counter': COUNTER_SK },
+          ExclusiveStartKey: startKey,
+          ConsistentRead: true,
+        }),
+      );
+      for (const item of out.Items ?? []) {
+        const counter: SlotCounter = { accountId: String(item.pk).slice('ACCOUNT#'.length), running: Number(item.running ?? 0) };
+        if (item.suspect) counter.suspect = item.suspect as SlotSuspect;
+        counters.push(counter);
+      }
+      startKey = out.LastEvaluatedKey;
+    } while (startKey);
+    return counters;
+  }
+
+  async noteSlotSuspect(accountId: string, running: number, suspect: SlotSuspect | undefined): Promise<void> {
+    await this.updateCounterIf(accountId, running, suspect ? { UpdateExpression: 'SET suspect = :suspect', values: { ':suspect': suspect } } : { UpdateExpression: 'REMOVE suspect' });
+  }
+
+  async correctSlots(accountId: string, running: number, to: number): Promise<boolean> {
+    return this.updateCounterIf(accountId, running, { UpdateExpression: 'SET running = :to REMOVE suspect', values: { ':to': to } });
+  }
+
+  /** An update of the account's counter, applied only while `running` still reads `expected`. */
+  private async updateCounterIf(
+    accountId: string,
+    expected: number,
+    update: { UpdateExpression: string; values?: Record<string, unknown> },
+  ): Promise<boolean> {
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: counterKey(accountId),
+          UpdateExpression: update.UpdateExpression,
+          ConditionExpression: 'running = :expected',
+          ExpressionAttributeValues: { ':expected': expected, ...update.values },
+        }),
+      );
+      return true;
+    } catch (e) {
+      if (isConditionFailure(e)) return false;
+      throw e;
     }
   }
 

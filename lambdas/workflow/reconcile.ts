@@ -1,7 +1,8 @@
 /**
  * The scheduled reconciler (EventBridge, every few minutes): core's reconcileJobs over the jobs table and the
  * workflow's executions. A job admitted but never launched (the API crashed in between) is launched; a job whose
- * execution ended without finishing it (timed out, stopped) is failed and notified. Logs carry job ids and counts.
+ * execution ended without finishing it (timed out, stopped) is failed and notified; a concurrency counter left too
+ * high by a crash is corrected. Logs carry job ids, account ids and counts.
  */
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { SFNClient } from '@aws-sdk/client-sfn';
@@ -13,6 +14,8 @@ import { env, jobStore, logger, metrics, notifiers, observed, tracer } from './r
 export const GRACE_MS = 5 * 60_000;
 /** A job with no execution is launched again for this long after it was admitted, then failed. */
 export const RELAUNCH_FOR_MS = 60 * 60_000;
+/** A concurrency counter above its account's IN_PROGRESS jobs is corrected when the next run sees it the same. */
+export const SLOT_AUDIT_MS = 5 * 60_000;
 
 let deps: ReconcileDeps | undefined;
 
@@ -27,6 +30,7 @@ function getDeps(): ReconcileDeps {
     notifierFor: notifiers(),
     graceMs: GRACE_MS,
     relaunchForMs: RELAUNCH_FOR_MS,
+    slotAuditMs: SLOT_AUDIT_MS,
     log: (message, fields) => logger.warn(message, fields),
   };
   return deps;
@@ -36,6 +40,8 @@ export const handler = observed(async (): Promise<ReconcileReport> => {
   const report = await reconcileJobs(getDeps());
   metrics.addMetric('JobsRelaunched', MetricUnit.Count, report.relaunched.length);
   metrics.addMetric('JobsFailedByReconciler', MetricUnit.Count, report.failed.length);
-  if (report.relaunched.length + report.failed.length + report.errors.length > 0) logger.warn('reconciled jobs', { ...report });
+  const slotsFreed = Object.values(report.slotsFreed).reduce((a, b) => a + b, 0);
+  metrics.addMetric('SlotsFreedByReconciler', MetricUnit.Count, slotsFreed);
+  if (report.relaunched.length + report.failed.length + report.errors.length + slotsFreed > 0) logger.warn('reconciled jobs', { ...report });
   return report;
 });

@@ -6,6 +6,7 @@
  */
 import { DescribeExecutionCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import type { SFNClient } from '@aws-sdk/client-sfn';
+import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { DynamoDbJobStore, createJobsTable } from '../../lambdas/adapters/dynamodb-job-store.js';
 import { SfnExecutions, SfnLauncher, executionArn } from '../../lambdas/adapters/sfn-launcher.js';
 import { startEmbeddedDynamo } from '../../cli/local/embedded-dynamo.js';
@@ -189,6 +190,88 @@ describe('reconcileJobs (jobs left IN_PROGRESS with nothing running them)', () =
     expect(await status(redriving)).toBe('IN_PROGRESS');
     expect(await status(racing)).toBe('SUCCEEDED');
     expect(published).toEqual([]);
+  });
+});
+
+describe('reconcileJobs: concurrency slots left taken by a crash', () => {
+  let dynamo: EmbeddedDynamo;
+  let store: DynamoDbJobStore;
+  let doc: DynamoDBDocumentClient;
+  let tableName = '';
+  let clock = Date.UTC(2026, 6, 1);
+  let table = 0;
+  const ACCOUNT = '222222222222';
+
+  const start = async (limit = 2) =>
+    (await store.startJob({ accountId: ACCOUNT, video: { S3Object: { Bucket: 'videos', Name: 'v.mp4' } }, requestHash: `h${Math.random()}` }, limit)).job;
+  /** What a crash between admission's counter update and its job write leaves behind: the counter one up. */
+  const leakSlot = () =>
+    doc.send(new UpdateCommand({ TableName: tableName, Key: { pk: `ACCOUNT#${ACCOUNT}`, sk: 'CONCURRENCY' }, UpdateExpression: 'ADD running :one', ExpressionAttributeValues: { ':one': 1 } }));
+  const running = async () => (await store.listSlotCounters()).find((c) => c.accountId === ACCOUNT)?.running;
+  const deps = (slotAuditMs: number): ReconcileDeps => ({
+    store,
+    launcher: { launch: async () => undefined },
+    executions: { stateOf: async () => 'RUNNING' },
+    notifierFor: () => ({ publish: async () => undefined }),
+    graceMs: 5 * MIN,
+    relaunchForMs: 60 * MIN,
+    slotAuditMs,
+    now: () => clock,
+  });
+
+  beforeAll(async () => {
+    dynamo = await startEmbeddedDynamo();
+    doc = DynamoDBDocumentClient.from(dynamo.client);
+  });
+  beforeEach(async () => {
+    tableName = `slots-${++table}`;
+    await createJobsTable(dynamo.client, tableName);
+    store = new DynamoDbJobStore({ client: dynamo.client, tableName, now: () => clock });
+  });
+  afterAll(async () => {
+    await dynamo?.close();
+  });
+
+  it('gives a leaked slot back once a second look, slotAuditMs later, sees the same counter and jobs', async () => {
+    await start();
+    await leakSlot();
+    await expect(start()).rejects.toThrow(/2 open Jobs for User 222222222222 Maximum limit: 2/); // one job, two slots taken
+
+    expect((await reconcileJobs(deps(5 * MIN))).slotsFreed).toEqual({}); // first look: noted, not corrected
+    expect(await running()).toBe(2);
+    clock += 4 * MIN;
+    expect((await reconcileJobs(deps(5 * MIN))).slotsFreed).toEqual({});
+    clock += 6 * MIN;
+    expect((await reconcileJobs(deps(5 * MIN))).slotsFreed).toEqual({ [ACCOUNT]: 1 });
+    expect(await running()).toBe(1);
+    expect((await store.listSlotCounters())[0].suspect).toBeUndefined();
+    await start(); // the account can use its second slot again
+  });
+
+  it('leaves a counter alone when it moved between the two looks (a start or a finish in between)', async () => {
+    const first = await start(5);
+    await leakSlot();
+    await reconcileJobs(deps(5 * MIN));
+    await start(5); // counter 3, jobs 2: the excess is the same, the counter is not
+    clock += 10 * MIN;
+    expect((await reconcileJobs(deps(5 * MIN))).slotsFreed).toEqual({}); // a new first look
+    await store.finishJob(ACCOUNT, first.jobId, { status: 'FAILED', statusMessage: 'x' });
+    clock += 10 * MIN;
+    expect((await reconcileJobs(deps(5 * MIN))).slotsFreed).toEqual({});
+    clock += 10 * MIN;
+    expect((await reconcileJobs(deps(5 * MIN))).slotsFreed).toEqual({ [ACCOUNT]: 1 });
+    expect(await running()).toBe(1);
+  });
+
+  it('never lowers a counter below the IN_PROGRESS jobs, and with slotAuditMs 0 corrects at once (local start-up)', async () => {
+    await start(5);
+    await start(5);
+    expect((await reconcileJobs(deps(0))).slotsFreed).toEqual({});
+    expect(await running()).toBe(2);
+    await leakSlot();
+    await leakSlot();
+    expect((await reconcileJobs(deps(0))).slotsFreed).toEqual({ [ACCOUNT]: 2 });
+    expect(await running()).toBe(2);
   });
 });
 
