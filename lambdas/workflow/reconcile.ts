@@ -2,7 +2,7 @@
  * The scheduled reconciler (EventBridge, every few minutes): core's reconcileJobs over the jobs table and the
  * workflow's executions. A job admitted but never launched (the API crashed in between) is launched; a job whose
  * execution ended without finishing it (timed out, stopped) is failed and notified; a concurrency counter left too
- * high by a crash is corrected. Logs carry job ids, account ids and counts.
+ * high by a crash is corrected. Logs carry job ids and counts.
  */
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { SFNClient } from '@aws-sdk/client-sfn';
@@ -42,6 +42,10 @@ export const handler = observed(async (): Promise<ReconcileReport> => {
   metrics.addMetric('JobsFailedByReconciler', MetricUnit.Count, report.failed.length);
   const slotsFreed = Object.values(report.slotsFreed).reduce((a, b) => a + b, 0);
   metrics.addMetric('SlotsFreedByReconciler', MetricUnit.Count, slotsFreed);
-  if (report.relaunched.length + report.failed.length + report.errors.length + slotsFreed > 0) logger.warn('reconciled jobs', { ...report });
+  if (report.relaunched.length + report.failed.length + report.errors.length + slotsFreed > 0) {
+    // Job ids and counts; no account ids.
+    const { checked, relaunched, failed, errors } = report;
+    logger.warn('reconciled jobs', { checked, relaunched, failed, errors, slotsFreed });
+  }
   return report;
 });
