@@ -301,26 +301,12 @@ export class DynamoDbJobStore implements JobStore {
   }
 
   async listSlotCounters(): Promise<SlotCounter[]> {
-    const counters: SlotCounter[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const out = await this.doc.send(
-        new ScanCommand({
-          TableName: this.tableName,
-          FilterExpression: 'sk = :counter',
-          ExpressionAttributeValues: { ':counter': COUNTER_SK },
-          ExclusiveStartKey: startKey,
-          ConsistentRead: true,
-        }),
-      );
-      for (const item of out.Items ?? []) {
-        const counter: SlotCounter = { accountId: String(item.pk).slice('ACCOUNT#'.length), running: Number(item.running ?? 0) };
-        if (item.suspect) counter.suspect = item.suspect as SlotSuspect;
-        counters.push(counter);
-      }
-      startKey = out.LastEvaluatedKey;
-    } while (startKey);
-    return counters;
+    const items = await this.scanAll('sk = :counter', { ':counter': COUNTER_SK });
+    return items.map((item) => {
+      const counter: SlotCounter = { accountId: String(item.pk).slice('ACCOUNT#'.length), running: Number(item.running ?? 0) };
+      if (item.suspect) counter.suspect = item.suspect as SlotSuspect;
+      return counter;
+    });
   }
 
   async noteSlotSuspect(accountId: string, running: number, suspect: SlotSuspect | undefined): Promise<void> {
@@ -355,23 +341,29 @@ export class DynamoDbJobStore implements JobStore {
   }
 
   async listInProgress(): Promise<JobRecord[]> {
-    const jobs: JobRecord[] = [];
+    const items = await this.scanAll('sk = :job AND #status = :inProgress', { ':job': JOB_SK, ':inProgress': 'IN_PROGRESS' }, { '#status': 'status' });
+    return items.filter((item) => Number(item.ttl) > this.nowSeconds()).map(toRecord);
+  }
+
+  /** Every item matching `filter`, across Scan pages (consistent reads). */
+  private async scanAll(filter: string, values: Record<string, unknown>, names?: Record<string, string>): Promise<Record<string, unknown>[]> {
+    const items: Record<string, unknown>[] = [];
     let startKey: Record<string, unknown> | undefined;
     do {
       const out = await this.doc.send(
         new ScanCommand({
           TableName: this.tableName,
-          FilterExpression: 'sk = :job AND #status = :inProgress',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':job': JOB_SK, ':inProgress': 'IN_PROGRESS' },
+          FilterExpression: filter,
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
           ExclusiveStartKey: startKey,
           ConsistentRead: true,
         }),
       );
-      for (const item of out.Items ?? []) if (Number(item.ttl) > this.nowSeconds()) jobs.push(toRecord(item));
+      items.push(...(out.Items ?? []));
       startKey = out.LastEvaluatedKey;
     } while (startKey);
-    return jobs;
+    return items;
   }
 }
 
