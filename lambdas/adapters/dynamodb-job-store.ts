@@ -52,6 +52,17 @@ function toRecord(item: Record<string, unknown>): JobRecord {
 const isConditionFailure = (e: unknown): boolean =>
   e instanceof ConditionalCheckFailedException || (e instanceof Error && e.name === 'ConditionalCheckFailedException');
 
+/** Awaits a conditional write: false when its condition did not hold; any other error is thrown. */
+async function conditional(write: Promise<unknown>): Promise<boolean> {
+  try {
+    await write;
+    return true;
+  } catch (e) {
+    if (isConditionFailure(e)) return false;
+    throw e;
+  }
+}
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 interface TokenItem {
@@ -128,8 +139,8 @@ export class DynamoDbJobStore implements JobStore {
 
   /** Puts the token record unless a live one exists. */
   private async claimToken(accountId: string, token: string, item: TokenItem): Promise<boolean> {
-    try {
-      await this.doc.send(
+    return conditional(
+      this.doc.send(
         new PutCommand({
           TableName: this.tableName,
           Item: { ...tokenKey(accountId, token), ...item },
@@ -137,12 +148,8 @@ export class DynamoDbJobStore implements JobStore {
           ExpressionAttributeNames: { '#ttl': 'ttl' },
           ExpressionAttributeValues: { ':now': this.nowSeconds() },
         }),
-      );
-      return true;
-    } catch (e) {
-      if (isConditionFailure(e)) return false;
-      throw e;
-    }
+      ),
+    );
   }
 
   private async readToken(accountId: string, token: string): Promise<TokenItem | undefined> {
@@ -175,24 +182,22 @@ export class DynamoDbJobStore implements JobStore {
   }
 
   private async releaseToken(accountId: string, token: string, jobId: string): Promise<void> {
-    try {
-      await this.doc.send(
+    await conditional(
+      this.doc.send(
         new DeleteCommand({
           TableName: this.tableName,
           Key: tokenKey(accountId, token),
           ConditionExpression: 'jobId = :jobId',
           ExpressionAttributeValues: { ':jobId': jobId },
         }),
-      );
-    } catch (e) {
-      if (!isConditionFailure(e)) throw e;
-    }
+      ),
+    );
   }
 
   /** Takes one concurrency slot atomically: ADD 1 only while running < limit. */
   private async admit(accountId: string, limit: number): Promise<boolean> {
-    try {
-      await this.doc.send(
+    return conditional(
+      this.doc.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: counterKey(accountId),
@@ -200,12 +205,8 @@ export class DynamoDbJobStore implements JobStore {
           ConditionExpression: 'attribute_not_exists(running) OR running < :limit',
           ExpressionAttributeValues: { ':one': 1, ':limit': limit },
         }),
-      );
-      return true;
-    } catch (e) {
-      if (isConditionFailure(e)) return false;
-      throw e;
-    }
+      ),
+    );
   }
 
   private async runningCount(accountId: string): Promise<number> {
@@ -268,8 +269,8 @@ export class DynamoDbJobStore implements JobStore {
   }
 
   private async releaseSlot(accountId: string): Promise<void> {
-    try {
-      await this.doc.send(
+    await conditional(
+      this.doc.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: counterKey(accountId),
@@ -277,15 +278,13 @@ export class DynamoDbJobStore implements JobStore {
           ConditionExpression: 'running > :zero',
           ExpressionAttributeValues: { ':minusOne': -1, ':zero': 0 },
         }),
-      );
-    } catch (e) {
-      if (!isConditionFailure(e)) throw e;
-    }
+      ),
+    );
   }
 
   async setProgress(accountId: string, jobId: string, fraction: number): Promise<void> {
-    try {
-      await this.doc.send(
+    await conditional(
+      this.doc.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: jobKey(jobId),
@@ -294,10 +293,8 @@ export class DynamoDbJobStore implements JobStore {
           ExpressionAttributeNames: { '#status': 'status' },
           ExpressionAttributeValues: { ':p': Math.min(1, Math.max(0, fraction)), ':inProgress': 'IN_PROGRESS', ':account': accountId },
         }),
-      );
-    } catch (e) {
-      if (!isConditionFailure(e)) throw e;
-    }
+      ),
+    );
   }
 
   async listSlotCounters(): Promise<SlotCounter[]> {
@@ -323,8 +320,8 @@ export class DynamoDbJobStore implements JobStore {
     expected: number,
     update: { UpdateExpression: string; values?: Record<string, unknown> },
   ): Promise<boolean> {
-    try {
-      await this.doc.send(
+    return conditional(
+      this.doc.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: counterKey(accountId),
@@ -332,12 +329,8 @@ export class DynamoDbJobStore implements JobStore {
           ConditionExpression: 'running = :expected',
           ExpressionAttributeValues: { ':expected': expected, ...update.values },
         }),
-      );
-      return true;
-    } catch (e) {
-      if (isConditionFailure(e)) return false;
-      throw e;
-    }
+      ),
+    );
   }
 
   async listInProgress(): Promise<JobRecord[]> {
