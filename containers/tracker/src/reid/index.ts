@@ -17,7 +17,7 @@ import { openSession, type ExecutionProviderChoice } from '../ort-session.js';
 
 /**
  * The default re-ID model: 0288, 2.3× faster than 0287 and as good once its distance scale is accounted for
- * (see reidDistanceScale and the README's "Person tracker" section).
+ * (see reidDistanceScale and doc/tracker.md).
  */
 export const DEFAULT_REID_MODEL_FILE = 'person-reidentification-retail-0288.onnx';
 

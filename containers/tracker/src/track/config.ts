@@ -1,6 +1,6 @@
 /**
  * Tracker settings. Every time constant is in seconds, so the same settings hold at 7 fps and at 30 fps.
- * the README's "Person tracker" section says how each default was chosen.
+ * doc/tracker.md says how each default was chosen.
  */
 import { DEFAULT_KALMAN_NOISE, type KalmanNoise } from './kalman.js';
 

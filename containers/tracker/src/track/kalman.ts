@@ -22,7 +22,7 @@ export interface KalmanNoise {
  * Pedestrian kinematics in box heights (a person is about 1.7 m): measurement noise as ByteTrack (1/20 of the height);
  * a walking person's velocity drifts by about 0.25 m/s over a second (0.15 h/s per √s) and their box wobbles with
  * the gait (0.13 h per √s); an unknown starting velocity is about walking pace (1 h/s ≈ 1.7 m/s).
- * See the README's "Person tracker" section for how these compare with ByteTrack's per-frame weights.
+ * See doc/tracker.md for how these compare with ByteTrack's per-frame weights.
  */
 export const DEFAULT_KALMAN_NOISE: KalmanNoise = {
   measurementStd: 1 / 20,
