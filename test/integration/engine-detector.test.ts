@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createDetector, FrameDecoder, probeVideo, type ModelKind, type PersonDetector } from '../../containers/tracker/src/index.js';
-import { iou } from '../../containers/tracker/src/detect/postprocess.js';
+import { iouAt as iou } from '../../containers/tracker/src/geometry.js';
 import { DATA, MODELS, YOLOX } from './engine-data.js';
 
 type Box = [number, number, number, number];

@@ -58,6 +58,8 @@ describe('faces through the tracking engine', () => {
         expect(cy).toBeGreaterThan(body.Top!);
         expect(cy).toBeLessThan(body.Top! + body.Height! / 2);
         expect(r.Person!.Face!.Confidence!).toBeGreaterThan(70);
+        // the face box is reported at float32 precision, like the person's box and like Rekognition
+        for (const v of [face.Left!, face.Top!, face.Width!, face.Height!]) expect(Math.fround(v)).toBe(v);
       }
       // every sample of the player has the face (the frame does not change), no other person ever has one
       const player = [...owners][0];

@@ -5,7 +5,7 @@
 import { analysisStep, frameTime, fullFrameSize } from '../../containers/tracker/src/decode/ffmpeg-decoder.js';
 import { letterboxFilter, letterboxGeometry, unletterboxBox } from '../../containers/tracker/src/decode/letterbox.js';
 import { decodeNanodetStride, decodeYolox, nms, toPlanar } from '../../containers/tracker/src/detect/postprocess.js';
-import { toBoundingBox } from '../../containers/tracker/src/pipeline/engine.js';
+import { toRatioBox } from '../../containers/tracker/src/geometry.js';
 import { chooseFrameRate, parseIni } from '../../containers/tracker/src/video/probe.js';
 
 describe('letterbox geometry', () => {
@@ -119,7 +119,7 @@ describe('metadata helpers', () => {
   });
 
   it('gives bounding boxes as float32 ratios of the frame in Rekognition member order', () => {
-    const bb = toBoundingBox([192, 108, 384, 540], 1920, 1080);
+    const bb = toRatioBox([192, 108, 384, 540], 1920, 1080);
     expect(Object.keys(bb)).toEqual(['Width', 'Height', 'Left', 'Top']);
     expect(bb.Width).toBe(Math.fround(0.1));
     expect(bb.Top).toBe(Math.fround(0.1));

@@ -4,6 +4,8 @@
  */
 
 /** Candidate boxes as a flat list [x1, y1, x2, y2, score] × n. */
+import { greedyNms, iouAt } from '../geometry.js';
+
 export type FlatBoxes = number[];
 
 const STRIDES = [8, 16, 32];
@@ -76,33 +78,12 @@ export function decodeNanodetStride(
   }
 }
 
-export function iou(a: ArrayLike<number>, ai: number, b: ArrayLike<number>, bi: number): number {
-  const x1 = Math.max(a[ai], b[bi]);
-  const y1 = Math.max(a[ai + 1], b[bi + 1]);
-  const x2 = Math.min(a[ai + 2], b[bi + 2]);
-  const y2 = Math.min(a[ai + 3], b[bi + 3]);
-  const inter = Math.max(0, x2 - x1) * Math.max(0, y2 - y1);
-  if (inter <= 0) return 0;
-  const areaA = (a[ai + 2] - a[ai]) * (a[ai + 3] - a[ai + 1]);
-  const areaB = (b[bi + 2] - b[bi]) * (b[bi + 3] - b[bi + 1]);
-  return inter / (areaA + areaB - inter);
-}
-
 /** Greedy NMS over flat boxes; returns the kept boxes (flat), highest score first, at most maxKeep. */
 export function nms(boxes: FlatBoxes, iouThreshold: number, maxKeep = 300, maxCandidates = 3000): FlatBoxes {
-  const n = boxes.length / 5;
-  let order = Array.from({ length: n }, (_, i) => i).sort((i, j) => boxes[j * 5 + 4] - boxes[i * 5 + 4]);
-  if (order.length > maxCandidates) order = order.slice(0, maxCandidates);
+  const scores = Array.from({ length: boxes.length / 5 }, (_, i) => boxes[i * 5 + 4]);
   const kept: FlatBoxes = [];
-  const suppressed = new Uint8Array(n);
-  for (let k = 0; k < order.length && kept.length / 5 < maxKeep; k++) {
-    const i = order[k];
-    if (suppressed[i]) continue;
+  for (const i of greedyNms(scores, (a, b) => iouAt(boxes, a * 5, boxes, b * 5), iouThreshold, maxKeep, maxCandidates)) {
     kept.push(boxes[i * 5], boxes[i * 5 + 1], boxes[i * 5 + 2], boxes[i * 5 + 3], boxes[i * 5 + 4]);
-    for (let m = k + 1; m < order.length; m++) {
-      const j = order[m];
-      if (!suppressed[j] && iou(boxes, i * 5, boxes, j * 5) > iouThreshold) suppressed[j] = 1;
-    }
   }
   return kept;
 }

@@ -19,6 +19,7 @@ import type { FaceDetail, LandmarkType } from '../../../../core/types.js';
 import { defaultModelsDir } from '../detect/models.js';
 import type { FrameImage } from '../frame.js';
 import type { Box } from '../track/types.js';
+import { toRatioBox } from '../geometry.js';
 import type { FaceAttacher } from './types.js';
 import { YuNet, nms, padToStride, type RawFace, type YuNetOptions } from './yunet.js';
 import { estimatePose } from './pose.js';
@@ -176,11 +177,10 @@ export class YuNetFaceAttacher implements FaceAttacher {
   private toFaceDetail(frame: FrameImage, source: { width: number; height: number }, face: RawFace): FaceDetail {
     const W = frame.width;
     const H = frame.height;
-    const [x1, y1, x2, y2] = face.box;
     // Pose wants square pixels: go back to source-frame pixels.
     const pose = estimatePose(face.landmarks.map(([x, y]) => [(x * source.width) / W, (y * source.height) / H] as [number, number]));
     const detail: FaceDetail = {
-      BoundingBox: { Width: (x2 - x1) / W, Height: (y2 - y1) / H, Left: x1 / W, Top: y1 / H },
+      BoundingBox: toRatioBox(face.box, W, H),
       Confidence: Math.min(100, Math.max(0, face.score * 100)),
       Landmarks: face.landmarks.map(([x, y], k) => ({ Type: LANDMARK_TYPES[k], X: x / W, Y: y / H })),
       Pose: pose,

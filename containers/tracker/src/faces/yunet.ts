@@ -13,6 +13,7 @@
 import * as ort from 'onnxruntime-node';
 import { openSession } from '../ort-session.js';
 import type { FrameImage } from '../frame.js';
+import { greedyNms, iou } from '../geometry.js';
 
 export const YUNET_STRIDES = [8, 16, 32] as const;
 
@@ -120,21 +121,10 @@ function clamp01(v: number): number {
   return v < 0 ? 0 : v > 1 ? 1 : v;
 }
 
-export function iou(a: readonly number[], b: readonly number[]): number {
-  const iw = Math.min(a[2], b[2]) - Math.max(a[0], b[0]);
-  const ih = Math.min(a[3], b[3]) - Math.max(a[1], b[1]);
-  if (iw <= 0 || ih <= 0) return 0;
-  const inter = iw * ih;
-  const union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter;
-  return union > 0 ? inter / union : 0;
-}
-
 /** Greedy non-maximum suppression; returns the kept faces, strongest first. */
 export function nms(faces: RawFace[], threshold: number): RawFace[] {
-  const sorted = [...faces].sort((a, b) => b.score - a.score);
-  const kept: RawFace[] = [];
-  for (const f of sorted) if (kept.every((k) => iou(k.box, f.box) <= threshold)) kept.push(f);
-  return kept;
+  const kept = greedyNms(faces.map((f) => f.score), (i, j) => iou(faces[i].box, faces[j].box), threshold);
+  return kept.map((i) => faces[i]);
 }
 
 /** Copies a BGR24 picture into the top-left of a black picture whose sides are the next multiples of `stride`. */

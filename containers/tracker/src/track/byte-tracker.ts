@@ -19,7 +19,8 @@
 import type { Box, Detection, PersonTracker, TrackedPerson } from './types.js';
 import type { TrackerConfig } from './config.js';
 import { linearAssignment, costMatrix, type CostMatrix } from './lap.js';
-import { cosineDistance, fuseAppearance, fuseScore, intersection, iou, iouDistance } from './matching.js';
+import { cosineDistance, fuseAppearance, fuseScore, iouDistance } from './matching.js';
+import { intersection, iou } from '../geometry.js';
 import { STrack, TrackState } from './strack.js';
 
 /** `box` moved (not resized) to lie inside `outer`, along each axis where it fits. */

@@ -2,26 +2,8 @@
  * Association costs, in the manner of ByteTrack's matching.py and BoT-SORT's appearance fusion.
  * All matrices are tracks × detections, row-major; a cost of 1 or more means "do not match".
  */
-import type { Box } from './types.js';
+import { iou, type Box } from '../geometry.js';
 import { costMatrix, type CostMatrix } from './lap.js';
-
-/** Area of the intersection of two boxes. */
-export function intersection(a: Readonly<Box>, b: Readonly<Box>): number {
-  const w = Math.min(a[2], b[2]) - Math.max(a[0], b[0]);
-  if (w <= 0) return 0;
-  const h = Math.min(a[3], b[3]) - Math.max(a[1], b[1]);
-  return h > 0 ? w * h : 0;
-}
-
-export function iou(a: Readonly<Box>, b: Readonly<Box>): number {
-  const w = Math.min(a[2], b[2]) - Math.max(a[0], b[0]);
-  if (w <= 0) return 0;
-  const h = Math.min(a[3], b[3]) - Math.max(a[1], b[1]);
-  if (h <= 0) return 0;
-  const inter = w * h;
-  const union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter;
-  return union > 0 ? inter / union : 0;
-}
 
 /** 1 − IoU for every track box × detection box. */
 export function iouDistance(trackBoxes: ReadonlyArray<Readonly<Box>>, detBoxes: ReadonlyArray<Readonly<Box>>): CostMatrix {
