@@ -38,6 +38,52 @@ function insideOf(box: Box, outer: Readonly<Box>): Box {
   return out;
 }
 
+/**
+ * One association stage, declared: which tracks meet which detections, the cost of each pair, and the cost a pair
+ * must stay under to be matched (boxmot's association stages, ByteTrack's linear_assignment thresholds).
+ */
+interface Stage {
+  tracks: STrack[];
+  detections: Detection[];
+  cost(tracks: STrack[], detections: Detection[]): CostMatrix;
+  maxCost: number;
+}
+
+interface StageResult {
+  /** In the assignment's order. */
+  matches: [STrack, Detection][];
+  /** In the stage's order. */
+  unmatchedTracks: STrack[];
+  unmatchedDetections: Detection[];
+}
+
+/** Runs one stage: optimal assignment on its cost, pairs above maxCost left unmatched. */
+function associate(stage: Stage): StageResult {
+  const { tracks, detections } = stage;
+  const result = linearAssignment(stage.cost(tracks, detections), stage.maxCost);
+  return {
+    matches: result.matches.map(([i, j]) => [tracks[i], detections[j]]),
+    unmatchedTracks: result.unmatchedRows.map((i) => tracks[i]),
+    unmatchedDetections: result.unmatchedCols.map((j) => detections[j]),
+  };
+}
+
+/** 1 − IoU of every track's predicted box × detection box. */
+function iouCost(tracks: STrack[], detections: Detection[]): CostMatrix {
+  return iouDistance(
+    tracks.map((t) => t.box),
+    detections.map((d) => d.box),
+  );
+}
+
+/** 1 − IoU·score (ByteTrack's fuse_score): confident detections win close calls. */
+function scoredIouCost(tracks: STrack[], detections: Detection[]): CostMatrix {
+  return fuseScore(
+    iouCost(tracks, detections),
+    detections.map((d) => d.score),
+  );
+}
+
 export class ByteTracker implements PersonTracker {
   readonly config: TrackerConfig;
   private tracks: STrack[] = [];
@@ -57,7 +103,7 @@ export class ByteTracker implements PersonTracker {
    * Which of this frame's detections association needs an embedding for, so the engine embeds only those
    * (call before `update`, with the same detections and time). Judged from the first stage's motion costs, a
    * high-score detection needs one when:
-   *  - it overlaps another confident detection (IoU > 0.1): occlusion is where identities get swapped;
+   *  - it overlaps another confident detection (IoU > embedOverlapIou): occlusion is where identities get swapped;
    *  - no track can take it and it could start a track (score ≥ newTrackThresh): a birth or a person coming back;
    *  - it is contested: a second track could take it, or its best track could take another detection, at a motion
    *    cost within embedMargin of the best — close enough for appearance to change the answer;
@@ -67,9 +113,7 @@ export class ByteTracker implements PersonTracker {
   embeddingNeeds(detections: ReadonlyArray<Detection>, timeSec: number): boolean[] {
     const cfg = this.config;
     if (!cfg.appearance) return detections.map(() => false);
-    const tracks = this.tracks.filter(
-      (t) => t.state !== TrackState.Lost || timeSec - t.lastSeenSec <= cfg.lostBufferSec,
-    );
+    const tracks = this.tracks.filter((t) => t.state !== TrackState.Lost || this.recentlyLost(t, timeSec));
     const high = detections.map((_, j) => j).filter((j) => detections[j].score >= cfg.highThresh);
     // Stage-1 motion costs (1 − IoU·score) of every track × confident detection.
     const cost = tracks.map((t) => {
@@ -79,7 +123,7 @@ export class ByteTracker implements PersonTracker {
     const margin = cfg.embedMargin;
     const need = detections.map(() => false);
     high.forEach((j, k) => {
-      if (high.some((o) => o !== j && iou(detections[o].box, detections[j].box) > 0.1)) {
+      if (high.some((o) => o !== j && iou(detections[o].box, detections[j].box) > cfg.embedOverlapIou)) {
         need[j] = true; // it overlaps another person: occlusion is where identities get swapped
         return;
       }
@@ -113,69 +157,42 @@ export class ByteTracker implements PersonTracker {
       throw new Error(`tracker times must increase (got ${timeSec} after ${this.lastTimeSec})`);
     }
     this.lastTimeSec = timeSec;
-    const useAppearance = cfg.appearance;
 
-    const high: Detection[] = [];
-    const low: Detection[] = [];
-    for (const d of detections) {
-      if (d.score >= cfg.highThresh) high.push(d);
-      else if (d.score >= cfg.lowThresh) low.push(d);
-    }
+    const high = detections.filter((d) => d.score >= cfg.highThresh);
+    const low = detections.filter((d) => d.score < cfg.highThresh && d.score >= cfg.lowThresh);
 
     for (const t of this.tracks) t.predictTo(timeSec, cfg.noise);
     const matchedTracks = new Set<STrack>();
-    const matchedHigh = new Set<number>();
     /** Detections matched in stages 1 and 2, and the track that took each. */
     const taken = new Map<Detection, STrack>();
     /** Each of those tracks' predicted box, before the detection corrected it. */
     const predicted = new Map<STrack, Box>();
-    const take = (track: STrack, det: Detection): void => {
+    const take = ([track, det]: [STrack, Detection]): void => {
       predicted.set(track, track.box);
       this.apply(track, det, timeSec, detections);
       matchedTracks.add(track);
       taken.set(det, track);
     };
 
-    // Stage 1: confirmed tracks (tracked, and lost within the buffer) × high-score detections.
-    const pool = this.tracks.filter(
-      (t) =>
-        t.state === TrackState.Tracked ||
-        (t.state === TrackState.Lost && timeSec - t.lastSeenSec <= cfg.lostBufferSec),
-    );
-    {
-      const iouDist = iouDistance(
-        pool.map((t) => t.box),
-        high.map((d) => d.box),
-      );
-      let cost = fuseScore(
-        iouDist,
-        high.map((d) => d.score),
-      );
-      if (useAppearance) {
-        cost = fuseAppearance(
-          cost,
-          iouDist,
-          pool.map((t) => t.feature),
-          high.map((d) => d.embedding),
-          cfg,
-        );
-        this.gateByReach(cost, iouDist, pool, high, timeSec);
-      }
-      for (const [i, j] of linearAssignment(cost, cfg.matchThresh).matches) {
-        take(pool[i], high[j]);
-        matchedHigh.add(j);
-      }
-    }
+    // Stage 1: confirmed tracks (tracked, and lost within the buffer) × high-score detections, motion and appearance.
+    const pool = this.tracks.filter((t) => t.state === TrackState.Tracked || this.recentlyLost(t, timeSec));
+    const first = associate({
+      tracks: pool,
+      detections: high,
+      cost: (tracks, dets) => this.firstStageCost(tracks, dets, timeSec),
+      maxCost: cfg.matchThresh,
+    });
+    first.matches.forEach(take);
 
     // Stage 2: remaining tracked tracks × low-score detections, by IoU only (BYTE's key idea).
-    const tracked = pool.filter((t) => t.state === TrackState.Tracked && !matchedTracks.has(t));
-    {
-      const cost = iouDistance(
-        tracked.map((t) => t.box),
-        low.map((d) => d.box),
-      );
-      for (const [i, j] of linearAssignment(cost, cfg.lowMatchThresh).matches) take(tracked[i], low[j]);
-    }
+    const second = associate({
+      tracks: first.unmatchedTracks.filter((t) => t.state === TrackState.Tracked),
+      detections: low,
+      cost: iouCost,
+      maxCost: cfg.lowMatchThresh,
+    });
+    second.matches.forEach(take);
+
     // Unmatched tracks are lost — unless hidden inside another person's detection (below), then they coast.
     const hidden = new Map<STrack, Detection>();
     for (const t of pool) {
@@ -191,39 +208,30 @@ export class ByteTracker implements PersonTracker {
       else t.state = TrackState.Lost;
     }
 
-    // Stage 3: tentative tracks × remaining high-score detections.
-    let remaining = high.map((_, j) => j).filter((j) => !matchedHigh.has(j));
-    const tentative = this.tracks.filter((t) => t.state === TrackState.Tentative);
-    {
-      const iouDist = iouDistance(
-        tentative.map((t) => t.box),
-        remaining.map((j) => high[j].box),
-      );
-      const cost = fuseScore(
-        iouDist,
-        remaining.map((j) => high[j].score),
-      );
-      const result = linearAssignment(cost, cfg.tentativeMatchThresh);
-      for (const [i, k] of result.matches) {
-        this.apply(tentative[i], high[remaining[k]], timeSec, detections);
-        matchedTracks.add(tentative[i]);
-      }
-      for (const i of result.unmatchedRows) tentative[i].state = TrackState.Removed;
-      remaining = result.unmatchedCols.map((k) => remaining[k]);
+    // Stage 3: tentative tracks × remaining high-score detections; a tentative track that misses is dropped.
+    const third = associate({
+      tracks: this.tracks.filter((t) => t.state === TrackState.Tentative),
+      detections: first.unmatchedDetections,
+      cost: scoredIouCost,
+      maxCost: cfg.tentativeMatchThresh,
+    });
+    for (const [track, det] of third.matches) {
+      this.apply(track, det, timeSec, detections);
+      matchedTracks.add(track);
     }
+    for (const t of third.unmatchedTracks) t.state = TrackState.Removed;
 
     // Stage 4: tentative tracks that have now been seen for confirmSec either take over a lost track that looks the
     // same (re-entry, occlusion longer than the lost buffer) or are confirmed under a new Index.
     this.confirm(timeSec);
 
     // Stage 5: births — next to a tracked person only from a detection confident enough to be someone else.
-    for (const j of remaining) {
-      const d = high[j];
+    for (const d of third.unmatchedDetections) {
       if (d.score < cfg.newTrackThresh) continue;
       if (d.score < cfg.newTrackThreshNear && this.nearTrackedPerson(d.box)) continue;
       const t = new STrack(d.box, d.score, timeSec, cfg.noise);
       t.lastEmbedding = d.embedding;
-      if (useAppearance && d.embedding && this.unoccluded(d, detections)) {
+      if (cfg.appearance && d.embedding && this.unoccluded(d, detections)) {
         t.updateFeature(d.embedding, 0);
         t.featureSec = timeSec;
       }
@@ -231,7 +239,7 @@ export class ByteTracker implements PersonTracker {
     }
 
     // Lifecycle: expire lost tracks, drop removed ones, remove duplicates.
-    const keepLostSec = useAppearance ? Math.max(cfg.lostBufferSec, cfg.reattachSec) : cfg.lostBufferSec;
+    const keepLostSec = cfg.appearance ? Math.max(cfg.lostBufferSec, cfg.reattachSec) : cfg.lostBufferSec;
     for (const t of this.tracks) {
       if (t.state === TrackState.Lost && timeSec - t.lastSeenSec > keepLostSec) t.state = TrackState.Removed;
     }
@@ -257,6 +265,30 @@ export class ByteTracker implements PersonTracker {
     }
     out.sort((a, b) => a.index - b.index);
     return out;
+  }
+
+  /** Stage 1's cost: 1 − IoU·score, with appearance blended in and non-overlapping pairs gated by walking reach. */
+  private firstStageCost(tracks: STrack[], dets: Detection[], timeSec: number): CostMatrix {
+    const iouDist = iouCost(tracks, dets);
+    const cost = fuseScore(
+      iouDist,
+      dets.map((d) => d.score),
+    );
+    if (!this.config.appearance) return cost;
+    const blended = fuseAppearance(
+      cost,
+      iouDist,
+      tracks.map((t) => t.feature),
+      dets.map((d) => d.embedding),
+      this.config,
+    );
+    this.gateByReach(blended, iouDist, tracks, dets, timeSec);
+    return blended;
+  }
+
+  /** Lost, but recently enough that motion association still looks for them (lostBufferSec). */
+  private recentlyLost(t: STrack, timeSec: number): boolean {
+    return t.state === TrackState.Lost && timeSec - t.lastSeenSec <= this.config.lostBufferSec;
   }
 
   /** Matches `track` to `det`: Kalman correction, appearance update, state change and confirmation. */
@@ -412,14 +444,12 @@ export class ByteTracker implements PersonTracker {
     const tracked = this.tracks.filter((t) => t.state === TrackState.Tracked);
     // Only lost tracks still in motion association: older ones are kept for appearance re-attachment, and their
     // drifting predictions say nothing about where they are.
-    const lost = this.tracks.filter(
-      (t) => t.state === TrackState.Lost && timeSec - t.lastSeenSec <= this.config.lostBufferSec,
-    );
+    const lost = this.tracks.filter((t) => this.recentlyLost(t, timeSec));
     if (tracked.length === 0 || lost.length === 0) return;
     const drop = new Set<STrack>();
     for (const a of tracked) {
       for (const b of lost) {
-        if (1 - iou(a.box, b.box) >= 0.15) continue;
+        if (1 - iou(a.box, b.box) >= this.config.duplicateMaxDistance) continue;
         const ageA = a.lastSeenSec - a.startSec;
         const ageB = b.lastSeenSec - b.startSec;
         drop.add(ageA > ageB ? b : a);

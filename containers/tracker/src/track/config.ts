@@ -55,6 +55,8 @@ export interface TrackerConfig {
    * (appearanceWeight × the gap between the median same-person and different-person distances, 2 × 0.19).
    */
   embedMargin: number;
+  /** A confident detection overlapping another by more than this IoU is embedded: occlusion is where identities swap. */
+  embedOverlapIou: number;
   /** Only detections at or above this score update a track's appearance. */
   featureMinScore: number;
   /**
@@ -83,6 +85,11 @@ export interface TrackerConfig {
   reattachMaxSpeed: number;
   /** …plus this many box heights. */
   reattachSlack: number;
+  /**
+   * A tracked and a recently lost track whose boxes are closer than this IoU distance (1 − IoU) are one person twice:
+   * the younger is dropped (ByteTrack's remove_duplicate_stracks, 0.15).
+   */
+  duplicateMaxDistance: number;
   /** Report the Kalman-filtered box ('filtered', as ByteTrack does) or the matched detection's box. */
   outputBox: 'filtered' | 'detection';
   /** Kalman filter noise model. */
@@ -110,6 +117,7 @@ export const DEFAULT_TRACKER_CONFIG: TrackerConfig = {
   featureHalfLifeSec: 0.5,
   embedRefreshSec: 2,
   embedMargin: 0.37,
+  embedOverlapIou: 0.1,
   featureMinScore: 0.6,
   featureMaxOverlap: 0.2,
   coverFraction: 0.6,
@@ -119,6 +127,7 @@ export const DEFAULT_TRACKER_CONFIG: TrackerConfig = {
   reattachMaxCost: 0.1,
   reattachMaxSpeed: 2,
   reattachSlack: 1,
+  duplicateMaxDistance: 0.15,
   outputBox: 'filtered',
   noise: DEFAULT_KALMAN_NOISE,
 };
