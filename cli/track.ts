@@ -11,9 +11,17 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { RESULT_FILES } from '../core/results-format.js';
-import { parseModelKind, trackToMot, trackToResults, type HwAccel, type TrackOptions, type TrackProgress } from '../containers/tracker/src/index.js';
-import { defaultFaceModelPath } from '../containers/tracker/src/faces/attach.js';
-import { createFaceThread, type FaceThread } from '../containers/tracker/src/pipeline/face-thread.js';
+import {
+  createFaceThread,
+  defaultFaceModelPath,
+  parseModelKind,
+  trackToMot,
+  trackToResults,
+  type FaceThread,
+  type HwAccel,
+  type TrackOptions,
+  type TrackProgress,
+} from '../containers/tracker/src/index.js';
 
 const USAGE = `usage: people-pathing track <video-file | MOTChallenge-sequence-dir> [options]
 

@@ -1,5 +1,5 @@
 /**
- * Ports: the interfaces the domain talks through. Adapters implement them for AWS (lambdas/adapters/)
+ * Ports: the interfaces the domain talks through. Adapters implement them for AWS (adapters/)
  * and for local mode (cli/local/). Nothing here imports an AWS SDK.
  */
 import type { NotificationChannel, Video, VideoJobStatus, VideoMetadata } from './types.js';

@@ -17,7 +17,7 @@ export const TRACKER_BUILD_CONTEXT_ALLOW = [
   'package-lock.json',
   'tsconfig.json',
   'core/**',
-  'lambdas/adapters/**',
+  'adapters/**',
   'containers/tracker/**',
 ];
 

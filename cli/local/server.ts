@@ -17,7 +17,7 @@ import { DEFAULT_CONCURRENT_JOB_LIMIT, errorResponse, handleApiRequest } from '.
 import type { ApiDeps, ApiResponse } from '../../core/api/handler.js';
 import { ServiceError } from '../../core/api/errors.js';
 import { PaginationTokens } from '../../core/api/pagination.js';
-import { DynamoDbJobStore, createJobsTable } from '../../lambdas/adapters/dynamodb-job-store.js';
+import { DynamoDbJobStore, createJobsTable } from '../../adapters/dynamodb-job-store.js';
 import { startEmbeddedDynamo } from './embedded-dynamo.js';
 import { LocalBuckets } from './buckets.js';
 import { FileNotifier, LocalResultsStore } from './adapters.js';

@@ -6,7 +6,7 @@
  * Environment: JOBS_TABLE, RESULTS_BUCKET (informational: result locations are stored per job),
  * STATE_MACHINE_ARN, CONCURRENT_JOB_LIMIT (default 20), and the NextToken MAC key as PAGINATION_SECRET
  * (the key itself) or PAGINATION_SECRET_ARN (a Secrets Manager secret read once per cold start),
- * NOTIFICATION_TOPIC_ALLOW_LIST (see lambdas/workflow/notifier.ts; used only to report a failed launch).
+ * NOTIFICATION_TOPIC_ALLOW_LIST (see adapters/sns-notifier.ts; used only to report a failed launch).
  * Logs carry request ids and error kinds only — never bucket keys, topics or bodies.
  */
 import middy from '@middy/core';
@@ -27,11 +27,11 @@ import { DEFAULT_CONCURRENT_JOB_LIMIT, errorResponse, handleApiRequest, headerVa
 import { internalServerError } from '../../core/api/errors.js';
 import type { ApiDeps } from '../../core/api/handler.js';
 import { PaginationTokens } from '../../core/api/pagination.js';
-import { DynamoDbJobStore } from '../adapters/dynamodb-job-store.js';
-import { S3VideoSource } from '../adapters/s3-video-source.js';
-import { S3ResultsStore } from '../adapters/s3-results-store.js';
-import { SfnLauncher } from '../adapters/sfn-launcher.js';
-import { callerRoleNotifiers } from '../workflow/notifier.js';
+import { DynamoDbJobStore } from '../../adapters/dynamodb-job-store.js';
+import { S3VideoSource } from '../../adapters/s3-video-source.js';
+import { S3ResultsStore } from '../../adapters/s3-results-store.js';
+import { SfnLauncher } from '../../adapters/sfn-launcher.js';
+import { callerRoleNotifiers } from '../../adapters/sns-notifier.js';
 
 export interface ApiObservability {
   logger: Logger;

@@ -8,8 +8,8 @@
  *  - ECS runTask.sync stopped with an error (CPU path): Cause = the task ({ StopCode, StoppedReason, Containers: [{ ExitCode }] }).
  *  - "States.Timeout": the task's ceiling passed. Anything else (Lambda errors, API errors): internal.
  */
-import type { FailureReport } from '../../containers/tracker/src/container/protocol.js';
-import { EXIT, STATUS_MESSAGES } from '../../containers/tracker/src/container/protocol.js';
+import type { FailureReport } from '../../core/tracker-protocol.js';
+import { EXIT, STATUS_MESSAGES } from '../../core/tracker-protocol.js';
 
 export interface CaughtError {
   Error?: string;

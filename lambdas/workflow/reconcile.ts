@@ -7,7 +7,7 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { reconcileJobs, type ReconcileDeps, type ReconcileReport } from '../../core/jobs/reconcile.js';
-import { SfnExecutions, SfnLauncher } from '../adapters/sfn-launcher.js';
+import { SfnExecutions, SfnLauncher } from '../../adapters/sfn-launcher.js';
 import { env, jobStore, logger, metrics, notifiers, observed, tracer } from './runtime.js';
 
 /** The API answers a start within its 29 s timeout; a job this old with no execution was never launched. */

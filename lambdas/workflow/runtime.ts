@@ -14,8 +14,8 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { STSClient } from '@aws-sdk/client-sts';
 import type { Notifier } from '../../core/ports.js';
-import { DynamoDbJobStore } from '../adapters/dynamodb-job-store.js';
-import { callerRoleNotifiers } from './notifier.js';
+import { DynamoDbJobStore } from '../../adapters/dynamodb-job-store.js';
+import { callerRoleNotifiers } from '../../adapters/sns-notifier.js';
 import { createWorkflowSteps } from './steps.js';
 import type { WorkflowSteps } from './steps.js';
 

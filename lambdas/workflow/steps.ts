@@ -10,8 +10,8 @@ import type { JobStore, Notifier } from '../../core/ports.js';
 import { RESULTS_FORMAT_VERSION, RESULT_FILES } from '../../core/results-format.js';
 import type { ResultsManifest } from '../../core/results-format.js';
 import type { VideoJobStatus } from '../../core/types.js';
-import { FAILURE_FILE, resultsPrefixFor } from '../../containers/tracker/src/container/protocol.js';
-import type { FailureReport } from '../../containers/tracker/src/container/protocol.js';
+import { FAILURE_FILE, resultsPrefixFor } from '../../core/tracker-protocol.js';
+import type { FailureReport } from '../../core/tracker-protocol.js';
 import { classifyFailure } from './failure.js';
 import type { CaughtError, FailureKind } from './failure.js';
 

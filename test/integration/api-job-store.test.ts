@@ -3,7 +3,7 @@
  * admission under bursts, exactly-once completion and notification, 7-day expiry, abandoned tokens.
  */
 import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { DynamoDbJobStore, createJobsTable } from '../../lambdas/adapters/dynamodb-job-store.js';
+import { DynamoDbJobStore, createJobsTable } from '../../adapters/dynamodb-job-store.js';
 import { startEmbeddedDynamo } from '../../cli/local/embedded-dynamo.js';
 import type { EmbeddedDynamo } from '../../cli/local/embedded-dynamo.js';
 import { completeJob } from '../../core/jobs/lifecycle.js';

@@ -13,7 +13,7 @@ import { Tracer } from '@aws-lambda-powertools/tracer';
 import { createApiHandler } from '../../lambdas/api/handler.js';
 import type { ApiDeps } from '../../core/api/handler.js';
 import { PaginationTokens } from '../../core/api/pagination.js';
-import { DynamoDbJobStore, createJobsTable } from '../../lambdas/adapters/dynamodb-job-store.js';
+import { DynamoDbJobStore, createJobsTable } from '../../adapters/dynamodb-job-store.js';
 import { startEmbeddedDynamo } from '../../cli/local/embedded-dynamo.js';
 import type { EmbeddedDynamo } from '../../cli/local/embedded-dynamo.js';
 import { LocalBuckets } from '../../cli/local/buckets.js';

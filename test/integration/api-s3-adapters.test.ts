@@ -9,8 +9,8 @@ import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { ALL_RESULT_FILE_NAMES, LocalFolderSource, ResultsReader, ResultsWriter } from '../../core/results-format.js';
-import { S3VideoSource } from '../../lambdas/adapters/s3-video-source.js';
-import { S3ResultsStore, parseS3Location } from '../../lambdas/adapters/s3-results-store.js';
+import { S3VideoSource } from '../../adapters/s3-video-source.js';
+import { S3ResultsStore, parseS3Location } from '../../adapters/s3-results-store.js';
 import type { JobRecord } from '../../core/ports.js';
 
 interface S3rverServer {

@@ -7,8 +7,8 @@
 import { DescribeExecutionCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import type { SFNClient } from '@aws-sdk/client-sfn';
 import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { DynamoDbJobStore, createJobsTable } from '../../lambdas/adapters/dynamodb-job-store.js';
-import { SfnExecutions, SfnLauncher, executionArn } from '../../lambdas/adapters/sfn-launcher.js';
+import { DynamoDbJobStore, createJobsTable } from '../../adapters/dynamodb-job-store.js';
+import { SfnExecutions, SfnLauncher, executionArn } from '../../adapters/sfn-launcher.js';
 import { startEmbeddedDynamo } from '../../cli/local/embedded-dynamo.js';
 import type { EmbeddedDynamo } from '../../cli/local/embedded-dynamo.js';
 import { NOT_COMPLETED_MESSAGE, NOT_STARTED_MESSAGE, reconcileJobs } from '../../core/jobs/reconcile.js';

@@ -1,13 +1,13 @@
 /**
- * How a completion message is published (lambdas/workflow/notifier.ts) and how a caught error becomes a
+ * How a completion message is published (adapters/sns-notifier.ts) and how a caught error becomes a
  * decision (lambdas/workflow/failure.ts). STS and SNS cannot run here: they are recording fakes that answer
  * like the services (AccessDenied / AuthorizationError); everything else is the shipped code.
  */
 import type { STSClient } from '@aws-sdk/client-sts';
 import type { SNSClient } from '@aws-sdk/client-sns';
-import { CallerRoleNotifier, arnMatches, callerRoleNotifiers } from '../../lambdas/workflow/notifier.js';
+import { CallerRoleNotifier, arnMatches, callerRoleNotifiers } from '../../adapters/sns-notifier.js';
 import { classifyFailure } from '../../lambdas/workflow/failure.js';
-import { STATUS_MESSAGES } from '../../containers/tracker/src/container/protocol.js';
+import { STATUS_MESSAGES } from '../../core/tracker-protocol.js';
 
 const ACCOUNT = '123456789012';
 const OTHER = '210987654321';

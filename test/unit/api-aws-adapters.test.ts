@@ -6,8 +6,8 @@
 import { mockClient } from 'aws-sdk-client-mock';
 import { ExecutionAlreadyExists, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { HeadObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
-import { SfnLauncher } from '../../lambdas/adapters/sfn-launcher.js';
-import { S3VideoSource } from '../../lambdas/adapters/s3-video-source.js';
+import { SfnLauncher } from '../../adapters/sfn-launcher.js';
+import { S3VideoSource } from '../../adapters/s3-video-source.js';
 import type { JobRecord } from '../../core/ports.js';
 
 const job: JobRecord = {

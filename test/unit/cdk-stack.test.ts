@@ -210,7 +210,7 @@ describe('people-pathing stack (GPU, defaults)', () => {
         's3:GetObjectVersion', // HeadObject of a versioned input video
         'secretsmanager:DescribeSecret',
         'secretsmanager:GetSecretValue', // pagination HMAC key
-        'sns:Publish', // a job whose launch failed is FAILED and notified (lambdas/workflow/notifier.ts)
+        'sns:Publish', // a job whose launch failed is FAILED and notified (adapters/sns-notifier.ts)
         'states:StartExecution', // launch the workflow
         'sts:AssumeRole', // ... as the caller's NotificationChannel.RoleArn
         'xray:PutTelemetryRecords',

@@ -45,4 +45,6 @@ export {
 } from './pipeline/engine.js';
 export type { FrameImage } from './frame.js';
 export type { FaceAttacher } from './faces/types.js';
+export { defaultFaceModelPath } from './faces/attach.js';
+export { createFaceThread, type FaceThread } from './pipeline/face-thread.js';
 export type { Box, Detection, PersonTracker, TrackedPerson } from './track/types.js';

@@ -10,7 +10,7 @@
 import { tmpdir } from 'node:os';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
-import { DynamoDbJobStore } from '../../../../lambdas/adapters/dynamodb-job-store.js';
+import { DynamoDbJobStore } from '../../../../adapters/dynamodb-job-store.js';
 import { createEngineProcessor, probeVideo, toVideoMetadata } from '../index.js';
 import { runTrackerJob } from './run.js';
 

@@ -21,8 +21,8 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import type { JobStore, VideoProcessor } from '../../../../core/ports.js';
 import { RESULT_FILES } from '../../../../core/results-format.js';
 import type { S3Object, VideoMetadata } from '../../../../core/types.js';
-import { EXIT, FAILURE_FILE, STATUS_MESSAGES, deadlineMsFor } from './protocol.js';
-import type { FailureReport } from './protocol.js';
+import { EXIT, FAILURE_FILE, STATUS_MESSAGES, deadlineMsFor } from '../../../../core/tracker-protocol.js';
+import type { FailureReport } from '../../../../core/tracker-protocol.js';
 
 export interface ContainerDeps {
   env: Record<string, string | undefined>;

@@ -6,7 +6,7 @@
  *   message user-facing, safe to store as StatusMessage) and exits with one of the codes below; the
  *   workflow turns it into the job's FAILED StatusMessage.
  */
-import type { VideoMetadata } from '../../../../core/types.js';
+import type { VideoMetadata } from './types.js';
 
 export const FAILURE_FILE = 'failure.json';
 

@@ -5,8 +5,8 @@
  */
 import { HeadObjectCommand, S3ServiceException } from '@aws-sdk/client-s3';
 import type { S3Client } from '@aws-sdk/client-s3';
-import type { VideoObjectInfo, VideoSource } from '../../core/ports.js';
-import type { Video } from '../../core/types.js';
+import type { VideoObjectInfo, VideoSource } from '../core/ports.js';
+import type { Video } from '../core/types.js';
 
 export class S3VideoSource implements VideoSource {
   constructor(private readonly client: Pick<S3Client, 'send'>) {}

@@ -7,9 +7,9 @@
  */
 import { DescribeExecutionCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import type { SFNClient } from '@aws-sdk/client-sfn';
-import type { JobRecord, WorkflowLauncher } from '../../core/ports.js';
-import type { ExecutionLookup, ExecutionState } from '../../core/jobs/reconcile.js';
-import type { Video } from '../../core/types.js';
+import type { JobRecord, WorkflowLauncher } from '../core/ports.js';
+import type { ExecutionLookup, ExecutionState } from '../core/jobs/reconcile.js';
+import type { Video } from '../core/types.js';
 
 export interface WorkflowInput {
   jobId: string;

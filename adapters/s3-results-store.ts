@@ -4,8 +4,8 @@
  */
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import type { S3Client } from '@aws-sdk/client-s3';
-import type { JobRecord, ResultsStore } from '../../core/ports.js';
-import type { ByteRangeSource } from '../../core/results-format.js';
+import type { JobRecord, ResultsStore } from '../core/ports.js';
+import type { ByteRangeSource } from '../core/results-format.js';
 
 export function parseS3Location(location: string): { bucket: string; prefix: string } {
   const match = /^s3:\/\/([^/]+)\/?(.*)$/.exec(location);

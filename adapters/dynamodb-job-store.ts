@@ -17,9 +17,9 @@
 import { ConditionalCheckFailedException, CreateTableCommand, DescribeTableCommand, ResourceInUseException, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type { JobOutcome, JobRecord, JobStore, NewJob, SlotCounter, SlotSuspect } from '../../core/ports.js';
-import { ServiceError, idempotentParameterMismatch, limitExceeded } from '../../core/api/errors.js';
-import { RETENTION_SECONDS, newJobId } from '../../core/jobs/request-hash.js';
+import type { JobOutcome, JobRecord, JobStore, NewJob, SlotCounter, SlotSuspect } from '../core/ports.js';
+import { ServiceError, idempotentParameterMismatch, limitExceeded } from '../core/api/errors.js';
+import { RETENTION_SECONDS, newJobId } from '../core/jobs/request-hash.js';
 
 export interface DynamoDbJobStoreOptions {
   client: DynamoDBClient;

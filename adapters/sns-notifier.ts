@@ -14,8 +14,8 @@ import { AssumeRoleCommand } from '@aws-sdk/client-sts';
 import type { STSClient } from '@aws-sdk/client-sts';
 import { PublishCommand } from '@aws-sdk/client-sns';
 import type { SNSClient } from '@aws-sdk/client-sns';
-import type { Notifier } from '../../core/ports.js';
-import type { NotificationChannel } from '../../core/types.js';
+import type { Notifier } from '../core/ports.js';
+import type { NotificationChannel } from '../core/types.js';
 
 export interface TemporaryCredentials {
   accessKeyId: string;
