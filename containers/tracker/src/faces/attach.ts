@@ -20,6 +20,7 @@ import { defaultModelsDir } from '../detect/models.js';
 import type { FrameImage } from '../frame.js';
 import type { Box } from '../track/types.js';
 import { toRatioBox } from '../geometry.js';
+import { resample, targetOf, type Rect } from '../image.js';
 import type { FaceAttacher } from './types.js';
 import { YuNet, nms, padToStride, type RawFace, type YuNetOptions } from './yunet.js';
 import { estimatePose } from './pose.js';
@@ -131,7 +132,7 @@ export class YuNetFaceAttacher implements FaceAttacher {
     if (scale === 1) input = padToStride(frame);
     else {
       input = { ...pic, data: new Uint8Array(pic.width * pic.height * 3) };
-      sampleRegion(frame, { x: 0, y: 0, scale }, input, 0, 0, w, h);
+      resample(frame, regionRect({ x: 0, y: 0, scale }, w, h), targetOf(input, 0, 0, w, h), 'blank');
     }
     this.stats.detectorRuns++;
     return (await this.detector.detect(input)).map((f) => mapFace(f, { x: 0, y: 0, scale }, 0, 0));
@@ -159,7 +160,7 @@ export class YuNetFaceAttacher implements FaceAttacher {
     const faces: RawFace[] = [];
     for (const mosaic of packShelves(tiles, this.mosaicWidth, this.mosaicWidth)) {
       const picture: FrameImage = { width: mosaic.width, height: mosaic.height, data: new Uint8Array(mosaic.width * mosaic.height * 3) };
-      for (const t of mosaic.tiles) sampleRegion(frame, t.region, picture, t.ox, t.oy, t.w, t.h);
+      for (const t of mosaic.tiles) resample(frame, regionRect(t.region, t.w, t.h), targetOf(picture, t.ox, t.oy, t.w, t.h), 'blank');
       this.stats.detectorRuns++;
       for (const f of await this.detector.detect(picture)) {
         // A face belongs to the tile holding its centre; it is cut to that tile.
@@ -242,39 +243,9 @@ function mapFace(f: RawFace, region: Region, ox: number, oy: number): RawFace {
   return { score: f.score, box: [X(f.box[0]), Y(f.box[1]), X(f.box[2]), Y(f.box[3])], landmarks: f.landmarks.map(([x, y]) => [X(x), Y(y)]) };
 }
 
-/**
- * Bilinear resample of the frame starting at (region.x, region.y), `region.scale` output pixels per frame pixel, into
- * the w×h rectangle at (ox, oy) of `dst` (BGR24). Parts outside the frame stay black.
- */
-export function sampleRegion(src: FrameImage, region: Region, dst: FrameImage, ox: number, oy: number, w: number, h: number): void {
-  const { width: SW, height: SH, data: s } = src;
-  const inv = 1 / region.scale;
-  for (let j = 0; j < h; j++) {
-    const fy = region.y + (j + 0.5) * inv - 0.5;
-    if (fy < -0.5 || fy > SH - 0.5) continue;
-    const cy = Math.min(Math.max(fy, 0), SH - 1);
-    const y0 = Math.floor(cy);
-    const y1 = Math.min(y0 + 1, SH - 1);
-    const wy = cy - y0;
-    let q = ((oy + j) * dst.width + ox) * 3;
-    for (let i = 0; i < w; i++, q += 3) {
-      const fx = region.x + (i + 0.5) * inv - 0.5;
-      if (fx < -0.5 || fx > SW - 0.5) continue;
-      const cx = Math.min(Math.max(fx, 0), SW - 1);
-      const x0 = Math.floor(cx);
-      const x1 = Math.min(x0 + 1, SW - 1);
-      const wx = cx - x0;
-      const a = (y0 * SW + x0) * 3;
-      const b = (y0 * SW + x1) * 3;
-      const c = (y1 * SW + x0) * 3;
-      const d = (y1 * SW + x1) * 3;
-      for (let ch = 0; ch < 3; ch++) {
-        const top = s[a + ch] + (s[b + ch] - s[a + ch]) * wx;
-        const bottom = s[c + ch] + (s[d + ch] - s[c + ch]) * wx;
-        dst.data[q + ch] = top + (bottom - top) * wy + 0.5;
-      }
-    }
-  }
+/** The w×h tile drawn from `region`: its rectangle in frame pixels. */
+function regionRect(region: Region, w: number, h: number): Rect {
+  return { x: region.x, y: region.y, width: w / region.scale, height: h / region.scale };
 }
 
 /**

@@ -9,6 +9,7 @@
  */
 import type { ImageQuality } from '../../../../core/types.js';
 import type { FrameImage } from '../frame.js';
+import { crop, resample } from '../image.js';
 
 export const SHARPNESS_SIZE = 64;
 export const SHARPNESS_V_HALF = 100;
@@ -33,34 +34,17 @@ export function sharpnessFromVariance(v: number): number {
   return (100 * v) / (v + SHARPNESS_V_HALF);
 }
 
-/** BGR24 → BT.601 luma at byte offset p. */
-function luma(d: Uint8Array, p: number): number {
+/** BGR → BT.601 luma of the pixel at offset p. */
+function luma(d: ArrayLike<number>, p: number): number {
   return 0.114 * d[p] + 0.587 * d[p + 1] + 0.299 * d[p + 2];
 }
 
-/** Bilinear resample of the luma of [x1,x2)×[y1,y2) to size×size. */
+/** Bilinear resample of the luma of [x1,x2)×[y1,y2) (edges repeated at the rectangle's own border) to size×size. */
 export function resampleLuma(image: FrameImage, x1: number, y1: number, x2: number, y2: number, size: number): Float32Array {
+  const bgr = new Float32Array(size * size * 3);
+  resample(crop(image, x1, y1, x2, y2), { x: 0, y: 0, width: x2 - x1, height: y2 - y1 }, { data: bgr, offset: 0, rowStride: size * 3, width: size, height: size });
   const out = new Float32Array(size * size);
-  const sx = (x2 - x1) / size;
-  const sy = (y2 - y1) / size;
-  for (let j = 0; j < size; j++) {
-    const fy = Math.min(Math.max(y1 + (j + 0.5) * sy - 0.5, y1), y2 - 1);
-    const yA = Math.floor(fy);
-    const yB = Math.min(yA + 1, y2 - 1);
-    const wy = fy - yA;
-    for (let i = 0; i < size; i++) {
-      const fx = Math.min(Math.max(x1 + (i + 0.5) * sx - 0.5, x1), x2 - 1);
-      const xA = Math.floor(fx);
-      const xB = Math.min(xA + 1, x2 - 1);
-      const wx = fx - xA;
-      const w = image.width;
-      const a = luma(image.data, (yA * w + xA) * 3);
-      const b = luma(image.data, (yA * w + xB) * 3);
-      const c = luma(image.data, (yB * w + xA) * 3);
-      const d = luma(image.data, (yB * w + xB) * 3);
-      out[j * size + i] = (a * (1 - wx) + b * wx) * (1 - wy) + (c * (1 - wx) + d * wx) * wy;
-    }
-  }
+  for (let k = 0; k < out.length; k++) out[k] = luma(bgr, k * 3);
   return out;
 }
 

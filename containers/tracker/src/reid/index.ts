@@ -13,6 +13,7 @@ import * as ort from 'onnxruntime-node';
 import type { FrameImage } from '../frame.js';
 import type { Box } from '../track/types.js';
 import { l2Normalise } from '../track/matching.js';
+import { resample } from '../image.js';
 import { openSession, type ExecutionProviderChoice } from '../ort-session.js';
 
 /**
@@ -83,43 +84,15 @@ export function cropToTensor(
   out: Float32Array,
   offset: number,
 ): void {
-  const { data, width: fw, height: fh } = frame;
-  const sx = fw / source.width;
-  const sy = fh / source.height;
-  const x1 = box[0] * sx;
-  const y1 = box[1] * sy;
-  const bw = Math.max((box[2] - box[0]) * sx, 1);
-  const bh = Math.max((box[3] - box[1]) * sy, 1);
-  const W = REID_INPUT_WIDTH;
-  const H = REID_INPUT_HEIGHT;
-  const xs0 = new Int32Array(W);
-  const xs1 = new Int32Array(W);
-  const xw = new Float32Array(W);
-  for (let x = 0; x < W; x++) {
-    const fx = Math.min(Math.max(x1 + ((x + 0.5) * bw) / W - 0.5, 0), fw - 1);
-    const x0 = Math.floor(fx);
-    xs0[x] = x0 * 3;
-    xs1[x] = Math.min(x0 + 1, fw - 1) * 3;
-    xw[x] = fx - x0;
-  }
-  let o = offset;
-  for (let y = 0; y < H; y++) {
-    const fy = Math.min(Math.max(y1 + ((y + 0.5) * bh) / H - 0.5, 0), fh - 1);
-    const y0 = Math.floor(fy);
-    const wy = fy - y0;
-    const r0 = y0 * fw * 3;
-    const r1 = Math.min(y0 + 1, fh - 1) * fw * 3;
-    for (let x = 0; x < W; x++) {
-      const a = xs0[x];
-      const b = xs1[x];
-      const wx = xw[x];
-      for (let c = 0; c < 3; c++) {
-        const top = data[r0 + a + c] + wx * (data[r0 + b + c] - data[r0 + a + c]);
-        const bottom = data[r1 + a + c] + wx * (data[r1 + b + c] - data[r1 + a + c]);
-        out[o++] = top + wy * (bottom - top);
-      }
-    }
-  }
+  const sx = frame.width / source.width;
+  const sy = frame.height / source.height;
+  const rect = {
+    x: box[0] * sx,
+    y: box[1] * sy,
+    width: Math.max((box[2] - box[0]) * sx, 1),
+    height: Math.max((box[3] - box[1]) * sy, 1),
+  };
+  resample(frame, rect, { data: out, offset, rowStride: REID_INPUT_WIDTH * 3, width: REID_INPUT_WIDTH, height: REID_INPUT_HEIGHT });
 }
 
 /**
