@@ -8,6 +8,12 @@
  */
 import { randomBytes, randomInt } from 'node:crypto';
 
+/** The encryption context `purpose` of deployed secrets (KMS), also the condition of the Lambda's kms:Decrypt. */
+export const KEY_PURPOSE = 'people-pathing-access-key';
+/** The stack outputs `keys --stack` reads: the keys table and the KMS key of its secrets. */
+export const KEYS_TABLE_OUTPUT = 'AccessKeysTable';
+export const KEYS_KMS_KEY_OUTPUT = 'AccessKeysKmsKey';
+
 /** What `keys list` shows: never the secret. */
 export interface AccessKeyInfo {
   accessKeyId: string;

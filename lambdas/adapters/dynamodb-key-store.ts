@@ -19,14 +19,10 @@ import {
 import type { AttributeValue, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DecryptCommand, EncryptCommand } from '@aws-sdk/client-kms';
 import type { KMSClient } from '@aws-sdk/client-kms';
-import { newAccessKey } from '../../core/auth/keys.js';
+import { KEYS_KMS_KEY_OUTPUT, KEYS_TABLE_OUTPUT, KEY_PURPOSE, newAccessKey } from '../../core/auth/keys.js';
 import type { AccessKeyInfo, ActiveKey, IssuedKey, KeyStore } from '../../core/auth/keys.js';
 
-export const KEY_PURPOSE = 'people-pathing-access-key';
-
-/** The stack outputs `keys --stack` reads (lib/people-pathing-stack.ts). */
-export const KEYS_TABLE_OUTPUT = 'AccessKeysTable';
-export const KEYS_KMS_KEY_OUTPUT = 'AccessKeysKmsKey';
+export { KEYS_KMS_KEY_OUTPUT, KEYS_TABLE_OUTPUT, KEY_PURPOSE };
 
 export interface DynamoDbKeyStoreOptions {
   dynamo: DynamoDBClient;
