@@ -97,6 +97,8 @@ describe('people-pathing serve issues and verifies keys', () => {
 
   it('--auth none warns and accepts any key; --accounts without it is refused', async () => {
     current = await serve(dataDir, ['--auth', 'none']);
+    // stderr is its own pipe: the line may arrive after the endpoint line on stdout.
+    for (let i = 0; i < 100 && !current.stderr.includes('WARNING'); i++) await new Promise((r) => setTimeout(r, 50));
     expect(current.stderr).toContain('WARNING --auth none: signatures are not verified');
     const env = { AWS_ENDPOINT_URL_REKOGNITION: current.url, AWS_ACCESS_KEY_ID: 'ANYTHING', AWS_SECRET_ACCESS_KEY: 'anything', AWS_REGION: 'us-east-1' };
     expect(await getWithEnvironment(env)).toBeInstanceOf(ResourceNotFoundException);

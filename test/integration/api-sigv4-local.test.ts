@@ -136,7 +136,9 @@ describe('local mode verifies SigV4 against issued keys (JS v3)', () => {
     const c = client(alice);
     afterSigning(c, 'tamperBody', (request) => {
       // Same length, so Content-Length still matches: only the payload hash can tell.
-      request.body = Buffer.from(request.body).toString('utf8').replace(UNKNOWN_JOB, 'b'.repeat(64));
+      const b = request.body;
+      const text = typeof b === 'string' ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('utf8');
+      request.body = text.replace(UNKNOWN_JOB, 'b'.repeat(64));
     });
     const f = await failure(get(c));
     expect(f.name).toBe('InvalidSignatureException');
