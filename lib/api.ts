@@ -1,7 +1,8 @@
 /**
- * The Rekognition-compatible endpoint: a REST API, AWS_IAM on every method (callers sign with the service
- * name execute-api, doc 0001), POST on / (botocore without a path, JS v3 adds "/") and /{proxy+}, Lambda
- * proxy integration. API Gateway's own errors are rewritten into the AWS JSON 1.1 error envelope (spec §9.7)
+ * The Rekognition-compatible endpoint: a REST API, POST on / (botocore without a path, JS v3 adds "/") and
+ * /{proxy+}, Lambda proxy integration. Authorization: AWS_IAM on every method by default (callers sign with the
+ * service name execute-api, doc 0001), or with `auth: 'keys'` NONE, the Lambda verifying SigV4 for rekognition
+ * against the keys the service issued (doc 0011). API Gateway's own errors are rewritten into the AWS JSON 1.1 error envelope (spec §9.7)
  * so botocore and JS v3 raise AccessDeniedException, ThrottlingException, InvalidSignatureException, ...
  */
 import { Validations } from 'aws-cdk-lib';
@@ -39,6 +40,8 @@ export interface PeoplePathingApiProps {
   readonly handler: lambda.IFunction;
   readonly throttleRateLimit: number;
   readonly throttleBurstLimit: number;
+  /** Default 'iam'. */
+  readonly auth?: 'iam' | 'keys';
 }
 
 export class PeoplePathingApi extends Construct {
@@ -46,6 +49,9 @@ export class PeoplePathingApi extends Construct {
 
   constructor(scope: Construct, id: string, props: PeoplePathingApiProps) {
     super(scope, id);
+    const keys = props.auth === 'keys';
+    // With issued keys API Gateway must let the signature through untouched: the Lambda verifies it (it needs the body).
+    const authorizationType = keys ? apigw.AuthorizationType.NONE : apigw.AuthorizationType.IAM;
     const accessLogs = new logs.LogGroup(this, 'AccessLogs', { retention: logs.RetentionDays.THREE_MONTHS });
 
     this.api = new apigw.RestApi(this, 'Api', {
@@ -74,14 +80,14 @@ export class PeoplePathingApi extends Construct {
           user: true,
         }),
       },
-      defaultMethodOptions: { authorizationType: apigw.AuthorizationType.IAM },
+      defaultMethodOptions: { authorizationType },
       // The SDKs send application/x-amz-json-1.1: never register it as binary (the body would arrive base64).
       binaryMediaTypes: [],
     });
 
     const integration = new apigw.LambdaIntegration(props.handler, { proxy: true });
-    this.api.root.addMethod('POST', integration, { authorizationType: apigw.AuthorizationType.IAM });
-    this.api.root.addResource('{proxy+}').addMethod('POST', integration, { authorizationType: apigw.AuthorizationType.IAM });
+    this.api.root.addMethod('POST', integration, { authorizationType });
+    this.api.root.addResource('{proxy+}').addMethod('POST', integration, { authorizationType });
 
     for (const { type, name, status } of GATEWAY_ERRORS) {
       const template = errorBodyTemplate(name);
@@ -103,11 +109,22 @@ export class PeoplePathingApi extends Construct {
     });
     Validations.of(this.api).acknowledge({
       id: 'AwsSolutions-APIG3',
-      reason: 'Every method requires SigV4 (AWS_IAM) and the stage is throttled; a WAF web ACL is an optional per-deployment add-on (see the README, Deploy to AWS).',
+      reason: keys
+        ? 'Every request must carry a SigV4 signature the API Lambda verifies against the issued keys (doc 0011) and the stage is throttled; a WAF web ACL is an optional per-deployment add-on (see the README, Deploy to AWS).'
+        : 'Every method requires SigV4 (AWS_IAM) and the stage is throttled; a WAF web ACL is an optional per-deployment add-on (see the README, Deploy to AWS).',
     });
     Validations.of(this.api).acknowledge({
       id: 'AwsSolutions-COG4',
-      reason: 'Callers are AWS principals authorised with IAM (execute-api:Invoke), as Rekognition callers were; there are no Cognito users.',
+      reason: keys
+        ? 'Callers hold access keys the service issued (people-pathing keys create) and sign with SigV4 as for Rekognition; there are no Cognito users.'
+        : 'Callers are AWS principals authorised with IAM (execute-api:Invoke), as Rekognition callers were; there are no Cognito users.',
     });
+    if (keys) {
+      Validations.of(this.api).acknowledge({
+        id: 'AwsSolutions-APIG4',
+        reason:
+          'apiAuth=keys: API Gateway authorization is NONE because it can only verify signatures for execute-api; the API Lambda verifies each SigV4 signature for rekognition over headers and body against the issued keys before any work (core/auth/sigv4.ts, doc 0011).',
+      });
+    }
   }
 }

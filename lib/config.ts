@@ -6,6 +6,9 @@
 import type { Node } from 'constructs';
 
 export type ComputeKind = 'gpu' | 'cpu';
+/** 'iam': API Gateway AWS_IAM, callers sign for execute-api (doc 0001); 'keys': the API Lambda verifies SigV4 for
+ * rekognition against keys the service issues (doc 0011), so clients change only endpoint and credentials. */
+export type ApiAuthKind = 'iam' | 'keys';
 
 export interface PeoplePathingConfig {
   /** S3 buckets the service may read videos from (required; it reads nothing else). */
@@ -31,6 +34,8 @@ export interface PeoplePathingConfig {
   readonly throttleBurstLimit: number;
   /** Optional e-mail address subscribed to the alarms topic. */
   readonly alarmEmail?: string;
+  /** How callers authenticate (default 'iam'); `-c apiAuth=keys` for the zero-code switch. */
+  readonly apiAuth: ApiAuthKind;
 }
 
 export const DEFAULT_GPU_INSTANCE_TYPES = ['g6.xlarge', 'g5.xlarge', 'g4dn.xlarge'];
@@ -44,6 +49,7 @@ export const DEFAULTS: Omit<PeoplePathingConfig, 'inputBuckets'> = {
   notificationTopicArns: ['arn:aws:sns:*:*:AmazonRekognition*'],
   throttleRateLimit: 20,
   throttleBurstLimit: 40,
+  apiAuth: 'iam',
 };
 
 const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
@@ -95,6 +101,7 @@ export function resolveConfig(partial: Partial<PeoplePathingConfig>): PeoplePath
     gpuInstanceTypes,
     compute,
   };
+  if (config.apiAuth !== 'iam' && config.apiAuth !== 'keys') throw new Error(`apiAuth must be "iam" or "keys", got "${String(config.apiAuth)}"`);
   if (config.maxVcpus < 4) throw new Error('maxVcpus must be at least 4 (one xlarge GPU instance)');
   return config;
 }
@@ -113,5 +120,6 @@ export function configFromContext(node: Node): PeoplePathingConfig {
     throttleRateLimit: positiveInt('throttleRateLimit', ctx('throttleRateLimit')),
     throttleBurstLimit: positiveInt('throttleBurstLimit', ctx('throttleBurstLimit')),
     alarmEmail: ctx('alarmEmail') as string | undefined,
+    apiAuth: ctx('apiAuth') as ApiAuthKind | undefined,
   });
 }

@@ -2,12 +2,14 @@
  * The whole service in one stack, composed of constructs: state (table, results bucket), the tracker
  * (Batch on GPU, or Fargate), the workflow, the API and its monitoring. Settings: lib/config.ts.
  */
-import { ArnFormat, CfnOutput, Duration, Stack, Validations } from 'aws-cdk-lib';
+import { ArnFormat, CfnOutput, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import type { StackProps } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
@@ -22,6 +24,7 @@ import { TrackerBatch } from './tracker-batch.js';
 import { TrackerFargate } from './tracker-fargate.js';
 import { TrackerImage } from './tracker-image.js';
 import { PeoplePathingWorkflow } from './workflow.js';
+import { KEYS_KMS_KEY_OUTPUT, KEYS_TABLE_OUTPUT, KEY_PURPOSE } from '../core/auth/keys.js';
 
 export interface PeoplePathingStackProps extends StackProps {
   readonly config: PeoplePathingConfig;
@@ -207,10 +210,42 @@ export class PeoplePathingStack extends Stack {
     // A job whose workflow cannot be launched is failed at once, and notified like any completion.
     allowNotifications(apiFn);
 
+    if (config.apiAuth === 'keys') {
+      // Issued access keys (doc 0011): one item per key, the secret encrypted under this stack's KMS key with an
+      // encryption context naming the key id and account. The API Lambda only reads and decrypts; operators manage
+      // keys with `people-pathing keys --stack` under their own IAM permissions.
+      const keysKmsKey = new kms.Key(this, 'AccessKeysKey', {
+        enableKeyRotation: true,
+        description: 'people-pathing: encrypts the secrets of issued API access keys',
+        removalPolicy: RemovalPolicy.RETAIN,
+      });
+      const keysTable = new dynamodb.Table(this, 'AccessKeys', {
+        partitionKey: { name: 'AccessKeyId', type: dynamodb.AttributeType.STRING },
+        billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+        pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+        encryption: dynamodb.TableEncryption.AWS_MANAGED,
+        removalPolicy: RemovalPolicy.RETAIN,
+      });
+      apiFn.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:GetItem'], resources: [keysTable.tableArn] }));
+      apiFn.addToRolePolicy(
+        new iam.PolicyStatement({
+          actions: ['kms:Decrypt'],
+          resources: [keysKmsKey.keyArn],
+          conditions: { StringEquals: { 'kms:EncryptionContext:purpose': KEY_PURPOSE } },
+        }),
+      );
+      apiFn.addEnvironment('API_AUTH', 'keys');
+      apiFn.addEnvironment('KEYS_TABLE', keysTable.tableName);
+      apiFn.addEnvironment('KEYS_KMS_KEY_ARN', keysKmsKey.keyArn);
+      new CfnOutput(this, KEYS_TABLE_OUTPUT, { value: keysTable.tableName, description: 'Issued access keys (people-pathing keys --stack)' });
+      new CfnOutput(this, KEYS_KMS_KEY_OUTPUT, { value: keysKmsKey.keyArn, description: 'KMS key of the access key secrets' });
+    }
+
     this.api = new PeoplePathingApi(this, 'Api', {
       handler: apiFn,
       throttleRateLimit: config.throttleRateLimit,
       throttleBurstLimit: config.throttleBurstLimit,
+      auth: config.apiAuth,
     });
 
     new PeoplePathingMonitoring(this, 'Monitoring', {
@@ -268,12 +303,17 @@ export class PeoplePathingStack extends Stack {
 
     new CfnOutput(this, 'Endpoint', {
       value: this.api.api.urlForPath('/'),
-      description: 'Rekognition endpoint URL for callers (sign with service name execute-api)',
+      description:
+        config.apiAuth === 'keys'
+          ? 'Rekognition endpoint URL for callers (AWS_ENDPOINT_URL_REKOGNITION; sign with an issued key, service rekognition)'
+          : 'Rekognition endpoint URL for callers (sign with service name execute-api)',
     });
-    new CfnOutput(this, 'InvokeArn', {
-      value: this.api.api.arnForExecuteApi('POST', '/*', STAGE_NAME),
-      description: 'Resource for the callers\' IAM policy (execute-api:Invoke); also add the same ARN without "/*" for POST /',
-    });
+    if (config.apiAuth === 'iam') {
+      new CfnOutput(this, 'InvokeArn', {
+        value: this.api.api.arnForExecuteApi('POST', '/*', STAGE_NAME),
+        description: 'Resource for the callers\' IAM policy (execute-api:Invoke); also add the same ARN without "/*" for POST /',
+      });
+    }
     new CfnOutput(this, 'NotificationPublisherRoles', {
       value: [completeFn, handleFailureFn, apiFn, reconcileFn].map((f) => f.role?.roleArn ?? '').join(','),
       description: 'Roles that publish completion messages: trust them in NotificationChannel.RoleArn roles, or allow them in topic policies',

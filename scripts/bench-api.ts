@@ -45,7 +45,7 @@ async function main(): Promise<void> {
   const dataDir = await makeDataDir('pp-bench-api-');
   await putObject(join(dataDir, 'buckets'), 'videos', 'clip.mp4');
   const processor = new SyntheticProcessor({ detections: 3000 });
-  const server = await startLocalServer({ port: 0, dataDir, processor, concurrentJobLimit: 1_000_000 });
+  const server = await startLocalServer({ port: 0, dataDir, processor, auth: 'none', concurrentJobLimit: 1_000_000 });
   const client = rekognition(server.url, KEY);
   try {
     // Start: each call admits a new job (no token) — validation, HeadObject-equivalent, conditional writes, launch.

@@ -1,9 +1,18 @@
 /**
- * Local mode's notion of the caller: the access key id in the SigV4 Authorization header
- * (`AWS4-HMAC-SHA256 Credential=AKID/date/region/service/aws4_request, ...`), mapped to an account by
- * `--accounts KEY=ACCOUNT,...` (an unmapped key is its own account). Signatures are not verified: local mode
- * listens on 127.0.0.1 only and is a development endpoint.
+ * Local mode's notion of the caller.
+ *
+ * - `auth: 'keys'` (the default): the request's SigV4 signature is verified against the keys issued into
+ *   <dataDir>/access-keys.json (core/auth/sigv4.ts); the key's account is the caller.
+ * - `auth: 'none'` (demos and tests): signatures are not verified; the access key id in the Authorization header
+ *   (`AWS4-HMAC-SHA256 Credential=AKID/date/region/service/aws4_request, ...`) is the caller's account, or the
+ *   account `--accounts KEY=ACCOUNT,...` maps it to.
  */
+import type { IncomingMessage } from 'node:http';
+import { verifySigV4 } from '../../core/auth/sigv4.js';
+import type { KeyLookup } from '../../core/auth/keys.js';
+
+export type LocalAuthMode = 'keys' | 'none';
+
 export function accessKeyIdOf(authorization: string | undefined): string | undefined {
   if (!authorization) return undefined;
   const match = /Credential=([^/,\s]+)\//.exec(authorization);
@@ -25,4 +34,31 @@ export function parseAccounts(spec: string): Record<string, string> {
     map[pair.slice(0, eq)] = pair.slice(eq + 1);
   }
   return map;
+}
+
+export type Authenticate = (req: IncomingMessage, body: string) => Promise<string | undefined>;
+
+/** The caller's account of a request, or a ServiceError (AWS's authentication errors) under auth 'keys'. */
+export function localAuthenticator(
+  options: { mode: 'none'; accounts: Record<string, string> } | { mode: 'keys'; keys: KeyLookup; regions?: readonly string[] },
+): Authenticate {
+  if (options.mode === 'none') {
+    const { accounts } = options;
+    return async (req) => accountFromAuthorization(req.headers.authorization, accounts);
+  }
+  const { keys, regions } = options;
+  return async (req, body) => {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const query: Record<string, string | string[]> = {};
+    for (const [k, v] of url.searchParams) {
+      const prev = query[k];
+      query[k] = prev === undefined ? v : Array.isArray(prev) ? [...prev, v] : [prev, v];
+    }
+    const rawPath = (req.url ?? '/').split('?')[0] || '/';
+    const caller = await verifySigV4(
+      { method: req.method ?? 'POST', path: rawPath, query, headers: req.headers, body },
+      { keys, regions: regions && regions.length > 0 ? regions : 'any' },
+    );
+    return caller.account;
+  };
 }

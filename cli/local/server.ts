@@ -23,7 +23,9 @@ import { LocalBuckets } from './buckets.js';
 import { FileNotifier, LocalResultsStore } from './adapters.js';
 import { LocalWorker } from './worker.js';
 import { reconcileJobs } from '../../core/jobs/reconcile.js';
-import { accountFromAuthorization } from './auth.js';
+import { localAuthenticator } from './auth.js';
+import type { LocalAuthMode } from './auth.js';
+import { FileKeyStore } from './key-file-store.js';
 
 export const LOCAL_TABLE_NAME = 'people-pathing-jobs';
 const MAX_BODY_BYTES = 1 << 20;
@@ -34,7 +36,14 @@ export interface LocalServerOptions {
   dataDir: string;
   /** Default <dataDir>/buckets. */
   bucketsDir?: string;
-  /** Access key id → account id; unmapped keys are their own account. */
+  /**
+   * 'keys' (default): verify SigV4 against the keys issued into <dataDir>/access-keys.json (`people-pathing keys`).
+   * 'none': accept any signature; the access key id (or its `accounts` mapping) is the account.
+   */
+  auth?: LocalAuthMode;
+  /** Regions a credential scope may name under auth 'keys' (default: any). */
+  regions?: string[];
+  /** Under auth 'none' only: access key id → account id; unmapped keys are their own account. */
   accounts?: Record<string, string>;
   processor: VideoProcessor;
   concurrentJobLimit?: number;
@@ -86,12 +95,14 @@ function readBody(req: IncomingMessage): Promise<string> {
 
 function send(res: ServerResponse, response: ApiResponse): void {
   const body = Buffer.from(response.body, 'utf8');
-  res.writeHead(response.statusCode, { ...response.headers, 'Content-Length': String(body.length) });
+  // Date on every answer, as AWS sends it: the SDKs correct their clock skew from it.
+  res.writeHead(response.statusCode, { Date: new Date().toUTCString(), ...response.headers, 'Content-Length': String(body.length) });
   res.end(body);
 }
 
 export async function startLocalServer(options: LocalServerOptions): Promise<LocalServer> {
   const dataDir = resolve(options.dataDir);
+  if (options.auth !== 'none' && options.accounts) throw new Error("accounts applies to auth 'none' only; issue keys with `people-pathing keys create`");
   const bucketsDir = resolve(options.bucketsDir ?? join(dataDir, 'buckets'));
   const resultsRoot = join(dataDir, 'results');
   const notificationsFile = join(dataDir, 'notifications.ndjson');
@@ -130,7 +141,10 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
     maxVideoBytes: options.maxVideoBytes,
     logger: { error: (message, details) => log(`${message} ${JSON.stringify(details)}`) },
   };
-  const accounts = options.accounts ?? {};
+  const authenticate =
+    options.auth === 'none'
+      ? localAuthenticator({ mode: 'none', accounts: options.accounts ?? {} })
+      : localAuthenticator({ mode: 'keys', keys: new FileKeyStore(dataDir), regions: options.regions });
 
   const server = createServer((req, res) => {
     void (async () => {
@@ -138,7 +152,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
       try {
         const body = await readBody(req);
         response = await handleApiRequest(
-          { method: req.method, headers: req.headers, body, accountId: accountFromAuthorization(req.headers.authorization, accounts) },
+          { method: req.method, headers: req.headers, body, accountId: await authenticate(req, body) },
           deps,
         );
       } catch (error) {

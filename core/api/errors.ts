@@ -5,15 +5,19 @@
 export type ServiceErrorName =
   | 'AccessDeniedException'
   | 'IdempotentParameterMismatchException'
+  | 'IncompleteSignatureException'
   | 'InternalServerError'
   | 'InvalidPaginationTokenException'
   | 'InvalidParameterException'
   | 'InvalidS3ObjectException'
+  | 'InvalidSignatureException'
+  | 'MissingAuthenticationTokenException'
   | 'LimitExceededException'
   | 'ProvisionedThroughputExceededException'
   | 'ResourceNotFoundException'
   | 'ThrottlingException'
   | 'UnknownOperationException'
+  | 'UnrecognizedClientException'
   | 'VideoTooLargeException';
 
 /** An error the API answers as-is: `name` becomes `__type`/`Code`, `status` the HTTP status. */

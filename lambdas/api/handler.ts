@@ -1,12 +1,16 @@
 /**
- * The API Lambda behind API Gateway (REST API, Lambda proxy integration, AWS_IAM auth): adapts the proxy
- * event to core's handleApiRequest. The caller's account is API Gateway's IAM request context
- * (event.requestContext.identity.accountId), never anything in the request body or headers.
+ * The API Lambda behind API Gateway (REST API, Lambda proxy integration): adapts the proxy event to core's
+ * handleApiRequest. The caller's account is, by the stack's `apiAuth` (doc 0011):
+ * - `iam` (default): API Gateway's IAM request context (event.requestContext.identity.accountId);
+ * - `keys`: the account of the issued key whose SigV4 signature (service `rekognition`) this Lambda verifies
+ *   (core/auth/sigv4.ts) — the methods have authorization NONE and the IAM context is ignored.
+ * Never anything else in the request body or headers.
  *
  * Environment: JOBS_TABLE, RESULTS_BUCKET (informational: result locations are stored per job),
  * STATE_MACHINE_ARN, CONCURRENT_JOB_LIMIT (default 20), and the NextToken MAC key as PAGINATION_SECRET
  * (the key itself) or PAGINATION_SECRET_ARN (a Secrets Manager secret read once per cold start),
- * NOTIFICATION_TOPIC_ALLOW_LIST (see adapters/sns-notifier.ts; used only to report a failed launch).
+ * NOTIFICATION_TOPIC_ALLOW_LIST (see adapters/sns-notifier.ts; used only to report a failed launch);
+ * with API_AUTH=keys also KEYS_TABLE, KEYS_KMS_KEY_ARN and API_AUTH_REGIONS (default: the Lambda's AWS_REGION).
  * Logs carry request ids and error kinds only — never bucket keys, topics or bodies.
  */
 import middy from '@middy/core';
@@ -22,10 +26,16 @@ import { SFNClient } from '@aws-sdk/client-sfn';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { STSClient } from '@aws-sdk/client-sts';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { KMSClient } from '@aws-sdk/client-kms';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { DEFAULT_CONCURRENT_JOB_LIMIT, errorResponse, handleApiRequest, headerValue } from '../../core/api/handler.js';
-import { internalServerError } from '../../core/api/errors.js';
-import type { ApiDeps } from '../../core/api/handler.js';
+import { internalServerError, isServiceError } from '../../core/api/errors.js';
+import type { ApiDeps, ApiResponse } from '../../core/api/handler.js';
+import { verifySigV4 } from '../../core/auth/sigv4.js';
+import type { SignedHttpRequest } from '../../core/auth/sigv4.js';
+import { CachedKeyLookup } from '../../core/auth/keys.js';
+import type { KeyLookup } from '../../core/auth/keys.js';
+import { DynamoDbKeyStore } from '../../adapters/dynamodb-key-store.js';
 import { PaginationTokens } from '../../core/api/pagination.js';
 import { DynamoDbJobStore } from '../../adapters/dynamodb-job-store.js';
 import { S3VideoSource } from '../../adapters/s3-video-source.js';
@@ -54,15 +64,38 @@ export function toApiRequest(event: APIGatewayProxyEvent): Parameters<typeof han
   };
 }
 
+/** Under apiAuth=keys: the issued keys (cached at most 60 s) and the regions a signature may be scoped to. */
+export interface KeyAuth {
+  keys: KeyLookup;
+  regions: readonly string[];
+}
+
+export interface LambdaApiDeps extends ApiDeps {
+  keyAuth?: KeyAuth;
+}
+
+/** The request as the client signed it: the stage path it sent, every header value, the body's bytes. */
+export function toSignedRequest(event: APIGatewayProxyEvent): SignedHttpRequest {
+  const headers: Record<string, string | string[] | undefined> = {};
+  for (const [name, value] of Object.entries(event.headers ?? {})) headers[name.toLowerCase()] = value;
+  for (const [name, values] of Object.entries(event.multiValueHeaders ?? {})) if (values && values.length > 0) headers[name.toLowerCase()] = values;
+  const body = event.body == null ? undefined : Buffer.from(event.body, event.isBase64Encoded ? 'base64' : 'utf8');
+  // API Gateway may not pass Content-Length on; its value is the length of the body, which is hashed anyway.
+  headers['content-length'] ??= String(body?.length ?? 0);
+  const query: Record<string, string | string[]> = {};
+  for (const [k, v] of Object.entries(event.multiValueQueryStringParameters ?? {})) if (v) query[k] = v;
+  return { method: event.httpMethod, path: event.requestContext?.path ?? event.path, query, headers, body };
+}
+
 /** A middy handler over the given dependencies (resolved lazily, once). Tests pass their own. */
-export function createApiHandler(resolveDeps: () => Promise<ApiDeps>, obs: ApiObservability) {
-  let deps: Promise<ApiDeps> | undefined;
+export function createApiHandler(resolveDeps: () => Promise<LambdaApiDeps>, obs: ApiObservability) {
+  let deps: Promise<LambdaApiDeps> | undefined;
   const base = async (event: APIGatewayProxyEvent, _context: Context): Promise<APIGatewayProxyResult> => {
     deps ??= resolveDeps().catch((e: unknown) => {
       deps = undefined;
       throw e;
     });
-    let resolved: ApiDeps;
+    let resolved: LambdaApiDeps;
     try {
       resolved = await deps;
     } catch (e) {
@@ -71,10 +104,21 @@ export function createApiHandler(resolveDeps: () => Promise<ApiDeps>, obs: ApiOb
       const r = errorResponse(internalServerError(), event.requestContext?.requestId ?? crypto.randomUUID());
       return { statusCode: r.statusCode, headers: r.headers, body: r.body };
     }
-    const request = toApiRequest(event);
-    const response = await handleApiRequest(request, {
+    const requestId = event.requestContext?.requestId ?? crypto.randomUUID();
+    let request = toApiRequest(event);
+    let response: ApiResponse | undefined;
+    if (resolved.keyAuth) {
+      try {
+        const caller = await verifySigV4(toSignedRequest(event), { keys: resolved.keyAuth.keys, regions: resolved.keyAuth.regions });
+        request = { ...request, accountId: caller.account };
+      } catch (e) {
+        if (!isServiceError(e)) obs.logger.error('key lookup failed', { errorName: e instanceof Error ? e.name : typeof e });
+        response = errorResponse(isServiceError(e) ? e : internalServerError(), requestId);
+      }
+    }
+    response ??= await handleApiRequest(request, {
       ...resolved,
-      newRequestId: () => event.requestContext?.requestId ?? crypto.randomUUID(),
+      newRequestId: () => requestId,
       logger: { error: (message, details) => obs.logger.error(message, details) },
     });
     const target = (headerValue(request.headers, 'x-amz-target') ?? '').replace('RekognitionService.', '');
@@ -103,7 +147,7 @@ async function paginationKey(tracer: Tracer): Promise<string> {
 }
 
 /** Dependencies from the Lambda environment. */
-export async function depsFromEnvironment(obs: ApiObservability): Promise<ApiDeps> {
+export async function depsFromEnvironment(obs: ApiObservability): Promise<LambdaApiDeps> {
   const { tracer, logger } = obs;
   const dynamo = tracer.captureAWSv3Client(new DynamoDBClient({}));
   const s3 = tracer.captureAWSv3Client(new S3Client({}));
@@ -124,7 +168,20 @@ export async function depsFromEnvironment(obs: ApiObservability): Promise<ApiDep
     notifierFor,
     tokens: new PaginationTokens(await paginationKey(tracer)),
     concurrentJobLimit: Number.isInteger(limit) && limit > 0 ? limit : DEFAULT_CONCURRENT_JOB_LIMIT,
+    ...(process.env.API_AUTH === 'keys' ? { keyAuth: keyAuthFromEnvironment(dynamo, tracer) } : {}),
   };
+}
+
+function keyAuthFromEnvironment(dynamo: DynamoDBClient, tracer: Tracer): KeyAuth {
+  const store = new DynamoDbKeyStore({
+    dynamo,
+    kms: tracer.captureAWSv3Client(new KMSClient({})),
+    tableName: env('KEYS_TABLE'),
+    kmsKeyId: env('KEYS_KMS_KEY_ARN'),
+  });
+  const regions = (process.env.API_AUTH_REGIONS ?? env('AWS_REGION')).split(',').map((r) => r.trim()).filter(Boolean);
+  // A revoked key stops verifying within 60 s (doc 0011).
+  return { keys: new CachedKeyLookup(store, 60_000), regions };
 }
 
 const observability: ApiObservability = {

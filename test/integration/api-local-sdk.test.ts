@@ -67,6 +67,7 @@ describe('local endpoint with the real Rekognition SDK', () => {
       port: 0,
       dataDir,
       processor,
+      auth: 'none',
       accounts: { [ALICE.key]: ALICE.account, [BOB.key]: BOB.account },
     });
     alice = rekognition(server.url, ALICE.key);
@@ -323,7 +324,7 @@ describe('local endpoint with the real Rekognition SDK', () => {
     await rm(join(dataDir, 'buckets', 'videos', 'walk', 'gone.mp4'));
 
     processor.options = { detections: 50 };
-    server = await startLocalServer({ port: 0, dataDir, processor, accounts: { [ALICE.key]: ALICE.account, [BOB.key]: BOB.account } });
+    server = await startLocalServer({ port: 0, dataDir, processor, auth: 'none', accounts: { [ALICE.key]: ALICE.account, [BOB.key]: BOB.account } });
     alice.destroy();
     alice = rekognition(server.url, ALICE.key);
     hold.open();
@@ -351,7 +352,7 @@ describe('local endpoint: concurrent job limit', () => {
   beforeAll(async () => {
     dataDir = await makeDataDir();
     await putObject(join(dataDir, 'buckets'), 'videos', 'walk/clip.mp4');
-    server = await startLocalServer({ port: 0, dataDir, processor: new SyntheticProcessor({ detections: 5, gate: hold.promise }), concurrentJobLimit: 3 });
+    server = await startLocalServer({ port: 0, dataDir, auth: 'none', processor: new SyntheticProcessor({ detections: 5, gate: hold.promise }), concurrentJobLimit: 3 });
   });
   afterAll(async () => {
     hold.open();

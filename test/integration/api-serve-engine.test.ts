@@ -29,7 +29,7 @@ describe('people-pathing serve with the tracking engine', () => {
     // A 2 s H.264 clip of the shared photo of a footballer facing the camera: jobs must carry his Face.
     execFileSync('ffmpeg', ['-v', 'error', '-loop', '1', '-i', join(DATA_DIR, 'images', 'messi5.jpg'), '-t', '2', '-r', '10',
       '-vf', 'scale=548:342,format=yuv420p', '-c:v', 'libx264', join(dataDir, 'buckets', 'videos', 'player.mp4')]);
-    child = spawn(process.execPath, ['--import', 'tsx', join(REPO, 'cli/main.ts'), 'serve', '--port', '0', '--data-dir', dataDir, '--accounts', 'AKIDE2E=123456789012'], {
+    child = spawn(process.execPath, ['--import', 'tsx', join(REPO, 'cli/main.ts'), 'serve', '--port', '0', '--data-dir', dataDir, '--auth', 'none', '--accounts', 'AKIDE2E=123456789012'], {
       cwd: REPO,
       env: { ...process.env, NODE_OPTIONS: '' },
       stdio: ['ignore', 'pipe', 'pipe'],

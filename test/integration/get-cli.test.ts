@@ -32,7 +32,7 @@ describe('people-pathing get', () => {
     outDir = await mkdtemp(join(tmpdir(), 'pp-get-out-'));
     await putObject(join(dataDir, 'buckets'), 'videos', 'walk.mp4');
     processor = new SyntheticProcessor({ detections: DETECTIONS, persons: PERSONS });
-    server = await startLocalServer({ port: 0, dataDir, processor });
+    server = await startLocalServer({ port: 0, dataDir, processor, auth: 'none' });
     client = rekognition(server.url, KEY);
     // the CLI takes credentials from the environment, like any SDK program
     process.env.AWS_ACCESS_KEY_ID = KEY;

@@ -329,3 +329,62 @@ describe('people-pathing stack (options)', () => {
     expect(report.violations.map((v) => v.ruleName)).toEqual([]);
   });
 });
+
+describe('people-pathing stack (apiAuth=keys: SigV4 verified against issued keys, doc 0011)', () => {
+  const { stack, template } = synth({ inputBuckets: ['example-bucket'], apiAuth: 'keys' });
+  const apiRole = roleIdOf(template, 'ApiFn');
+  const tableId = Object.keys(template.findResources('AWS::DynamoDB::Table')).find((k) => k.startsWith('AccessKeys'))!;
+  const keyId = Object.keys(template.findResources('AWS::KMS::Key')).find((k) => k.startsWith('AccessKeysKey'))!;
+
+  test('API Gateway lets the signature through (authorization NONE) to the Lambda, which verifies it', () => {
+    const methods = Object.values(template.findResources('AWS::ApiGateway::Method'));
+    expect(methods.filter((m) => m.Properties.HttpMethod === 'POST')).toHaveLength(2);
+    for (const m of methods) expect(m.Properties.AuthorizationType).toBe('NONE');
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ API_AUTH: 'keys', KEYS_TABLE: { Ref: tableId }, KEYS_KMS_KEY_ARN: { 'Fn::GetAtt': [keyId, 'Arn'] } }) },
+    });
+  });
+
+  test('throttling stays as it is', () => {
+    template.hasResourceProperties('AWS::ApiGateway::Stage', { MethodSettings: Match.arrayWith([Match.objectLike({ ThrottlingRateLimit: 20, ThrottlingBurstLimit: 40 })]) });
+  });
+
+  test('keys live in their own table (PITR, encrypted) with secrets under a rotating KMS key', () => {
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      KeySchema: [{ AttributeName: 'AccessKeyId', KeyType: 'HASH' }],
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      SSESpecification: { SSEEnabled: true },
+    });
+    template.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true, Description: Match.stringLikeRegexp('access keys') });
+    const outputs = template.toJSON().Outputs as Record<string, unknown>;
+    expect(Object.keys(outputs)).toEqual(expect.arrayContaining(['AccessKeysTable', 'AccessKeysKmsKey', 'Endpoint']));
+    expect(Object.keys(outputs)).not.toContain('InvokeArn');
+  });
+
+  test('the API Lambda may only read a key and decrypt secrets of that purpose: never write keys or encrypt', () => {
+    const statements = statementsOfRole(template, apiRole);
+    const onKeys = statements.filter((s) => JSON.stringify(s.Resource).includes(tableId));
+    expect(onKeys.flatMap(actionsOf)).toEqual(['dynamodb:GetItem']);
+    const kmsStatements = statements.filter((s) => actionsOf(s).some((a) => a.startsWith('kms:')));
+    expect(kmsStatements).toEqual([
+      expect.objectContaining({
+        Action: 'kms:Decrypt',
+        Resource: { 'Fn::GetAtt': [keyId, 'Arn'] },
+        Condition: { StringEquals: { 'kms:EncryptionContext:purpose': 'people-pathing-access-key' } },
+      }),
+    ]);
+  });
+
+  test('cdk-nag AwsSolutions reports nothing unacknowledged (APIG4 justified in code)', () => {
+    const report = new AwsSolutionsChecks().validateScope(stack);
+    expect(report.violations.map((v) => v.ruleName)).toEqual([]);
+  });
+
+  test('the default stays AWS_IAM with no key store, and apiAuth accepts only iam or keys', () => {
+    const { template: iam } = synth({ inputBuckets: ['example-bucket'] });
+    for (const m of Object.values(iam.findResources('AWS::ApiGateway::Method'))) expect(m.Properties.AuthorizationType).toBe('AWS_IAM');
+    expect(Object.keys(iam.findResources('AWS::DynamoDB::Table')).filter((k) => k.startsWith('AccessKeys'))).toEqual([]);
+    expect(JSON.stringify(iam.findResources('AWS::Lambda::Function'))).not.toContain('API_AUTH');
+    expect(() => resolveConfig({ inputBuckets: ['example-bucket'], apiAuth: 'cognito' as never })).toThrow(/apiAuth must be "iam" or "keys"/);
+  });
+});
