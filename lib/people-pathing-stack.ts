@@ -74,7 +74,9 @@ export class PeoplePathingStack extends Stack {
     );
     trackerRole.addToPolicy(new iam.PolicyStatement({ actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'], resources: [table.tableArn] }));
 
+    // AWS_REGION explicitly: ECS on EC2 (the Batch path) does not reliably inject it, and the SDK clients need it.
     const trackerEnvironment = {
+      AWS_REGION: this.region,
       JOBS_TABLE: table.tableName,
       RESULTS_BUCKET: resultsBucket.bucketName,
       POWERTOOLS_SERVICE_NAME: TRACKER_SERVICE,
@@ -115,6 +117,18 @@ export class PeoplePathingStack extends Stack {
     for (const fn of [prepareFn, completeFn, handleFailureFn]) {
       fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:GetItem'], resources: [table.tableArn] }));
     }
+    // Readers of results/ get s3:ListBucket too, limited to that prefix: without it S3 answers a missing key (the
+    // failure.json a reclaimed container never wrote) with 403 AccessDenied instead of 404 NoSuchKey.
+    const readResults = (fn: lambda.Function) => {
+      fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [resultsBucket.arnForObjects(`${RESULTS_PREFIX}*`)] }));
+      fn.addToRolePolicy(
+        new iam.PolicyStatement({
+          actions: ['s3:ListBucket'],
+          resources: [resultsBucket.bucketArn],
+          conditions: { StringLike: { 's3:prefix': [`${RESULTS_PREFIX}*`] } },
+        }),
+      );
+    };
     const allowNotifications = (fn: lambda.Function) => {
       // Rekognition's model: publish as the caller's RoleArn (it must trust this role), else as this role
       // to allow-listed topics only (doc/architecture/0001-signing.md).
@@ -126,9 +140,7 @@ export class PeoplePathingStack extends Stack {
       allowNotifications(fn);
     }
     // Complete reads the manifest the tracker wrote; HandleFailure reads the tracker's failure.json.
-    for (const fn of [completeFn, handleFailureFn]) {
-      fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [resultsBucket.arnForObjects(`${RESULTS_PREFIX}*`)] }));
-    }
+    for (const fn of [completeFn, handleFailureFn]) readResults(fn);
 
     this.workflow = new PeoplePathingWorkflow(this, 'Workflow', {
       prepareFn,
@@ -201,7 +213,7 @@ export class PeoplePathingStack extends Stack {
     );
     // HeadObject of the caller's video (InvalidS3ObjectException at Start) needs s3:GetObject(Version).
     apiFn.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObject', 's3:GetObjectVersion'], resources: inputObjects }));
-    apiFn.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [resultsBucket.arnForObjects(`${RESULTS_PREFIX}*`)] }));
+    readResults(apiFn);
     apiFn.addToRolePolicy(new iam.PolicyStatement({ actions: ['states:StartExecution'], resources: [this.workflow.stateMachine.stateMachineArn] }));
     paginationSecret.grantRead(apiFn);
     // A job whose workflow cannot be launched is failed at once, and notified like any completion.
@@ -255,6 +267,10 @@ export class PeoplePathingStack extends Stack {
       {
         match: /^Resource::arn:<AWS::Partition>:batch:[^:]+:(<AWS::AccountId>|[0-9]{12}):job-definition\/\*$/,
         reason: 'batch:SubmitJob is granted on job definitions of this account and region so every revision of the tracker job definition can be submitted (BatchSubmitJob grant).',
+      },
+      {
+        match: /^Resource::arn:<AWS::Partition>:batch:[^:]+:(<AWS::AccountId>|[0-9]{12}):job\/\*$/,
+        reason: 'Step Functions terminates the Batch job of a stopped or timed-out execution; job ids are made at submit time, so jobs of this account and region are granted (batch:TerminateJob).',
       },
       {
         match: /TrackerCpuTask[0-9A-F]{8}.*:\*\]?$/,

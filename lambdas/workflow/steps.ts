@@ -10,7 +10,7 @@ import type { JobStore, Notifier } from '../../core/ports.js';
 import { RESULTS_FORMAT_VERSION, RESULT_FILES } from '../../core/results-format.js';
 import type { ResultsManifest } from '../../core/results-format.js';
 import type { VideoJobStatus } from '../../core/types.js';
-import { FAILURE_FILE, resultsPrefixFor } from '../../containers/tracker/src/container/protocol.js';
+import { FAILURE_FILE, STATUS_MESSAGES, resultsPrefixFor } from '../../containers/tracker/src/container/protocol.js';
 import type { FailureReport } from '../../containers/tracker/src/container/protocol.js';
 import { classifyFailure } from './failure.js';
 import type { CaughtError, FailureKind } from './failure.js';
@@ -36,6 +36,11 @@ export interface CompleteInput extends JobKey {
 export interface HandleFailureInput extends JobKey {
   error?: CaughtError;
   resubmits?: number;
+  /**
+   * The workflow's last resort (FailJob, after a step failed for good): fail the job without reading failure.json
+   * and without a retry decision, so nothing that may have made the step fail is needed again.
+   */
+  final?: boolean;
 }
 
 export type HandleFailureResult =
@@ -120,7 +125,7 @@ export function createWorkflowSteps(deps: WorkflowDeps) {
       const resubmits = Number.isInteger(input.resubmits) ? (input.resubmits as number) : 0;
       const prefix = resultsPrefixFor(input.accountId, input.jobId);
       let report: FailureReport | undefined;
-      const reportText = await readObject(deps, `${prefix}/${FAILURE_FILE}`);
+      const reportText = input.final === true ? undefined : await readObject(deps, `${prefix}/${FAILURE_FILE}`);
       if (reportText) {
         try {
           report = JSON.parse(reportText) as FailureReport;
@@ -128,8 +133,8 @@ export function createWorkflowSteps(deps: WorkflowDeps) {
           report = undefined;
         }
       }
-      const decision = classifyFailure(input.error, report);
-      log('tracker failure', { jobId: input.jobId, error: input.error?.Error, kind: decision.kind, resubmits });
+      const decision = input.final === true ? { kind: 'INTERNAL' as const, retryable: false, statusMessage: STATUS_MESSAGES.internal } : classifyFailure(input.error, report);
+      log('tracker failure', { jobId: input.jobId, error: input.error?.Error, kind: decision.kind, resubmits, final: input.final === true });
       if (decision.retryable && resubmits < MAX_RESUBMITS) {
         count('TrackerResubmitted');
         return { action: 'RETRY', resubmits: resubmits + 1, kind: decision.kind };

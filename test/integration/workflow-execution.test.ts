@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { CreateBucketCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { StateMachine } from 'aws-local-stepfunctions';
 import { resolveConfig } from '../../lib/config.js';
 import { PeoplePathingStack } from '../../lib/people-pathing-stack.js';
@@ -64,7 +64,7 @@ const S3rver = createRequire(import.meta.url)('s3rver') as new (options: Record<
 type Json = Record<string, unknown>;
 
 /** The state machine's definition from the synthesised template, with CloudFormation tokens made concrete. */
-function synthesisedDefinition(): { definition: Json; jobDefinitionEnv: string[] } {
+function synthesisedDefinition(): { definition: Json; jobDefinitionEnv: string[]; roles: { complete: RoleGrants; handleFailure: RoleGrants } } {
   const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
   const stack = new PeoplePathingStack(app, 'WorkflowTest', { config: resolveConfig({ inputBuckets: [INPUT_BUCKET] }), env: { account: ACCOUNT, region: REGION } });
   const template = Template.fromStack(stack);
@@ -88,7 +88,52 @@ function synthesisedDefinition(): { definition: Json; jobDefinitionEnv: string[]
   };
   const [jobDef] = Object.values(template.findResources('AWS::Batch::JobDefinition'));
   const env = (jobDef.Properties.ContainerProperties.Environment as { Name: string }[]).map((e) => e.Name);
-  return { definition: JSON.parse(resolve(sm.Properties.DefinitionString)) as Json, jobDefinitionEnv: env };
+  const resultsBucketId = Object.keys(template.findResources('AWS::S3::Bucket')).find((k) => k.startsWith('StateResults')) as string;
+  const roleOf = (fnPrefix: string): RoleGrants => {
+    const fns = template.findResources('AWS::Lambda::Function');
+    const fnId = Object.keys(fns).find((k) => k.startsWith(fnPrefix)) as string;
+    const roleId = (fns[fnId].Properties.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+    const statements = Object.values(template.findResources('AWS::IAM::Policy'))
+      .filter((p) => ((p.Properties.Roles ?? []) as { Ref: string }[]).some((r) => r.Ref === roleId))
+      .flatMap((p) => p.Properties.PolicyDocument.Statement as Statement[]);
+    return { statements, resultsBucketArn: { 'Fn::GetAtt': [resultsBucketId, 'Arn'] } };
+  };
+  return {
+    definition: JSON.parse(resolve(sm.Properties.DefinitionString)) as Json,
+    jobDefinitionEnv: env,
+    roles: { complete: roleOf('CompleteFn'), handleFailure: roleOf('HandleFailureFn') },
+  };
+}
+
+interface Statement {
+  Effect: string;
+  Action: string | string[];
+  Resource: unknown;
+  Condition?: { StringLike?: Record<string, string | string[]> };
+}
+interface RoleGrants {
+  statements: Statement[];
+  resultsBucketArn: unknown;
+}
+
+const glob = (pattern: string) => new RegExp('^' + pattern.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*') + '$');
+
+/**
+ * What S3 does for a GetObject of a missing key: 404 NoSuchKey only when the caller may list the bucket (for that
+ * key: an s3:prefix condition must cover it), otherwise 403 AccessDenied. Read from the role's synthesised policy.
+ */
+function mayList(role: RoleGrants, key: string): boolean {
+  return role.statements.some((st) => {
+    const actions = Array.isArray(st.Action) ? st.Action : [st.Action];
+    if (st.Effect !== 'Allow' || !actions.includes('s3:ListBucket')) return false;
+    const resources = Array.isArray(st.Resource) ? st.Resource : [st.Resource];
+    if (!resources.some((r) => JSON.stringify(r) === JSON.stringify(role.resultsBucketArn))) return false;
+    const conditions = Object.entries(st.Condition ?? {});
+    if (conditions.some(([op]) => op !== 'StringLike')) return false;
+    const prefixes = st.Condition?.StringLike?.['s3:prefix'];
+    if (prefixes === undefined) return conditions.length === 0;
+    return (Array.isArray(prefixes) ? prefixes : [prefixes]).some((p) => glob(p).test(key));
+  });
 }
 
 class StatesError extends Error {
@@ -108,7 +153,9 @@ function batchFailure(jobName: string, statusReason: string, exitCode?: number, 
 }
 
 describe('workflow state machine, executed locally', () => {
-  const { definition, jobDefinitionEnv } = synthesisedDefinition();
+  const { definition, jobDefinitionEnv, roles } = synthesisedDefinition();
+  /** An S3 outage for the workflow steps (every call answers 503), to drive the catch-alls. */
+  let s3Down = false;
   let dir: string;
   let dynamo: EmbeddedDynamo;
   let store: DynamoDbJobStore;
@@ -145,12 +192,29 @@ describe('workflow state machine, executed locally', () => {
   beforeEach(() => {
     published = [];
     stsAnswer = 'deny';
+    s3Down = false;
   });
 
-  const steps = () =>
+  /** s3rver (which answers 404 to anyone) made as strict as S3 for a Lambda with the given role. */
+  const s3As = (role: RoleGrants): Pick<S3Client, 'send'> => ({
+    send: (async (command: GetObjectCommand) => {
+      if (s3Down) throw Object.assign(new Error('Service Unavailable'), { name: 'ServiceUnavailable', $metadata: { httpStatusCode: 503 } });
+      try {
+        return await s3.send(command);
+      } catch (error) {
+        const name = (error as Error).name;
+        if (command instanceof GetObjectCommand && (name === 'NoSuchKey' || name === 'NotFound') && !mayList(role, command.input.Key ?? '')) {
+          throw Object.assign(new Error('Access Denied'), { name: 'AccessDenied', $metadata: { httpStatusCode: 403 } });
+        }
+        throw error;
+      }
+    }) as never,
+  });
+
+  const steps = (role: RoleGrants) =>
     createWorkflowSteps({
       store,
-      s3,
+      s3: s3As(role),
       resultsBucket: RESULTS_BUCKET,
       notifierFor: (accountId) =>
         new CallerRoleNotifier({
@@ -179,18 +243,28 @@ describe('workflow state machine, executed locally', () => {
   }
 
   /** Runs the definition; `batch` answers each RunTracker submission. */
+  let handleFailureCalls = 0;
   async function execute(job: JobRecord, batch: (env: Record<string, string>, call: number) => Promise<Json>) {
-    const s = steps();
+    handleFailureCalls = 0;
+    // Each Lambda step with its own role's S3 permissions (Prepare reads no S3).
+    const completeSteps = steps(roles.complete);
+    const failureSteps = steps(roles.handleFailure);
     const submissions: Record<string, string>[] = [];
     const machine = new StateMachine(definition as never, { validationOptions: { checkArn: false } });
     const execution = machine.run(
       { jobId: job.jobId, accountId: job.accountId, video: job.video } as never,
       {
         overrides: {
+          retryIntervalOverrides: { [STATE.handleFailure]: 0, [STATE.failJob]: 0 },
           taskResourceLocalHandlers: {
-            [STATE.prepare]: (input) => s.prepare(input as never) as never,
-            [STATE.complete]: (input) => s.complete(input as never) as never,
-            [STATE.handleFailure]: (input) => s.handleFailure(input as never) as never,
+            [STATE.prepare]: (input) => completeSteps.prepare(input as never) as never,
+            [STATE.complete]: (input) => completeSteps.complete(input as never) as never,
+            [STATE.handleFailure]: (input) => {
+              handleFailureCalls += 1;
+              return failureSteps.handleFailure(input as never) as never;
+            },
+            // FailJob is the HandleFailure Lambda, told the failure is final.
+            [STATE.failJob]: (input) => failureSteps.handleFailure(input as never) as never,
             [STATE.runTracker]: async (input) => {
               const params = input as { JobName: string; JobQueue: string; JobDefinition: string; ContainerOverrides: { Environment: { Name: string; Value: string }[] } };
               const env = Object.fromEntries(params.ContainerOverrides.Environment.map((e) => [e.Name, e.Value]));
@@ -307,6 +381,23 @@ describe('workflow state machine, executed locally', () => {
     expect(published.map((p) => p.message)).toEqual([expectedMessage(job, 'FAILED', record?.completedAt as number, 'missing/never-uploaded.mp4')]);
   });
 
+  test('a workflow step that keeps failing: its catch-all fails the job and notifies it, once', async () => {
+    const job = await admit('street/night.mp4', { channel: { SNSTopicArn: TOPIC, RoleArn: ROLE } });
+    // The tracker was reclaimed, and HandleFailure cannot read failure.json (S3 unavailable) on any of its attempts.
+    s3Down = true;
+    const { output, submissions, record } = await execute(job, async (env) => {
+      throw batchFailure(env.JOB_NAME, 'Host EC2 (instance i-0123456789abcdef0) terminated.', undefined, 3);
+    });
+    expect(submissions).toHaveLength(1);
+    expect(handleFailureCalls).toBe(4); // the first try and its 3 retries
+    expect(output.failure).toMatchObject({ action: 'FAILED', kind: 'INTERNAL', finished: true });
+    expect(record?.status).toBe('FAILED');
+    expect(record?.statusMessage).toBe(STATUS_MESSAGES.internal);
+    expect(published.map((p) => p.message)).toEqual([expectedMessage(job, 'FAILED', record?.completedAt as number, 'street/night.mp4')]);
+  });
+
+  // The reclaimed container wrote no failure.json: HandleFailure's GetObject of it must be a 404 (its role may list
+  // results/), not the 403 S3 gives a role that may not, or the resubmission never happens.
   test('Spot reclaim: the reclaimed run is submitted again and the job SUCCEEDS, notified once', async () => {
     const job = await admit('street/night.mp4', { channel: { SNSTopicArn: TOPIC, RoleArn: ROLE } });
     const { output, submissions, record } = await execute(job, async (env, call) => {

@@ -41,6 +41,15 @@ function roleIdOf(template: Template, functionPrefix: string): string {
   return (fns[id].Properties.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
 }
 
+
+/** The state machine's definition with every CloudFormation token replaced by a placeholder string. */
+function definitionOf(template: Template): { StartAt: string; States: Record<string, Record<string, unknown>> } {
+  const [sm] = Object.values(template.findResources('AWS::StepFunctions::StateMachine'));
+  const def = sm.Properties.DefinitionString as string | { 'Fn::Join': [string, unknown[]] };
+  const text = typeof def === 'string' ? def : def['Fn::Join'][1].map((p) => (typeof p === 'string' ? p : 'TOKEN')).join('');
+  return JSON.parse(text);
+}
+
 describe('people-pathing stack (GPU, defaults)', () => {
   const { stack, template } = synth({ inputBuckets: ['example-bucket', 'second-videos'] });
 
@@ -158,11 +167,83 @@ describe('people-pathing stack (GPU, defaults)', () => {
     });
   });
 
+  test('the tracker job definition names its region (ECS on EC2 does not reliably inject AWS_REGION)', () => {
+    template.hasResourceProperties('AWS::Batch::JobDefinition', {
+      ContainerProperties: Match.objectLike({
+        Environment: Match.arrayWith([{ Name: 'AWS_REGION', Value: ENV.region }]),
+      }),
+    });
+  });
+
   test('the workflow submits the tracker with submitJob.sync and retries Batch API errors', () => {
     const [sm] = Object.values(template.findResources('AWS::StepFunctions::StateMachine'));
     const text = JSON.stringify(sm.Properties.DefinitionString);
     expect(text).toContain(':states:::batch:submitJob.sync');
     expect(text).toContain('Batch.TooManyRequestsException');
+  });
+
+  test('every role that reads results/ may list the results bucket, under results/ only (a missing key is 404, not 403)', () => {
+    const resultsBucketId = Object.keys(
+      template.findResources('AWS::S3::Bucket', {
+        Properties: { LifecycleConfiguration: { Rules: Match.arrayWith([Match.objectLike({ Id: 'expire-results' })]) } },
+      }),
+    )[0];
+    const readers = new Map<string, Statement[]>();
+    for (const policy of Object.values(template.findResources('AWS::IAM::Policy'))) {
+      const statements = policy.Properties.PolicyDocument.Statement as Statement[];
+      for (const role of (policy.Properties.Roles ?? []) as { Ref: string }[]) {
+        readers.set(role.Ref, [...(readers.get(role.Ref) ?? []), ...statements]);
+      }
+    }
+    const readingResults = [...readers].filter(([, st]) =>
+      st.some((s) => actionsOf(s).includes('s3:GetObject') && JSON.stringify(s.Resource).includes(resultsBucketId) && JSON.stringify(s.Resource).includes('/results/*')),
+    );
+    // Complete (manifest), HandleFailure (failure.json), the API (GetPersonTracking pages).
+    expect(readingResults.map(([role]) => role.replace(/[0-9A-F]{8}$/, '')).sort()).toEqual(['ApiFnRole', 'CompleteFnRole', 'HandleFailureFnRole']);
+    for (const [role, statements] of readingResults) {
+      const list = statements.filter((s) => actionsOf(s).includes('s3:ListBucket'));
+      expect({ role, list }).toEqual({
+        role,
+        list: [
+          {
+            Effect: 'Allow',
+            Action: 's3:ListBucket',
+            Resource: { 'Fn::GetAtt': [resultsBucketId, 'Arn'] },
+            Condition: { StringLike: { 's3:prefix': ['results/*'] } },
+          },
+        ],
+      });
+    }
+  });
+
+  test('every Task state has a catch-all that ends in the job FAILED and notified', () => {
+    const { States } = definitionOf(template);
+    const tasks = Object.entries(States).filter(([, st]) => st.Type === 'Task');
+    expect(tasks.map(([name]) => name).sort()).toEqual(['Complete', 'FailJob', 'HandleFailure', 'Prepare', 'RunTracker']);
+    for (const [name, st] of tasks) {
+      const catchAll = ((st.Catch ?? []) as { ErrorEquals: string[]; Next: string }[]).find((c) => c.ErrorEquals.includes('States.ALL'));
+      expect({ name, catches: catchAll !== undefined }).toEqual({ name, catches: true });
+      // Caught errors go to HandleFailure (the tracker, Complete) or to FailJob (everything else) ...
+      expect(['HandleFailure', 'FailJob', 'WorkflowFailed']).toContain(catchAll?.Next);
+      if (name === 'FailJob') expect(catchAll?.Next).toBe('WorkflowFailed');
+    }
+    // ... both invoke the HandleFailure Lambda (it fails the job and notifies), FailJob told the failure is final.
+    expect(States.FailJob.Resource).toEqual(States.HandleFailure.Resource);
+    expect(JSON.stringify(States.FailJob.Parameters)).toContain('"final":true');
+    expect(States.FailJob.Next).toBe('JobFailed');
+    expect(States.WorkflowFailed.Type).toBe('Fail');
+  });
+
+  test('the state machine may stop the Batch job of a stopped or timed-out execution', () => {
+    const roles = template.findResources('AWS::IAM::Role', {
+      Properties: { AssumeRolePolicyDocument: { Statement: [Match.objectLike({ Principal: { Service: 'states.amazonaws.com' } })] } },
+    });
+    const [roleId] = Object.keys(roles);
+    const statements = statementsOfRole(template, roleId);
+    const terminate = statements.find((s) => actionsOf(s).includes('batch:TerminateJob'));
+    expect(resourcesOf(terminate as Statement)).toHaveLength(1);
+    expect(JSON.stringify(terminate?.Resource)).toContain(':batch:eu-west-1:111111111111:job/*"');
+    expect(statements.some((s) => actionsOf(s).includes('batch:DescribeJobs'))).toBe(true);
   });
 
   test('no IAM statement uses Resource "*" unless the action has no narrower resource', () => {
@@ -208,6 +289,7 @@ describe('people-pathing stack (GPU, defaults)', () => {
         'logs:PutLogEvents',
         's3:GetObject', // HeadObject of the input video; ranged reads of results
         's3:GetObjectVersion', // HeadObject of a versioned input video
+        's3:ListBucket', // results/ only: a missing results object reads as 404, not 403
         'secretsmanager:DescribeSecret',
         'secretsmanager:GetSecretValue', // pagination HMAC key
         'sns:Publish', // a job whose launch failed is FAILED and notified (lambdas/workflow/notifier.ts)
@@ -223,7 +305,7 @@ describe('people-pathing stack (GPU, defaults)', () => {
     expect(rendered).toContain(':s3:::example-bucket/*');
     expect(rendered).toContain(':s3:::second-videos/*');
     expect(rendered).toContain('/results/*');
-    expect(s3Resources).toHaveLength(3);
+    expect(s3Resources).toHaveLength(4);
     expect(actions.has('dynamodb:Scan')).toBe(false);
   });
 
