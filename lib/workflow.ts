@@ -24,6 +24,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
+import { TIME_FACTOR, attemptCeilingMsFor } from '../containers/tracker/src/container/protocol.js';
 import type { TrackerBatch } from './tracker-batch.js';
 import type { TrackerFargate } from './tracker-fargate.js';
 
@@ -45,8 +46,13 @@ export const STATE = {
   workflowFailed: 'WorkflowFailed',
 } as const;
 
-/** Longest a Fargate tracker task may run (the CPU path; Batch attempts are capped by the job definition). */
-export const TRACKER_TASK_TIMEOUT = Duration.hours(48);
+/**
+ * Longest a Fargate tracker task may run (the CPU path; Batch attempts are capped by the job definition): the
+ * container deadline of a 6 h video at the CPU factor plus the transfers (protocol.attemptCeilingMsFor).
+ */
+export const TRACKER_TASK_TIMEOUT = Duration.seconds(Math.ceil(attemptCeilingMsFor(TIME_FACTOR.cpu) / 1000));
+/** Longest an execution may run: one submission's Batch attempts at their ceiling after the longest capacity wait, or one Fargate task. */
+export const EXECUTION_TIMEOUT = Duration.hours(72);
 
 export interface WorkflowProps {
   readonly prepareFn: lambda.IFunction;
@@ -218,7 +224,7 @@ export class PeoplePathingWorkflow extends Construct {
       tracingEnabled: true,
       // Execution data holds bucket/key names and ARNs of callers: log events, not data.
       logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: false },
-      timeout: Duration.hours(72),
+      timeout: EXECUTION_TIMEOUT,
     });
     if (props.batch) {
       // submitJob.sync terminates the Batch job when the execution is stopped or times out, and polls it with

@@ -10,6 +10,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { resolveConfig } from '../../lib/config.js';
 import type { PeoplePathingConfig } from '../../lib/config.js';
 import { PeoplePathingStack } from '../../lib/people-pathing-stack.js';
+import { TIME_FACTOR, TRANSFER_MARGIN_MS, deadlineMsFor } from '../../containers/tracker/src/container/protocol.js';
 
 const ENV = { account: '111111111111', region: 'eu-west-1' };
 
@@ -163,8 +164,34 @@ describe('people-pathing stack (GPU, defaults)', () => {
           { Action: 'EXIT', OnReason: '*' },
         ],
       },
-      Timeout: { AttemptDurationSeconds: 12 * 3600 },
+      Timeout: { AttemptDurationSeconds: Match.anyValue() },
     });
+  });
+
+  test('a 6 h video gets its whole container deadline before Batch stops the attempt, and one submission fits the execution', () => {
+    const [jobDef] = Object.values(template.findResources('AWS::Batch::JobDefinition'));
+    const ceilingMs = jobDef.Properties.Timeout.AttemptDurationSeconds * 1000;
+    const factor = Number((jobDef.Properties.ContainerProperties.Environment as { Name: string; Value: string }[]).find((e) => e.Name === 'TRACKER_TIME_FACTOR')?.Value);
+    expect(factor).toBe(TIME_FACTOR.gpu);
+    const sixHours = 6 * 3600 * 1000;
+    // The container's deadline plus copying the video in and the results out stays under the platform's stop.
+    expect(deadlineMsFor(sixHours, factor) + TRANSFER_MARGIN_MS).toBeLessThanOrEqual(ceilingMs);
+    // A longer or unknown duration cannot push the deadline past it either.
+    expect(deadlineMsFor(7 * 3600 * 1000, factor)).toBe(deadlineMsFor(sixHours, factor));
+    expect(deadlineMsFor(undefined, factor)).toBe(deadlineMsFor(sixHours, factor));
+    // Every Batch attempt at its ceiling, after the longest RUNNABLE wait the queue allows, ends before the execution does.
+    const [queue] = Object.values(template.findResources('AWS::Batch::JobQueue'));
+    const waits = (queue.Properties.JobStateTimeLimitActions as { MaxTimeSeconds: number; Reason: string }[]);
+    expect(waits.map((w) => w.Reason).sort()).toEqual([
+      'CAPACITY:INSUFFICIENT_INSTANCE_CAPACITY',
+      'MISCONFIGURATION:COMPUTE_ENVIRONMENT_MAX_RESOURCE',
+      'MISCONFIGURATION:JOB_RESOURCE_REQUIREMENT',
+    ]);
+    const longestWaitMs = Math.max(...waits.map((w) => w.MaxTimeSeconds)) * 1000;
+    const [sm] = Object.values(template.findResources('AWS::StepFunctions::StateMachine'));
+    const { TimeoutSeconds } = definitionOf(template) as unknown as { TimeoutSeconds: number };
+    expect(sm).toBeDefined();
+    expect(longestWaitMs + jobDef.Properties.RetryStrategy.Attempts * ceilingMs).toBeLessThan(TimeoutSeconds * 1000);
   });
 
   test('the tracker job definition names its region (ECS on EC2 does not reliably inject AWS_REGION)', () => {
@@ -407,6 +434,15 @@ describe('people-pathing stack (options)', () => {
     template.hasResourceProperties('AWS::ECS::TaskDefinition', { RequiresCompatibilities: ['FARGATE'], Cpu: '4096' });
     const [sm] = Object.values(template.findResources('AWS::StepFunctions::StateMachine'));
     expect(JSON.stringify(sm.Properties.DefinitionString)).toContain(':states:::ecs:runTask.sync');
+    // A 6 h video at the CPU factor gets its whole deadline before the task timeout, and the task fits the execution.
+    const definition = definitionOf(template) as unknown as { TimeoutSeconds: number; States: Record<string, { TimeoutSeconds?: number }> };
+    const taskTimeoutMs = (definition.States.RunTracker.TimeoutSeconds as number) * 1000;
+    const [task] = Object.values(template.findResources('AWS::ECS::TaskDefinition'));
+    const env = task.Properties.ContainerDefinitions[0].Environment as { Name: string; Value: string }[];
+    const factor = Number(env.find((e) => e.Name === 'TRACKER_TIME_FACTOR')?.Value);
+    expect(factor).toBe(TIME_FACTOR.cpu);
+    expect(deadlineMsFor(6 * 3600 * 1000, factor) + TRANSFER_MARGIN_MS).toBeLessThanOrEqual(taskTimeoutMs);
+    expect(taskTimeoutMs).toBeLessThan(definition.TimeoutSeconds * 1000);
     const report = new AwsSolutionsChecks().validateScope(stack);
     expect(report.violations.map((v) => v.ruleName)).toEqual([]);
   });
