@@ -60,8 +60,12 @@ export interface VideoObjectInfo {
 }
 
 export interface VideoSource {
-  /** Undefined when the object does not exist or cannot be read by the service. */
-  head(video: Video): Promise<VideoObjectInfo | undefined>;
+  /**
+   * Undefined when the object does not exist or cannot be read by the service. `accountId` is the caller's
+   * account: in AWS the bucket must be owned by it (S3 ExpectedBucketOwner), so a caller can have only videos of
+   * its own account analysed, never another account's that the service's role happens to be able to read.
+   */
+  head(video: Video, accountId: string): Promise<VideoObjectInfo | undefined>;
 }
 
 /** Publishes the exact completion message (spec §6) to a caller's SNS topic. */

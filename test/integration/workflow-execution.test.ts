@@ -33,6 +33,8 @@ import { ResultsReader } from '../../core/results-format.js';
 import type { JobRecord, NewJob } from '../../core/ports.js';
 import type { NotificationChannel, Video } from '../../core/types.js';
 import { DATA, YOLOX } from './engine-data.js';
+import { startOwnerProxy } from '../fixtures/s3-owner-proxy.js';
+import type { OwnerProxy } from '../fixtures/s3-owner-proxy.js';
 
 // aws-local-stepfunctions 3 targets Node >= 22; Node 20 lacks Promise.withResolvers.
 if (!('withResolvers' in Promise)) {
@@ -51,6 +53,8 @@ const REGION = 'eu-west-1';
 const TOPIC = `arn:aws:sns:${REGION}:${ACCOUNT}:AmazonRekognitionPeoplePathing`;
 const ROLE = `arn:aws:iam::${ACCOUNT}:role/RekognitionPublisher`;
 const INPUT_BUCKET = 'input-videos';
+/** A bucket of another account, readable by the service's role (as a cross-account bucket policy could make it). */
+const FOREIGN_BUCKET = 'other-account-videos';
 const RESULTS_BUCKET = 'results-bucket';
 const VIDEO_FILE = join(DATA, 'videos', 'mmtracking_demo_8frames_1080p.mp4');
 
@@ -164,6 +168,7 @@ describe('workflow state machine, executed locally', () => {
   let published: { region: string; assumed: boolean; topic?: string; message?: string; subject?: string }[];
   let stsAnswer: 'deny' | 'allow';
   let s3Endpoint: string;
+  let ownerProxy: OwnerProxy;
   const containerLogs: string[] = [];
 
   beforeAll(async () => {
@@ -175,6 +180,10 @@ describe('workflow state machine, executed locally', () => {
     const { port } = await server.run();
     s3Endpoint = `http://127.0.0.1:${port}`;
     s3 = new S3Client({ endpoint: s3Endpoint, region: REGION, forcePathStyle: true, credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } });
+    // The container reaches S3 through a proxy that checks ExpectedBucketOwner as S3 does (s3rver ignores it).
+    ownerProxy = await startOwnerProxy(s3Endpoint, { [INPUT_BUCKET]: ACCOUNT, [RESULTS_BUCKET]: '000000000000', [FOREIGN_BUCKET]: '999999999999' });
+    await s3.send(new CreateBucketCommand({ Bucket: FOREIGN_BUCKET }));
+    await s3.send(new PutObjectCommand({ Bucket: FOREIGN_BUCKET, Key: 'street/night.mp4', Body: await readFile(VIDEO_FILE) }));
     await s3.send(new CreateBucketCommand({ Bucket: INPUT_BUCKET }));
     await s3.send(new CreateBucketCommand({ Bucket: RESULTS_BUCKET }));
     await s3.send(new PutObjectCommand({ Bucket: INPUT_BUCKET, Key: 'street/night.mp4', Body: await readFile(VIDEO_FILE) }));
@@ -183,6 +192,7 @@ describe('workflow state machine, executed locally', () => {
   });
 
   afterAll(async () => {
+    await ownerProxy?.close();
     s3?.destroy();
     await server?.close();
     await dynamo?.close();
@@ -236,8 +246,8 @@ describe('workflow state machine, executed locally', () => {
         }),
     });
 
-  async function admit(key: string, extra: { jobTag?: string; channel?: NotificationChannel } = {}): Promise<JobRecord> {
-    const video: Video = { S3Object: { Bucket: INPUT_BUCKET, Name: key } };
+  async function admit(key: string, extra: { jobTag?: string; channel?: NotificationChannel; bucket?: string } = {}): Promise<JobRecord> {
+    const video: Video = { S3Object: { Bucket: extra.bucket ?? INPUT_BUCKET, Name: key } };
     const job: NewJob = { accountId: ACCOUNT, video, jobTag: extra.jobTag, notificationChannel: extra.channel, requestHash: `${key}-${Math.random()}` };
     return (await store.startJob(job, 100)).job;
   }
@@ -302,7 +312,7 @@ describe('workflow state machine, executed locally', () => {
         // s3rver accepts only its own key pair; dynalite accepts any.
         AWS_ACCESS_KEY_ID: 'S3RVER',
         AWS_SECRET_ACCESS_KEY: 'S3RVER',
-        AWS_ENDPOINT_URL_S3: s3Endpoint,
+        AWS_ENDPOINT_URL_S3: ownerProxy.endpoint,
         AWS_S3_FORCE_PATH_STYLE: 'true',
         // s3rver stores aws-chunked uploads (the SDK's default for streamed bodies with checksums) verbatim.
         AWS_REQUEST_CHECKSUM_CALCULATION: 'WHEN_REQUIRED',
@@ -321,8 +331,8 @@ describe('workflow state machine, executed locally', () => {
     return { JobId: `batch-${env.JOB_NAME}`, JobName: env.JOB_NAME, Status: 'SUCCEEDED' };
   }
 
-  const expectedMessage = (job: JobRecord, status: string, timestamp: number, key: string, jobTag?: string) =>
-    `{"JobId":"${job.jobId}","Status":"${status}","API":"StartPersonTracking",${jobTag ? `"JobTag":"${jobTag}",` : ''}"Timestamp":${timestamp},"Video":{"S3ObjectName":"${key}","S3Bucket":"${INPUT_BUCKET}"}}`;
+  const expectedMessage = (job: JobRecord, status: string, timestamp: number, key: string, jobTag?: string, bucket = INPUT_BUCKET) =>
+    `{"JobId":"${job.jobId}","Status":"${status}","API":"StartPersonTracking",${jobTag ? `"JobTag":"${jobTag}",` : ''}"Timestamp":${timestamp},"Video":{"S3ObjectName":"${key}","S3Bucket":"${bucket}"}}`;
 
   test('success: the tracker runs once, the job is SUCCEEDED with its VideoMetadata, results are pageable, one message', async () => {
     const job = await admit('street/night.mp4', { jobTag: 'nightly:run-7', channel: { SNSTopicArn: TOPIC, RoleArn: ROLE } });
@@ -409,6 +419,20 @@ describe('workflow state machine, executed locally', () => {
     expect(output.prepared).toMatchObject({ resubmits: 1 });
     expect(record?.status).toBe('SUCCEEDED');
     expect(published.map((p) => p.message)).toEqual([expectedMessage(job, 'SUCCEEDED', record?.completedAt as number, 'street/night.mp4')]);
+  });
+
+  test("a video in a bucket another account owns is not analysed, even where the service's role could read it", async () => {
+    const job = await admit('street/night.mp4', { channel: { SNSTopicArn: TOPIC, RoleArn: ROLE }, bucket: FOREIGN_BUCKET });
+    const checkedBefore = ownerProxy.checked.length;
+    const { record } = await execute(job, (env) => runContainer(env));
+    // The container asked S3 for a bucket of the job's account, and S3 (the proxy) refused the other account's.
+    expect(ownerProxy.checked.slice(checkedBefore)).toEqual([{ bucket: FOREIGN_BUCKET, expectedOwner: ACCOUNT }]);
+    expect(record?.status).toBe('FAILED');
+    expect(record?.statusMessage).toBe(STATUS_MESSAGES.unreadable);
+    expect(record?.videoMetadata).toBeUndefined();
+    const listed = await s3.send(new ListObjectsV2Command({ Bucket: RESULTS_BUCKET, Prefix: `results/${ACCOUNT}/${job.jobId}/` }));
+    expect((listed.Contents ?? []).map((o) => o.Key?.split('/').pop())).toEqual(['failure.json']);
+    expect(published.map((p) => p.message)).toEqual([expectedMessage(job, 'FAILED', record?.completedAt as number, 'street/night.mp4', undefined, FOREIGN_BUCKET)]);
   });
 
   test('Spot reclaim every time: after the resubmissions the job is FAILED as interrupted, and notified', async () => {

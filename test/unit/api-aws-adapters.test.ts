@@ -53,15 +53,16 @@ describe('S3VideoSource failure modes', () => {
       .rejectsOnce(error(404, 'NotFound'))
       .rejectsOnce(error(301, 'PermanentRedirect'))
       .resolves({ ContentLength: 42 });
-    for (let i = 0; i < 3; i++) expect(await source.head(job.video)).toBeUndefined();
-    expect(await source.head(job.video)).toEqual({ sizeBytes: 42 });
-    expect(s3.commandCalls(HeadObjectCommand).at(-1)!.args[0].input).toEqual({ Bucket: 'videos', Key: 'clip.mp4', VersionId: 'v1' });
+    for (let i = 0; i < 3; i++) expect(await source.head(job.video, job.accountId)).toBeUndefined();
+    expect(await source.head(job.video, job.accountId)).toEqual({ sizeBytes: 42 });
+    // The caller's account as the expected bucket owner: S3 refuses (403) a bucket another account owns.
+    expect(s3.commandCalls(HeadObjectCommand).at(-1)!.args[0].input).toEqual({ Bucket: 'videos', Key: 'clip.mp4', VersionId: 'v1', ExpectedBucketOwner: '111111111111' });
   });
 
   it('rethrows throttling and server errors (the caller gets InternalServerError and retries)', async () => {
     const source = new S3VideoSource(new S3Client({ region: 'us-east-1' }));
     s3.on(HeadObjectCommand).rejectsOnce(error(503, 'SlowDown')).rejectsOnce(error(429, 'TooManyRequests'));
-    await expect(source.head(job.video)).rejects.toThrow();
-    await expect(source.head(job.video)).rejects.toThrow();
+    await expect(source.head(job.video, job.accountId)).rejects.toThrow();
+    await expect(source.head(job.video, job.accountId)).rejects.toThrow();
   });
 });

@@ -115,7 +115,11 @@ export async function runTrackerJob(deps: ContainerDeps): Promise<number> {
 
     // 1. The video, to local disk.
     try {
-      const object = await deps.s3.send(new GetObjectCommand({ Bucket: job.video.Bucket, Key: job.video.Name, VersionId: job.video.Version }));
+      // Only a bucket of the caller's own account (as the API's HeadObject checked at Start): the service's role
+      // may be able to read other accounts' buckets too.
+      const object = await deps.s3.send(
+        new GetObjectCommand({ Bucket: job.video.Bucket, Key: job.video.Name, VersionId: job.video.Version, ExpectedBucketOwner: job.accountId }),
+      );
       if (!object.Body) throw new Error('empty body');
       await pipeline(object.Body as Readable, createWriteStream(videoPath));
     } catch (error) {
