@@ -59,6 +59,11 @@ export class PeoplePathingStack extends Stack {
       trafficType: ec2.FlowLogTrafficType.REJECT,
     });
 
+    // No partition is written into the template: ARNs are built with the partition the stack is deployed in
+    // (aws, aws-cn, aws-us-gov). Topic patterns configured as arn:aws:... are read in that partition too.
+    const topicArns = config.notificationTopicArns.map((t) => t.replace(/^arn:aws:/, `arn:${this.partition}:`));
+    const anyRole = this.formatArn({ service: 'iam', region: '', account: '*', resource: 'role', resourceName: '*' });
+
     this.state = new PeoplePathingState(this, 'State');
     const { table, resultsBucket } = this.state;
     const inputObjects = inputObjectArns(this, config.inputBuckets);
@@ -103,7 +108,7 @@ export class PeoplePathingStack extends Stack {
     const workflowEnv = {
       JOBS_TABLE: table.tableName,
       RESULTS_BUCKET: resultsBucket.bucketName,
-      NOTIFICATION_TOPIC_ALLOW_LIST: config.notificationTopicArns.join(','),
+      NOTIFICATION_TOPIC_ALLOW_LIST: topicArns.join(','),
     };
     const workflowFn = (id: string, entry: string, description: string) =>
       new AppFunction(this, id, { entry, description, serviceName: WORKFLOW_SERVICE, environment: workflowEnv }).fn;
@@ -132,8 +137,8 @@ export class PeoplePathingStack extends Stack {
     const allowNotifications = (fn: lambda.Function) => {
       // Rekognition's model: publish as the caller's RoleArn (it must trust this role), else as this role
       // to allow-listed topics only (doc/architecture/0001-signing.md).
-      fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['sts:AssumeRole'], resources: ['arn:aws:iam::*:role/*'] }));
-      fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['sns:Publish'], resources: config.notificationTopicArns }));
+      fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['sts:AssumeRole'], resources: [anyRole] }));
+      fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['sns:Publish'], resources: topicArns }));
     };
     for (const fn of [completeFn, handleFailureFn]) {
       fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:UpdateItem'], resources: [table.tableArn] }));
@@ -205,7 +210,7 @@ export class PeoplePathingStack extends Stack {
         STATE_MACHINE_ARN: this.workflow.stateMachine.stateMachineArn,
         CONCURRENT_JOB_LIMIT: String(config.concurrentJobLimit),
         PAGINATION_SECRET_ARN: paginationSecret.secretArn,
-        NOTIFICATION_TOPIC_ALLOW_LIST: config.notificationTopicArns.join(','),
+        NOTIFICATION_TOPIC_ALLOW_LIST: topicArns.join(','),
       },
     }).fn;
     apiFn.addToRolePolicy(
@@ -221,6 +226,7 @@ export class PeoplePathingStack extends Stack {
 
     this.api = new PeoplePathingApi(this, 'Api', {
       handler: apiFn,
+      allowedAccounts: config.allowedAccounts,
       throttleRateLimit: config.throttleRateLimit,
       throttleBurstLimit: config.throttleBurstLimit,
     });
@@ -245,11 +251,11 @@ export class PeoplePathingStack extends Stack {
         reason: 'Videos are any object of a configured input bucket (context inputBuckets); callers choose the keys.',
       })),
       {
-        match: /^Resource::arn:aws:iam::\*:role\/\*$/,
+        match: /^Resource::arn:<AWS::Partition>:iam::\*:role\/\*$/,
         reason: "NotificationChannel.RoleArn may be any role of the caller's account: the notifier only assumes roles of the account that started the job, and only if the role's trust policy names this role (doc 0001).",
       },
       ...config.notificationTopicArns.map((t) => ({
-        match: new RegExp(`^Resource::${escape(t)}$`),
+        match: new RegExp(`^Resource::${escape(t).replace(/^arn:aws:/, 'arn:<AWS::Partition>:')}$`),
         reason: 'Allow-list of caller topics the service may publish completion messages to with its own role (context notificationTopicArns).',
       })),
       {

@@ -352,10 +352,11 @@ describe('people-pathing stack (GPU, defaults)', () => {
 
   test('workflow Lambdas publish notifications only to allow-listed topics and assume only roles', () => {
     const statements = statementsOfRole(template, roleIdOf(template, 'HandleFailureFn'));
+    // In the partition the stack is deployed in.
     const publish = statements.find((s) => actionsOf(s).includes('sns:Publish'));
-    expect(publish?.Resource).toEqual('arn:aws:sns:*:*:AmazonRekognition*');
+    expect(publish?.Resource).toEqual({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':sns:*:*:AmazonRekognition*']] });
     const assume = statements.find((s) => actionsOf(s).includes('sts:AssumeRole'));
-    expect(assume?.Resource).toEqual('arn:aws:iam::*:role/*');
+    expect(assume?.Resource).toEqual({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::*:role/*']] });
     const prepare = statementsOfRole(template, roleIdOf(template, 'PrepareFn'));
     expect([...new Set(prepare.flatMap(actionsOf))].sort()).toEqual(
       ['dynamodb:GetItem', 'logs:CreateLogStream', 'logs:PutLogEvents', 'xray:PutTelemetryRecords', 'xray:PutTraceSegments'].sort(),
@@ -408,6 +409,23 @@ describe('people-pathing stack (GPU, defaults)', () => {
     });
   });
 
+  test('no ARN in the template names a partition: it deploys to aws-cn and aws-us-gov as well', () => {
+    expect(JSON.stringify(template.toJSON())).not.toMatch(/arn:aws(-[a-z]+)*:/);
+  });
+
+  test("the API's resource policy lets only the stack's own account call it (identity policies decide within it)", () => {
+    const [api] = Object.values(template.findResources('AWS::ApiGateway::RestApi'));
+    expect(api.Properties.Policy.Statement).toEqual([
+      {
+        Sid: 'InvokeFromAllowedAccounts',
+        Effect: 'Allow',
+        Action: 'execute-api:Invoke',
+        Principal: { AWS: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::111111111111:root']] } },
+        Resource: 'execute-api:/*',
+      },
+    ]);
+  });
+
   test('cdk-nag AwsSolutions reports nothing unacknowledged', () => {
     const report = new AwsSolutionsChecks().validateScope(stack);
     const findings = report.violations.map((v) => `${v.ruleName}: ${v.violatingResources.map((r) => (r as { constructPath?: string }).constructPath).join(', ')}`);
@@ -419,6 +437,16 @@ describe('people-pathing stack (options)', () => {
   test('inputBuckets is required', () => {
     expect(() => resolveConfig({})).toThrow(/inputBuckets is required/);
     expect(() => resolveConfig({ inputBuckets: ['Not_A_Bucket!'] })).toThrow(/not an S3 bucket name/);
+  });
+
+  test('allowedAccounts: cross-account callers of exactly the listed accounts, by resource policy', () => {
+    expect(() => resolveConfig({ inputBuckets: ['example-bucket'], allowedAccounts: ['12345'] })).toThrow(/not a 12-digit AWS account id/);
+    const { template } = synth({ inputBuckets: ['example-bucket'], allowedAccounts: ['222222222222', '333333333333'] });
+    const [api] = Object.values(template.findResources('AWS::ApiGateway::RestApi'));
+    const [statement] = api.Properties.Policy.Statement as Statement[];
+    const principals = (statement.Principal as { AWS: unknown[] }).AWS.map((p) => JSON.stringify(p).match(/iam::(\d{12}):root/)?.[1]);
+    expect(principals).toEqual(['111111111111', '222222222222', '333333333333']);
+    expect(statement).toMatchObject({ Effect: 'Allow', Action: 'execute-api:Invoke', Resource: 'execute-api:/*' });
   });
 
   test('On-Demand, other instance types and vCPU limit', () => {
@@ -445,5 +473,6 @@ describe('people-pathing stack (options)', () => {
     expect(taskTimeoutMs).toBeLessThan(definition.TimeoutSeconds * 1000);
     const report = new AwsSolutionsChecks().validateScope(stack);
     expect(report.violations.map((v) => v.ruleName)).toEqual([]);
+    expect(JSON.stringify(template.toJSON())).not.toMatch(/arn:aws(-[a-z]+)*:/);
   });
 });
