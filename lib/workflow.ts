@@ -126,6 +126,9 @@ export class PeoplePathingWorkflow extends Construct {
       ACCOUNT_ID: sfn.JsonPath.stringAt('$.accountId'),
       VIDEO: sfn.JsonPath.jsonToString(sfn.JsonPath.objectAt('$.video')),
       RESULTS_PREFIX: sfn.JsonPath.stringAt('$.prepared.resultsPrefix'),
+      // When this submission entered RunTracker (ISO 8601): the container's queue wait is measured from it, not from
+      // the job's admission (a resubmission after a Spot reclaim starts a new wait).
+      SUBMITTED_AT: sfn.JsonPath.stringAt('$$.State.EnteredTime'),
     };
 
     let runTracker: sfn.TaskStateBase;

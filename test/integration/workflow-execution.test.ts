@@ -254,7 +254,7 @@ describe('workflow state machine, executed locally', () => {
 
   /** Runs the definition; `batch` answers each RunTracker submission. */
   let handleFailureCalls = 0;
-  async function execute(job: JobRecord, batch: (env: Record<string, string>, call: number) => Promise<Json>) {
+  async function execute(job: JobRecord, batch: (env: Record<string, string>, call: number) => Promise<Json>, submittedAt = new Date()) {
     handleFailureCalls = 0;
     // Each Lambda step with its own role's S3 permissions (Prepare reads no S3).
     const completeSteps = steps(roles.complete);
@@ -264,6 +264,8 @@ describe('workflow state machine, executed locally', () => {
     const execution = machine.run(
       { jobId: job.jobId, accountId: job.accountId, video: job.video } as never,
       {
+        // The context object Step Functions gives each state ($$.State.EnteredTime: when RunTracker was entered).
+        context: { Execution: { Id: `exec-${job.jobId}`, Name: job.jobId, StartTime: submittedAt.toISOString() }, State: { EnteredTime: submittedAt.toISOString(), Name: STATE.runTracker, RetryCount: 0 } },
         overrides: {
           retryIntervalOverrides: { [STATE.handleFailure]: 0, [STATE.failJob]: 0 },
           taskResourceLocalHandlers: {
@@ -365,6 +367,25 @@ describe('workflow state machine, executed locally', () => {
     expect(published).toEqual([
       { region: REGION, assumed: false, topic: TOPIC, subject: undefined, message: expectedMessage(job, 'SUCCEEDED', record?.completedAt as number, 'street/night.mp4', 'nightly:run-7') },
     ]);
+  });
+
+  test('queue wait is measured from the submission, not from the admission (a job admitted 3 h ago, submitted now)', async () => {
+    const threeHoursAgo = Date.now() - 3 * 3600_000;
+    const oldStore = new DynamoDbJobStore({ client: dynamo.client, tableName: 'jobs', now: () => threeHoursAgo });
+    const video: Video = { S3Object: { Bucket: INPUT_BUCKET, Name: 'street/night.mp4' } };
+    const { job } = await oldStore.startJob({ accountId: ACCOUNT, video, requestHash: `queue-wait-${Math.random()}` }, 100);
+    const logsBefore = containerLogs.length;
+    const { record } = await execute(job, (env) => runContainer(env), new Date());
+    expect(record?.status).toBe('SUCCEEDED');
+    const started = containerLogs
+      .slice(logsBefore)
+      .join('')
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as { event: string; queueWaitSeconds?: number })
+      .find((e) => e.event === 'job-started');
+    expect(started?.queueWaitSeconds).toBeGreaterThanOrEqual(0);
+    expect(started?.queueWaitSeconds).toBeLessThan(120);
   });
 
   test('container failure: an undecodable upload is FAILED with the engine\'s message; no channel, no message', async () => {

@@ -1,7 +1,8 @@
 /**
  * The tracker container's job, with its dependencies injected (main.ts wires AWS and the engine):
  *
- *   1. read the job from the environment (JOB_ID, ACCOUNT_ID, VIDEO, RESULTS_PREFIX, RESULTS_BUCKET);
+ *   1. read the job from the environment (JOB_ID, ACCOUNT_ID, VIDEO, RESULTS_PREFIX, RESULTS_BUCKET; SUBMITTED_AT for
+ *      the queue wait it logs);
  *   2. copy the video from S3 to local disk (the engine seeks; ffmpeg reads files best);
  *   3. probe it and set the deadline from its duration (protocol.deadlineMsFor);
  *   4. run the engine, reporting progress on the job record;
@@ -111,7 +112,10 @@ export async function runTrackerJob(deps: ContainerDeps): Promise<number> {
       deps.log('job-not-in-progress', { jobId: job.jobId, status: record?.status ?? 'UNKNOWN' });
       return EXIT.OK;
     }
-    deps.log('job-started', { jobId: job.jobId, queueWaitSeconds: Math.max(0, Math.round((started - record.createdAt) / 1000)) });
+    // Queue wait: from this run's submission (SUBMITTED_AT, set by the workflow), the job's admission only if absent.
+    const submittedAt = Date.parse(deps.env.SUBMITTED_AT ?? '');
+    const queuedSince = Number.isFinite(submittedAt) ? submittedAt : record.createdAt;
+    deps.log('job-started', { jobId: job.jobId, queueWaitSeconds: Math.max(0, Math.round((started - queuedSince) / 1000)) });
 
     // 1. The video, to local disk.
     try {
