@@ -165,8 +165,17 @@ export class PeoplePathingStack extends Stack {
       description: 'people-pathing: launch jobs that were admitted but never launched; fail jobs whose workflow ended without finishing them',
       serviceName: WORKFLOW_SERVICE,
       timeout: Duration.minutes(5),
-      environment: { ...workflowEnv, STATE_MACHINE_ARN: stateMachineArn },
+      environment: {
+        ...workflowEnv,
+        STATE_MACHINE_ARN: stateMachineArn,
+        // GPU path: the reconciler also reports whether the compute environment can run jobs (an alarm watches it).
+        ...(this.batch ? { COMPUTE_ENVIRONMENT: this.batch.computeEnvironment.computeEnvironmentArn } : {}),
+      },
     }).fn;
+    if (this.batch) {
+      // DescribeComputeEnvironments has no resource-level permissions.
+      reconcileFn.addToRolePolicy(new iam.PolicyStatement({ actions: ['batch:DescribeComputeEnvironments'], resources: ['*'] }));
+    }
     reconcileFn.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:Scan', 'dynamodb:UpdateItem'], resources: [table.tableArn] }));
     reconcileFn.addToRolePolicy(new iam.PolicyStatement({ actions: ['states:StartExecution'], resources: [stateMachineArn] }));
     reconcileFn.addToRolePolicy(
@@ -237,6 +246,7 @@ export class PeoplePathingStack extends Stack {
       reconcileFunction: reconcileFn,
       stateMachine: this.workflow.stateMachine,
       trackerLogGroup,
+      jobQueue: this.batch?.jobQueue,
       alarmEmail: config.alarmEmail,
     });
 

@@ -31,6 +31,10 @@ interface BatchAttempt {
 }
 interface CauseShape {
   Status?: string;
+  /** Batch JobDetail times (epoch ms): submission, start of the running attempt, end. */
+  CreatedAt?: number;
+  StartedAt?: number;
+  StoppedAt?: number;
   StatusReason?: string;
   Attempts?: BatchAttempt[];
   Container?: { ExitCode?: number; Reason?: string };
@@ -91,4 +95,16 @@ export function classifyFailure(error: CaughtError | undefined, report?: Failure
   }
   if (report?.message) return { kind: 'CONTAINER', retryable: false, statusMessage: report.message };
   return { kind: 'INTERNAL', retryable: false, statusMessage: STATUS_MESSAGES.internal };
+}
+
+/**
+ * How long a Batch job that never started waited in the queue, from its submission (CreatedAt) to its cancellation
+ * (StoppedAt); undefined for a job that started or a cause without those times.
+ */
+export function neverStartedWaitMs(error: CaughtError | undefined): number | undefined {
+  const cause = parseCause(error?.Cause);
+  if (!cause || cause.StartedAt !== undefined) return undefined;
+  const { CreatedAt, StoppedAt } = cause;
+  if (typeof CreatedAt !== 'number' || typeof StoppedAt !== 'number' || StoppedAt < CreatedAt) return undefined;
+  return StoppedAt - CreatedAt;
 }

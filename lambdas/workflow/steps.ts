@@ -12,7 +12,7 @@ import type { ResultsManifest } from '../../core/results-format.js';
 import type { VideoJobStatus } from '../../core/types.js';
 import { FAILURE_FILE, STATUS_MESSAGES, resultsPrefixFor } from '../../containers/tracker/src/container/protocol.js';
 import type { FailureReport } from '../../containers/tracker/src/container/protocol.js';
-import { classifyFailure } from './failure.js';
+import { classifyFailure, neverStartedWaitMs } from './failure.js';
 import type { CaughtError, FailureKind } from './failure.js';
 
 /** Times the workflow submits the tracker again after Batch's own attempts were all reclaimed. */
@@ -55,7 +55,9 @@ export interface WorkflowDeps {
   notifierFor: (accountId: string) => Notifier;
   now?: () => number;
   /** Counts outcomes (Powertools metrics in Lambda). */
-  count?: (metric: 'JobsSucceeded' | 'JobsFailed' | 'TrackerResubmitted' | 'NotificationsFailed') => void;
+  count?: (metric: 'JobsSucceeded' | 'JobsFailed' | 'JobsNeverStarted' | 'TrackerResubmitted' | 'NotificationsFailed') => void;
+  /** Records a measurement (Powertools metrics in Lambda): the queue wait of a job Batch cancelled before it started. */
+  measure?: (metric: 'QueueWaitSeconds', value: number) => void;
   log?: (message: string, fields?: Record<string, unknown>) => void;
 }
 
@@ -133,7 +135,14 @@ export function createWorkflowSteps(deps: WorkflowDeps) {
           report = undefined;
         }
       }
+      if (input.final !== true) {
+        // A job Batch cancelled in the queue never logged a queue wait from the container: measure it here.
+        const waitMs = neverStartedWaitMs(input.error);
+        if (waitMs !== undefined) deps.measure?.('QueueWaitSeconds', Math.round(waitMs / 1000));
+      }
       const decision = input.final === true ? { kind: 'INTERNAL' as const, retryable: false, statusMessage: STATUS_MESSAGES.internal } : classifyFailure(input.error, report);
+      // No capacity, or no compute environment that can place it: one is worth an operator's look (an alarm).
+      if (decision.kind === 'CAPACITY' || decision.kind === 'MISCONFIGURATION') count('JobsNeverStarted');
       log('tracker failure', { jobId: input.jobId, error: input.error?.Error, kind: decision.kind, resubmits, final: input.final === true });
       if (decision.retryable && resubmits < MAX_RESUBMITS) {
         count('TrackerResubmitted');

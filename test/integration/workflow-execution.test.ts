@@ -160,6 +160,9 @@ describe('workflow state machine, executed locally', () => {
   const { definition, jobDefinitionEnv, roles } = synthesisedDefinition();
   /** An S3 outage for the workflow steps (every call answers 503), to drive the catch-alls. */
   let s3Down = false;
+  /** The metrics the workflow steps emitted in the current test. */
+  let counted: string[] = [];
+  let measured: [string, number][] = [];
   let dir: string;
   let dynamo: EmbeddedDynamo;
   let store: DynamoDbJobStore;
@@ -203,6 +206,8 @@ describe('workflow state machine, executed locally', () => {
     published = [];
     stsAnswer = 'deny';
     s3Down = false;
+    counted = [];
+    measured = [];
   });
 
   /** s3rver (which answers 404 to anyone) made as strict as S3 for a Lambda with the given role. */
@@ -226,6 +231,8 @@ describe('workflow state machine, executed locally', () => {
       store,
       s3: s3As(role),
       resultsBucket: RESULTS_BUCKET,
+      count: (metric) => counted.push(metric),
+      measure: (metric, value) => measured.push([metric, value]),
       notifierFor: (accountId) =>
         new CallerRoleNotifier({
           accountId,
@@ -475,6 +482,32 @@ describe('workflow state machine, executed locally', () => {
     expect(record?.status).toBe('FAILED');
     expect(record?.statusMessage).toMatch(/did not finish within its time limit/);
     expect(record?.videoMetadata?.DurationMillis).toBeGreaterThan(0);
+    expect(published.map((p) => p.message)).toEqual([expectedMessage(job, 'FAILED', record?.completedAt as number, 'street/night.mp4')]);
+  });
+
+  test('no capacity: Batch cancels the job in the queue; FAILED with the capacity message, counted as never started with its queue wait', async () => {
+    const job = await admit('street/night.mp4', { channel: { SNSTopicArn: TOPIC, RoleArn: ROLE } });
+    const { submissions, record } = await execute(job, async (env) => {
+      // What DescribeJobs says of a job the queue's JobStateTimeLimit action cancelled: no attempt, no StartedAt.
+      const createdAt = Date.now() - 6 * 3600_000;
+      throw new StatesError(
+        'States.TaskFailed',
+        JSON.stringify({
+          JobName: env.JOB_NAME,
+          JobId: `batch-${env.JOB_NAME}`,
+          Status: 'FAILED',
+          StatusReason: 'Canceled by JobStateTimeLimit action due to reason: CAPACITY:INSUFFICIENT_INSTANCE_CAPACITY',
+          Attempts: [],
+          CreatedAt: createdAt,
+          StoppedAt: createdAt + 6 * 3600_000 + 4_000,
+        }),
+      );
+    });
+    expect(submissions).toHaveLength(1);
+    expect(record?.status).toBe('FAILED');
+    expect(record?.statusMessage).toBe(STATUS_MESSAGES.capacity);
+    expect(counted).toEqual(['JobsNeverStarted', 'JobsFailed']);
+    expect(measured).toEqual([['QueueWaitSeconds', 6 * 3600 + 4]]);
     expect(published.map((p) => p.message)).toEqual([expectedMessage(job, 'FAILED', record?.completedAt as number, 'street/night.mp4')]);
   });
 

@@ -6,7 +6,9 @@
 import { mockClient } from 'aws-sdk-client-mock';
 import { ExecutionAlreadyExists, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { HeadObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
+import { BatchClient, DescribeComputeEnvironmentsCommand } from '@aws-sdk/client-batch';
 import { SfnLauncher } from '../../lambdas/adapters/sfn-launcher.js';
+import { computeEnvironmentHealth } from '../../lambdas/adapters/batch-health.js';
 import { S3VideoSource } from '../../lambdas/adapters/s3-video-source.js';
 import type { JobRecord } from '../../core/ports.js';
 
@@ -64,5 +66,26 @@ describe('S3VideoSource failure modes', () => {
     s3.on(HeadObjectCommand).rejectsOnce(error(503, 'SlowDown')).rejectsOnce(error(429, 'TooManyRequests'));
     await expect(source.head(job.video, job.accountId)).rejects.toThrow();
     await expect(source.head(job.video, job.accountId)).rejects.toThrow();
+  });
+});
+
+describe('computeEnvironmentHealth (the reconciler\'s ComputeEnvironmentUnhealthy metric)', () => {
+  const batch = mockClient(BatchClient);
+  afterEach(() => batch.reset());
+  const CE = 'arn:aws:batch:eu-west-1:111111111111:compute-environment/GpuCompute';
+
+  it('is unhealthy when Batch reports the environment INVALID or DISABLED, or does not know it', async () => {
+    const client = new BatchClient({ region: 'eu-west-1' });
+    batch
+      .on(DescribeComputeEnvironmentsCommand)
+      .resolvesOnce({ computeEnvironments: [{ computeEnvironmentName: 'GpuCompute', computeEnvironmentArn: CE, status: 'VALID', state: 'ENABLED' }] })
+      .resolvesOnce({ computeEnvironments: [{ computeEnvironmentName: 'GpuCompute', computeEnvironmentArn: CE, status: 'INVALID', state: 'ENABLED', statusReason: 'CLIENT_ERROR - instance profile not found' }] })
+      .resolvesOnce({ computeEnvironments: [{ computeEnvironmentName: 'GpuCompute', computeEnvironmentArn: CE, status: 'VALID', state: 'DISABLED' }] })
+      .resolvesOnce({ computeEnvironments: [] });
+    expect(await computeEnvironmentHealth(client, CE)).toEqual({ healthy: true, status: 'VALID', state: 'ENABLED' });
+    expect(await computeEnvironmentHealth(client, CE)).toEqual({ healthy: false, status: 'INVALID', state: 'ENABLED' });
+    expect(await computeEnvironmentHealth(client, CE)).toMatchObject({ healthy: false, state: 'DISABLED' });
+    expect(await computeEnvironmentHealth(client, CE)).toEqual({ healthy: false });
+    expect(batch.commandCalls(DescribeComputeEnvironmentsCommand)[0].args[0].input).toEqual({ computeEnvironments: [CE] });
   });
 });

@@ -290,6 +290,7 @@ describe('people-pathing stack (GPU, defaults)', () => {
       'logs:DescribeLogGroups',
       'ecr:GetAuthorizationToken',
       'batch:DescribeJobs',
+      'batch:DescribeComputeEnvironments',
       'ec2:DescribeSubnets',
     ]);
     const offenders: string[] = [];
@@ -367,6 +368,7 @@ describe('people-pathing stack (GPU, defaults)', () => {
     const statements = statementsOfRole(template, roleIdOf(template, 'ReconcileFn'));
     expect([...new Set(statements.flatMap(actionsOf))].sort()).toEqual(
       [
+        'batch:DescribeComputeEnvironments', // is the GPU compute environment healthy? (a metric, an alarm)
         'dynamodb:Scan', // listInProgress
         'dynamodb:UpdateItem', // finishJob: the job and its account's concurrency counter
         'logs:CreateLogStream',
@@ -426,6 +428,40 @@ describe('people-pathing stack (GPU, defaults)', () => {
     ]);
   });
 
+  test('alarms that fire on the first failure that matters: a job that never started, an unhealthy compute environment, a blocked queue', () => {
+    const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')).map((a) => a.Properties);
+    const byMetric = (name: string) => alarms.filter((a) => a.MetricName === name);
+    // One capacity/misconfiguration cancel is enough.
+    expect(byMetric('JobsNeverStarted')).toEqual([
+      expect.objectContaining({ Threshold: 1, EvaluationPeriods: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold', Namespace: 'PeoplePathing', Statistic: 'Sum' }),
+    ]);
+    expect(byMetric('ComputeEnvironmentUnhealthy')).toEqual([expect.objectContaining({ Threshold: 1, EvaluationPeriods: 1, Statistic: 'Maximum' })]);
+    // The queue-age alarm reads the wait of started jobs and of jobs cancelled in the queue.
+    const queueAge = alarms.find((a) => /queue/i.test(String(a.AlarmDescription)) && a.Metrics);
+    const queueMetrics = (queueAge?.Metrics as { MetricStat?: { Metric: { MetricName: string; Dimensions?: unknown[] } } }[]).filter((m) => m.MetricStat);
+    expect(queueMetrics.map((m) => [m.MetricStat?.Metric.MetricName, (m.MetricStat?.Metric.Dimensions ?? []).length])).toEqual([
+      ['QueueWaitSeconds', 0],
+      ['QueueWaitSeconds', 1],
+    ]);
+    const topicId = Object.keys(template.findResources('AWS::SNS::Topic'))[0];
+    for (const a of alarms) expect(a.AlarmActions).toEqual([{ Ref: topicId }]);
+    // The reconciler is told which compute environment to check.
+    const reconciler = Object.values(template.findResources('AWS::Lambda::Function')).find((f) => String(f.Properties.Description).includes('launch jobs that were admitted'));
+    expect(Object.keys(reconciler?.Properties.Environment.Variables)).toContain('COMPUTE_ENVIRONMENT');
+    // Batch's queue-blocked events for this queue go to the alarm topic, which EventBridge may use.
+    const queueId = Object.keys(template.findResources('AWS::Batch::JobQueue'))[0];
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: { source: ['aws.batch'], 'detail-type': ['Batch Job Queue Blocked'], detail: { jobQueue: [{ 'Fn::GetAtt': [queueId, 'JobQueueArn'] }] } },
+      Targets: [Match.objectLike({ Arn: { Ref: topicId } })],
+    });
+    template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Action: 'sns:Publish', Principal: { Service: 'events.amazonaws.com' } })]) },
+    });
+    template.hasResourceProperties('AWS::KMS::Key', {
+      KeyPolicy: { Statement: Match.arrayWith([Match.objectLike({ Principal: { Service: Match.arrayWith(['events.amazonaws.com']) } })]) },
+    });
+  });
+
   test('cdk-nag AwsSolutions reports nothing unacknowledged', () => {
     const report = new AwsSolutionsChecks().validateScope(stack);
     const findings = report.violations.map((v) => `${v.ruleName}: ${v.violatingResources.map((r) => (r as { constructPath?: string }).constructPath).join(', ')}`);
@@ -459,6 +495,8 @@ describe('people-pathing stack (options)', () => {
   test('the CPU path (no GPU configured) runs the tracker as a Fargate task, with no Batch at all', () => {
     const { stack, template } = synth({ inputBuckets: ['example-bucket'], gpuInstanceTypes: [] });
     template.resourceCountIs('AWS::Batch::ComputeEnvironment', 0);
+    // No Batch: no compute environment check, no queue-blocked rule.
+    expect(JSON.stringify(template.toJSON())).not.toMatch(/ComputeEnvironmentUnhealthy|Batch Job Queue Blocked|batch:DescribeComputeEnvironments/);
     template.hasResourceProperties('AWS::ECS::TaskDefinition', { RequiresCompatibilities: ['FARGATE'], Cpu: '4096' });
     const [sm] = Object.values(template.findResources('AWS::StepFunctions::StateMachine'));
     expect(JSON.stringify(sm.Properties.DefinitionString)).toContain(':states:::ecs:runTask.sync');
