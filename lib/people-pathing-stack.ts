@@ -18,7 +18,7 @@ import type { PeoplePathingConfig } from './config.js';
 import { AppFunction } from './functions.js';
 import { PeoplePathingMonitoring, TRACKER_SERVICE, WORKFLOW_SERVICE } from './monitoring.js';
 import { PeoplePathingState, RESULTS_PREFIX } from './state.js';
-import { TrackerBatch } from './tracker-batch.js';
+import { NEVER_STARTED_LIMIT, TrackerBatch } from './tracker-batch.js';
 import { TrackerFargate } from './tracker-fargate.js';
 import { TrackerImage } from './tracker-image.js';
 import { PeoplePathingWorkflow } from './workflow.js';
@@ -169,7 +169,9 @@ export class PeoplePathingStack extends Stack {
         ...workflowEnv,
         STATE_MACHINE_ARN: stateMachineArn,
         // GPU path: the reconciler also reports whether the compute environment can run jobs (an alarm watches it).
-        ...(this.batch ? { COMPUTE_ENVIRONMENT: this.batch.computeEnvironment.computeEnvironmentArn } : {}),
+        ...(this.batch
+          ? { COMPUTE_ENVIRONMENT: this.batch.computeEnvironment.computeEnvironmentArn, NEVER_STARTED_AFTER_SECONDS: String(NEVER_STARTED_LIMIT.toSeconds()) }
+          : {}),
       },
     }).fn;
     if (this.batch) {
@@ -180,7 +182,8 @@ export class PeoplePathingStack extends Stack {
     reconcileFn.addToRolePolicy(new iam.PolicyStatement({ actions: ['states:StartExecution'], resources: [stateMachineArn] }));
     reconcileFn.addToRolePolicy(
       new iam.PolicyStatement({
-        actions: ['states:DescribeExecution'],
+        // StopExecution (GPU path): a job whose tracker never left the Batch queue (doc 0012).
+        actions: this.batch ? ['states:DescribeExecution', 'states:StopExecution'] : ['states:DescribeExecution'],
         resources: [
           this.formatArn({
             service: 'states',

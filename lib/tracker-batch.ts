@@ -24,6 +24,11 @@ export const TRACKER_ATTEMPT_CEILING = Duration.seconds(Math.ceil(attemptCeiling
 export const CAPACITY_WAIT_LIMIT = Duration.hours(6);
 /** A job no compute environment can ever place (MISCONFIGURATION:...) is cancelled after this long. */
 export const MISCONFIGURATION_WAIT_LIMIT = Duration.minutes(30);
+/**
+ * A job still waiting for any other reason (one Batch does not classify, so no time limit action applies) is stopped
+ * by the reconciler this long after admission: after the capacity limit, so Batch's own cancel comes first.
+ */
+export const NEVER_STARTED_LIMIT = Duration.hours(CAPACITY_WAIT_LIMIT.toHours() + 1);
 /** Batch-level attempts: a reclaimed Spot instance or a failed host is retried in place. */
 export const BATCH_ATTEMPTS = 3;
 

@@ -33,6 +33,8 @@ function getDeps(): ReconcileDeps {
     graceMs: GRACE_MS,
     relaunchForMs: RELAUNCH_FOR_MS,
     slotAuditMs: SLOT_AUDIT_MS,
+    // GPU path: a job still in the Batch queue this long after admission is stopped and failed (doc 0012).
+    ...(process.env.NEVER_STARTED_AFTER_SECONDS ? { neverStartedMs: Number(process.env.NEVER_STARTED_AFTER_SECONDS) * 1000 } : {}),
     log: (message, fields) => logger.warn(message, fields),
   };
   return deps;

@@ -363,6 +363,8 @@ describe('workflow state machine, executed locally', () => {
     expect(record?.statusMessage).toBeUndefined();
     expect(record?.videoMetadata).toEqual(toVideoMetadata(await probeVideo(VIDEO_FILE)));
     expect(record?.resultsLocation).toBe(`s3://${RESULTS_BUCKET}/results/${ACCOUNT}/${job.jobId}`);
+    // The tracker marked the job as out of the queue (the reconciler stops only jobs that never were).
+    expect(record?.startedAt).toBeGreaterThanOrEqual(job.createdAt);
 
     // What GetPersonTracking will read: the API's S3 results store over the files the container uploaded.
     const reader = new ResultsReader(new S3ResultsStore(s3).open(record as JobRecord));

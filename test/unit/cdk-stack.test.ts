@@ -376,6 +376,7 @@ describe('people-pathing stack (GPU, defaults)', () => {
         'sns:Publish', // a job it fails is notified
         'states:DescribeExecution', // is the job's execution running?
         'states:StartExecution', // launch a job that never was
+        'states:StopExecution', // a job whose tracker never left the Batch queue
         'sts:AssumeRole',
         'xray:PutTelemetryRecords',
         'xray:PutTraceSegments',
@@ -448,6 +449,13 @@ describe('people-pathing stack (GPU, defaults)', () => {
     // The reconciler is told which compute environment to check.
     const reconciler = Object.values(template.findResources('AWS::Lambda::Function')).find((f) => String(f.Properties.Description).includes('launch jobs that were admitted'));
     expect(Object.keys(reconciler?.Properties.Environment.Variables)).toContain('COMPUTE_ENVIRONMENT');
+    // ... and after how long a job still in the queue for a reason Batch does not act on is stopped: after Batch's
+    // own longest RUNNABLE limit, well before the execution timeout.
+    const neverStartedS = Number(reconciler?.Properties.Environment.Variables.NEVER_STARTED_AFTER_SECONDS);
+    const [jobQueue] = Object.values(template.findResources('AWS::Batch::JobQueue'));
+    const longestWaitS = Math.max(...(jobQueue.Properties.JobStateTimeLimitActions as { MaxTimeSeconds: number }[]).map((w) => w.MaxTimeSeconds));
+    expect(neverStartedS).toBeGreaterThan(longestWaitS);
+    expect(neverStartedS).toBeLessThan((definitionOf(template) as unknown as { TimeoutSeconds: number }).TimeoutSeconds / 4);
     // Batch's queue-blocked events for this queue go to the alarm topic, which EventBridge may use.
     const queueId = Object.keys(template.findResources('AWS::Batch::JobQueue'))[0];
     template.hasResourceProperties('AWS::Events::Rule', {
@@ -496,7 +504,7 @@ describe('people-pathing stack (options)', () => {
     const { stack, template } = synth({ inputBuckets: ['example-bucket'], gpuInstanceTypes: [] });
     template.resourceCountIs('AWS::Batch::ComputeEnvironment', 0);
     // No Batch: no compute environment check, no queue-blocked rule.
-    expect(JSON.stringify(template.toJSON())).not.toMatch(/ComputeEnvironmentUnhealthy|Batch Job Queue Blocked|batch:DescribeComputeEnvironments/);
+    expect(JSON.stringify(template.toJSON())).not.toMatch(/ComputeEnvironmentUnhealthy|Batch Job Queue Blocked|batch:DescribeComputeEnvironments|states:StopExecution|NEVER_STARTED_AFTER_SECONDS/);
     template.hasResourceProperties('AWS::ECS::TaskDefinition', { RequiresCompatibilities: ['FARGATE'], Cpu: '4096' });
     const [sm] = Object.values(template.findResources('AWS::StepFunctions::StateMachine'));
     expect(JSON.stringify(sm.Properties.DefinitionString)).toContain(':states:::ecs:runTask.sync');

@@ -28,7 +28,7 @@ import type { FailureReport } from './protocol.js';
 export interface ContainerDeps {
   env: Record<string, string | undefined>;
   s3: Pick<S3Client, 'send'>;
-  store: Pick<JobStore, 'getJob' | 'setProgress'>;
+  store: Pick<JobStore, 'getJob' | 'setProgress' | 'markStarted'>;
   processor: VideoProcessor;
   probe: (path: string) => Promise<VideoMetadata>;
   /** Local scratch folder (the instance volume). */
@@ -116,6 +116,10 @@ export async function runTrackerJob(deps: ContainerDeps): Promise<number> {
     const submittedAt = Date.parse(deps.env.SUBMITTED_AT ?? '');
     const queuedSince = Number.isFinite(submittedAt) ? submittedAt : record.createdAt;
     deps.log('job-started', { jobId: job.jobId, queueWaitSeconds: Math.max(0, Math.round((started - queuedSince) / 1000)) });
+    // Out of the queue: the reconciler stops only executions whose tracker never started (doc 0012).
+    await deps.store.markStarted(job.accountId, job.jobId, started).catch((error: unknown) => {
+      deps.log('start-not-recorded', { jobId: job.jobId, error: error instanceof Error ? error.name : 'error' });
+    });
 
     // 1. The video, to local disk.
     try {
