@@ -517,6 +517,10 @@ describe('people-pathing stack (options)', () => {
     expect(factor).toBe(TIME_FACTOR.cpu);
     expect(deadlineMsFor(6 * 3600 * 1000, factor) + TRANSFER_MARGIN_MS).toBeLessThanOrEqual(taskTimeoutMs);
     expect(taskTimeoutMs).toBeLessThan(definition.TimeoutSeconds * 1000);
+    // Every Task has its catch-all on this path too.
+    const tasks = Object.entries(definition.States as Record<string, { Type?: string; Catch?: { ErrorEquals: string[] }[] }>).filter(([, st]) => st.Type === 'Task');
+    expect(tasks.length).toBe(5);
+    for (const [name, st] of tasks) expect({ name, catchAll: (st.Catch ?? []).some((c) => c.ErrorEquals.includes('States.ALL')) }).toEqual({ name, catchAll: true });
     const report = new AwsSolutionsChecks().validateScope(stack);
     expect(report.violations.map((v) => v.ruleName)).toEqual([]);
     expect(JSON.stringify(template.toJSON())).not.toMatch(/arn:aws(-[a-z]+)*:/);
