@@ -40,7 +40,7 @@ const counterKey = (accountId: string) => ({ pk: `ACCOUNT#${accountId}`, sk: COU
 
 const RECORD_FIELDS = [
   'jobId', 'accountId', 'status', 'statusMessage', 'video', 'jobTag', 'notificationChannel', 'clientRequestToken',
-  'createdAt', 'completedAt', 'expiresAt', 'videoMetadata', 'resultsLocation', 'progress',
+  'createdAt', 'completedAt', 'expiresAt', 'videoMetadata', 'resultsLocation', 'progress', 'startedAt',
 ] as const;
 
 function toRecord(item: Record<string, unknown>): JobRecord {
@@ -292,6 +292,21 @@ export class DynamoDbJobStore implements JobStore {
           ConditionExpression: '#status = :inProgress AND accountId = :account',
           ExpressionAttributeNames: { '#status': 'status' },
           ExpressionAttributeValues: { ':p': Math.min(1, Math.max(0, fraction)), ':inProgress': 'IN_PROGRESS', ':account': accountId },
+        }),
+      ),
+    );
+  }
+
+  async markStarted(accountId: string, jobId: string, at: number): Promise<void> {
+    await conditional(
+      this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: jobKey(jobId),
+          UpdateExpression: 'SET startedAt = :at',
+          ConditionExpression: '#status = :inProgress AND accountId = :account',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':at': at, ':inProgress': 'IN_PROGRESS', ':account': accountId },
         }),
       ),
     );

@@ -3,9 +3,10 @@
  *  - SfnLauncher starts it (StartExecution) with the input the state machine expects (lib/workflow.ts):
  *    { jobId, accountId, video }. The name makes a repeated launch of the same job a no-op
  *    (ExecutionAlreadyExists is success);
- *  - SfnExecutions looks it up (DescribeExecution) for core's reconciler.
+ *  - SfnExecutions looks it up (DescribeExecution) for core's reconciler, and stops it (StopExecution) when the
+ *    reconciler gives up on a job that never left the queue.
  */
-import { DescribeExecutionCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { DescribeExecutionCommand, StartExecutionCommand, StopExecutionCommand } from '@aws-sdk/client-sfn';
 import type { SFNClient } from '@aws-sdk/client-sfn';
 import type { JobRecord, WorkflowLauncher } from '../core/ports.js';
 import type { ExecutionLookup, ExecutionState } from '../core/jobs/reconcile.js';
@@ -54,6 +55,21 @@ export class SfnExecutions implements ExecutionLookup {
       return out.status === 'RUNNING' || out.status === 'PENDING_REDRIVE' ? 'RUNNING' : 'ENDED';
     } catch (e) {
       if (e instanceof Error && e.name === 'ExecutionDoesNotExist') return 'NONE';
+      throw e;
+    }
+  }
+
+  async stop(job: JobRecord): Promise<void> {
+    try {
+      await this.client.send(
+        new StopExecutionCommand({
+          executionArn: executionArn(this.stateMachineArn, job.jobId),
+          error: 'JobNeverStarted',
+          cause: 'The tracker did not leave the queue in time (reconciler).',
+        }),
+      );
+    } catch (e) {
+      if (e instanceof Error && e.name === 'ExecutionDoesNotExist') return;
       throw e;
     }
   }

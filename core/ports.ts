@@ -27,6 +27,8 @@ export interface JobRecord {
   resultsLocation?: string;
   /** 0..1, reported by the worker. */
   progress?: number;
+  /** Epoch ms when a tracker run last started on the job (the container, out of the queue). */
+  startedAt?: number;
 }
 
 /** What the tracking engine needs to run one job, whatever runs it (local worker, Batch container). */
@@ -60,8 +62,12 @@ export interface VideoObjectInfo {
 }
 
 export interface VideoSource {
-  /** Undefined when the object does not exist or cannot be read by the service. */
-  head(video: Video): Promise<VideoObjectInfo | undefined>;
+  /**
+   * Undefined when the object does not exist or cannot be read by the service. `accountId` is the caller's
+   * account: in AWS the bucket must be owned by it (S3 ExpectedBucketOwner), so a caller can have only videos of
+   * its own account analysed, never another account's that the service's role happens to be able to read.
+   */
+  head(video: Video, accountId: string): Promise<VideoObjectInfo | undefined>;
 }
 
 /** Publishes the exact completion message (spec §6) to a caller's SNS topic. */
@@ -111,6 +117,8 @@ export interface JobStore {
    */
   finishJob(accountId: string, jobId: string, outcome: JobOutcome): Promise<JobRecord | undefined>;
   setProgress(accountId: string, jobId: string, fraction: number): Promise<void>;
+  /** Records that a tracker run started on the job (only while IN_PROGRESS; otherwise nothing happens). */
+  markStarted(accountId: string, jobId: string, at: number): Promise<void>;
   /** Jobs left IN_PROGRESS (the reconciler looks after them: core/jobs/reconcile.ts). */
   listInProgress(): Promise<JobRecord[]>;
   /** Every account's concurrency counter (the reconciler compares it with the account's IN_PROGRESS jobs). */

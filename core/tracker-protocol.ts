@@ -32,14 +32,34 @@ export function resultsPrefixFor(accountId: string, jobId: string): string {
   return `results/${accountId}/${jobId}`;
 }
 
+/** The longest video the service accepts (Rekognition's limit): the time budget is sized for it. */
+export const MAX_VIDEO_DURATION_MS = 6 * 3600 * 1000;
+/** Fixed part of the container's deadline: model load, warm-up, the first frames. */
+export const DEADLINE_BASE_MS = 15 * 60 * 1000;
+/** Deadline per millisecond of video: GPU runs are many times faster than real time; CPU (Fargate) runs are not. */
+export const TIME_FACTOR = { gpu: 3, cpu: 10 } as const;
 /**
- * The container's own time limit for a video: 15 minutes to start (download, model load) plus `factor`
- * times the video's duration. GPU runs are many times faster than real time; the CPU path gets a larger
- * factor. Capped by the Batch attempt ceiling anyway.
+ * What an attempt needs beyond the engine's deadline: copying the video in (up to 10 GB) before the deadline
+ * starts, writing the results (or failure.json) after it.
  */
-export function deadlineMsFor(durationMillis: number | undefined, factor: number, base = 15 * 60 * 1000): number {
-  const duration = Number.isFinite(durationMillis) && (durationMillis ?? 0) > 0 ? (durationMillis as number) : 6 * 3600 * 1000;
-  return Math.ceil(base + factor * duration);
+export const TRANSFER_MARGIN_MS = 30 * 60 * 1000;
+
+/**
+ * The container's own time limit for a video: DEADLINE_BASE_MS plus `factor` times its duration, the duration
+ * clamped to MAX_VIDEO_DURATION_MS (an unknown one counts as the maximum), so no video's deadline exceeds
+ * the attempt ceiling derived from the same numbers (attemptCeilingMsFor).
+ */
+export function deadlineMsFor(durationMillis: number | undefined, factor: number, base = DEADLINE_BASE_MS): number {
+  const known = Number.isFinite(durationMillis) && (durationMillis ?? 0) > 0 ? (durationMillis as number) : MAX_VIDEO_DURATION_MS;
+  return Math.ceil(base + factor * Math.min(known, MAX_VIDEO_DURATION_MS));
+}
+
+/**
+ * The platform's hard stop of one attempt (Batch attemptDurationSeconds, the Fargate task timeout): the deadline of
+ * the longest accepted video plus the transfers. The container always stops first, with its own message.
+ */
+export function attemptCeilingMsFor(factor: number): number {
+  return deadlineMsFor(MAX_VIDEO_DURATION_MS, factor) + TRANSFER_MARGIN_MS;
 }
 
 export const STATUS_MESSAGES = {

@@ -5,7 +5,8 @@
  * against the keys the service issued (doc 0011). API Gateway's own errors are rewritten into the AWS JSON 1.1 error envelope (spec §9.7)
  * so botocore and JS v3 raise AccessDeniedException, ThrottlingException, InvalidSignatureException, ...
  */
-import { Validations } from 'aws-cdk-lib';
+import { Stack, Validations } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -38,6 +39,8 @@ export function errorBodyTemplate(name: string): string {
 
 export interface PeoplePathingApiProps {
   readonly handler: lambda.IFunction;
+  /** Accounts besides the stack's own whose principals may invoke the API (config allowedAccounts). */
+  readonly allowedAccounts: string[];
   readonly throttleRateLimit: number;
   readonly throttleBurstLimit: number;
   /** Default 'iam'. */
@@ -81,6 +84,24 @@ export class PeoplePathingApi extends Construct {
         }),
       },
       defaultMethodOptions: { authorizationType },
+      // IAM mode: who may call at all — principals of the stack's own account (their identity policies decide, as
+      // without a resource policy) and of each allowed account (a cross-account IAM call needs both this and the
+      // caller's identity policy). Every other account is refused by API Gateway before the Lambda runs. Keys mode
+      // has no IAM principal to name (requests are anonymous to API Gateway): the Lambda's key check is the gate.
+      ...(keys
+        ? {}
+        : {
+            policy: new iam.PolicyDocument({
+              statements: [
+                new iam.PolicyStatement({
+                  sid: 'InvokeFromAllowedAccounts',
+                  principals: [Stack.of(this).account, ...props.allowedAccounts].map((a) => new iam.AccountPrincipal(a)),
+                  actions: ['execute-api:Invoke'],
+                  resources: ['execute-api:/*'],
+                }),
+              ],
+            }),
+          }),
       // The SDKs send application/x-amz-json-1.1: never register it as binary (the body would arrive base64).
       binaryMediaTypes: [],
     });

@@ -26,9 +26,17 @@ export interface PeoplePathingConfig {
   /**
    * Topics the service may publish completion messages to with its own role, when the caller's RoleArn
    * cannot be assumed (ARN patterns; `*` wildcards allowed). Default mirrors AmazonRekognitionServiceRole:
-   * topics whose name starts with AmazonRekognition.
+   * topics whose name starts with AmazonRekognition. Patterns written `arn:aws:...` are taken in the partition the
+   * stack is deployed in (aws-cn, aws-us-gov, ...).
    */
   readonly notificationTopicArns: string[];
+  /**
+   * Other AWS accounts whose principals may call the API (the REST API's resource policy names them with the
+   * stack's own account). A caller of such an account also needs an identity policy allowing execute-api:Invoke,
+   * sees only its own account's jobs, and can only have videos analysed from buckets its own account owns.
+   * Default: none (only the stack's own account).
+   */
+  readonly allowedAccounts: string[];
   /** API Gateway stage throttling (requests per second and burst), for all methods. */
   readonly throttleRateLimit: number;
   readonly throttleBurstLimit: number;
@@ -47,6 +55,7 @@ export const DEFAULTS: Omit<PeoplePathingConfig, 'inputBuckets'> = {
   maxVcpus: 16,
   concurrentJobLimit: 20,
   notificationTopicArns: ['arn:aws:sns:*:*:AmazonRekognition*'],
+  allowedAccounts: [],
   throttleRateLimit: 20,
   throttleBurstLimit: 40,
   apiAuth: 'iam',
@@ -103,6 +112,9 @@ export function resolveConfig(partial: Partial<PeoplePathingConfig>): PeoplePath
   };
   if (config.apiAuth !== 'iam' && config.apiAuth !== 'keys') throw new Error(`apiAuth must be "iam" or "keys", got "${String(config.apiAuth)}"`);
   if (config.maxVcpus < 4) throw new Error('maxVcpus must be at least 4 (one xlarge GPU instance)');
+  for (const a of config.allowedAccounts) {
+    if (!/^\d{12}$/.test(a)) throw new Error(`allowedAccounts: "${a}" is not a 12-digit AWS account id`);
+  }
   return config;
 }
 
@@ -117,6 +129,7 @@ export function configFromContext(node: Node): PeoplePathingConfig {
     maxVcpus: positiveInt('maxVcpus', ctx('maxVcpus')),
     concurrentJobLimit: positiveInt('concurrentJobLimit', ctx('concurrentJobLimit')),
     notificationTopicArns: list(ctx('notificationTopicArns')),
+    allowedAccounts: list(ctx('allowedAccounts')),
     throttleRateLimit: positiveInt('throttleRateLimit', ctx('throttleRateLimit')),
     throttleBurstLimit: positiveInt('throttleBurstLimit', ctx('throttleBurstLimit')),
     alarmEmail: ctx('alarmEmail') as string | undefined,

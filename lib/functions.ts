@@ -63,7 +63,7 @@ export class AppFunction extends Construct {
       },
       bundling: {
         format: nodejs.OutputFormat.ESM,
-        target: 'node22',
+        target: 'node24',
         platform: 'node',
         minify: true,
         sourceMap: true,

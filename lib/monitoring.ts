@@ -1,13 +1,18 @@
 /**
- * Operations: one dashboard and five alarms — failed jobs, workflow failures, API 5xx, queue age, jobs or slots
- * the reconciler had to repair — on an
- * SNS topic (optionally mailed). Job metrics come from the workflow Lambdas (Powertools EMF); the queue
- * wait from a metric filter on the tracker's structured `job-started` log line.
+ * Operations: one dashboard and the alarms — failed jobs, workflow failures, API 5xx, queue age, jobs or slots
+ * the reconciler had to repair, any job that never started (no capacity / misconfiguration), an unhealthy GPU
+ * compute environment — on an SNS topic (optionally mailed), plus Batch's "Job Queue Blocked" events forwarded to
+ * the same topic. Job metrics come from the workflow Lambdas (Powertools EMF); the queue wait of a job that ran
+ * from a metric filter on the tracker's structured `job-started` log line (measured from the submission), that of
+ * a job Batch cancelled in the queue from HandleFailure.
  */
 import { Duration } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
+import type * as batch from 'aws-cdk-lib/aws-batch';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -27,6 +32,8 @@ export interface MonitoringProps {
   readonly reconcileFunction: lambda.IFunction;
   readonly stateMachine: sfn.StateMachine;
   readonly trackerLogGroup: logs.ILogGroup;
+  /** The GPU path's job queue (absent on the Fargate path). */
+  readonly jobQueue?: batch.IJobQueue;
   readonly alarmEmail?: string;
 }
 
@@ -40,7 +47,8 @@ export class PeoplePathingMonitoring extends Construct {
     // CloudWatch alarms publish to the encrypted topic: let the service use the key.
     key.addToResourcePolicy(
       new iam.PolicyStatement({
-        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        // CloudWatch alarms and EventBridge (Batch's queue-blocked events) publish to the encrypted topic.
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com'), new iam.ServicePrincipal('events.amazonaws.com')],
         actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
         resources: ['*'],
       }),
@@ -67,10 +75,21 @@ export class PeoplePathingMonitoring extends Construct {
       metricValue: '$.queueWaitSeconds',
       unit: cloudwatch.Unit.SECONDS,
     });
-    const queueWait = new cloudwatch.Metric({
-      namespace: METRICS_NAMESPACE,
-      metricName: 'QueueWaitSeconds',
-      statistic: 'Maximum',
+    // The longest queue wait: jobs that started (the tracker's log line) and jobs Batch cancelled before they could
+    // (HandleFailure's metric), both from their submission.
+    const queueWait = new cloudwatch.MathExpression({
+      expression: 'MAX([started, neverStarted])',
+      usingMetrics: {
+        started: new cloudwatch.Metric({ namespace: METRICS_NAMESPACE, metricName: 'QueueWaitSeconds', statistic: 'Maximum', period: Duration.minutes(5) }),
+        neverStarted: new cloudwatch.Metric({
+          namespace: METRICS_NAMESPACE,
+          metricName: 'QueueWaitSeconds',
+          dimensionsMap: { service: WORKFLOW_SERVICE },
+          statistic: 'Maximum',
+          period: Duration.minutes(5),
+        }),
+      },
+      label: 'Queue wait from submission, started or cancelled jobs (s)',
       period: Duration.minutes(5),
     });
 
@@ -114,11 +133,39 @@ export class PeoplePathingMonitoring extends Construct {
     alarm('WorkflowFailuresAlarm', workflowFailures, 1, 'A workflow execution failed, timed out or was stopped (the reconciler fails its job if the workflow did not).');
     alarm('Api5xxAlarm', api5xx, 5, 'The API answered 5 or more 5xx errors within 5 minutes.');
     alarm('QueueAgeAlarm', queueWait, 1800, 'A tracker job waited 30 minutes or more in the queue (GPU capacity or max vCPUs).');
+    alarm(
+      'JobsNeverStartedAlarm',
+      jobMetric('JobsNeverStarted'),
+      1,
+      'A job was cancelled in the queue without starting: no GPU capacity for its whole wait (CAPACITY:INSUFFICIENT_INSTANCE_CAPACITY), or no compute environment can place it (MISCONFIGURATION:...).',
+    );
+    if (props.jobQueue) {
+      const unhealthy = new cloudwatch.Metric({
+        namespace: METRICS_NAMESPACE,
+        metricName: 'ComputeEnvironmentUnhealthy',
+        dimensionsMap: { service: WORKFLOW_SERVICE },
+        statistic: 'Maximum',
+        period: Duration.minutes(10),
+      });
+      alarm('ComputeEnvironmentAlarm', unhealthy, 1, 'The GPU compute environment is INVALID or DISABLED: the queue runs no jobs until it is fixed (see its statusReason).');
+      // Batch reports a RUNNABLE job blocking the head of the queue (capacity, resources, roles, ...) as an event.
+      new events.Rule(this, 'QueueBlockedRule', {
+        description: 'people-pathing: a tracker job is stuck RUNNABLE at the head of the GPU queue',
+        eventPattern: { source: ['aws.batch'], detailType: ['Batch Job Queue Blocked'], detail: { jobQueue: [props.jobQueue.jobQueueArn] } },
+        targets: [
+          new targets.SnsTopic(this.alarmTopic, {
+            message: events.RuleTargetInput.fromText(
+              `people-pathing: Batch job ${events.EventField.fromPath('$.detail.jobName')} is stuck RUNNABLE at the head of the GPU queue: ${events.EventField.fromPath('$.detail.statusReason')}`,
+            ),
+          }),
+        ],
+      });
+    }
     alarm('ReconcilerAlarm', reconciled, 1, 'The reconciler found a job IN_PROGRESS with nothing running it (launched it again or failed it) or a concurrency slot left taken, or it failed itself.');
 
     const dashboard = new cloudwatch.Dashboard(this, 'Dashboard', { defaultInterval: Duration.hours(24) });
     dashboard.addWidgets(
-      new cloudwatch.GraphWidget({ title: 'Jobs', left: [jobsSucceeded, jobsFailed], right: [reconciled], width: 12 }),
+      new cloudwatch.GraphWidget({ title: 'Jobs', left: [jobsSucceeded, jobsFailed, jobMetric('JobsNeverStarted')], right: [reconciled], width: 12 }),
       new cloudwatch.GraphWidget({ title: 'Queue wait (s)', left: [queueWait], width: 12 }),
       new cloudwatch.GraphWidget({
         title: 'API',

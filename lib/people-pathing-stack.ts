@@ -20,7 +20,7 @@ import type { PeoplePathingConfig } from './config.js';
 import { AppFunction } from './functions.js';
 import { PeoplePathingMonitoring, TRACKER_SERVICE, WORKFLOW_SERVICE } from './monitoring.js';
 import { PeoplePathingState, RESULTS_PREFIX } from './state.js';
-import { TrackerBatch } from './tracker-batch.js';
+import { NEVER_STARTED_LIMIT, TrackerBatch } from './tracker-batch.js';
 import { TrackerFargate } from './tracker-fargate.js';
 import { TrackerImage } from './tracker-image.js';
 import { PeoplePathingWorkflow } from './workflow.js';
@@ -62,6 +62,11 @@ export class PeoplePathingStack extends Stack {
       trafficType: ec2.FlowLogTrafficType.REJECT,
     });
 
+    // No partition is written into the template: ARNs are built with the partition the stack is deployed in
+    // (aws, aws-cn, aws-us-gov). Topic patterns configured as arn:aws:... are read in that partition too.
+    const topicArns = config.notificationTopicArns.map((t) => t.replace(/^arn:aws:/, `arn:${this.partition}:`));
+    const anyRole = this.formatArn({ service: 'iam', region: '', account: '*', resource: 'role', resourceName: '*' });
+
     this.state = new PeoplePathingState(this, 'State');
     const { table, resultsBucket } = this.state;
     const inputObjects = inputObjectArns(this, config.inputBuckets);
@@ -77,7 +82,9 @@ export class PeoplePathingStack extends Stack {
     );
     trackerRole.addToPolicy(new iam.PolicyStatement({ actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'], resources: [table.tableArn] }));
 
+    // AWS_REGION explicitly: ECS on EC2 (the Batch path) does not reliably inject it, and the SDK clients need it.
     const trackerEnvironment = {
+      AWS_REGION: this.region,
       JOBS_TABLE: table.tableName,
       RESULTS_BUCKET: resultsBucket.bucketName,
       POWERTOOLS_SERVICE_NAME: TRACKER_SERVICE,
@@ -104,7 +111,7 @@ export class PeoplePathingStack extends Stack {
     const workflowEnv = {
       JOBS_TABLE: table.tableName,
       RESULTS_BUCKET: resultsBucket.bucketName,
-      NOTIFICATION_TOPIC_ALLOW_LIST: config.notificationTopicArns.join(','),
+      NOTIFICATION_TOPIC_ALLOW_LIST: topicArns.join(','),
     };
     const workflowFn = (id: string, entry: string, description: string) =>
       new AppFunction(this, id, { entry, description, serviceName: WORKFLOW_SERVICE, environment: workflowEnv }).fn;
@@ -118,20 +125,30 @@ export class PeoplePathingStack extends Stack {
     for (const fn of [prepareFn, completeFn, handleFailureFn]) {
       fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:GetItem'], resources: [table.tableArn] }));
     }
+    // Readers of results/ get s3:ListBucket too, limited to that prefix: without it S3 answers a missing key (the
+    // failure.json a reclaimed container never wrote) with 403 AccessDenied instead of 404 NoSuchKey.
+    const readResults = (fn: lambda.Function) => {
+      fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [resultsBucket.arnForObjects(`${RESULTS_PREFIX}*`)] }));
+      fn.addToRolePolicy(
+        new iam.PolicyStatement({
+          actions: ['s3:ListBucket'],
+          resources: [resultsBucket.bucketArn],
+          conditions: { StringLike: { 's3:prefix': [`${RESULTS_PREFIX}*`] } },
+        }),
+      );
+    };
     const allowNotifications = (fn: lambda.Function) => {
       // Rekognition's model: publish as the caller's RoleArn (it must trust this role), else as this role
       // to allow-listed topics only (doc/architecture/0001-signing.md).
-      fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['sts:AssumeRole'], resources: ['arn:aws:iam::*:role/*'] }));
-      fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['sns:Publish'], resources: config.notificationTopicArns }));
+      fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['sts:AssumeRole'], resources: [anyRole] }));
+      fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['sns:Publish'], resources: topicArns }));
     };
     for (const fn of [completeFn, handleFailureFn]) {
       fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:UpdateItem'], resources: [table.tableArn] }));
       allowNotifications(fn);
     }
     // Complete reads the manifest the tracker wrote; HandleFailure reads the tracker's failure.json.
-    for (const fn of [completeFn, handleFailureFn]) {
-      fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [resultsBucket.arnForObjects(`${RESULTS_PREFIX}*`)] }));
-    }
+    for (const fn of [completeFn, handleFailureFn]) readResults(fn);
 
     this.workflow = new PeoplePathingWorkflow(this, 'Workflow', {
       prepareFn,
@@ -151,13 +168,25 @@ export class PeoplePathingStack extends Stack {
       description: 'people-pathing: launch jobs that were admitted but never launched; fail jobs whose workflow ended without finishing them',
       serviceName: WORKFLOW_SERVICE,
       timeout: Duration.minutes(5),
-      environment: { ...workflowEnv, STATE_MACHINE_ARN: stateMachineArn },
+      environment: {
+        ...workflowEnv,
+        STATE_MACHINE_ARN: stateMachineArn,
+        // GPU path: the reconciler also reports whether the compute environment can run jobs (an alarm watches it).
+        ...(this.batch
+          ? { COMPUTE_ENVIRONMENT: this.batch.computeEnvironment.computeEnvironmentArn, NEVER_STARTED_AFTER_SECONDS: String(NEVER_STARTED_LIMIT.toSeconds()) }
+          : {}),
+      },
     }).fn;
+    if (this.batch) {
+      // DescribeComputeEnvironments has no resource-level permissions.
+      reconcileFn.addToRolePolicy(new iam.PolicyStatement({ actions: ['batch:DescribeComputeEnvironments'], resources: ['*'] }));
+    }
     reconcileFn.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:Scan', 'dynamodb:UpdateItem'], resources: [table.tableArn] }));
     reconcileFn.addToRolePolicy(new iam.PolicyStatement({ actions: ['states:StartExecution'], resources: [stateMachineArn] }));
     reconcileFn.addToRolePolicy(
       new iam.PolicyStatement({
-        actions: ['states:DescribeExecution'],
+        // StopExecution (GPU path): a job whose tracker never left the Batch queue (doc 0012).
+        actions: this.batch ? ['states:DescribeExecution', 'states:StopExecution'] : ['states:DescribeExecution'],
         resources: [
           this.formatArn({
             service: 'states',
@@ -196,7 +225,7 @@ export class PeoplePathingStack extends Stack {
         STATE_MACHINE_ARN: this.workflow.stateMachine.stateMachineArn,
         CONCURRENT_JOB_LIMIT: String(config.concurrentJobLimit),
         PAGINATION_SECRET_ARN: paginationSecret.secretArn,
-        NOTIFICATION_TOPIC_ALLOW_LIST: config.notificationTopicArns.join(','),
+        NOTIFICATION_TOPIC_ALLOW_LIST: topicArns.join(','),
       },
     }).fn;
     apiFn.addToRolePolicy(
@@ -204,7 +233,7 @@ export class PeoplePathingStack extends Stack {
     );
     // HeadObject of the caller's video (InvalidS3ObjectException at Start) needs s3:GetObject(Version).
     apiFn.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObject', 's3:GetObjectVersion'], resources: inputObjects }));
-    apiFn.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [resultsBucket.arnForObjects(`${RESULTS_PREFIX}*`)] }));
+    readResults(apiFn);
     apiFn.addToRolePolicy(new iam.PolicyStatement({ actions: ['states:StartExecution'], resources: [this.workflow.stateMachine.stateMachineArn] }));
     paginationSecret.grantRead(apiFn);
     // A job whose workflow cannot be launched is failed at once, and notified like any completion.
@@ -243,6 +272,7 @@ export class PeoplePathingStack extends Stack {
 
     this.api = new PeoplePathingApi(this, 'Api', {
       handler: apiFn,
+      allowedAccounts: config.allowedAccounts,
       throttleRateLimit: config.throttleRateLimit,
       throttleBurstLimit: config.throttleBurstLimit,
       auth: config.apiAuth,
@@ -254,6 +284,7 @@ export class PeoplePathingStack extends Stack {
       reconcileFunction: reconcileFn,
       stateMachine: this.workflow.stateMachine,
       trackerLogGroup,
+      jobQueue: this.batch?.jobQueue,
       alarmEmail: config.alarmEmail,
     });
 
@@ -268,11 +299,11 @@ export class PeoplePathingStack extends Stack {
         reason: 'Videos are any object of a configured input bucket (context inputBuckets); callers choose the keys.',
       })),
       {
-        match: /^Resource::arn:aws:iam::\*:role\/\*$/,
+        match: /^Resource::arn:<AWS::Partition>:iam::\*:role\/\*$/,
         reason: "NotificationChannel.RoleArn may be any role of the caller's account: the notifier only assumes roles of the account that started the job, and only if the role's trust policy names this role (doc 0001).",
       },
       ...config.notificationTopicArns.map((t) => ({
-        match: new RegExp(`^Resource::${escape(t)}$`),
+        match: new RegExp(`^Resource::${escape(t).replace(/^arn:aws:/, 'arn:<AWS::Partition>:')}$`),
         reason: 'Allow-list of caller topics the service may publish completion messages to with its own role (context notificationTopicArns).',
       })),
       {
@@ -290,6 +321,10 @@ export class PeoplePathingStack extends Stack {
       {
         match: /^Resource::arn:<AWS::Partition>:batch:[^:]+:(<AWS::AccountId>|[0-9]{12}):job-definition\/\*$/,
         reason: 'batch:SubmitJob is granted on job definitions of this account and region so every revision of the tracker job definition can be submitted (BatchSubmitJob grant).',
+      },
+      {
+        match: /^Resource::arn:<AWS::Partition>:batch:[^:]+:(<AWS::AccountId>|[0-9]{12}):job\/\*$/,
+        reason: 'Step Functions terminates the Batch job of a stopped or timed-out execution; job ids are made at submit time, so jobs of this account and region are granted (batch:TerminateJob).',
       },
       {
         match: /TrackerCpuTask[0-9A-F]{8}.*:\*\]?$/,

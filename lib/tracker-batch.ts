@@ -11,13 +11,24 @@ import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { TIME_FACTOR, attemptCeilingMsFor } from '../core/tracker-protocol.js';
 import type { TrackerImage } from './tracker-image.js';
 
 /**
- * Hard ceiling of one attempt: the longest video Rekognition accepted is 6 h; a GPU instance tracks at many
- * times real time, so 12 h only ever stops a stuck job. The container's own deadline is tighter.
+ * Hard ceiling of one attempt, from the same numbers as the container's own deadline (protocol.ts): the deadline of
+ * a 6 h video at the GPU time factor plus the transfers (18 h 45 min). The container's deadline always passes first
+ * and fails the job with its own message; this only stops a container that hangs (doc 0012).
  */
-export const TRACKER_ATTEMPT_CEILING = Duration.hours(12);
+export const TRACKER_ATTEMPT_CEILING = Duration.seconds(Math.ceil(attemptCeilingMsFor(TIME_FACTOR.gpu) / 1000));
+/** A job that cannot start waits this long for GPU capacity before Batch cancels it (CAPACITY:...). */
+export const CAPACITY_WAIT_LIMIT = Duration.hours(6);
+/** A job no compute environment can ever place (MISCONFIGURATION:...) is cancelled after this long. */
+export const MISCONFIGURATION_WAIT_LIMIT = Duration.minutes(30);
+/**
+ * A job still waiting for any other reason (one Batch does not classify, so no time limit action applies) is stopped
+ * by the reconciler this long after admission: after the capacity limit, so Batch's own cancel comes first.
+ */
+export const NEVER_STARTED_LIMIT = Duration.hours(CAPACITY_WAIT_LIMIT.toHours() + 1);
 /** Batch-level attempts: a reclaimed Spot instance or a failed host is retried in place. */
 export const BATCH_ATTEMPTS = 3;
 
@@ -90,13 +101,19 @@ export class TrackerBatch extends Construct {
           action: batch.JobStateTimeLimitActionsAction.CANCEL,
           state: batch.JobStateTimeLimitActionsState.RUNNABLE,
           reason: batch.JobStateTimeLimitActionsReason.INSUFFICIENT_INSTANCE_CAPACITY,
-          maxTime: Duration.hours(6),
+          maxTime: CAPACITY_WAIT_LIMIT,
         },
         {
           action: batch.JobStateTimeLimitActionsAction.CANCEL,
           state: batch.JobStateTimeLimitActionsState.RUNNABLE,
           reason: batch.JobStateTimeLimitActionsReason.JOB_RESOURCE_REQUIREMENT,
-          maxTime: Duration.minutes(30),
+          maxTime: MISCONFIGURATION_WAIT_LIMIT,
+        },
+        {
+          action: batch.JobStateTimeLimitActionsAction.CANCEL,
+          state: batch.JobStateTimeLimitActionsState.RUNNABLE,
+          reason: batch.JobStateTimeLimitActionsReason.COMPUTE_ENVIRONMENT_MAX_RESOURCE,
+          maxTime: MISCONFIGURATION_WAIT_LIMIT,
         },
       ],
     });
@@ -110,7 +127,8 @@ export class TrackerBatch extends Construct {
       memory: Size.gibibytes(14),
       gpu: 1,
       jobRole: props.jobRole,
-      environment: props.environment,
+      // The time factor of the deadline, from the same constant as the attempt ceiling above.
+      environment: { ...props.environment, TRACKER_TIME_FACTOR: String(TIME_FACTOR.gpu) },
       logging: ecs.LogDriver.awsLogs({ streamPrefix: 'tracker', logGroup: this.logGroup }),
     });
 

@@ -8,6 +8,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Validations } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
+import { TIME_FACTOR } from '../core/tracker-protocol.js';
 import type { TrackerImage } from './tracker-image.js';
 
 export const TRACKER_CONTAINER_NAME = 'tracker';
@@ -45,8 +46,9 @@ export class TrackerFargate extends Construct {
     this.logGroup = logGroup;
     this.container = this.taskDefinition.addContainer(TRACKER_CONTAINER_NAME, {
       image: ecs.ContainerImage.fromDockerImageAsset(props.image.asset),
-      // CPU inference is slower than real time on long videos: a larger deadline factor.
-      environment: { ...props.environment, TRACKER_TIME_FACTOR: '10' },
+      // CPU inference is slower than real time on long videos: a larger deadline factor (the task timeout in
+      // lib/workflow.ts comes from the same constant).
+      environment: { ...props.environment, TRACKER_TIME_FACTOR: String(TIME_FACTOR.cpu) },
       logging: ecs.LogDriver.awsLogs({ streamPrefix: 'tracker', logGroup }),
     });
     Validations.of(this.taskDefinition).acknowledge({

@@ -10,15 +10,21 @@
  *      │error (caught) ───────────────────────▲   └─ FAILED ─▶ JobFailed (job FAILED + StatusMessage, notified)
  *
  * Complete and HandleFailure both end in core's completeJob (one transition, one SNS message).
+ *
+ * Every Task has a Catch: Prepare and HandleFailure (once its retries are spent) go to FailJob, which fails the job
+ * with the internal-error message and notifies without reading anything from S3. Only if FailJob itself cannot write
+ * the job does the execution end FAILED (WorkflowFailed); the reconciler then fails the job and notifies (doc 0009).
  */
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
+import { TIME_FACTOR, attemptCeilingMsFor } from '../core/tracker-protocol.js';
 import type { TrackerBatch } from './tracker-batch.js';
 import type { TrackerFargate } from './tracker-fargate.js';
 
@@ -36,10 +42,17 @@ export const STATE = {
   retryOrEnd: 'RetryOrEnd',
   countResubmit: 'CountResubmit',
   failed: 'JobFailed',
+  failJob: 'FailJob',
+  workflowFailed: 'WorkflowFailed',
 } as const;
 
-/** Longest a Fargate tracker task may run (the CPU path; Batch attempts are capped by the job definition). */
-export const TRACKER_TASK_TIMEOUT = Duration.hours(48);
+/**
+ * Longest a Fargate tracker task may run (the CPU path; Batch attempts are capped by the job definition): the
+ * container deadline of a 6 h video at the CPU factor plus the transfers (protocol.attemptCeilingMsFor).
+ */
+export const TRACKER_TASK_TIMEOUT = Duration.seconds(Math.ceil(attemptCeilingMsFor(TIME_FACTOR.cpu) / 1000));
+/** Longest an execution may run: one submission's Batch attempts at their ceiling after the longest capacity wait, or one Fargate task. */
+export const EXECUTION_TIMEOUT = Duration.hours(72);
 
 export interface WorkflowProps {
   readonly prepareFn: lambda.IFunction;
@@ -79,6 +92,26 @@ export class PeoplePathingWorkflow extends Construct {
     });
     handleFailure.addRetry({ errors: ['States.TaskFailed'], interval: Duration.seconds(5), maxAttempts: 3, backoffRate: 2 });
 
+    // The last resort of every Catch: the job FAILED with the internal-error message, notified; no S3 read, no retry
+    // decision (the same Lambda, told the failure is final).
+    const failJob = new tasks.LambdaInvoke(this, STATE.failJob, {
+      lambdaFunction: props.handleFailureFn,
+      payload: sfn.TaskInput.fromObject({ ...jobKey, error: sfn.JsonPath.objectAt('$.error'), final: true }),
+      payloadResponseOnly: true,
+      resultPath: '$.failure',
+      retryOnServiceExceptions: true,
+    });
+    failJob.addRetry({ errors: ['States.TaskFailed'], interval: Duration.seconds(5), maxAttempts: 3, backoffRate: 2 });
+    failJob.addCatch(
+      new sfn.Fail(this, STATE.workflowFailed, {
+        error: 'JobNotFinished',
+        cause: 'The job could not be marked FAILED; the reconciler fails it and notifies (doc 0009).',
+      }),
+      { errors: ['States.ALL'], resultPath: '$.finalError' },
+    );
+    handleFailure.addCatch(failJob, { errors: ['States.ALL'], resultPath: '$.error' });
+    prepare.addCatch(failJob, { errors: ['States.ALL'], resultPath: '$.error' });
+
     const complete = new tasks.LambdaInvoke(this, STATE.complete, {
       lambdaFunction: props.completeFn,
       payload: sfn.TaskInput.fromObject({ ...jobKey, resultsPrefix: sfn.JsonPath.stringAt('$.prepared.resultsPrefix') }),
@@ -93,6 +126,9 @@ export class PeoplePathingWorkflow extends Construct {
       ACCOUNT_ID: sfn.JsonPath.stringAt('$.accountId'),
       VIDEO: sfn.JsonPath.jsonToString(sfn.JsonPath.objectAt('$.video')),
       RESULTS_PREFIX: sfn.JsonPath.stringAt('$.prepared.resultsPrefix'),
+      // When this submission entered RunTracker (ISO 8601): the container's queue wait is measured from it, not from
+      // the job's admission (a resubmission after a Spot reclaim starts a new wait).
+      SUBMITTED_AT: sfn.JsonPath.stringAt('$$.State.EnteredTime'),
     };
 
     let runTracker: sfn.TaskStateBase;
@@ -170,6 +206,7 @@ export class PeoplePathingWorkflow extends Construct {
     countResubmit.next(runTracker);
 
     const failed = new sfn.Succeed(this, STATE.failed, { comment: 'The job is FAILED with a StatusMessage (the workflow itself worked).' });
+    failJob.next(failed);
     handleFailure.next(
       new sfn.Choice(this, STATE.retryOrEnd).when(sfn.Condition.stringEquals('$.failure.action', 'RETRY'), countResubmit).otherwise(failed),
     );
@@ -190,7 +227,20 @@ export class PeoplePathingWorkflow extends Construct {
       tracingEnabled: true,
       // Execution data holds bucket/key names and ARNs of callers: log events, not data.
       logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: false },
-      timeout: Duration.hours(72),
+      timeout: EXECUTION_TIMEOUT,
     });
+    if (props.batch) {
+      // submitJob.sync terminates the Batch job when the execution is stopped or times out, and polls it with
+      // DescribeJobs — only if the role allows both (CDK's BatchSubmitJob grants SubmitJob alone). Without them a
+      // stopped execution leaves its GPU job running and billing. DescribeJobs has no resource-level permissions.
+      const stack = Stack.of(this);
+      this.stateMachine.addToRolePolicy(
+        new iam.PolicyStatement({
+          actions: ['batch:TerminateJob'],
+          resources: [stack.formatArn({ service: 'batch', resource: 'job', resourceName: '*' })],
+        }),
+      );
+      this.stateMachine.addToRolePolicy(new iam.PolicyStatement({ actions: ['batch:DescribeJobs'], resources: ['*'] }));
+    }
   }
 }

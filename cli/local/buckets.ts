@@ -26,6 +26,7 @@ export class LocalBuckets implements VideoSource {
     return file;
   }
 
+  /** Local buckets have no owners: every caller's account sees the same folders. */
   async head(video: Video): Promise<VideoObjectInfo | undefined> {
     const file = this.pathOf(video);
     if (!file) return undefined;

@@ -122,7 +122,7 @@ async function dispatch(req: ApiRequest, deps: ApiDeps): Promise<unknown> {
 
 async function startPersonTracking(accountId: string, body: Record<string, unknown>, deps: ApiDeps): Promise<StartPersonTrackingResponse> {
   const request = validateStartRequest(body);
-  const info = await deps.videoSource.head(request.Video);
+  const info = await deps.videoSource.head(request.Video, accountId);
   if (!info) throw invalidS3Object();
   const maxBytes = deps.maxVideoBytes ?? MAX_VIDEO_BYTES;
   if (info.sizeBytes > maxBytes) throw videoTooLarge(info.sizeBytes, maxBytes);

@@ -6,7 +6,10 @@
  * them leaves a job that nothing runs. And a workflow can end without finishing its job (an execution that
  * times out or is stopped never reaches its catch-all). For each IN_PROGRESS job older than `graceMs` (the API
  * may be launching it right now), the execution is looked up:
- *  - running: left alone;
+ *  - running: left alone — unless its tracker never started (no `startedAt`) `neverStartedMs` after admission:
+ *    then it waited in the queue for a reason the queue's own time limits do not cover (AWS Batch cancels only
+ *    the capacity and misconfiguration reasons it classifies), so the execution is stopped (which stops its Batch
+ *    job) and the job failed ("could not be started in time");
  *  - none: launched again — launches are idempotent per job — while the job is younger than `relaunchForMs`,
  *    else failed ("could not be started");
  *  - ended: failed ("did not complete").
@@ -27,10 +30,13 @@ export type ExecutionState = 'NONE' | 'RUNNING' | 'ENDED';
 /** Looks up a job's workflow execution (Step Functions DescribeExecution; local mode: nothing survives a restart). */
 export interface ExecutionLookup {
   stateOf(job: JobRecord): Promise<ExecutionState>;
+  /** Stops the job's execution (and with it whatever it runs); a missing or ended execution is no error. */
+  stop?(job: JobRecord): Promise<void>;
 }
 
 export const NOT_STARTED_MESSAGE = 'The job could not be started. Try again.';
 export const NOT_COMPLETED_MESSAGE = 'The job did not complete. Try again.';
+export const NEVER_STARTED_MESSAGE = 'The job could not be started in time (no compute capacity). Try again later.';
 
 export interface ReconcileDeps {
   store: JobStore;
@@ -41,6 +47,11 @@ export interface ReconcileDeps {
   graceMs: number;
   /** A job with no execution is launched again until it is this old, then failed. */
   relaunchForMs: number;
+  /**
+   * A job whose execution runs but whose tracker never started is stopped and failed once it is this old
+   * (needs `executions.stop`). Undefined: never (local mode, the Fargate path).
+   */
+  neverStartedMs?: number;
   /**
    * A counter above its account's IN_PROGRESS jobs is corrected once seen so for this long (0: at once, where no
    * start can be in flight). Undefined: counters are not checked.
@@ -77,7 +88,15 @@ export async function reconcileJobs(deps: ReconcileDeps): Promise<ReconcileRepor
     report.checked++;
     try {
       const state = await deps.executions.stateOf(job);
-      if (state === 'RUNNING') continue;
+      if (state === 'RUNNING') {
+        const stop = deps.executions.stop?.bind(deps.executions);
+        if (stop && deps.neverStartedMs !== undefined && job.startedAt === undefined && age >= deps.neverStartedMs) {
+          // Stop first: a job failed while its execution lives on could still get a GPU later, for nothing.
+          await stop(job);
+          await fail(job, NEVER_STARTED_MESSAGE);
+        }
+        continue;
+      }
       if (state === 'ENDED') {
         await fail(job, NOT_COMPLETED_MESSAGE);
       } else if (age < deps.relaunchForMs) {

@@ -16,7 +16,7 @@ export interface CaughtError {
   Cause?: string;
 }
 
-export type FailureKind = 'HOST' | 'TIMEOUT' | 'CAPACITY' | 'CONTAINER' | 'INTERNAL';
+export type FailureKind = 'HOST' | 'TIMEOUT' | 'CAPACITY' | 'MISCONFIGURATION' | 'CONTAINER' | 'INTERNAL';
 
 export interface FailureDecision {
   kind: FailureKind;
@@ -31,6 +31,10 @@ interface BatchAttempt {
 }
 interface CauseShape {
   Status?: string;
+  /** Batch JobDetail times (epoch ms): submission, start of the running attempt, end. */
+  CreatedAt?: number;
+  StartedAt?: number;
+  StoppedAt?: number;
   StatusReason?: string;
   Attempts?: BatchAttempt[];
   Container?: { ExitCode?: number; Reason?: string };
@@ -49,7 +53,21 @@ function parseCause(cause: string | undefined): CauseShape | undefined {
   }
 }
 
-const HOST_REASON = /^Host EC2/i;
+/**
+ * AWS Batch's documented status reasons, matched by what they say rather than where they start:
+ *  - "Host EC2 (instance i-0123456789abcdef0) terminated." — a Spot reclaim or a failed host;
+ *  - "CAPACITY:INSUFFICIENT_INSTANCE_CAPACITY - Service cannot fulfill the capacity requested for instance type
+ *    [g5.xlarge]" while a job waits, and "Canceled by JobStateTimeLimit action due to reason:
+ *    CAPACITY:INSUFFICIENT_INSTANCE_CAPACITY" once the queue's time limit cancels it (or "Terminated by ...");
+ *  - "MISCONFIGURATION:JOB_RESOURCE_REQUIREMENT - ..." / "MISCONFIGURATION:COMPUTE_ENVIRONMENT_MAX_RESOURCE - ..."
+ *    (and the same after "Canceled by JobStateTimeLimit action due to reason: ");
+ *  - "Job attempt duration exceeded timeout" — the job definition's attempt ceiling;
+ *  - "Essential container in task exited" — the container's exit code says why.
+ */
+const HOST_REASON = /\bHost EC2\b.*\bterminated\b/i;
+const CAPACITY_REASON = /\bCAPACITY:[A-Z_]+/;
+const MISCONFIGURATION_REASON = /\bMISCONFIGURATION:[A-Z_]+/;
+const ATTEMPT_TIMEOUT_REASON = /\battempt duration exceeded timeout\b/i;
 
 export function classifyFailure(error: CaughtError | undefined, report?: FailureReport): FailureDecision {
   const name = error?.Error ?? '';
@@ -59,17 +77,16 @@ export function classifyFailure(error: CaughtError | undefined, report?: Failure
   if (cause && (name === 'States.TaskFailed' || name === 'TrackerExitedWithError')) {
     const attempts = cause.Attempts ?? [];
     const last = attempts[attempts.length - 1];
-    const reasons = [cause.StatusReason, last?.StatusReason, cause.StoppedReason].filter((r): r is string => typeof r === 'string');
+    const reasons = [cause.StatusReason, last?.StatusReason, last?.Container?.Reason, cause.StoppedReason].filter((r): r is string => typeof r === 'string');
+    const says = (re: RegExp) => reasons.some((r) => re.test(r));
     // Spot reclaim / host failure (Batch), Spot interruption (Fargate): not the video's fault.
-    if (reasons.some((r) => HOST_REASON.test(r)) || cause.StopCode === 'SpotInterruption') {
+    if (says(HOST_REASON) || cause.StopCode === 'SpotInterruption') {
       return { kind: 'HOST', retryable: true, statusMessage: STATUS_MESSAGES.interrupted };
     }
-    if (reasons.some((r) => /^(CAPACITY|MISCONFIGURATION):/.test(r))) {
-      return { kind: 'CAPACITY', retryable: false, statusMessage: STATUS_MESSAGES.capacity };
-    }
-    if (reasons.some((r) => /attempt duration exceeded timeout/i.test(r))) {
-      return { kind: 'TIMEOUT', retryable: false, statusMessage: STATUS_MESSAGES.timeout };
-    }
+    // The job never started: no capacity, or no compute environment that can ever run it.
+    if (says(CAPACITY_REASON)) return { kind: 'CAPACITY', retryable: false, statusMessage: STATUS_MESSAGES.capacity };
+    if (says(MISCONFIGURATION_REASON)) return { kind: 'MISCONFIGURATION', retryable: false, statusMessage: STATUS_MESSAGES.capacity };
+    if (says(ATTEMPT_TIMEOUT_REASON)) return { kind: 'TIMEOUT', retryable: false, statusMessage: STATUS_MESSAGES.timeout };
     const exitCode = last?.Container?.ExitCode ?? cause.Container?.ExitCode ?? cause.Containers?.[0]?.ExitCode;
     if (report?.message) return { kind: 'CONTAINER', retryable: false, statusMessage: report.message };
     if (exitCode === EXIT.TIMEOUT) return { kind: 'TIMEOUT', retryable: false, statusMessage: STATUS_MESSAGES.timeout };
@@ -78,4 +95,16 @@ export function classifyFailure(error: CaughtError | undefined, report?: Failure
   }
   if (report?.message) return { kind: 'CONTAINER', retryable: false, statusMessage: report.message };
   return { kind: 'INTERNAL', retryable: false, statusMessage: STATUS_MESSAGES.internal };
+}
+
+/**
+ * How long a Batch job that never started waited in the queue, from its submission (CreatedAt) to its cancellation
+ * (StoppedAt); undefined for a job that started or a cause without those times.
+ */
+export function neverStartedWaitMs(error: CaughtError | undefined): number | undefined {
+  const cause = parseCause(error?.Cause);
+  if (!cause || cause.StartedAt !== undefined) return undefined;
+  const { CreatedAt, StoppedAt } = cause;
+  if (typeof CreatedAt !== 'number' || typeof StoppedAt !== 'number' || StoppedAt < CreatedAt) return undefined;
+  return StoppedAt - CreatedAt;
 }

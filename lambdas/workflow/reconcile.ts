@@ -5,8 +5,10 @@
  * high by a crash is corrected. Logs carry job ids and counts.
  */
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { BatchClient } from '@aws-sdk/client-batch';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { reconcileJobs, type ReconcileDeps, type ReconcileReport } from '../../core/jobs/reconcile.js';
+import { computeEnvironmentHealth } from '../../adapters/batch-health.js';
 import { SfnExecutions, SfnLauncher } from '../../adapters/sfn-launcher.js';
 import { env, jobStore, logger, metrics, notifiers, observed, tracer } from './runtime.js';
 
@@ -31,12 +33,31 @@ function getDeps(): ReconcileDeps {
     graceMs: GRACE_MS,
     relaunchForMs: RELAUNCH_FOR_MS,
     slotAuditMs: SLOT_AUDIT_MS,
+    // GPU path: a job still in the Batch queue this long after admission is stopped and failed (doc 0012).
+    ...(process.env.NEVER_STARTED_AFTER_SECONDS ? { neverStartedMs: Number(process.env.NEVER_STARTED_AFTER_SECONDS) * 1000 } : {}),
     log: (message, fields) => logger.warn(message, fields),
   };
   return deps;
 }
 
+let batch: BatchClient | undefined;
+
+/** GPU path (COMPUTE_ENVIRONMENT set): 1 when the compute environment cannot run jobs, else 0 (an alarm watches it). */
+async function checkComputeEnvironment(): Promise<void> {
+  const computeEnvironment = process.env.COMPUTE_ENVIRONMENT;
+  if (!computeEnvironment) return;
+  batch ??= tracer.captureAWSv3Client(new BatchClient({}));
+  try {
+    const health = await computeEnvironmentHealth(batch, computeEnvironment);
+    metrics.addMetric('ComputeEnvironmentUnhealthy', MetricUnit.Count, health.healthy ? 0 : 1);
+    if (!health.healthy) logger.error('compute environment cannot run jobs', { status: health.status, state: health.state });
+  } catch (error) {
+    logger.warn('compute environment not checked', { error: error instanceof Error ? error.name : 'error' });
+  }
+}
+
 export const handler = observed(async (): Promise<ReconcileReport> => {
+  await checkComputeEnvironment();
   const report = await reconcileJobs(getDeps());
   metrics.addMetric('JobsRelaunched', MetricUnit.Count, report.relaunched.length);
   metrics.addMetric('JobsFailedByReconciler', MetricUnit.Count, report.failed.length);

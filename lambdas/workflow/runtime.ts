@@ -60,6 +60,7 @@ function getSteps(): WorkflowSteps {
     resultsBucket: env('RESULTS_BUCKET'),
     notifierFor: notifiers(),
     count: (metric) => metrics.addMetric(metric, MetricUnit.Count, 1),
+    measure: (metric, value) => metrics.addMetric(metric, MetricUnit.Seconds, value),
     log: (message, fields) => logger.info(message, fields ?? {}),
   });
   return steps;

@@ -10,9 +10,9 @@ import type { JobStore, Notifier } from '../../core/ports.js';
 import { RESULTS_FORMAT_VERSION, RESULT_FILES } from '../../core/results-format.js';
 import type { ResultsManifest } from '../../core/results-format.js';
 import type { VideoJobStatus } from '../../core/types.js';
-import { FAILURE_FILE, resultsPrefixFor } from '../../core/tracker-protocol.js';
+import { FAILURE_FILE, STATUS_MESSAGES, resultsPrefixFor } from '../../core/tracker-protocol.js';
 import type { FailureReport } from '../../core/tracker-protocol.js';
-import { classifyFailure } from './failure.js';
+import { classifyFailure, neverStartedWaitMs } from './failure.js';
 import type { CaughtError, FailureKind } from './failure.js';
 
 /** Times the workflow submits the tracker again after Batch's own attempts were all reclaimed. */
@@ -36,6 +36,11 @@ export interface CompleteInput extends JobKey {
 export interface HandleFailureInput extends JobKey {
   error?: CaughtError;
   resubmits?: number;
+  /**
+   * The workflow's last resort (FailJob, after a step failed for good): fail the job without reading failure.json
+   * and without a retry decision, so nothing that may have made the step fail is needed again.
+   */
+  final?: boolean;
 }
 
 export type HandleFailureResult =
@@ -50,7 +55,9 @@ export interface WorkflowDeps {
   notifierFor: (accountId: string) => Notifier;
   now?: () => number;
   /** Counts outcomes (Powertools metrics in Lambda). */
-  count?: (metric: 'JobsSucceeded' | 'JobsFailed' | 'TrackerResubmitted' | 'NotificationsFailed') => void;
+  count?: (metric: 'JobsSucceeded' | 'JobsFailed' | 'JobsNeverStarted' | 'TrackerResubmitted' | 'NotificationsFailed') => void;
+  /** Records a measurement (Powertools metrics in Lambda): the queue wait of a job Batch cancelled before it started. */
+  measure?: (metric: 'QueueWaitSeconds', value: number) => void;
   log?: (message: string, fields?: Record<string, unknown>) => void;
 }
 
@@ -120,7 +127,7 @@ export function createWorkflowSteps(deps: WorkflowDeps) {
       const resubmits = Number.isInteger(input.resubmits) ? (input.resubmits as number) : 0;
       const prefix = resultsPrefixFor(input.accountId, input.jobId);
       let report: FailureReport | undefined;
-      const reportText = await readObject(deps, `${prefix}/${FAILURE_FILE}`);
+      const reportText = input.final === true ? undefined : await readObject(deps, `${prefix}/${FAILURE_FILE}`);
       if (reportText) {
         try {
           report = JSON.parse(reportText) as FailureReport;
@@ -128,8 +135,15 @@ export function createWorkflowSteps(deps: WorkflowDeps) {
           report = undefined;
         }
       }
-      const decision = classifyFailure(input.error, report);
-      log('tracker failure', { jobId: input.jobId, error: input.error?.Error, kind: decision.kind, resubmits });
+      if (input.final !== true) {
+        // A job Batch cancelled in the queue never logged a queue wait from the container: measure it here.
+        const waitMs = neverStartedWaitMs(input.error);
+        if (waitMs !== undefined) deps.measure?.('QueueWaitSeconds', Math.round(waitMs / 1000));
+      }
+      const decision = input.final === true ? { kind: 'INTERNAL' as const, retryable: false, statusMessage: STATUS_MESSAGES.internal } : classifyFailure(input.error, report);
+      // No capacity, or no compute environment that can place it: one is worth an operator's look (an alarm).
+      if (decision.kind === 'CAPACITY' || decision.kind === 'MISCONFIGURATION') count('JobsNeverStarted');
+      log('tracker failure', { jobId: input.jobId, error: input.error?.Error, kind: decision.kind, resubmits, final: input.final === true });
       if (decision.retryable && resubmits < MAX_RESUBMITS) {
         count('TrackerResubmitted');
         return { action: 'RETRY', resubmits: resubmits + 1, kind: decision.kind };

@@ -12,6 +12,9 @@ import { ALL_RESULT_FILE_NAMES, LocalFolderSource, ResultsReader, ResultsWriter 
 import { S3VideoSource } from '../../adapters/s3-video-source.js';
 import { S3ResultsStore, parseS3Location } from '../../adapters/s3-results-store.js';
 import type { JobRecord } from '../../core/ports.js';
+import { startOwnerProxy } from '../fixtures/s3-owner-proxy.js';
+
+const CALLER = '111111111111';
 
 interface S3rverServer {
   run(): Promise<{ port: number }>;
@@ -24,14 +27,16 @@ describe('S3 adapters against s3rver', () => {
   let dir: string;
   let server: S3rverServer;
   let s3: S3Client;
+  let endpoint: string;
   const resultsDir = () => join(dir, 'results');
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'pp-s3-'));
     server = new S3rver({ port: 0, address: '127.0.0.1', silent: true, directory: join(dir, 's3') });
     const { port } = await server.run();
+    endpoint = `http://127.0.0.1:${port}`;
     s3 = new S3Client({
-      endpoint: `http://127.0.0.1:${port}`,
+      endpoint,
       region: 'us-east-1',
       forcePathStyle: true,
       credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
@@ -56,9 +61,29 @@ describe('S3 adapters against s3rver', () => {
 
   it('heads existing objects and reports missing ones as unreadable', async () => {
     const source = new S3VideoSource(s3);
-    expect(await source.head({ S3Object: { Bucket: 'videos', Name: 'in/clip.mp4' } })).toEqual({ sizeBytes: 12345 });
-    expect(await source.head({ S3Object: { Bucket: 'videos', Name: 'in/missing.mp4' } })).toBeUndefined();
-    expect(await source.head({ S3Object: { Bucket: 'no-such-bucket', Name: 'in/clip.mp4' } })).toBeUndefined();
+    expect(await source.head({ S3Object: { Bucket: 'videos', Name: 'in/clip.mp4' } }, CALLER)).toEqual({ sizeBytes: 12345 });
+    expect(await source.head({ S3Object: { Bucket: 'videos', Name: 'in/missing.mp4' } }, CALLER)).toBeUndefined();
+    expect(await source.head({ S3Object: { Bucket: 'no-such-bucket', Name: 'in/clip.mp4' } }, CALLER)).toBeUndefined();
+  });
+
+  it("accepts only videos in buckets the caller's own account owns (S3's ExpectedBucketOwner check)", async () => {
+    // s3rver has no bucket owners: a proxy answers as S3 does for a bucket owned by another account.
+    const proxy = await startOwnerProxy(endpoint, { videos: CALLER });
+    const client = new S3Client({ endpoint: proxy.endpoint, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } });
+    try {
+      const source = new S3VideoSource(client);
+      const video = { S3Object: { Bucket: 'videos', Name: 'in/clip.mp4' } };
+      expect(await source.head(video, CALLER)).toEqual({ sizeBytes: 12345 });
+      // Another account names the same object: the service's role could read it, the owner check refuses it.
+      expect(await source.head(video, '222222222222')).toBeUndefined();
+      expect(proxy.checked).toEqual([
+        { bucket: 'videos', expectedOwner: CALLER },
+        { bucket: 'videos', expectedOwner: '222222222222' },
+      ]);
+    } finally {
+      client.destroy();
+      await proxy.close();
+    }
   });
 
   it('parses result locations', () => {

@@ -4,14 +4,14 @@
  * keeps the two API behaviours they rely on: executions are named (a second StartExecution of a name throws
  * ExecutionAlreadyExists) and DescribeExecution of an unknown name throws ExecutionDoesNotExist. SNS is a recorder.
  */
-import { DescribeExecutionCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { DescribeExecutionCommand, StartExecutionCommand, StopExecutionCommand } from '@aws-sdk/client-sfn';
 import type { SFNClient } from '@aws-sdk/client-sfn';
 import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { DynamoDbJobStore, createJobsTable } from '../../adapters/dynamodb-job-store.js';
 import { SfnExecutions, SfnLauncher, executionArn } from '../../adapters/sfn-launcher.js';
 import { startEmbeddedDynamo } from '../../cli/local/embedded-dynamo.js';
 import type { EmbeddedDynamo } from '../../cli/local/embedded-dynamo.js';
-import { NOT_COMPLETED_MESSAGE, NOT_STARTED_MESSAGE, reconcileJobs } from '../../core/jobs/reconcile.js';
+import { NEVER_STARTED_MESSAGE, NOT_COMPLETED_MESSAGE, NOT_STARTED_MESSAGE, reconcileJobs } from '../../core/jobs/reconcile.js';
 import type { ReconcileDeps } from '../../core/jobs/reconcile.js';
 import type { JobRecord, NewJob } from '../../core/ports.js';
 
@@ -26,6 +26,7 @@ class FakeStepFunctions {
   readonly executions = new Map<string, { status: Status; input: string }>();
   starts = 0;
   failStarts = false;
+  readonly stopped: string[] = [];
 
   async send(command: unknown): Promise<unknown> {
     const error = (name: string) => Object.assign(new Error(name), { name });
@@ -37,6 +38,13 @@ class FakeStepFunctions {
       if (this.executions.has(arn)) throw error('ExecutionAlreadyExists');
       this.executions.set(arn, { status: 'RUNNING', input: input as string });
       return { executionArn: arn };
+    }
+    if (command instanceof StopExecutionCommand) {
+      const found = this.executions.get(command.input.executionArn as string);
+      if (!found) throw error('ExecutionDoesNotExist');
+      if (found.status === 'RUNNING') found.status = 'ABORTED';
+      this.stopped.push(command.input.executionArn as string);
+      return {};
     }
     if (command instanceof DescribeExecutionCommand) {
       const found = this.executions.get(command.input.executionArn as string);
@@ -144,6 +152,38 @@ describe('reconcileJobs (jobs left IN_PROGRESS with nothing running them)', () =
       expect(published).toHaveLength(1);
     },
   );
+
+  it('stops and fails, once, a job whose tracker never left the queue by neverStartedMs; a started one is left running', async () => {
+    const launcher = new SfnLauncher(sfn as unknown as Pick<SFNClient, 'send'>, STATE_MACHINE);
+    const { job: waiting } = await store.startJob(newJob(), 5);
+    const { job: started } = await store.startJob(newJob(), 5);
+    await launcher.launch(waiting);
+    await launcher.launch(started);
+    // The second job's container came out of the queue (the tracker marks the job when it starts).
+    await store.markStarted(started.accountId, started.jobId, clock + 10 * MIN);
+    const withLimit = (): ReconcileDeps => ({ ...deps(), neverStartedMs: 7 * 60 * MIN });
+
+    clock += 6 * 60 * MIN; // still within the limit: Batch's own capacity cancel may come yet
+    expect(await reconcileJobs(withLimit())).toMatchObject({ checked: 2, failed: [] });
+    expect(sfn.stopped).toEqual([]);
+
+    clock += 61 * MIN;
+    expect(await reconcileJobs(withLimit())).toMatchObject({ checked: 2, failed: [waiting.jobId] });
+    expect(sfn.stopped).toEqual([executionArn(STATE_MACHINE, waiting.jobId)]);
+    expect(await store.getJob(waiting.accountId, waiting.jobId)).toMatchObject({ status: 'FAILED', statusMessage: NEVER_STARTED_MESSAGE });
+    expect(await store.getJob(started.accountId, started.jobId)).toMatchObject({ status: 'IN_PROGRESS', startedAt: expect.any(Number) });
+    expect(published.map((p) => [p.message.JobId, p.message.Status])).toEqual([[waiting.jobId, 'FAILED']]);
+
+    // Without the limit (local mode, the Fargate path) nothing is stopped.
+    const { job: other } = await store.startJob(newJob(), 5);
+    await launcher.launch(other);
+    clock += 8 * 60 * MIN;
+    expect(await reconcileJobs(deps())).toMatchObject({ failed: [] });
+    expect(sfn.stopped).toHaveLength(1);
+    clock += 10 * MIN;
+    await reconcileJobs(withLimit());
+    expect(published).toHaveLength(2);
+  });
 
   it('keeps trying a launch that fails, then fails the job after relaunchForMs', async () => {
     const { job } = await store.startJob(newJob(), 5);

@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { CreateBucketCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { StateMachine } from 'aws-local-stepfunctions';
 import { resolveConfig } from '../../lib/config.js';
 import { PeoplePathingStack } from '../../lib/people-pathing-stack.js';
@@ -33,6 +33,8 @@ import { ResultsReader } from '../../core/results-format.js';
 import type { JobRecord, NewJob } from '../../core/ports.js';
 import type { NotificationChannel, Video } from '../../core/types.js';
 import { DATA, YOLOX } from './engine-data.js';
+import { startOwnerProxy } from '../fixtures/s3-owner-proxy.js';
+import type { OwnerProxy } from '../fixtures/s3-owner-proxy.js';
 
 // aws-local-stepfunctions 3 targets Node >= 22; Node 20 lacks Promise.withResolvers.
 if (!('withResolvers' in Promise)) {
@@ -51,6 +53,8 @@ const REGION = 'eu-west-1';
 const TOPIC = `arn:aws:sns:${REGION}:${ACCOUNT}:AmazonRekognitionPeoplePathing`;
 const ROLE = `arn:aws:iam::${ACCOUNT}:role/RekognitionPublisher`;
 const INPUT_BUCKET = 'input-videos';
+/** A bucket of another account, readable by the service's role (as a cross-account bucket policy could make it). */
+const FOREIGN_BUCKET = 'other-account-videos';
 const RESULTS_BUCKET = 'results-bucket';
 const VIDEO_FILE = join(DATA, 'videos', 'mmtracking_demo_8frames_1080p.mp4');
 
@@ -64,7 +68,7 @@ const S3rver = createRequire(import.meta.url)('s3rver') as new (options: Record<
 type Json = Record<string, unknown>;
 
 /** The state machine's definition from the synthesised template, with CloudFormation tokens made concrete. */
-function synthesisedDefinition(): { definition: Json; jobDefinitionEnv: string[] } {
+function synthesisedDefinition(): { definition: Json; jobDefinitionEnv: string[]; roles: { complete: RoleGrants; handleFailure: RoleGrants } } {
   const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
   const stack = new PeoplePathingStack(app, 'WorkflowTest', { config: resolveConfig({ inputBuckets: [INPUT_BUCKET] }), env: { account: ACCOUNT, region: REGION } });
   const template = Template.fromStack(stack);
@@ -88,7 +92,52 @@ function synthesisedDefinition(): { definition: Json; jobDefinitionEnv: string[]
   };
   const [jobDef] = Object.values(template.findResources('AWS::Batch::JobDefinition'));
   const env = (jobDef.Properties.ContainerProperties.Environment as { Name: string }[]).map((e) => e.Name);
-  return { definition: JSON.parse(resolve(sm.Properties.DefinitionString)) as Json, jobDefinitionEnv: env };
+  const resultsBucketId = Object.keys(template.findResources('AWS::S3::Bucket')).find((k) => k.startsWith('StateResults')) as string;
+  const roleOf = (fnPrefix: string): RoleGrants => {
+    const fns = template.findResources('AWS::Lambda::Function');
+    const fnId = Object.keys(fns).find((k) => k.startsWith(fnPrefix)) as string;
+    const roleId = (fns[fnId].Properties.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+    const statements = Object.values(template.findResources('AWS::IAM::Policy'))
+      .filter((p) => ((p.Properties.Roles ?? []) as { Ref: string }[]).some((r) => r.Ref === roleId))
+      .flatMap((p) => p.Properties.PolicyDocument.Statement as Statement[]);
+    return { statements, resultsBucketArn: { 'Fn::GetAtt': [resultsBucketId, 'Arn'] } };
+  };
+  return {
+    definition: JSON.parse(resolve(sm.Properties.DefinitionString)) as Json,
+    jobDefinitionEnv: env,
+    roles: { complete: roleOf('CompleteFn'), handleFailure: roleOf('HandleFailureFn') },
+  };
+}
+
+interface Statement {
+  Effect: string;
+  Action: string | string[];
+  Resource: unknown;
+  Condition?: { StringLike?: Record<string, string | string[]> };
+}
+interface RoleGrants {
+  statements: Statement[];
+  resultsBucketArn: unknown;
+}
+
+const glob = (pattern: string) => new RegExp('^' + pattern.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*') + '$');
+
+/**
+ * What S3 does for a GetObject of a missing key: 404 NoSuchKey only when the caller may list the bucket (for that
+ * key: an s3:prefix condition must cover it), otherwise 403 AccessDenied. Read from the role's synthesised policy.
+ */
+function mayList(role: RoleGrants, key: string): boolean {
+  return role.statements.some((st) => {
+    const actions = Array.isArray(st.Action) ? st.Action : [st.Action];
+    if (st.Effect !== 'Allow' || !actions.includes('s3:ListBucket')) return false;
+    const resources = Array.isArray(st.Resource) ? st.Resource : [st.Resource];
+    if (!resources.some((r) => JSON.stringify(r) === JSON.stringify(role.resultsBucketArn))) return false;
+    const conditions = Object.entries(st.Condition ?? {});
+    if (conditions.some(([op]) => op !== 'StringLike')) return false;
+    const prefixes = st.Condition?.StringLike?.['s3:prefix'];
+    if (prefixes === undefined) return conditions.length === 0;
+    return (Array.isArray(prefixes) ? prefixes : [prefixes]).some((p) => glob(p).test(key));
+  });
 }
 
 class StatesError extends Error {
@@ -108,7 +157,12 @@ function batchFailure(jobName: string, statusReason: string, exitCode?: number, 
 }
 
 describe('workflow state machine, executed locally', () => {
-  const { definition, jobDefinitionEnv } = synthesisedDefinition();
+  const { definition, jobDefinitionEnv, roles } = synthesisedDefinition();
+  /** An S3 outage for the workflow steps (every call answers 503), to drive the catch-alls. */
+  let s3Down = false;
+  /** The metrics the workflow steps emitted in the current test. */
+  let counted: string[] = [];
+  let measured: [string, number][] = [];
   let dir: string;
   let dynamo: EmbeddedDynamo;
   let store: DynamoDbJobStore;
@@ -117,6 +171,7 @@ describe('workflow state machine, executed locally', () => {
   let published: { region: string; assumed: boolean; topic?: string; message?: string; subject?: string }[];
   let stsAnswer: 'deny' | 'allow';
   let s3Endpoint: string;
+  let ownerProxy: OwnerProxy;
   const containerLogs: string[] = [];
 
   beforeAll(async () => {
@@ -128,6 +183,10 @@ describe('workflow state machine, executed locally', () => {
     const { port } = await server.run();
     s3Endpoint = `http://127.0.0.1:${port}`;
     s3 = new S3Client({ endpoint: s3Endpoint, region: REGION, forcePathStyle: true, credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } });
+    // The container reaches S3 through a proxy that checks ExpectedBucketOwner as S3 does (s3rver ignores it).
+    ownerProxy = await startOwnerProxy(s3Endpoint, { [INPUT_BUCKET]: ACCOUNT, [RESULTS_BUCKET]: '000000000000', [FOREIGN_BUCKET]: '999999999999' });
+    await s3.send(new CreateBucketCommand({ Bucket: FOREIGN_BUCKET }));
+    await s3.send(new PutObjectCommand({ Bucket: FOREIGN_BUCKET, Key: 'street/night.mp4', Body: await readFile(VIDEO_FILE) }));
     await s3.send(new CreateBucketCommand({ Bucket: INPUT_BUCKET }));
     await s3.send(new CreateBucketCommand({ Bucket: RESULTS_BUCKET }));
     await s3.send(new PutObjectCommand({ Bucket: INPUT_BUCKET, Key: 'street/night.mp4', Body: await readFile(VIDEO_FILE) }));
@@ -136,6 +195,7 @@ describe('workflow state machine, executed locally', () => {
   });
 
   afterAll(async () => {
+    await ownerProxy?.close();
     s3?.destroy();
     await server?.close();
     await dynamo?.close();
@@ -145,13 +205,34 @@ describe('workflow state machine, executed locally', () => {
   beforeEach(() => {
     published = [];
     stsAnswer = 'deny';
+    s3Down = false;
+    counted = [];
+    measured = [];
   });
 
-  const steps = () =>
+  /** s3rver (which answers 404 to anyone) made as strict as S3 for a Lambda with the given role. */
+  const s3As = (role: RoleGrants): Pick<S3Client, 'send'> => ({
+    send: (async (command: GetObjectCommand) => {
+      if (s3Down) throw Object.assign(new Error('Service Unavailable'), { name: 'ServiceUnavailable', $metadata: { httpStatusCode: 503 } });
+      try {
+        return await s3.send(command);
+      } catch (error) {
+        const name = (error as Error).name;
+        if (command instanceof GetObjectCommand && (name === 'NoSuchKey' || name === 'NotFound') && !mayList(role, command.input.Key ?? '')) {
+          throw Object.assign(new Error('Access Denied'), { name: 'AccessDenied', $metadata: { httpStatusCode: 403 } });
+        }
+        throw error;
+      }
+    }) as never,
+  });
+
+  const steps = (role: RoleGrants) =>
     createWorkflowSteps({
       store,
-      s3,
+      s3: s3As(role),
       resultsBucket: RESULTS_BUCKET,
+      count: (metric) => counted.push(metric),
+      measure: (metric, value) => measured.push([metric, value]),
       notifierFor: (accountId) =>
         new CallerRoleNotifier({
           accountId,
@@ -172,25 +253,37 @@ describe('workflow state machine, executed locally', () => {
         }),
     });
 
-  async function admit(key: string, extra: { jobTag?: string; channel?: NotificationChannel } = {}): Promise<JobRecord> {
-    const video: Video = { S3Object: { Bucket: INPUT_BUCKET, Name: key } };
+  async function admit(key: string, extra: { jobTag?: string; channel?: NotificationChannel; bucket?: string } = {}): Promise<JobRecord> {
+    const video: Video = { S3Object: { Bucket: extra.bucket ?? INPUT_BUCKET, Name: key } };
     const job: NewJob = { accountId: ACCOUNT, video, jobTag: extra.jobTag, notificationChannel: extra.channel, requestHash: `${key}-${Math.random()}` };
     return (await store.startJob(job, 100)).job;
   }
 
   /** Runs the definition; `batch` answers each RunTracker submission. */
-  async function execute(job: JobRecord, batch: (env: Record<string, string>, call: number) => Promise<Json>) {
-    const s = steps();
+  let handleFailureCalls = 0;
+  async function execute(job: JobRecord, batch: (env: Record<string, string>, call: number) => Promise<Json>, submittedAt = new Date()) {
+    handleFailureCalls = 0;
+    // Each Lambda step with its own role's S3 permissions (Prepare reads no S3).
+    const completeSteps = steps(roles.complete);
+    const failureSteps = steps(roles.handleFailure);
     const submissions: Record<string, string>[] = [];
     const machine = new StateMachine(definition as never, { validationOptions: { checkArn: false } });
     const execution = machine.run(
       { jobId: job.jobId, accountId: job.accountId, video: job.video } as never,
       {
+        // The context object Step Functions gives each state ($$.State.EnteredTime: when RunTracker was entered).
+        context: { Execution: { Id: `exec-${job.jobId}`, Name: job.jobId, StartTime: submittedAt.toISOString() }, State: { EnteredTime: submittedAt.toISOString(), Name: STATE.runTracker, RetryCount: 0 } },
         overrides: {
+          retryIntervalOverrides: { [STATE.handleFailure]: 0, [STATE.failJob]: 0 },
           taskResourceLocalHandlers: {
-            [STATE.prepare]: (input) => s.prepare(input as never) as never,
-            [STATE.complete]: (input) => s.complete(input as never) as never,
-            [STATE.handleFailure]: (input) => s.handleFailure(input as never) as never,
+            [STATE.prepare]: (input) => completeSteps.prepare(input as never) as never,
+            [STATE.complete]: (input) => completeSteps.complete(input as never) as never,
+            [STATE.handleFailure]: (input) => {
+              handleFailureCalls += 1;
+              return failureSteps.handleFailure(input as never) as never;
+            },
+            // FailJob is the HandleFailure Lambda, told the failure is final.
+            [STATE.failJob]: (input) => failureSteps.handleFailure(input as never) as never,
             [STATE.runTracker]: async (input) => {
               const params = input as { JobName: string; JobQueue: string; JobDefinition: string; ContainerOverrides: { Environment: { Name: string; Value: string }[] } };
               const env = Object.fromEntries(params.ContainerOverrides.Environment.map((e) => [e.Name, e.Value]));
@@ -228,7 +321,7 @@ describe('workflow state machine, executed locally', () => {
         // s3rver accepts only its own key pair; dynalite accepts any.
         AWS_ACCESS_KEY_ID: 'S3RVER',
         AWS_SECRET_ACCESS_KEY: 'S3RVER',
-        AWS_ENDPOINT_URL_S3: s3Endpoint,
+        AWS_ENDPOINT_URL_S3: ownerProxy.endpoint,
         AWS_S3_FORCE_PATH_STYLE: 'true',
         // s3rver stores aws-chunked uploads (the SDK's default for streamed bodies with checksums) verbatim.
         AWS_REQUEST_CHECKSUM_CALCULATION: 'WHEN_REQUIRED',
@@ -247,8 +340,8 @@ describe('workflow state machine, executed locally', () => {
     return { JobId: `batch-${env.JOB_NAME}`, JobName: env.JOB_NAME, Status: 'SUCCEEDED' };
   }
 
-  const expectedMessage = (job: JobRecord, status: string, timestamp: number, key: string, jobTag?: string) =>
-    `{"JobId":"${job.jobId}","Status":"${status}","API":"StartPersonTracking",${jobTag ? `"JobTag":"${jobTag}",` : ''}"Timestamp":${timestamp},"Video":{"S3ObjectName":"${key}","S3Bucket":"${INPUT_BUCKET}"}}`;
+  const expectedMessage = (job: JobRecord, status: string, timestamp: number, key: string, jobTag?: string, bucket = INPUT_BUCKET) =>
+    `{"JobId":"${job.jobId}","Status":"${status}","API":"StartPersonTracking",${jobTag ? `"JobTag":"${jobTag}",` : ''}"Timestamp":${timestamp},"Video":{"S3ObjectName":"${key}","S3Bucket":"${bucket}"}}`;
 
   test('success: the tracker runs once, the job is SUCCEEDED with its VideoMetadata, results are pageable, one message', async () => {
     const job = await admit('street/night.mp4', { jobTag: 'nightly:run-7', channel: { SNSTopicArn: TOPIC, RoleArn: ROLE } });
@@ -270,6 +363,8 @@ describe('workflow state machine, executed locally', () => {
     expect(record?.statusMessage).toBeUndefined();
     expect(record?.videoMetadata).toEqual(toVideoMetadata(await probeVideo(VIDEO_FILE)));
     expect(record?.resultsLocation).toBe(`s3://${RESULTS_BUCKET}/results/${ACCOUNT}/${job.jobId}`);
+    // The tracker marked the job as out of the queue (the reconciler stops only jobs that never were).
+    expect(record?.startedAt).toBeGreaterThanOrEqual(job.createdAt);
 
     // What GetPersonTracking will read: the API's S3 results store over the files the container uploaded.
     const reader = new ResultsReader(new S3ResultsStore(s3).open(record as JobRecord));
@@ -281,6 +376,25 @@ describe('workflow state machine, executed locally', () => {
     expect(published).toEqual([
       { region: REGION, assumed: false, topic: TOPIC, subject: undefined, message: expectedMessage(job, 'SUCCEEDED', record?.completedAt as number, 'street/night.mp4', 'nightly:run-7') },
     ]);
+  });
+
+  test('queue wait is measured from the submission, not from the admission (a job admitted 3 h ago, submitted now)', async () => {
+    const threeHoursAgo = Date.now() - 3 * 3600_000;
+    const oldStore = new DynamoDbJobStore({ client: dynamo.client, tableName: 'jobs', now: () => threeHoursAgo });
+    const video: Video = { S3Object: { Bucket: INPUT_BUCKET, Name: 'street/night.mp4' } };
+    const { job } = await oldStore.startJob({ accountId: ACCOUNT, video, requestHash: `queue-wait-${Math.random()}` }, 100);
+    const logsBefore = containerLogs.length;
+    const { record } = await execute(job, (env) => runContainer(env), new Date());
+    expect(record?.status).toBe('SUCCEEDED');
+    const started = containerLogs
+      .slice(logsBefore)
+      .join('')
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as { event: string; queueWaitSeconds?: number })
+      .find((e) => e.event === 'job-started');
+    expect(started?.queueWaitSeconds).toBeGreaterThanOrEqual(0);
+    expect(started?.queueWaitSeconds).toBeLessThan(120);
   });
 
   test('container failure: an undecodable upload is FAILED with the engine\'s message; no channel, no message', async () => {
@@ -307,6 +421,23 @@ describe('workflow state machine, executed locally', () => {
     expect(published.map((p) => p.message)).toEqual([expectedMessage(job, 'FAILED', record?.completedAt as number, 'missing/never-uploaded.mp4')]);
   });
 
+  test('a workflow step that keeps failing: its catch-all fails the job and notifies it, once', async () => {
+    const job = await admit('street/night.mp4', { channel: { SNSTopicArn: TOPIC, RoleArn: ROLE } });
+    // The tracker was reclaimed, and HandleFailure cannot read failure.json (S3 unavailable) on any of its attempts.
+    s3Down = true;
+    const { output, submissions, record } = await execute(job, async (env) => {
+      throw batchFailure(env.JOB_NAME, 'Host EC2 (instance i-0123456789abcdef0) terminated.', undefined, 3);
+    });
+    expect(submissions).toHaveLength(1);
+    expect(handleFailureCalls).toBe(4); // the first try and its 3 retries
+    expect(output.failure).toMatchObject({ action: 'FAILED', kind: 'INTERNAL', finished: true });
+    expect(record?.status).toBe('FAILED');
+    expect(record?.statusMessage).toBe(STATUS_MESSAGES.internal);
+    expect(published.map((p) => p.message)).toEqual([expectedMessage(job, 'FAILED', record?.completedAt as number, 'street/night.mp4')]);
+  });
+
+  // The reclaimed container wrote no failure.json: HandleFailure's GetObject of it must be a 404 (its role may list
+  // results/), not the 403 S3 gives a role that may not, or the resubmission never happens.
   test('Spot reclaim: the reclaimed run is submitted again and the job SUCCEEDS, notified once', async () => {
     const job = await admit('street/night.mp4', { channel: { SNSTopicArn: TOPIC, RoleArn: ROLE } });
     const { output, submissions, record } = await execute(job, async (env, call) => {
@@ -318,6 +449,20 @@ describe('workflow state machine, executed locally', () => {
     expect(output.prepared).toMatchObject({ resubmits: 1 });
     expect(record?.status).toBe('SUCCEEDED');
     expect(published.map((p) => p.message)).toEqual([expectedMessage(job, 'SUCCEEDED', record?.completedAt as number, 'street/night.mp4')]);
+  });
+
+  test("a video in a bucket another account owns is not analysed, even where the service's role could read it", async () => {
+    const job = await admit('street/night.mp4', { channel: { SNSTopicArn: TOPIC, RoleArn: ROLE }, bucket: FOREIGN_BUCKET });
+    const checkedBefore = ownerProxy.checked.length;
+    const { record } = await execute(job, (env) => runContainer(env));
+    // The container asked S3 for a bucket of the job's account, and S3 (the proxy) refused the other account's.
+    expect(ownerProxy.checked.slice(checkedBefore)).toEqual([{ bucket: FOREIGN_BUCKET, expectedOwner: ACCOUNT }]);
+    expect(record?.status).toBe('FAILED');
+    expect(record?.statusMessage).toBe(STATUS_MESSAGES.unreadable);
+    expect(record?.videoMetadata).toBeUndefined();
+    const listed = await s3.send(new ListObjectsV2Command({ Bucket: RESULTS_BUCKET, Prefix: `results/${ACCOUNT}/${job.jobId}/` }));
+    expect((listed.Contents ?? []).map((o) => o.Key?.split('/').pop())).toEqual(['failure.json']);
+    expect(published.map((p) => p.message)).toEqual([expectedMessage(job, 'FAILED', record?.completedAt as number, 'street/night.mp4', undefined, FOREIGN_BUCKET)]);
   });
 
   test('Spot reclaim every time: after the resubmissions the job is FAILED as interrupted, and notified', async () => {
@@ -339,6 +484,32 @@ describe('workflow state machine, executed locally', () => {
     expect(record?.status).toBe('FAILED');
     expect(record?.statusMessage).toMatch(/did not finish within its time limit/);
     expect(record?.videoMetadata?.DurationMillis).toBeGreaterThan(0);
+    expect(published.map((p) => p.message)).toEqual([expectedMessage(job, 'FAILED', record?.completedAt as number, 'street/night.mp4')]);
+  });
+
+  test('no capacity: Batch cancels the job in the queue; FAILED with the capacity message, counted as never started with its queue wait', async () => {
+    const job = await admit('street/night.mp4', { channel: { SNSTopicArn: TOPIC, RoleArn: ROLE } });
+    const { submissions, record } = await execute(job, async (env) => {
+      // What DescribeJobs says of a job the queue's JobStateTimeLimit action cancelled: no attempt, no StartedAt.
+      const createdAt = Date.now() - 6 * 3600_000;
+      throw new StatesError(
+        'States.TaskFailed',
+        JSON.stringify({
+          JobName: env.JOB_NAME,
+          JobId: `batch-${env.JOB_NAME}`,
+          Status: 'FAILED',
+          StatusReason: 'Canceled by JobStateTimeLimit action due to reason: CAPACITY:INSUFFICIENT_INSTANCE_CAPACITY',
+          Attempts: [],
+          CreatedAt: createdAt,
+          StoppedAt: createdAt + 6 * 3600_000 + 4_000,
+        }),
+      );
+    });
+    expect(submissions).toHaveLength(1);
+    expect(record?.status).toBe('FAILED');
+    expect(record?.statusMessage).toBe(STATUS_MESSAGES.capacity);
+    expect(counted).toEqual(['JobsNeverStarted', 'JobsFailed']);
+    expect(measured).toEqual([['QueueWaitSeconds', 6 * 3600 + 4]]);
     expect(published.map((p) => p.message)).toEqual([expectedMessage(job, 'FAILED', record?.completedAt as number, 'street/night.mp4')]);
   });
 

@@ -116,6 +116,28 @@ describe('classifyFailure', () => {
     expect(classifyFailure({ Error: 'States.Timeout', Cause: '' })).toEqual({ kind: 'TIMEOUT', retryable: false, statusMessage: STATUS_MESSAGES.timeout });
   });
 
+  // AWS Batch's wordings as its user guide documents them (jobs stuck in RUNNABLE, jobStateTimeLimitActions, retries).
+  test.each([
+    ['Canceled by JobStateTimeLimit action due to reason: CAPACITY:INSUFFICIENT_INSTANCE_CAPACITY', 'CAPACITY'],
+    ['Terminated by JobStateTimeLimit action due to reason: CAPACITY:INSUFFICIENT_INSTANCE_CAPACITY', 'CAPACITY'],
+    ['CAPACITY:INSUFFICIENT_INSTANCE_CAPACITY - Service cannot fulfill the capacity requested for instance type [g5.xlarge]', 'CAPACITY'],
+    ['Canceled by JobStateTimeLimit action due to reason: MISCONFIGURATION:JOB_RESOURCE_REQUIREMENT', 'MISCONFIGURATION'],
+    ['Canceled by JobStateTimeLimit action due to reason: MISCONFIGURATION:COMPUTE_ENVIRONMENT_MAX_RESOURCE', 'MISCONFIGURATION'],
+    ['MISCONFIGURATION:JOB_RESOURCE_REQUIREMENT - The job resource requirement (vCPU/memory/GPU) is higher than that can be met by the CE(s) attached to the job queue.', 'MISCONFIGURATION'],
+  ])('Batch reason "%s" is a job that never started (%s): final, with the capacity message', (reason, kind) => {
+    expect(classifyFailure(batch({ StatusReason: reason }))).toEqual({ kind, retryable: false, statusMessage: STATUS_MESSAGES.capacity });
+  });
+
+  test.each([
+    ['Host EC2 (instance i-0123456789abcdef0) terminated.', 'HOST', true, STATUS_MESSAGES.interrupted],
+    ['Job attempt duration exceeded timeout', 'TIMEOUT', false, STATUS_MESSAGES.timeout],
+    ['Essential container in task exited', 'CONTAINER', false, STATUS_MESSAGES.internal],
+  ])('Batch reason "%s" on the last attempt only is still read (%s)', (reason, kind, retryable, statusMessage) => {
+    // DescribeJobs puts the job-level reason of the final attempt in StatusReason; earlier attempts can say otherwise.
+    const cause = batch({ StatusReason: 'Essential container in task exited', Attempts: [{ StatusReason: 'Essential container in task exited' }, { StatusReason: reason, Container: { ExitCode: 137 } }] });
+    expect(classifyFailure(cause)).toEqual({ kind, retryable, statusMessage });
+  });
+
   test('a container failure takes the message the container reported, else one from its exit code', () => {
     const exited = batch({ StatusReason: 'Essential container in task exited', Attempts: [{ Container: { ExitCode: 3 } }] });
     expect(classifyFailure(exited, { code: 'INVALID_VIDEO', message: 'unsupported codec' })).toEqual({ kind: 'CONTAINER', retryable: false, statusMessage: 'unsupported codec' });

@@ -1,14 +1,19 @@
 /**
  * The tracker image cannot be built here (no Docker), so check what the build depends on: every source file
  * the container entry and the detector worker bundle (esbuild's own import graph, as in the Dockerfile) must
- * be inside the asset's build context and copied by the Dockerfile; the model is pinned by sha256.
+ * be inside the asset's build context and copied by the Dockerfile; the model is pinned by sha256; the Node version
+ * is the Lambdas' LTS; the native runtime is copied for linux/x64 only, by the script the Dockerfile runs.
  */
-import { readFile } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { build } from 'esbuild';
-import { REPO_ROOT } from '../../lib/functions.js';
+import { LAMBDA_RUNTIME, REPO_ROOT } from '../../lib/functions.js';
 import { TRACKER_BUILD_CONTEXT_ALLOW } from '../../lib/tracker-image.js';
 
+const run = promisify(execFile);
 const ENTRIES = ['containers/tracker/src/container/main.ts', 'containers/tracker/src/detect/worker.ts'];
 
 test('every file the image bundles is in the build context and copied by the Dockerfile', async () => {
@@ -42,4 +47,46 @@ test('the production model is fetched from its release and checked against a pin
   expect(dockerfile).toMatch(/ARG MODEL_SHA256=[0-9a-f]{64}\n/);
   expect(dockerfile).toContain('sha256sum -c -');
   expect(dockerfile).toMatch(/NVIDIA_DRIVER_CAPABILITIES=compute,utility,video/);
+});
+
+test('the image runs the Node LTS the Lambdas run (nodejs24.x), bundled for it', async () => {
+  const dockerfile = await readFile(join(REPO_ROOT, 'containers/tracker/Dockerfile'), 'utf8');
+  const lambdaMajor = /^nodejs(\d+)\.x$/.exec(LAMBDA_RUNTIME.name)?.[1];
+  expect(lambdaMajor).toBe('24');
+  expect(dockerfile).toMatch(new RegExp(`^ARG NODE_IMAGE=node:${lambdaMajor}(\\.\\d+)*-bookworm$`, 'm'));
+  const targets = [...dockerfile.matchAll(/--target=(node\d+)/g)].map((m) => m[1]);
+  expect(targets).toEqual([`node${lambdaMajor}`]);
+  // The runtime stage takes its node binary from the build stage, which is NODE_IMAGE.
+  expect(dockerfile).toMatch(/^FROM \$\{NODE_IMAGE\} AS build$/m);
+  expect(dockerfile).toContain('COPY --from=build /usr/local/bin/node /usr/local/bin/node');
+});
+
+test("the image copies onnxruntime-node with its linux/x64 binaries only, and that copy loads and runs a model", async () => {
+  const dockerfile = await readFile(join(REPO_ROOT, 'containers/tracker/Dockerfile'), 'utf8');
+  expect(dockerfile).toContain('sh containers/tracker/copy-onnxruntime.sh node_modules /out/node_modules linux x64');
+  expect(dockerfile).not.toMatch(/cp -r node_modules\/onnxruntime-node/);
+  // Run the same script on this checkout's packages (every platform's binaries, as npm ci installs them).
+  const dir = await mkdtemp(join(tmpdir(), 'pp-ort-copy-'));
+  try {
+    await run('sh', [join(REPO_ROOT, 'containers/tracker/copy-onnxruntime.sh'), join(REPO_ROOT, 'node_modules'), join(dir, 'node_modules'), 'linux', 'x64']);
+    const bin = join(dir, 'node_modules/onnxruntime-node/bin/napi-v6');
+    expect(await readdir(bin)).toEqual(['linux']);
+    expect(await readdir(join(bin, 'linux'))).toEqual(['x64']);
+    expect((await readdir(join(bin, 'linux/x64'))).sort()).toEqual(expect.arrayContaining(['libonnxruntime.so.1', 'onnxruntime_binding.node']));
+    const { stdout } = await run('du', ['-sm', join(dir, 'node_modules')]);
+    expect(Number(stdout.split(/\s/)[0])).toBeLessThan(80);
+    if (process.platform === 'linux' && process.arch === 'x64') {
+      // The pruned copy is what the container's require('onnxruntime-node') finds: it must load and run.
+      const script = `require('onnxruntime-node').InferenceSession.create(process.argv[1]).then((s) => console.log(s.inputNames.join(',')))`;
+      const models = process.env.PEOPLE_PATHING_MODELS_DIR;
+      if (models) {
+        const out = await run(process.execPath, ['-e', script, join(models, 'light_person_detector_192x192.onnx')], { cwd: dir });
+        expect(out.stdout.trim()).toBe('images');
+      } else {
+        await run(process.execPath, ['-e', "require('onnxruntime-node')"], { cwd: dir });
+      }
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 });

@@ -10,6 +10,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { resolveConfig } from '../../lib/config.js';
 import type { PeoplePathingConfig } from '../../lib/config.js';
 import { PeoplePathingStack } from '../../lib/people-pathing-stack.js';
+import { TIME_FACTOR, TRANSFER_MARGIN_MS, deadlineMsFor } from '../../core/tracker-protocol.js';
 
 const ENV = { account: '111111111111', region: 'eu-west-1' };
 
@@ -39,6 +40,15 @@ function roleIdOf(template: Template, functionPrefix: string): string {
   const id = Object.keys(fns).find((k) => k.startsWith(functionPrefix));
   if (!id) throw new Error(`no function ${functionPrefix}`);
   return (fns[id].Properties.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+}
+
+
+/** The state machine's definition with every CloudFormation token replaced by a placeholder string. */
+function definitionOf(template: Template): { StartAt: string; States: Record<string, Record<string, unknown>> } {
+  const [sm] = Object.values(template.findResources('AWS::StepFunctions::StateMachine'));
+  const def = sm.Properties.DefinitionString as string | { 'Fn::Join': [string, unknown[]] };
+  const text = typeof def === 'string' ? def : def['Fn::Join'][1].map((p) => (typeof p === 'string' ? p : 'TOKEN')).join('');
+  return JSON.parse(text);
 }
 
 describe('people-pathing stack (GPU, defaults)', () => {
@@ -154,7 +164,41 @@ describe('people-pathing stack (GPU, defaults)', () => {
           { Action: 'EXIT', OnReason: '*' },
         ],
       },
-      Timeout: { AttemptDurationSeconds: 12 * 3600 },
+      Timeout: { AttemptDurationSeconds: Match.anyValue() },
+    });
+  });
+
+  test('a 6 h video gets its whole container deadline before Batch stops the attempt, and one submission fits the execution', () => {
+    const [jobDef] = Object.values(template.findResources('AWS::Batch::JobDefinition'));
+    const ceilingMs = jobDef.Properties.Timeout.AttemptDurationSeconds * 1000;
+    const factor = Number((jobDef.Properties.ContainerProperties.Environment as { Name: string; Value: string }[]).find((e) => e.Name === 'TRACKER_TIME_FACTOR')?.Value);
+    expect(factor).toBe(TIME_FACTOR.gpu);
+    const sixHours = 6 * 3600 * 1000;
+    // The container's deadline plus copying the video in and the results out stays under the platform's stop.
+    expect(deadlineMsFor(sixHours, factor) + TRANSFER_MARGIN_MS).toBeLessThanOrEqual(ceilingMs);
+    // A longer or unknown duration cannot push the deadline past it either.
+    expect(deadlineMsFor(7 * 3600 * 1000, factor)).toBe(deadlineMsFor(sixHours, factor));
+    expect(deadlineMsFor(undefined, factor)).toBe(deadlineMsFor(sixHours, factor));
+    // Every Batch attempt at its ceiling, after the longest RUNNABLE wait the queue allows, ends before the execution does.
+    const [queue] = Object.values(template.findResources('AWS::Batch::JobQueue'));
+    const waits = (queue.Properties.JobStateTimeLimitActions as { MaxTimeSeconds: number; Reason: string }[]);
+    expect(waits.map((w) => w.Reason).sort()).toEqual([
+      'CAPACITY:INSUFFICIENT_INSTANCE_CAPACITY',
+      'MISCONFIGURATION:COMPUTE_ENVIRONMENT_MAX_RESOURCE',
+      'MISCONFIGURATION:JOB_RESOURCE_REQUIREMENT',
+    ]);
+    const longestWaitMs = Math.max(...waits.map((w) => w.MaxTimeSeconds)) * 1000;
+    const [sm] = Object.values(template.findResources('AWS::StepFunctions::StateMachine'));
+    const { TimeoutSeconds } = definitionOf(template) as unknown as { TimeoutSeconds: number };
+    expect(sm).toBeDefined();
+    expect(longestWaitMs + jobDef.Properties.RetryStrategy.Attempts * ceilingMs).toBeLessThan(TimeoutSeconds * 1000);
+  });
+
+  test('the tracker job definition names its region (ECS on EC2 does not reliably inject AWS_REGION)', () => {
+    template.hasResourceProperties('AWS::Batch::JobDefinition', {
+      ContainerProperties: Match.objectLike({
+        Environment: Match.arrayWith([{ Name: 'AWS_REGION', Value: ENV.region }]),
+      }),
     });
   });
 
@@ -163,6 +207,70 @@ describe('people-pathing stack (GPU, defaults)', () => {
     const text = JSON.stringify(sm.Properties.DefinitionString);
     expect(text).toContain(':states:::batch:submitJob.sync');
     expect(text).toContain('Batch.TooManyRequestsException');
+  });
+
+  test('every role that reads results/ may list the results bucket, under results/ only (a missing key is 404, not 403)', () => {
+    const resultsBucketId = Object.keys(
+      template.findResources('AWS::S3::Bucket', {
+        Properties: { LifecycleConfiguration: { Rules: Match.arrayWith([Match.objectLike({ Id: 'expire-results' })]) } },
+      }),
+    )[0];
+    const readers = new Map<string, Statement[]>();
+    for (const policy of Object.values(template.findResources('AWS::IAM::Policy'))) {
+      const statements = policy.Properties.PolicyDocument.Statement as Statement[];
+      for (const role of (policy.Properties.Roles ?? []) as { Ref: string }[]) {
+        readers.set(role.Ref, [...(readers.get(role.Ref) ?? []), ...statements]);
+      }
+    }
+    const readingResults = [...readers].filter(([, st]) =>
+      st.some((s) => actionsOf(s).includes('s3:GetObject') && JSON.stringify(s.Resource).includes(resultsBucketId) && JSON.stringify(s.Resource).includes('/results/*')),
+    );
+    // Complete (manifest), HandleFailure (failure.json), the API (GetPersonTracking pages).
+    expect(readingResults.map(([role]) => role.replace(/[0-9A-F]{8}$/, '')).sort()).toEqual(['ApiFnRole', 'CompleteFnRole', 'HandleFailureFnRole']);
+    for (const [role, statements] of readingResults) {
+      const list = statements.filter((s) => actionsOf(s).includes('s3:ListBucket'));
+      expect({ role, list }).toEqual({
+        role,
+        list: [
+          {
+            Effect: 'Allow',
+            Action: 's3:ListBucket',
+            Resource: { 'Fn::GetAtt': [resultsBucketId, 'Arn'] },
+            Condition: { StringLike: { 's3:prefix': ['results/*'] } },
+          },
+        ],
+      });
+    }
+  });
+
+  test('every Task state has a catch-all that ends in the job FAILED and notified', () => {
+    const { States } = definitionOf(template);
+    const tasks = Object.entries(States).filter(([, st]) => st.Type === 'Task');
+    expect(tasks.map(([name]) => name).sort()).toEqual(['Complete', 'FailJob', 'HandleFailure', 'Prepare', 'RunTracker']);
+    for (const [name, st] of tasks) {
+      const catchAll = ((st.Catch ?? []) as { ErrorEquals: string[]; Next: string }[]).find((c) => c.ErrorEquals.includes('States.ALL'));
+      expect({ name, catches: catchAll !== undefined }).toEqual({ name, catches: true });
+      // Caught errors go to HandleFailure (the tracker, Complete) or to FailJob (everything else) ...
+      expect(['HandleFailure', 'FailJob', 'WorkflowFailed']).toContain(catchAll?.Next);
+      if (name === 'FailJob') expect(catchAll?.Next).toBe('WorkflowFailed');
+    }
+    // ... both invoke the HandleFailure Lambda (it fails the job and notifies), FailJob told the failure is final.
+    expect(States.FailJob.Resource).toEqual(States.HandleFailure.Resource);
+    expect(JSON.stringify(States.FailJob.Parameters)).toContain('"final":true');
+    expect(States.FailJob.Next).toBe('JobFailed');
+    expect(States.WorkflowFailed.Type).toBe('Fail');
+  });
+
+  test('the state machine may stop the Batch job of a stopped or timed-out execution', () => {
+    const roles = template.findResources('AWS::IAM::Role', {
+      Properties: { AssumeRolePolicyDocument: { Statement: [Match.objectLike({ Principal: { Service: 'states.amazonaws.com' } })] } },
+    });
+    const [roleId] = Object.keys(roles);
+    const statements = statementsOfRole(template, roleId);
+    const terminate = statements.find((s) => actionsOf(s).includes('batch:TerminateJob'));
+    expect(resourcesOf(terminate as Statement)).toHaveLength(1);
+    expect(JSON.stringify(terminate?.Resource)).toContain(':batch:eu-west-1:111111111111:job/*"');
+    expect(statements.some((s) => actionsOf(s).includes('batch:DescribeJobs'))).toBe(true);
   });
 
   test('no IAM statement uses Resource "*" unless the action has no narrower resource', () => {
@@ -182,6 +290,7 @@ describe('people-pathing stack (GPU, defaults)', () => {
       'logs:DescribeLogGroups',
       'ecr:GetAuthorizationToken',
       'batch:DescribeJobs',
+      'batch:DescribeComputeEnvironments',
       'ec2:DescribeSubnets',
     ]);
     const offenders: string[] = [];
@@ -208,6 +317,7 @@ describe('people-pathing stack (GPU, defaults)', () => {
         'logs:PutLogEvents',
         's3:GetObject', // HeadObject of the input video; ranged reads of results
         's3:GetObjectVersion', // HeadObject of a versioned input video
+        's3:ListBucket', // results/ only: a missing results object reads as 404, not 403
         'secretsmanager:DescribeSecret',
         'secretsmanager:GetSecretValue', // pagination HMAC key
         'sns:Publish', // a job whose launch failed is FAILED and notified (adapters/sns-notifier.ts)
@@ -223,7 +333,7 @@ describe('people-pathing stack (GPU, defaults)', () => {
     expect(rendered).toContain(':s3:::example-bucket/*');
     expect(rendered).toContain(':s3:::second-videos/*');
     expect(rendered).toContain('/results/*');
-    expect(s3Resources).toHaveLength(3);
+    expect(s3Resources).toHaveLength(4);
     expect(actions.has('dynamodb:Scan')).toBe(false);
   });
 
@@ -243,10 +353,11 @@ describe('people-pathing stack (GPU, defaults)', () => {
 
   test('workflow Lambdas publish notifications only to allow-listed topics and assume only roles', () => {
     const statements = statementsOfRole(template, roleIdOf(template, 'HandleFailureFn'));
+    // In the partition the stack is deployed in.
     const publish = statements.find((s) => actionsOf(s).includes('sns:Publish'));
-    expect(publish?.Resource).toEqual('arn:aws:sns:*:*:AmazonRekognition*');
+    expect(publish?.Resource).toEqual({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':sns:*:*:AmazonRekognition*']] });
     const assume = statements.find((s) => actionsOf(s).includes('sts:AssumeRole'));
-    expect(assume?.Resource).toEqual('arn:aws:iam::*:role/*');
+    expect(assume?.Resource).toEqual({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::*:role/*']] });
     const prepare = statementsOfRole(template, roleIdOf(template, 'PrepareFn'));
     expect([...new Set(prepare.flatMap(actionsOf))].sort()).toEqual(
       ['dynamodb:GetItem', 'logs:CreateLogStream', 'logs:PutLogEvents', 'xray:PutTelemetryRecords', 'xray:PutTraceSegments'].sort(),
@@ -257,6 +368,7 @@ describe('people-pathing stack (GPU, defaults)', () => {
     const statements = statementsOfRole(template, roleIdOf(template, 'ReconcileFn'));
     expect([...new Set(statements.flatMap(actionsOf))].sort()).toEqual(
       [
+        'batch:DescribeComputeEnvironments', // is the GPU compute environment healthy? (a metric, an alarm)
         'dynamodb:Scan', // listInProgress
         'dynamodb:UpdateItem', // finishJob: the job and its account's concurrency counter
         'logs:CreateLogStream',
@@ -264,6 +376,7 @@ describe('people-pathing stack (GPU, defaults)', () => {
         'sns:Publish', // a job it fails is notified
         'states:DescribeExecution', // is the job's execution running?
         'states:StartExecution', // launch a job that never was
+        'states:StopExecution', // a job whose tracker never left the Batch queue
         'sts:AssumeRole',
         'xray:PutTelemetryRecords',
         'xray:PutTraceSegments',
@@ -299,6 +412,64 @@ describe('people-pathing stack (GPU, defaults)', () => {
     });
   });
 
+  test('no ARN in the template names a partition: it deploys to aws-cn and aws-us-gov as well', () => {
+    expect(JSON.stringify(template.toJSON())).not.toMatch(/arn:aws(-[a-z]+)*:/);
+  });
+
+  test("the API's resource policy lets only the stack's own account call it (identity policies decide within it)", () => {
+    const [api] = Object.values(template.findResources('AWS::ApiGateway::RestApi'));
+    expect(api.Properties.Policy.Statement).toEqual([
+      {
+        Sid: 'InvokeFromAllowedAccounts',
+        Effect: 'Allow',
+        Action: 'execute-api:Invoke',
+        Principal: { AWS: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::111111111111:root']] } },
+        Resource: 'execute-api:/*',
+      },
+    ]);
+  });
+
+  test('alarms that fire on the first failure that matters: a job that never started, an unhealthy compute environment, a blocked queue', () => {
+    const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')).map((a) => a.Properties);
+    const byMetric = (name: string) => alarms.filter((a) => a.MetricName === name);
+    // One capacity/misconfiguration cancel is enough.
+    expect(byMetric('JobsNeverStarted')).toEqual([
+      expect.objectContaining({ Threshold: 1, EvaluationPeriods: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold', Namespace: 'PeoplePathing', Statistic: 'Sum' }),
+    ]);
+    expect(byMetric('ComputeEnvironmentUnhealthy')).toEqual([expect.objectContaining({ Threshold: 1, EvaluationPeriods: 1, Statistic: 'Maximum' })]);
+    // The queue-age alarm reads the wait of started jobs and of jobs cancelled in the queue.
+    const queueAge = alarms.find((a) => /queue/i.test(String(a.AlarmDescription)) && a.Metrics);
+    const queueMetrics = (queueAge?.Metrics as { MetricStat?: { Metric: { MetricName: string; Dimensions?: unknown[] } } }[]).filter((m) => m.MetricStat);
+    expect(queueMetrics.map((m) => [m.MetricStat?.Metric.MetricName, (m.MetricStat?.Metric.Dimensions ?? []).length])).toEqual([
+      ['QueueWaitSeconds', 0],
+      ['QueueWaitSeconds', 1],
+    ]);
+    const topicId = Object.keys(template.findResources('AWS::SNS::Topic'))[0];
+    for (const a of alarms) expect(a.AlarmActions).toEqual([{ Ref: topicId }]);
+    // The reconciler is told which compute environment to check.
+    const reconciler = Object.values(template.findResources('AWS::Lambda::Function')).find((f) => String(f.Properties.Description).includes('launch jobs that were admitted'));
+    expect(Object.keys(reconciler?.Properties.Environment.Variables)).toContain('COMPUTE_ENVIRONMENT');
+    // ... and after how long a job still in the queue for a reason Batch does not act on is stopped: after Batch's
+    // own longest RUNNABLE limit, well before the execution timeout.
+    const neverStartedS = Number(reconciler?.Properties.Environment.Variables.NEVER_STARTED_AFTER_SECONDS);
+    const [jobQueue] = Object.values(template.findResources('AWS::Batch::JobQueue'));
+    const longestWaitS = Math.max(...(jobQueue.Properties.JobStateTimeLimitActions as { MaxTimeSeconds: number }[]).map((w) => w.MaxTimeSeconds));
+    expect(neverStartedS).toBeGreaterThan(longestWaitS);
+    expect(neverStartedS).toBeLessThan((definitionOf(template) as unknown as { TimeoutSeconds: number }).TimeoutSeconds / 4);
+    // Batch's queue-blocked events for this queue go to the alarm topic, which EventBridge may use.
+    const queueId = Object.keys(template.findResources('AWS::Batch::JobQueue'))[0];
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: { source: ['aws.batch'], 'detail-type': ['Batch Job Queue Blocked'], detail: { jobQueue: [{ 'Fn::GetAtt': [queueId, 'JobQueueArn'] }] } },
+      Targets: [Match.objectLike({ Arn: { Ref: topicId } })],
+    });
+    template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Action: 'sns:Publish', Principal: { Service: 'events.amazonaws.com' } })]) },
+    });
+    template.hasResourceProperties('AWS::KMS::Key', {
+      KeyPolicy: { Statement: Match.arrayWith([Match.objectLike({ Principal: { Service: Match.arrayWith(['events.amazonaws.com']) } })]) },
+    });
+  });
+
   test('cdk-nag AwsSolutions reports nothing unacknowledged', () => {
     const report = new AwsSolutionsChecks().validateScope(stack);
     const findings = report.violations.map((v) => `${v.ruleName}: ${v.violatingResources.map((r) => (r as { constructPath?: string }).constructPath).join(', ')}`);
@@ -312,6 +483,16 @@ describe('people-pathing stack (options)', () => {
     expect(() => resolveConfig({ inputBuckets: ['Not_A_Bucket!'] })).toThrow(/not an S3 bucket name/);
   });
 
+  test('allowedAccounts: cross-account callers of exactly the listed accounts, by resource policy', () => {
+    expect(() => resolveConfig({ inputBuckets: ['example-bucket'], allowedAccounts: ['12345'] })).toThrow(/not a 12-digit AWS account id/);
+    const { template } = synth({ inputBuckets: ['example-bucket'], allowedAccounts: ['222222222222', '333333333333'] });
+    const [api] = Object.values(template.findResources('AWS::ApiGateway::RestApi'));
+    const [statement] = api.Properties.Policy.Statement as Statement[];
+    const principals = (statement.Principal as { AWS: unknown[] }).AWS.map((p) => JSON.stringify(p).match(/iam::(\d{12}):root/)?.[1]);
+    expect(principals).toEqual(['111111111111', '222222222222', '333333333333']);
+    expect(statement).toMatchObject({ Effect: 'Allow', Action: 'execute-api:Invoke', Resource: 'execute-api:/*' });
+  });
+
   test('On-Demand, other instance types and vCPU limit', () => {
     const { template } = synth({ inputBuckets: ['example-bucket'], spot: false, gpuInstanceTypes: ['g5.2xlarge'], maxVcpus: 64 });
     template.hasResourceProperties('AWS::Batch::ComputeEnvironment', {
@@ -322,11 +503,27 @@ describe('people-pathing stack (options)', () => {
   test('the CPU path (no GPU configured) runs the tracker as a Fargate task, with no Batch at all', () => {
     const { stack, template } = synth({ inputBuckets: ['example-bucket'], gpuInstanceTypes: [] });
     template.resourceCountIs('AWS::Batch::ComputeEnvironment', 0);
+    // No Batch: no compute environment check, no queue-blocked rule.
+    expect(JSON.stringify(template.toJSON())).not.toMatch(/ComputeEnvironmentUnhealthy|Batch Job Queue Blocked|batch:DescribeComputeEnvironments|states:StopExecution|NEVER_STARTED_AFTER_SECONDS/);
     template.hasResourceProperties('AWS::ECS::TaskDefinition', { RequiresCompatibilities: ['FARGATE'], Cpu: '4096' });
     const [sm] = Object.values(template.findResources('AWS::StepFunctions::StateMachine'));
     expect(JSON.stringify(sm.Properties.DefinitionString)).toContain(':states:::ecs:runTask.sync');
+    // A 6 h video at the CPU factor gets its whole deadline before the task timeout, and the task fits the execution.
+    const definition = definitionOf(template) as unknown as { TimeoutSeconds: number; States: Record<string, { TimeoutSeconds?: number }> };
+    const taskTimeoutMs = (definition.States.RunTracker.TimeoutSeconds as number) * 1000;
+    const [task] = Object.values(template.findResources('AWS::ECS::TaskDefinition'));
+    const env = task.Properties.ContainerDefinitions[0].Environment as { Name: string; Value: string }[];
+    const factor = Number(env.find((e) => e.Name === 'TRACKER_TIME_FACTOR')?.Value);
+    expect(factor).toBe(TIME_FACTOR.cpu);
+    expect(deadlineMsFor(6 * 3600 * 1000, factor) + TRANSFER_MARGIN_MS).toBeLessThanOrEqual(taskTimeoutMs);
+    expect(taskTimeoutMs).toBeLessThan(definition.TimeoutSeconds * 1000);
+    // Every Task has its catch-all on this path too.
+    const tasks = Object.entries(definition.States as Record<string, { Type?: string; Catch?: { ErrorEquals: string[] }[] }>).filter(([, st]) => st.Type === 'Task');
+    expect(tasks.length).toBe(5);
+    for (const [name, st] of tasks) expect({ name, catchAll: (st.Catch ?? []).some((c) => c.ErrorEquals.includes('States.ALL')) }).toEqual({ name, catchAll: true });
     const report = new AwsSolutionsChecks().validateScope(stack);
     expect(report.violations.map((v) => v.ruleName)).toEqual([]);
+    expect(JSON.stringify(template.toJSON())).not.toMatch(/arn:aws(-[a-z]+)*:/);
   });
 });
 

@@ -3,7 +3,8 @@
  * the job store and the engine into runTrackerJob and exits with its code. The workflow passes the job in
  * the environment (JOB_ID, ACCOUNT_ID, VIDEO, RESULTS_PREFIX); the job definition adds JOBS_TABLE and
  * RESULTS_BUCKET; the image sets PEOPLE_PATHING_MODEL(_KIND). The deadline is TRACKER_DEADLINE_BASE_SECONDS
- * (default 900) + TRACKER_TIME_FACTOR (default 3; the CPU path sets 10) × the video's duration; progress is
+ * (default 900) + TRACKER_TIME_FACTOR (protocol.TIME_FACTOR: the job definition and the task definition set theirs)
+ * × the video's duration, clamped to 6 h (protocol.deadlineMsFor); progress is
  * written on the job record at most every TRACKER_PROGRESS_INTERVAL_SECONDS (default 15).
  * AWS_S3_FORCE_PATH_STYLE=true is for S3-compatible stores (and the local tests, which run this file as a process).
  */
@@ -12,6 +13,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { DynamoDbJobStore } from '../../../../adapters/dynamodb-job-store.js';
 import { createEngineProcessor, probeVideo, toVideoMetadata } from '../index.js';
+import { TIME_FACTOR } from '../../../../core/tracker-protocol.js';
 import { runTrackerJob } from './run.js';
 
 function log(event: string, fields: Record<string, unknown> = {}): void {
@@ -24,7 +26,7 @@ async function main(): Promise<number> {
     log('job-configuration-error', { error: 'missing JOBS_TABLE' });
     return 1;
   }
-  const factor = Number(process.env.TRACKER_TIME_FACTOR ?? '3');
+  const factor = Number(process.env.TRACKER_TIME_FACTOR ?? String(TIME_FACTOR.gpu));
   const baseSeconds = Number(process.env.TRACKER_DEADLINE_BASE_SECONDS ?? '900');
   const progressSeconds = Number(process.env.TRACKER_PROGRESS_INTERVAL_SECONDS ?? '15');
   return runTrackerJob({
@@ -34,7 +36,7 @@ async function main(): Promise<number> {
     processor: createEngineProcessor(),
     probe: async (path) => toVideoMetadata(await probeVideo(path)),
     workDir: process.env.TRACKER_WORK_DIR ?? tmpdir(),
-    timeFactor: Number.isFinite(factor) && factor > 0 ? factor : 3,
+    timeFactor: Number.isFinite(factor) && factor > 0 ? factor : TIME_FACTOR.gpu,
     deadlineBaseMs: Number.isFinite(baseSeconds) && baseSeconds >= 0 ? baseSeconds * 1000 : undefined,
     progressIntervalMs: Number.isFinite(progressSeconds) && progressSeconds >= 0 ? progressSeconds * 1000 : undefined,
     log,

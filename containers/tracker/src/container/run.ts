@@ -1,7 +1,8 @@
 /**
  * The tracker container's job, with its dependencies injected (main.ts wires AWS and the engine):
  *
- *   1. read the job from the environment (JOB_ID, ACCOUNT_ID, VIDEO, RESULTS_PREFIX, RESULTS_BUCKET);
+ *   1. read the job from the environment (JOB_ID, ACCOUNT_ID, VIDEO, RESULTS_PREFIX, RESULTS_BUCKET; SUBMITTED_AT for
+ *      the queue wait it logs);
  *   2. copy the video from S3 to local disk (the engine seeks; ffmpeg reads files best);
  *   3. probe it and set the deadline from its duration (protocol.deadlineMsFor);
  *   4. run the engine, reporting progress on the job record;
@@ -27,7 +28,7 @@ import type { FailureReport } from '../../../../core/tracker-protocol.js';
 export interface ContainerDeps {
   env: Record<string, string | undefined>;
   s3: Pick<S3Client, 'send'>;
-  store: Pick<JobStore, 'getJob' | 'setProgress'>;
+  store: Pick<JobStore, 'getJob' | 'setProgress' | 'markStarted'>;
   processor: VideoProcessor;
   probe: (path: string) => Promise<VideoMetadata>;
   /** Local scratch folder (the instance volume). */
@@ -111,11 +112,22 @@ export async function runTrackerJob(deps: ContainerDeps): Promise<number> {
       deps.log('job-not-in-progress', { jobId: job.jobId, status: record?.status ?? 'UNKNOWN' });
       return EXIT.OK;
     }
-    deps.log('job-started', { jobId: job.jobId, queueWaitSeconds: Math.max(0, Math.round((started - record.createdAt) / 1000)) });
+    // Queue wait: from this run's submission (SUBMITTED_AT, set by the workflow), the job's admission only if absent.
+    const submittedAt = Date.parse(deps.env.SUBMITTED_AT ?? '');
+    const queuedSince = Number.isFinite(submittedAt) ? submittedAt : record.createdAt;
+    deps.log('job-started', { jobId: job.jobId, queueWaitSeconds: Math.max(0, Math.round((started - queuedSince) / 1000)) });
+    // Out of the queue: the reconciler stops only executions whose tracker never started (doc 0012).
+    await deps.store.markStarted(job.accountId, job.jobId, started).catch((error: unknown) => {
+      deps.log('start-not-recorded', { jobId: job.jobId, error: error instanceof Error ? error.name : 'error' });
+    });
 
     // 1. The video, to local disk.
     try {
-      const object = await deps.s3.send(new GetObjectCommand({ Bucket: job.video.Bucket, Key: job.video.Name, VersionId: job.video.Version }));
+      // Only a bucket of the caller's own account (as the API's HeadObject checked at Start): the service's role
+      // may be able to read other accounts' buckets too.
+      const object = await deps.s3.send(
+        new GetObjectCommand({ Bucket: job.video.Bucket, Key: job.video.Name, VersionId: job.video.Version, ExpectedBucketOwner: job.accountId }),
+      );
       if (!object.Body) throw new Error('empty body');
       await pipeline(object.Body as Readable, createWriteStream(videoPath));
     } catch (error) {
