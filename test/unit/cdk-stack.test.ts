@@ -542,6 +542,13 @@ describe('people-pathing stack (apiAuth=keys: SigV4 verified against issued keys
     });
   });
 
+  test('no resource policy naming IAM accounts: requests are anonymous to API Gateway, which would refuse them all', () => {
+    const keysWithAccounts = synth({ inputBuckets: ['example-bucket'], apiAuth: 'keys', allowedAccounts: ['222222222222'] }).template;
+    for (const t of [template, keysWithAccounts]) {
+      for (const api of Object.values(t.findResources('AWS::ApiGateway::RestApi'))) expect(api.Properties.Policy).toBeUndefined();
+    }
+  });
+
   test('throttling stays as it is', () => {
     template.hasResourceProperties('AWS::ApiGateway::Stage', { MethodSettings: Match.arrayWith([Match.objectLike({ ThrottlingRateLimit: 20, ThrottlingBurstLimit: 40 })]) });
   });
