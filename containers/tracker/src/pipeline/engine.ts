@@ -67,6 +67,8 @@ export interface TrackOptions {
   detectorThread?: 'worker' | 'inline';
   /** onnxruntime intra-op threads. */
   threads?: number;
+  /** Longest video accepted, checked on the probe and on decoded stream time (default 6 h, Rekognition's limit). */
+  maxDurationMs?: number;
 }
 
 /** Structural type of an appearance embedder (reid/index.ts ReidEmbedder satisfies it). */
@@ -125,7 +127,7 @@ export async function trackFrames(
   onSample: (sample: TrackedSample, run: EngineRun) => Promise<void> | void,
 ): Promise<{ video: ProbedVideo; timings: EngineTimings }> {
   const started = performance.now();
-  const video = await probeVideo(input);
+  const video = await probeVideo(input, options.maxDurationMs !== undefined ? { maxDurationMs: options.maxDurationMs } : {});
   const model = resolveModel(options);
   const detector = await createDetector({
     path: model.path,
@@ -172,6 +174,7 @@ export async function trackFrames(
       ...(options.faces || options.fullFrames || embedder ? { fullFrameMaxWidth: FULL_FRAME_MAX_WIDTH } : {}),
       hwaccel: options.hwaccel ?? 'auto',
       ...(options.signal ? { signal: options.signal } : {}),
+      ...(options.maxDurationMs !== undefined ? { maxDurationMs: options.maxDurationMs } : {}),
     });
     const geometry = decoder.geometry;
     // Unknown when the container gives neither a duration nor a frame count.
@@ -321,6 +324,21 @@ export async function trackToResults(
       sample.persons.map((p) => ({ index: p.index, box: p.box })),
     );
   };
+  // A failed job leaves no open file and no partial results behind.
+  try {
+    return await writeResults(writer, input, options, faceOf);
+  } catch (error) {
+    await writer.abort();
+    throw error;
+  }
+}
+
+async function writeResults(
+  writer: ResultsWriter,
+  input: string,
+  options: TrackOptions,
+  faceOf: (sample: TrackedSample, run: EngineRun) => Promise<Map<number, FaceDetail> | undefined>,
+): Promise<TrackingJobOutput & { timings: EngineTimings }> {
   // Faces are found while the frame is at hand; a box interpolated across a gap has none.
   const { video, timings } = await trackPersons(input, options, faceOf, async (sample, run) => {
     const W = run.video.FrameWidth;
