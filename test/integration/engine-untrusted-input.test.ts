@@ -3,6 +3,7 @@
  * an HLS playlist pointing at local files, a PNG renamed `.mp4`, Matroska written live (no duration in its header)
  * and longer than the limit, and a job that fails half way (no open file, no partial results left behind).
  */
+import { spawnSync } from 'node:child_process';
 import { readlinkSync, readdirSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -194,5 +195,20 @@ describe('a job that fails half way', () => {
     expect(written).toBe(true);
     expect(openUnder(resultsDir)).toEqual([]);
     await expect(stat(resultsDir)).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+});
+
+describe('people-pathing track on the 12 s 720p plaza clip', () => {
+  it('prints nothing on stderr with --quiet (no MaxListenersExceededWarning from the output writer)', async () => {
+    const out = join(dir, 'plaza.json');
+    const r = spawnSync(process.execPath, ['--import', 'tsx', 'cli/main.ts', 'track', PLAZA, '--out', out, '--quiet', '--model', YOLOX], {
+      cwd: process.cwd(),
+      encoding: 'utf8',
+      timeout: 180_000,
+      env: { ...process.env, NODE_OPTIONS: '' },
+    });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(JSON.parse(await readFile(out, 'utf8'))).toMatchObject({ JobStatus: 'SUCCEEDED' });
   });
 });
