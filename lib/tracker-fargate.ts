@@ -46,7 +46,8 @@ export class TrackerFargate extends Construct {
     this.container = this.taskDefinition.addContainer(TRACKER_CONTAINER_NAME, {
       image: ecs.ContainerImage.fromDockerImageAsset(props.image.asset),
       // CPU inference is slower than real time on long videos: a larger deadline factor.
-      environment: { ...props.environment, TRACKER_TIME_FACTOR: '10' },
+      // The image requires a GPU (PEOPLE_PATHING_REQUIRE_GPU=1); this path is the CPU one on purpose.
+      environment: { ...props.environment, TRACKER_TIME_FACTOR: '10', PEOPLE_PATHING_ALLOW_CPU: '1' },
       logging: ecs.LogDriver.awsLogs({ streamPrefix: 'tracker', logGroup }),
     });
     Validations.of(this.taskDefinition).acknowledge({

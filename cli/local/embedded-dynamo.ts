@@ -78,10 +78,10 @@ const DISK_FULL = 'the data disk is full';
 export function describeStoreError(error: unknown): string {
   const e = error as { code?: string; message?: string; cause?: { code?: string; message?: string } };
   const text = `${e?.code ?? ''} ${e?.message ?? ''} ${e?.cause?.code ?? ''} ${e?.cause?.message ?? ''}`;
-  if (/LEVEL_LOCKED/.test(text)) return 'another process (a second `serve`?) is using the data dir';
+  if (/LEVEL_LOCKED/.test(text)) return 'another process (a second serve?) is using the data dir';
   if (/no space left|ENOSPC|quota/i.test(text)) return DISK_FULL;
   if (/read-only|EROFS|permission denied|EACCES|EPERM/i.test(text)) return 'the data dir is not writable';
-  if (/lock/i.test(text) && /held|LOCK|unavailable/i.test(text)) return 'another process (a second `serve`?) is using the data dir';
+  if (/lock/i.test(text) && /held|LOCK|unavailable/i.test(text)) return 'another process (a second serve?) is using the data dir';
   return `the job store failed (${e?.code ?? 'error'})`;
 }
 

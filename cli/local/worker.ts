@@ -92,6 +92,7 @@ export class LocalWorker implements WorkflowLauncher {
         videoPath,
         resultsDir,
         signal: this.abort.signal,
+        log: (event, fields) => this.options.log?.(`job ${job.jobId} ${event} ${JSON.stringify(fields)}`),
         onProgress: (fraction) => {
           const now = Date.now();
           if (now - lastReported < 1000 && fraction < 1) return;

@@ -189,7 +189,7 @@ describe('serve with a data dir it cannot use', () => {
     try {
       const r = await serve(dataDir);
       expect(r.code).toBe(1);
-      expect(meaningful(r.stderr)).toEqual([`people-pathing: cannot use the data dir ${dataDir}: another process (a second \`serve\`?) is using the data dir`]);
+      expect(meaningful(r.stderr)).toEqual([`people-pathing: cannot use the data dir ${dataDir}: another process (a second serve?) is using the data dir`]);
     } finally {
       await first.close();
       await rm(dataDir, { recursive: true, force: true });
