@@ -43,3 +43,9 @@ test('the production model is fetched from its release and checked against a pin
   expect(dockerfile).toContain('sha256sum -c -');
   expect(dockerfile).toMatch(/NVIDIA_DRIVER_CAPABILITIES=compute,utility,video/);
 });
+
+test('the GPU image requires a GPU: no silent CPU run when the device is missing', async () => {
+  const dockerfile = await readFile(join(REPO_ROOT, 'containers/tracker/Dockerfile'), 'utf8');
+  const runtime = dockerfile.slice(dockerfile.lastIndexOf('\nFROM '));
+  expect(runtime).toMatch(/^\s+PEOPLE_PATHING_REQUIRE_GPU=1 \\$/m);
+});

@@ -323,6 +323,12 @@ describe('people-pathing stack (options)', () => {
     const { stack, template } = synth({ inputBuckets: ['example-bucket'], gpuInstanceTypes: [] });
     template.resourceCountIs('AWS::Batch::ComputeEnvironment', 0);
     template.hasResourceProperties('AWS::ECS::TaskDefinition', { RequiresCompatibilities: ['FARGATE'], Cpu: '4096' });
+    // The image requires a GPU (PEOPLE_PATHING_REQUIRE_GPU=1); the CPU path allows the CPU explicitly.
+    template.hasResourceProperties('AWS::ECS::TaskDefinition', {
+      ContainerDefinitions: Match.arrayWith([
+        Match.objectLike({ Environment: Match.arrayWith([{ Name: 'PEOPLE_PATHING_ALLOW_CPU', Value: '1' }]) }),
+      ]),
+    });
     const [sm] = Object.values(template.findResources('AWS::StepFunctions::StateMachine'));
     expect(JSON.stringify(sm.Properties.DefinitionString)).toContain(':states:::ecs:runTask.sync');
     const report = new AwsSolutionsChecks().validateScope(stack);
