@@ -182,7 +182,28 @@ export async function startEmbeddedDynamo(options: EmbeddedDynamoOptions = {}): 
     }
   };
 
-  port = await spawnThread();
+  // Start-up: a full disk is waited out (the server must not crash-loop while it stays full); a data dir that is
+  // locked by another process or not writable is an error with one clear line.
+  let waiting = false;
+  const waitOrThrow = async (error: unknown, cleanup: () => Promise<void>): Promise<void> => {
+    const reason = error instanceof StoreUnavailableError ? error.reason : describeStoreError(error);
+    if (reason !== DISK_FULL) {
+      await cleanup();
+      throw error instanceof StoreUnavailableError ? error : new StoreUnavailableError(reason);
+    }
+    if (!waiting) log(`job store unavailable: ${reason}; waiting for free space`);
+    waiting = true;
+    await sleep(delay);
+    delay = Math.min(maxDelay, delay * 2);
+  };
+  for (;;) {
+    try {
+      port = await spawnThread();
+      break;
+    } catch (error) {
+      await waitOrThrow(error, async () => undefined);
+    }
+  }
   const endpoint = `http://127.0.0.1:${port}`;
   const dynamoClient = new DynamoDBClient({
     endpoint,
@@ -205,24 +226,13 @@ export async function startEmbeddedDynamo(options: EmbeddedDynamoOptions = {}): 
     });
   };
 
-  // Start-up: a full disk is waited out (the server must not crash-loop while it stays full); a data dir that is
-  // locked by another process or not writable is an error with one clear line.
-  let waiting = false;
   for (;;) {
     try {
       await ensureThread();
       await probe();
       break;
     } catch (error) {
-      const reason = error instanceof StoreUnavailableError ? error.reason : describeStoreError(error);
-      if (reason !== DISK_FULL) {
-        await close();
-        throw error instanceof StoreUnavailableError ? error : new StoreUnavailableError(reason);
-      }
-      if (!waiting) log(`job store unavailable: ${reason}; waiting for free space`);
-      waiting = true;
-      await sleep(delay);
-      delay = Math.min(maxDelay, delay * 2);
+      await waitOrThrow(error, close);
     }
   }
   if (waiting) log('job store available');

@@ -161,6 +161,33 @@ describe('local server on a full data disk', () => {
       client.destroy();
     }
   }, 90_000);
+
+  it('restarted on a full disk, waits for space instead of crash-looping, then serves', async () => {
+    if (!mounted) {
+      console.warn('full-disk start-up test skipped: cannot mount a tmpfs here');
+      return;
+    }
+    await server?.close();
+    server = undefined;
+    const dataDir = join(mnt, 'data');
+    await writeFile(join(mnt, 'filler'), Buffer.alloc(8 << 20)).catch(() => undefined);
+    const startLogs: string[] = [];
+    const starting = startLocalServer({ port: 0, dataDir, processor: new SyntheticProcessor({ detections: 10 }), log: (l) => startLogs.push(l) });
+    let settled = false;
+    void starting.then(() => (settled = true), () => (settled = true));
+    await until(async () => startLogs.some((l) => /job store unavailable: the data disk is full; waiting for free space/.test(l)));
+    expect(settled).toBe(false);
+    await rm(join(mnt, 'filler'));
+    server = await starting;
+    const client = rekognition(server.url, 'AKIDFULL');
+    try {
+      const job = await client.send(new StartPersonTrackingCommand({ Video: VIDEO, JobTag: 'restarted' }));
+      await server.idle();
+      expect((await client.send(new GetPersonTrackingCommand({ JobId: job.JobId }))).JobStatus).toBe('SUCCEEDED');
+    } finally {
+      client.destroy();
+    }
+  }, 90_000);
 });
 
 describe('serve with a data dir it cannot use', () => {
