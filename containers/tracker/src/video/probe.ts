@@ -244,8 +244,7 @@ export async function probeVideo(input: string, options: ProbeOptions = {}): Pro
 
 /**
  * The end of the video stream from its packets (max pts + duration), in seconds, for containers whose header holds no
- * duration (Matroska written live, some AVI): a demux-only pass, no decoding (about 0.2 s per 25,000 packets here).
- * 0 when the packets carry no timestamps.
+ * duration (Matroska written live, some AVI): a demux-only pass, no decoding. 0 when the packets carry no timestamps.
  */
 export function streamEndSec(path: string, timeBase: [number, number] | undefined): Promise<number> {
   return new Promise((resolveEnd, reject) => {
