@@ -117,6 +117,7 @@ export async function startEmbeddedDynamo(options: EmbeddedDynamoOptions = {}): 
       w.on('message', (m: ThreadMessage) => {
         if (m.type === 'ready') {
           started = true;
+          if (closed) w.postMessage({ type: 'close' }); // a restart that finished after close()
           resolve(m.port);
         } else if (m.type === 'fatal') {
           // An uncaught exception in dynalite (a storage error thrown from a callback): the thread is ending.
