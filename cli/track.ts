@@ -4,6 +4,7 @@
  * Runs the tracking engine on one video file or MOTChallenge sequence folder and writes a GetPersonTracking-shaped
  * JSON (JobStatus, VideoMetadata, Persons in TIMESTAMP order) or MOTChallenge rows. Progress goes to stderr.
  */
+import { once } from 'node:events';
 import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -73,14 +74,9 @@ function progressPrinter(quiet: boolean): { onProgress?: (p: TrackProgress) => v
   };
 }
 
-function write(out: WriteStream | NodeJS.WriteStream, text: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (out.write(text)) resolve();
-    else {
-      out.once('drain', resolve);
-      out.once('error', reject);
-    }
-  });
+/** Writes with backpressure; events.once removes both its listeners ('drain' and 'error') whichever fires. */
+async function write(out: WriteStream | NodeJS.WriteStream, text: string): Promise<void> {
+  if (!out.write(text)) await once(out, 'drain');
 }
 
 /** Streams the results folder as one GetPersonTracking-shaped JSON document (O(1) memory). */

@@ -40,6 +40,8 @@ export interface TrackingJobInput {
   resultsDir: string;
   onProgress?: (fraction: number) => void;
   signal?: AbortSignal;
+  /** Operator log of the job (e.g. `engine`: execution provider, decoder hwaccel and model used); no user data. */
+  log?: (event: string, fields: Record<string, unknown>) => void;
 }
 
 export interface TrackingJobOutput {

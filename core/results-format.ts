@@ -14,7 +14,7 @@
  * the size of the video: O(page), never O(video). The same two reads work on a local file and as S3
  * ranged GETs. See doc/architecture/0002-results-format.md.
  */
-import { open, mkdir, writeFile, readFile, rename, rm } from 'node:fs/promises';
+import { open, mkdir, writeFile, readFile, rename, rm, rmdir } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { PersonDetection, PersonTrackingSortBy, VideoMetadata } from './types.js';
@@ -139,6 +139,7 @@ class Column<T extends Float64Array | Uint32Array | Float32Array> {
 class BufferedFileWriter {
   private chunks: Buffer[] = [];
   private pending = 0;
+  private closed = false;
   position = 0;
   private constructor(private readonly fh: FileHandle) {}
   static async create(path: string): Promise<BufferedFileWriter> {
@@ -157,8 +158,20 @@ class BufferedFileWriter {
     this.pending = 0;
     await this.fh.write(all);
   }
+  /** Flushes and closes; the handle is closed even when the flush fails (a full disk). */
   async close(): Promise<void> {
-    await this.flush();
+    try {
+      await this.flush();
+    } finally {
+      await this.discard();
+    }
+  }
+  /** Closes without writing what is buffered (a failed job); safe to call more than once. */
+  async discard(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.chunks = [];
+    this.pending = 0;
     await this.fh.close();
   }
 }
@@ -184,6 +197,8 @@ export class ResultsWriter {
   private lastTimestamp = -Infinity;
   private lastIndex = -1;
   private finished = false;
+  /** The INDEX-order file while finish() writes it. */
+  private open?: BufferedFileWriter;
 
   private constructor(
     private readonly dir: string,
@@ -228,6 +243,8 @@ export class ResultsWriter {
     const tsEnd = this.data.position;
     await this.data.close();
     await writeIndex(join(this.dir, RESULT_FILES.TIMESTAMP.index), n, (i) => this.offsets.get(i), tsEnd);
+    const out = await BufferedFileWriter.create(join(this.dir, RESULT_FILES.INDEX.data));
+    this.open = out;
 
     const order = Uint32Array.from({ length: n }, (_, i) => i);
     order.sort(
@@ -236,10 +253,10 @@ export class ResultsWriter {
         this.confidences.get(b) - this.confidences.get(a) ||
         this.timestamps.get(a) - this.timestamps.get(b),
     );
-    const out = await BufferedFileWriter.create(join(this.dir, RESULT_FILES.INDEX.data));
     const indexOffsets = await this.copyInOrder(order, tsEnd, out);
     const idxEnd = out.position;
     await out.close();
+    this.open = undefined;
     await writeIndex(join(this.dir, RESULT_FILES.INDEX.index), n, (k) => indexOffsets[k], idxEnd);
 
     let persons = 0;
@@ -249,6 +266,21 @@ export class ResultsWriter {
     await writeFile(tmp, JSON.stringify(manifest));
     await rename(tmp, join(this.dir, RESULT_FILES.manifest));
     return manifest;
+  }
+
+  /**
+   * For a job that failed: closes every file this writer holds open and removes what it wrote (the results files, and
+   * the folder when nothing else is in it). Never throws; the writer cannot be used afterwards.
+   */
+  async abort(): Promise<void> {
+    this.finished = true;
+    await this.data.discard().catch(() => undefined);
+    await this.open?.discard().catch(() => undefined);
+    this.open = undefined;
+    for (const name of [...ALL_RESULT_FILE_NAMES, `${RESULT_FILES.manifest}.tmp`]) {
+      await rm(join(this.dir, name), { force: true }).catch(() => undefined);
+    }
+    await rmdir(this.dir).catch(() => undefined); // only when empty
   }
 
   /**
@@ -310,12 +342,15 @@ async function readFully(fh: FileHandle, buf: Buffer, position: number): Promise
 
 async function writeIndex(path: string, n: number, offsetOf: (i: number) => number, end: number): Promise<void> {
   const out = await BufferedFileWriter.create(path);
-  const chunk = 65536;
-  for (let s = 0; s <= n; s += chunk) {
-    const e = Math.min(n + 1, s + chunk);
-    const buf = Buffer.alloc((e - s) * OFFSET_BYTES);
-    for (let i = s; i < e; i++) buf.writeBigUInt64LE(BigInt(i === n ? end : offsetOf(i)), (i - s) * OFFSET_BYTES);
-    await out.write(buf);
+  try {
+    const chunk = 65536;
+    for (let s = 0; s <= n; s += chunk) {
+      const e = Math.min(n + 1, s + chunk);
+      const buf = Buffer.alloc((e - s) * OFFSET_BYTES);
+      for (let i = s; i < e; i++) buf.writeBigUInt64LE(BigInt(i === n ? end : offsetOf(i)), (i - s) * OFFSET_BYTES);
+      await out.write(buf);
+    }
+  } finally {
+    await out.close();
   }
-  await out.close();
 }

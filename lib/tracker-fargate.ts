@@ -47,8 +47,9 @@ export class TrackerFargate extends Construct {
     this.container = this.taskDefinition.addContainer(TRACKER_CONTAINER_NAME, {
       image: ecs.ContainerImage.fromDockerImageAsset(props.image.asset),
       // CPU inference is slower than real time on long videos: a larger deadline factor (the task timeout in
-      // lib/workflow.ts comes from the same constant).
-      environment: { ...props.environment, TRACKER_TIME_FACTOR: String(TIME_FACTOR.cpu) },
+      // lib/workflow.ts comes from the same constant). The image requires a GPU (PEOPLE_PATHING_REQUIRE_GPU=1);
+      // this path is the CPU one on purpose.
+      environment: { ...props.environment, TRACKER_TIME_FACTOR: String(TIME_FACTOR.cpu), PEOPLE_PATHING_ALLOW_CPU: '1' },
       logging: ecs.LogDriver.awsLogs({ streamPrefix: 'tracker', logGroup }),
     });
     Validations.of(this.taskDefinition).acknowledge({

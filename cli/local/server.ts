@@ -10,7 +10,8 @@ import { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { VideoProcessor } from '../../core/ports.js';
 import { DEFAULT_CONCURRENT_JOB_LIMIT, errorResponse, handleApiRequest } from '../../core/api/handler.js';
@@ -18,7 +19,7 @@ import type { ApiDeps, ApiResponse } from '../../core/api/handler.js';
 import { ServiceError } from '../../core/api/errors.js';
 import { PaginationTokens } from '../../core/api/pagination.js';
 import { DynamoDbJobStore, createJobsTable } from '../../adapters/dynamodb-job-store.js';
-import { startEmbeddedDynamo } from './embedded-dynamo.js';
+import { StoreUnavailableError, startEmbeddedDynamo } from './embedded-dynamo.js';
 import { LocalBuckets } from './buckets.js';
 import { FileNotifier, LocalResultsStore } from './adapters.js';
 import { LocalWorker } from './worker.js';
@@ -29,6 +30,8 @@ import { FileKeyStore } from './key-file-store.js';
 
 export const LOCAL_TABLE_NAME = 'people-pathing-jobs';
 const MAX_BODY_BYTES = 1 << 20;
+/** Over-size bodies are read (and dropped) up to this before the connection is closed instead. */
+const MAX_DRAIN_BYTES = 64 << 20;
 
 export interface LocalServerOptions {
   /** 0 picks a free port. Default 8085. */
@@ -75,20 +78,30 @@ async function loadOrCreateKey(file: string): Promise<Buffer> {
   return key;
 }
 
-function readBody(req: IncomingMessage): Promise<string> {
+/**
+ * The request body, up to MAX_BODY_BYTES. A larger body is read to its end and dropped, then answered with
+ * InvalidParameterException: answering while the client is still sending (or destroying the socket) gives it a
+ * connection reset instead of the error. Past MAX_DRAIN_BYTES the connection is closed after the answer.
+ */
+function readBody(req: IncomingMessage, res: ServerResponse): Promise<string> {
   return new Promise((resolveBody, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
+    const tooLarge = () => new ServiceError('InvalidParameterException', 'Request body too large', 413);
     req.on('data', (chunk: Buffer) => {
       size += chunk.length;
-      if (size > MAX_BODY_BYTES) {
-        reject(new ServiceError('InvalidParameterException', 'Request body too large', 413));
-        req.destroy();
+      if (size <= MAX_BODY_BYTES) {
+        chunks.push(chunk);
         return;
       }
-      chunks.push(chunk);
+      chunks.length = 0;
+      if (size > MAX_DRAIN_BYTES) {
+        res.shouldKeepAlive = false;
+        req.pause();
+        reject(tooLarge());
+      }
     });
-    req.on('end', () => resolveBody(Buffer.concat(chunks).toString('utf8')));
+    req.on('end', () => (size > MAX_BODY_BYTES ? reject(tooLarge()) : resolveBody(Buffer.concat(chunks).toString('utf8'))));
     req.on('error', reject);
   });
 }
@@ -106,12 +119,24 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
   const bucketsDir = resolve(options.bucketsDir ?? join(dataDir, 'buckets'));
   const resultsRoot = join(dataDir, 'results');
   const notificationsFile = join(dataDir, 'notifications.ndjson');
-  await mkdir(join(dataDir, 'dynamodb'), { recursive: true });
-  await mkdir(resultsRoot, { recursive: true });
-  await mkdir(bucketsDir, { recursive: true });
   const log = options.log ?? (() => undefined);
+  // A data dir that cannot be used is one clear line for the operator (serve prints it and exits non-zero).
+  const unusable = (reason: string) => new Error(`cannot use the data dir ${dataDir}: ${reason}`);
+  for (const dir of [join(dataDir, 'dynamodb'), resultsRoot, bucketsDir]) {
+    try {
+      await mkdir(dir, { recursive: true });
+      await access(dir, constants.W_OK);
+    } catch (error) {
+      throw unusable(`${dir === bucketsDir ? 'the buckets dir' : 'it'} is not writable (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+    }
+  }
 
-  const dynamo = await startEmbeddedDynamo({ path: join(dataDir, 'dynamodb') });
+  let dynamo: Awaited<ReturnType<typeof startEmbeddedDynamo>>;
+  try {
+    dynamo = await startEmbeddedDynamo({ path: join(dataDir, 'dynamodb'), log });
+  } catch (error) {
+    throw error instanceof StoreUnavailableError ? unusable(error.reason) : error;
+  }
   try {
     await createJobsTable(dynamo.client, LOCAL_TABLE_NAME);
   } catch (e) {
@@ -150,7 +175,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
     void (async () => {
       let response: ApiResponse;
       try {
-        const body = await readBody(req);
+        const body = await readBody(req, res);
         response = await handleApiRequest(
           { method: req.method, headers: req.headers, body, accountId: await authenticate(req, body) },
           deps,

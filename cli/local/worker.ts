@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import type { JobOutcome, JobRecord, JobStore, Notifier, VideoProcessor, WorkflowLauncher } from '../../core/ports.js';
 import { ResultsReader, LocalFolderSource } from '../../core/results-format.js';
 import { completeJob } from '../../core/jobs/lifecycle.js';
+import { failureMessage } from '../../core/jobs/status-message.js';
 import type { LocalBuckets } from './buckets.js';
 
 export interface LocalWorkerOptions {
@@ -21,8 +22,6 @@ export interface LocalWorkerOptions {
   now?: () => number;
   log?: (line: string) => void;
 }
-
-const MAX_STATUS_MESSAGE = 1000;
 
 export class LocalWorker implements WorkflowLauncher {
   private readonly queue: JobRecord[] = [];
@@ -93,6 +92,7 @@ export class LocalWorker implements WorkflowLauncher {
         videoPath,
         resultsDir,
         signal: this.abort.signal,
+        log: (event, fields) => this.options.log?.(`job ${job.jobId} ${event} ${JSON.stringify(fields)}`),
         onProgress: (fraction) => {
           const now = Date.now();
           if (now - lastReported < 1000 && fraction < 1) return;
@@ -112,9 +112,11 @@ export class LocalWorker implements WorkflowLauncher {
         this.options.log?.(`job ${job.jobId} interrupted by shutdown; it resumes on the next start`);
         return;
       }
-      const text = error instanceof Error && error.message ? error.message : 'Video processing failed';
-      outcome = { status: 'FAILED', statusMessage: text.slice(0, MAX_STATUS_MESSAGE) };
+      // completeJob makes it user-facing (no server paths, bounded length: core/jobs/status-message.ts).
+      outcome = { status: 'FAILED', statusMessage: failureMessage(error) };
     }
+    // The outcome is recorded even when the job store is down for a while (a full data disk): the job is held and
+    // its completion retried until the store answers again, or until shutdown (the next start resumes it).
     for (let attempt = 0; ; attempt++) {
       try {
         await completeJob(
@@ -126,11 +128,14 @@ export class LocalWorker implements WorkflowLauncher {
         this.options.log?.(`job ${job.jobId} ${outcome.status}`);
         return;
       } catch (error) {
-        if (attempt >= 4) {
-          this.options.log?.(`job ${job.jobId}: could not record completion (${error instanceof Error ? error.name : 'error'})`);
+        if (attempt === 4) {
+          this.options.log?.(`job ${job.jobId}: could not record completion (${error instanceof Error ? error.name : 'error'}); holding it and retrying`);
+        }
+        if (this.abort.signal.aborted) {
+          this.options.log?.(`job ${job.jobId}: completion not recorded before shutdown; it resumes on the next start`);
           return;
         }
-        await new Promise((resolve) => setTimeout(resolve, 200 * 2 ** attempt));
+        await new Promise((resolve) => setTimeout(resolve, Math.min(5000, 200 * 2 ** attempt)));
       }
     }
   }

@@ -5,6 +5,7 @@
  */
 import type { JobOutcome, JobRecord, JobStore, Notifier } from '../ports.js';
 import { buildCompletionMessage } from '../notification.js';
+import { userFacingStatusMessage } from './status-message.js';
 
 export interface CompleteJobDeps {
   store: JobStore;
@@ -26,7 +27,9 @@ export async function completeJob(
   jobId: string,
   outcome: JobOutcome,
 ): Promise<JobRecord | undefined> {
-  const finished = await deps.store.finishJob(accountId, jobId, outcome);
+  // Every StatusMessage passes here: no server path, bounded length (status-message.ts).
+  const written: JobOutcome = outcome.status === 'FAILED' ? { ...outcome, statusMessage: userFacingStatusMessage(outcome.statusMessage) } : outcome;
+  const finished = await deps.store.finishJob(accountId, jobId, written);
   if (!finished || !finished.notificationChannel) return finished;
   const timestamp = finished.completedAt ?? (deps.now ?? Date.now)();
   try {

@@ -356,6 +356,14 @@ describe('workflow state machine, executed locally', () => {
     expect(progressWhenTrackerExited).toBeGreaterThan(0);
     expect(progressWhenTrackerExited).toBeLessThan(1);
     expect(submissions).toHaveLength(1);
+    // The container logs what the job ran on: execution provider, decoder hwaccel, model (no silent CPU fallback).
+    const engineLine = containerLogs[containerLogs.length - 1].split('\n').find((l) => l.includes('"event":"engine"'));
+    expect(JSON.parse(engineLine ?? '{}')).toMatchObject({
+      jobId: job.jobId,
+      executionProvider: expect.stringMatching(/^(cpu|cuda)$/),
+      hwaccel: expect.stringMatching(/^(none|cuda)$/),
+      model: expect.stringMatching(/^yolox_nano_416x416\.onnx \(yolox 416x416\)$/),
+    });
     expect(submissions[0]).toMatchObject({ JOB_ID: job.jobId, ACCOUNT_ID: ACCOUNT, RESULTS_PREFIX: `results/${ACCOUNT}/${job.jobId}` });
     expect(JSON.parse(submissions[0].VIDEO)).toEqual(job.video);
     expect(output.completed).toEqual({ status: 'SUCCEEDED' });

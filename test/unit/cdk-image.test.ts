@@ -90,3 +90,9 @@ test("the image copies onnxruntime-node with its linux/x64 binaries only, and th
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+test('the GPU image requires a GPU: no silent CPU run when the device is missing', async () => {
+  const dockerfile = await readFile(join(REPO_ROOT, 'containers/tracker/Dockerfile'), 'utf8');
+  const runtime = dockerfile.slice(dockerfile.lastIndexOf('\nFROM '));
+  expect(runtime).toMatch(/^\s+PEOPLE_PATHING_REQUIRE_GPU=1 \\$/m);
+});

@@ -506,6 +506,12 @@ describe('people-pathing stack (options)', () => {
     // No Batch: no compute environment check, no queue-blocked rule.
     expect(JSON.stringify(template.toJSON())).not.toMatch(/ComputeEnvironmentUnhealthy|Batch Job Queue Blocked|batch:DescribeComputeEnvironments|states:StopExecution|NEVER_STARTED_AFTER_SECONDS/);
     template.hasResourceProperties('AWS::ECS::TaskDefinition', { RequiresCompatibilities: ['FARGATE'], Cpu: '4096' });
+    // The image requires a GPU (PEOPLE_PATHING_REQUIRE_GPU=1); the CPU path allows the CPU explicitly.
+    template.hasResourceProperties('AWS::ECS::TaskDefinition', {
+      ContainerDefinitions: Match.arrayWith([
+        Match.objectLike({ Environment: Match.arrayWith([{ Name: 'PEOPLE_PATHING_ALLOW_CPU', Value: '1' }]) }),
+      ]),
+    });
     const [sm] = Object.values(template.findResources('AWS::StepFunctions::StateMachine'));
     expect(JSON.stringify(sm.Properties.DefinitionString)).toContain(':states:::ecs:runTask.sync');
     // A 6 h video at the CPU factor gets its whole deadline before the task timeout, and the task fits the execution.

@@ -16,3 +16,13 @@ export class EngineError extends Error {
 
 /** Rekognition rejects stored videos longer than 6 hours (VideoTooLargeException); so does the engine. */
 export const MAX_DURATION_MS = 6 * 3600 * 1000;
+
+/**
+ * The TOO_LONG failure: a video whose probed duration is `durationMs`, or (`decoded`) whose decoding reached
+ * `durationMs` of stream time, over `limitMs`.
+ */
+export function tooLong(durationMs: number, limitMs: number = MAX_DURATION_MS, decoded = false): EngineError {
+  const span = (ms: number): string => (ms >= 3600_000 ? `${+(ms / 3600_000).toFixed(2)} hours` : `${+(ms / 1000).toFixed(1)} seconds`);
+  const what = decoded ? `the video runs past ${span(limitMs)} (decoding stopped at ${span(durationMs)})` : `the video is ${span(durationMs)} long`;
+  return new EngineError('TOO_LONG', `${what}; videos longer than ${span(limitMs)} are not supported`);
+}

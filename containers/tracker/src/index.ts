@@ -36,6 +36,7 @@ export {
   trackToMot,
   trackToResults,
   type AppearanceEmbedder,
+  type EngineInfo,
   type EngineRun,
   type EngineTimings,
   type PersonsSample,
@@ -43,6 +44,8 @@ export {
   type TrackOptions,
   type TrackProgress,
 } from './pipeline/engine.js';
+export { gpuRequired } from './ort-session.js';
+export { ACCEPTED_CONTAINERS, ACCEPTED_DEMUXERS } from './video/ffmpeg-input.js';
 export type { FrameImage } from './frame.js';
 export type { FaceAttacher } from './faces/types.js';
 export { defaultFaceModelPath } from './faces/attach.js';

@@ -19,8 +19,18 @@ export function defaultThreads(): number {
 }
 
 /**
+ * Whether this process must run its models on the GPU: PEOPLE_PATHING_REQUIRE_GPU=1 (the GPU image sets it) unless
+ * PEOPLE_PATHING_ALLOW_CPU=1 (the CPU path on Fargate, or an operator's explicit choice).
+ */
+export function gpuRequired(env: Record<string, string | undefined> = process.env): boolean {
+  return env.PEOPLE_PATHING_REQUIRE_GPU === '1' && env.PEOPLE_PATHING_ALLOW_CPU !== '1';
+}
+
+/**
  * Opens `path` on CUDA when `executionProvider` is 'cuda', or 'auto' (the default) with a GPU present; falls back
- * to the CPU unless CUDA was asked for explicitly. `what` names the model in errors ("detector model", ...).
+ * to the CPU only when CUDA was not asked for explicitly and the GPU is not required (gpuRequired): in the GPU image
+ * a missing GPU or a CUDA provider that does not load is an error, never a silent run on the CPU. `what` names the
+ * model in errors ("detector model", ...). The provider used is returned, for the job's log line.
  */
 export async function openSession(
   path: string,
@@ -34,7 +44,15 @@ export async function openSession(
     interOpNumThreads: 1,
     executionMode: 'sequential',
   };
-  const ep = options.executionProvider ?? 'auto';
+  const required = gpuRequired();
+  const ep = required ? 'cuda' : (options.executionProvider ?? 'auto');
+  if (required && !gpuPresent()) {
+    throw new EngineError(
+      'MODEL',
+      `${what}: no GPU is visible to this container and PEOPLE_PATHING_REQUIRE_GPU=1; ` +
+        'run it with a GPU (NVIDIA runtime, NVIDIA_VISIBLE_DEVICES) or set PEOPLE_PATHING_ALLOW_CPU=1 to run on the CPU',
+    );
+  }
   if (ep === 'cuda' || (ep === 'auto' && gpuPresent())) {
     try {
       return { session: await ort.InferenceSession.create(path, { ...base, executionProviders: ['cuda', 'cpu'] }), provider: 'cuda' };

@@ -167,7 +167,15 @@ export async function runTrackerJob(deps: ContainerDeps): Promise<number> {
     };
     let output;
     try {
-      output = await deps.processor.process({ jobId: job.jobId, videoPath, resultsDir, onProgress, signal: controller.signal });
+      output = await deps.processor.process({
+        jobId: job.jobId,
+        videoPath,
+        resultsDir,
+        onProgress,
+        signal: controller.signal,
+        // `engine`: the execution provider, decoder hwaccel and model this job ran on.
+        log: (event, fields) => deps.log(event, { jobId: job.jobId, ...fields }),
+      });
     } catch (error) {
       if (timedOut) {
         return await fail(EXIT.TIMEOUT, {

@@ -10,9 +10,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import type { Readable } from 'node:stream';
-import { EngineError } from '../errors.js';
+import { EngineError, MAX_DURATION_MS, tooLong } from '../errors.js';
 import type { FrameImage } from '../frame.js';
-import { ffmpegFileUrl, type ProbedVideo } from '../video/probe.js';
+import { ffmpegBinary, imageSequenceInput, refusedContainer, videoFileInput } from '../video/ffmpeg-input.js';
+import type { ProbedVideo } from '../video/probe.js';
 import { letterboxFilter, letterboxGeometry, type LetterboxGeometry, type LetterboxSpec } from './letterbox.js';
 
 export interface DecodedFrame {
@@ -43,6 +44,11 @@ export interface DecoderOptions {
   maxQueue?: number;
   /** Fail when ffmpeg produces nothing for this long while the consumer waits (default 120 s). */
   stallTimeoutMs?: number;
+  /**
+   * Stop and fail (TOO_LONG) once a frame's presentation time passes this (default MAX_DURATION_MS, 6 h): the limit
+   * holds on what is decoded, whatever the header claimed.
+   */
+  maxDurationMs?: number;
 }
 
 export interface DecoderStats {
@@ -113,10 +119,10 @@ export class FrameDecoder implements AsyncIterable<DecodedFrame> {
     const { video: v, step, letterbox } = this.opts;
     const input: string[] = [];
     if (v.sequence) {
-      input.push('-f', 'image2', '-framerate', String(v.fps), '-start_number', String(v.sequence.firstNumber), '-i', v.sequence.pattern);
+      input.push(...imageSequenceInput(v.sequence.pattern, { framerate: v.fps, startNumber: v.sequence.firstNumber }));
     } else {
       if (hwaccel === 'cuda') input.push('-hwaccel', 'cuda');
-      input.push('-i', ffmpegFileUrl(v.input));
+      input.push(...videoFileInput(v.input));
     }
     const pre = step > 1 ? `select='not(mod(n\\,${step}))',` : '';
     const det = `${letterboxFilter(this.geometry, letterbox)},showinfo`;
@@ -143,7 +149,7 @@ export class FrameDecoder implements AsyncIterable<DecodedFrame> {
       }
     } catch (err) {
       // Hardware decode can fail to initialise (no device, unsupported codec): fall back to the CPU once.
-      if (this.stats.hwaccel === 'cuda' && delivered === 0 && !(err instanceof EngineError && err.code === 'ABORTED')) {
+      if (this.stats.hwaccel === 'cuda' && delivered === 0 && !(err instanceof EngineError && (err.code === 'ABORTED' || err.code === 'TOO_LONG'))) {
         this.stats.hwaccel = 'none';
         yield* this.run('none');
         return;
@@ -161,7 +167,8 @@ export class FrameDecoder implements AsyncIterable<DecodedFrame> {
     const stats = this.stats;
     const fullSize = this.fullSize;
     const args = this.args(hwaccel);
-    const ffmpegBin = process.env.PEOPLE_PATHING_FFMPEG ?? 'ffmpeg';
+    const ffmpegBin = ffmpegBinary();
+    const maxDurationMs = this.opts.maxDurationMs ?? MAX_DURATION_MS;
 
     return (async function* generate(): AsyncGenerator<DecodedFrame> {
       if (signal?.aborted) throw new EngineError('ABORTED', 'tracking was cancelled');
@@ -180,6 +187,7 @@ export class FrameDecoder implements AsyncIterable<DecodedFrame> {
       let paused = false;
       let finished = false;
       let failure: Error | undefined;
+      let overLimit: EngineError | undefined;
       let wake: (() => void) | undefined;
       const errorLines: string[] = [];
       let partialFile = false;
@@ -217,6 +225,14 @@ export class FrameDecoder implements AsyncIterable<DecodedFrame> {
           // backward timestamps get the previous time + 1 ms.
           const timeSec = p.timeSec > lastTime ? p.timeSec : lastTime + 0.001;
           lastTime = timeSec;
+          if (timeSec * 1000 > maxDurationMs) {
+            // Past the limit in stream time (a header without a duration, or one that lies): stop decoding now.
+            overLimit ??= tooLong(timeSec * 1000, maxDurationMs, true);
+            pending.length = 0;
+            child.kill('SIGKILL');
+            notify();
+            return;
+          }
           ready.push({
             index,
             sourceIndex: index * step,
@@ -266,6 +282,7 @@ export class FrameDecoder implements AsyncIterable<DecodedFrame> {
 
       const showinfo = /Parsed_showinfo_\d+ @ [^\]]*\]\s*(?:\[info\]\s*)?n:\s*(\d+)\s+pts:\s*(\S+)\s+pts_time:(\S+)/;
       let errTail = '';
+      let refused: string | undefined;
       (child.stderr as Readable).setEncoding('utf8');
       (child.stderr as Readable).on('data', (text: string) => {
         lastActivity = performance.now();
@@ -279,6 +296,7 @@ export class FrameDecoder implements AsyncIterable<DecodedFrame> {
             slot(i).timeSec = video.isSequence ? (n * step) / video.fps : frameTime(m[2], m[3], video.timeBase, (n * step) / video.fps);
             continue;
           }
+          refused ??= refusedContainer(line);
           // Input-side errors only: the rawvideo output muxer's complaints (e.g. non-monotonic dts of a file with
           // duplicate timestamps, passed through as-is) say nothing about the input being damaged.
           if (/\[(error|fatal|panic)\]/.test(line) && !/\[rawvideo @|to muxer/.test(line)) {
@@ -311,14 +329,16 @@ export class FrameDecoder implements AsyncIterable<DecodedFrame> {
       child.on('close', (code, sig) => {
         if (finished) return;
         finished = true;
-        if (killedByUs) {
+        if (overLimit) {
+          failure = overLimit;
+        } else if (killedByUs) {
           failure = new EngineError('ABORTED', 'tracking was cancelled');
         } else if (spawnError) {
           failure = (spawnError as NodeJS.ErrnoException).code === 'ENOENT'
             ? new EngineError('DECODE_FAILED', 'ffmpeg is not installed (the engine needs ffmpeg and ffprobe on PATH)')
             : new EngineError('DECODE_FAILED', `could not start ffmpeg: ${spawnError.message}`);
         } else if (code !== 0) {
-          const why = errorLines[errorLines.length - 1] ?? `ffmpeg exited with ${code ?? sig}`;
+          const why = refused ?? errorLines[errorLines.length - 1] ?? `ffmpeg exited with ${code ?? sig}`;
           failure = new EngineError('DECODE_FAILED', `could not decode the video: ${why}`);
         } else {
           const sourceFrames = produced * step;
@@ -339,6 +359,10 @@ export class FrameDecoder implements AsyncIterable<DecodedFrame> {
 
       try {
         for (;;) {
+          if (overLimit) {
+            ready.length = 0;
+            throw overLimit;
+          }
           if (ready.length > 0) {
             const f = ready.shift() as DecodedFrame;
             if (paused && ready.length < maxQueue) {

@@ -5,6 +5,7 @@
  * frames already submitted (up to `inFlight` of them) and this thread tracks and writes the finished ones, in
  * order. Memory is bounded by the queue sizes, not by the video's length.
  */
+import { basename } from 'node:path';
 import type { TrackingJobInput, TrackingJobOutput, VideoProcessor } from '../../../../core/ports.js';
 import { ResultsWriter } from '../../../../core/results-format.js';
 import type { FaceDetail, PersonDetection, VideoMetadata } from '../../../../core/types.js';
@@ -68,6 +69,22 @@ export interface TrackOptions {
   detectorThread?: 'worker' | 'inline';
   /** onnxruntime intra-op threads. */
   threads?: number;
+  /** Longest video accepted, checked on the probe and on decoded stream time (default 6 h, Rekognition's limit). */
+  maxDurationMs?: number;
+  /**
+   * Called once per run with what the engine uses: at the first decoded frame (so a hardware-decode fallback shows),
+   * or when the run ends before one.
+   */
+  onEngine?: (info: EngineInfo) => void;
+}
+
+/** What a run executes on, for the job's log line. */
+export interface EngineInfo {
+  executionProvider: 'cuda' | 'cpu';
+  hwaccel: 'cuda' | 'none';
+  /** Detector file name, kind and input size, e.g. "yolox_s.onnx (yolox 640x640)". */
+  model: string;
+  appearance: boolean;
 }
 
 /** Structural type of an appearance embedder (reid/index.ts ReidEmbedder satisfies it). */
@@ -126,7 +143,7 @@ export async function trackFrames(
   onSample: (sample: TrackedSample, run: EngineRun) => Promise<void> | void,
 ): Promise<{ video: ProbedVideo; timings: EngineTimings }> {
   const started = performance.now();
-  const video = await probeVideo(input);
+  const video = await probeVideo(input, options.maxDurationMs !== undefined ? { maxDurationMs: options.maxDurationMs } : {});
   const model = resolveModel(options);
   const detector = await createDetector({
     path: model.path,
@@ -146,6 +163,19 @@ export async function trackFrames(
   let embedMs = 0;
   let frames = 0;
   let lastTs = -1;
+  let decoderRef: FrameDecoder | undefined;
+  let appearanceUsed = false;
+  let engineReported = false;
+  const reportEngine = (): void => {
+    if (engineReported || !options.onEngine) return;
+    engineReported = true;
+    options.onEngine({
+      executionProvider: detector.executionProvider,
+      hwaccel: decoderRef?.stats.hwaccel ?? 'none',
+      model: `${basename(model.path)} (${detector.kind} ${detector.inputSize.width}x${detector.inputSize.height})`,
+      appearance: appearanceUsed,
+    });
+  };
   try {
     if (appearance && !options.embedder) {
       const reidModel = resolveReidModel(options.modelsDir ?? defaultModelsDir());
@@ -173,7 +203,10 @@ export async function trackFrames(
       ...(options.faces || options.fullFrames || embedder ? { fullFrameMaxWidth: FULL_FRAME_MAX_WIDTH } : {}),
       hwaccel: options.hwaccel ?? 'auto',
       ...(options.signal ? { signal: options.signal } : {}),
+      ...(options.maxDurationMs !== undefined ? { maxDurationMs: options.maxDurationMs } : {}),
     });
+    decoderRef = decoder;
+    appearanceUsed = !!embedder;
     const geometry = decoder.geometry;
     // Unknown when the container gives neither a duration nor a frame count.
     const totalFrames = video.frameCount > 0 ? Math.ceil(video.frameCount / step) : undefined;
@@ -224,6 +257,7 @@ export async function trackFrames(
     };
 
     for await (const frame of decoder) {
+      if (!engineReported) reportEngine();
       const result = detector.detect([{ input: frame.input, geometry }]);
       result.catch(() => undefined); // awaited in order below; avoid an unhandled rejection meanwhile
       inflight.push({ frame, result });
@@ -252,6 +286,7 @@ export async function trackFrames(
       },
     };
   } finally {
+    reportEngine();
     await detector.close();
     await ownEmbedder?.close();
   }
@@ -312,6 +347,21 @@ export async function trackToResults(
       sample.persons.map((p) => ({ index: p.index, box: p.box })),
     );
   };
+  // A failed job leaves no open file and no partial results behind.
+  try {
+    return await writeResults(writer, input, options, faceOf);
+  } catch (error) {
+    await writer.abort();
+    throw error;
+  }
+}
+
+async function writeResults(
+  writer: ResultsWriter,
+  input: string,
+  options: TrackOptions,
+  faceOf: (sample: TrackedSample, run: EngineRun) => Promise<Map<number, FaceDetail> | undefined>,
+): Promise<TrackingJobOutput & { timings: EngineTimings }> {
   // Faces are found while the frame is at hand; a box interpolated across a gap has none.
   const { video, timings } = await trackPersons(input, options, faceOf, async (sample, run) => {
     const W = run.video.FrameWidth;
@@ -371,6 +421,10 @@ export function createEngineProcessor(options: Omit<TrackOptions, 'faces'> & { f
         ...options,
         faces: attacher,
         ...(signal ? { signal } : {}),
+        onEngine: (info) => {
+          job.log?.('engine', { ...info, faces: !!attacher });
+          options.onEngine?.(info);
+        },
         onProgress: (p) => {
           if (p.totalFrames) job.onProgress?.(Math.min(1, p.frames / p.totalFrames));
           options.onProgress?.(p);

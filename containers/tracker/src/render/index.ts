@@ -11,6 +11,7 @@ import { createCanvas, ImageData } from '@napi-rs/canvas';
 import { colourForIndex, css } from './colors.js';
 import { drawPersons, fontSizeFor, fontsAvailable, lineWidthFor } from './draw.js';
 import { decodeRgba, openInput, type RenderInput } from './input.js';
+import { ffmpegBinary } from '../video/ffmpeg-input.js';
 import { Timeline, pathsOf, type Samples } from './timeline.js';
 
 export { openInput, decodeRgba } from './input.js';
@@ -41,9 +42,10 @@ export async function renderVideo(inputPath: string, samples: Samples, outPath: 
   const ctx = canvas.getContext('2d');
   // libx264 with yuv420p needs even sizes: an odd width/height gets one black column/row.
   const pad = width % 2 || height % 2 ? ['-vf', 'pad=ceil(iw/2)*2:ceil(ih/2)*2'] : [];
+  // The encoder's only input is our own raw frames on a pipe.
   const enc = spawn(
-    'ffmpeg',
-    ['-v', 'error', '-y', '-f', 'rawvideo', '-pix_fmt', 'rgba', '-s', `${width}x${height}`, '-framerate', input.rate, '-i', '-',
+    ffmpegBinary(),
+    ['-v', 'error', '-y', '-protocol_whitelist', 'pipe', '-f', 'rawvideo', '-pix_fmt', 'rgba', '-s', `${width}x${height}`, '-framerate', input.rate, '-i', '-',
       ...pad, '-c:v', 'libx264', '-preset', options.preset ?? 'veryfast', '-crf', String(options.crf ?? 18), '-pix_fmt', 'yuv420p',
       '-fps_mode', 'passthrough', '-movflags', '+faststart', outPath],
     { stdio: ['pipe', 'ignore', 'pipe'] },
@@ -79,7 +81,7 @@ async function representativeFrame(input: RenderInput): Promise<Uint8Array> {
   let source: RenderInput = input;
   if (input.sequenceFrame) {
     const n = Math.max(1, Math.ceil((input.frameCount ?? 1) / 2));
-    source = { ...input, args: ['-i', input.sequenceFrame(n)] };
+    source = { ...input, args: input.sequenceFrame(n) };
   } else if (input.durationSec) {
     source = { ...input, args: ['-ss', (input.durationSec / 2).toFixed(3), ...input.args] };
   }

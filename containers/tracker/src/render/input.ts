@@ -6,8 +6,20 @@ import { execFile, spawn } from 'node:child_process';
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { ffmpegBinary, ffprobeBinary, imageSequenceInput, refusedContainer, videoFileInput } from '../video/ffmpeg-input.js';
 
 const execFileAsync = promisify(execFile);
+
+/** ffprobe with its JSON answer, or an Error whose message says why the input is not a video (never the raw stack). */
+async function ffprobeJson(args: string[], what: string): Promise<string> {
+  try {
+    return (await execFileAsync(ffprobeBinary(), ['-v', 'error', ...args], { maxBuffer: 16 << 20 })).stdout;
+  } catch (err) {
+    const stderr = String((err as { stderr?: unknown }).stderr ?? '');
+    const reason = refusedContainer(stderr) ?? (stderr.trim().split('\n').pop() || (err as Error).message);
+    throw new Error(`${what} is not a readable video: ${reason}`);
+  }
+}
 
 export interface RenderInput {
   width: number;
@@ -15,10 +27,10 @@ export interface RenderInput {
   /** Frames per second as ffmpeg writes it (e.g. "30000/1001", "7"). */
   rate: string;
   fps: number;
-  /** ffmpeg arguments that open the input (before `-i` options included). */
+  /** ffmpeg arguments that open the input (before `-i` options included; ffmpeg-input.ts's restrictions applied). */
   args: string[];
-  /** MOTChallenge sequence: image file of frame n (1-based). */
-  sequenceFrame?: (n: number) => string;
+  /** MOTChallenge sequence: ffmpeg arguments that open the image of frame n (1-based) alone. */
+  sequenceFrame?: (n: number) => string[];
   /** Frame count when known up front (sequences, most containers). */
   frameCount?: number;
   durationSec?: number;
@@ -28,10 +40,10 @@ export async function openInput(path: string): Promise<RenderInput> {
   const st = await stat(path).catch(() => undefined);
   if (!st) throw new Error(`input not found: ${path}`);
   if (st.isDirectory()) return openSequence(path);
-  const { stdout } = await execFileAsync('ffprobe', [
-    '-v', 'error', '-select_streams', 'v:0', '-show_entries',
-    'stream=width,height,r_frame_rate,avg_frame_rate,nb_frames:stream_side_data=rotation:format=duration', '-of', 'json', path,
-  ]);
+  const stdout = await ffprobeJson([
+    '-select_streams', 'v:0', '-show_entries',
+    'stream=width,height,r_frame_rate,avg_frame_rate,nb_frames:stream_side_data=rotation:format=duration', '-of', 'json', ...videoFileInput(path),
+  ], path);
   const probe = JSON.parse(stdout) as {
     streams?: {
       width?: number;
@@ -56,7 +68,7 @@ export async function openInput(path: string): Promise<RenderInput> {
     height: quarter ? s.width : s.height,
     rate,
     fps: rateValue(rate),
-    args: ['-i', path],
+    args: videoFileInput(path),
     frameCount: Number.isFinite(n) && n > 0 ? n : undefined,
     durationSec: Number.isFinite(duration) && duration > 0 ? duration : undefined,
   };
@@ -75,7 +87,7 @@ async function openSequence(dir: string): Promise<RenderInput> {
   let height = Number(ini.imHeight);
   const first = join(dir, imDir, `${'1'.padStart(6, '0')}${ext}`);
   if (!(width > 0 && height > 0)) {
-    const { stdout } = await execFileAsync('ffprobe', ['-v', 'error', '-show_entries', 'stream=width,height', '-of', 'csv=p=0', first]);
+    const stdout = await ffprobeJson(['-show_entries', 'stream=width,height', '-of', 'csv=p=0', ...imageSequenceInput(first)], first);
     [width, height] = stdout.trim().split(',').map(Number);
   }
   const fps = rateValue(rate);
@@ -84,8 +96,8 @@ async function openSequence(dir: string): Promise<RenderInput> {
     height,
     rate,
     fps,
-    args: ['-framerate', rate, '-start_number', '1', '-i', pattern],
-    sequenceFrame: (n) => join(dir, imDir, `${String(n).padStart(6, '0')}${ext}`),
+    args: imageSequenceInput(pattern, { framerate: rate, startNumber: 1 }),
+    sequenceFrame: (n) => imageSequenceInput(join(dir, imDir, `${String(n).padStart(6, '0')}${ext}`)),
     frameCount: length > 0 ? length : undefined,
     durationSec: length > 0 ? length / fps : undefined,
   };
@@ -112,7 +124,7 @@ export function rateValue(rate: string): number {
  */
 export async function* decodeRgba(input: RenderInput, extraArgs: string[] = []): AsyncGenerator<Uint8Array> {
   const frameSize = input.width * input.height * 4;
-  const ff = spawn('ffmpeg', ['-v', 'error', '-nostdin', ...input.args, ...extraArgs, '-map', '0:v:0', '-fps_mode', 'passthrough', '-f', 'rawvideo', '-pix_fmt', 'rgba', '-'], {
+  const ff = spawn(ffmpegBinary(), ['-v', 'error', '-nostdin', ...input.args, ...extraArgs, '-map', '0:v:0', '-fps_mode', 'passthrough', '-f', 'rawvideo', '-pix_fmt', 'rgba', '-'], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';
@@ -137,7 +149,7 @@ export async function* decodeRgba(input: RenderInput, extraArgs: string[] = []):
       }
     }
     const code = await exited;
-    if (code !== 0) throw new Error(`ffmpeg could not decode the input: ${stderr.trim().split('\n').slice(-3).join(' ')}`);
+    if (code !== 0) throw new Error(`ffmpeg could not decode the input: ${refusedContainer(stderr) ?? stderr.trim().split('\n').slice(-3).join(' ')}`);
   } finally {
     if (ff.exitCode === null) ff.kill('SIGKILL');
   }

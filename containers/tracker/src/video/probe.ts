@@ -5,11 +5,15 @@
  * Inputs are a video file (anything ffmpeg reads) or a MOTChallenge sequence folder (seqinfo.ini + img1/).
  * Failures are EngineErrors with a user-facing message, raised before any decoding starts.
  */
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
 import { readFile, readdir, stat } from 'node:fs/promises';
-import { basename, join, resolve } from 'node:path';
+import { basename, join } from 'node:path';
 import type { VideoMetadata } from '../../../../core/types.js';
-import { EngineError, MAX_DURATION_MS } from '../errors.js';
+import { EngineError, MAX_DURATION_MS, tooLong } from '../errors.js';
+import { ffprobeBinary, imageSequenceInput, refusedContainer, videoFileInput } from './ffmpeg-input.js';
+
+export { ffmpegFileUrl } from './ffmpeg-input.js';
 
 export interface SequenceInfo {
   /** Folder holding the frames. */
@@ -44,14 +48,6 @@ export interface ProbedVideo extends VideoMetadata {
   timeBase?: [number, number];
   /** Clockwise rotation ffmpeg applies when decoding (display matrix); FrameWidth/Height are after it. */
   rotation: number;
-}
-
-/**
- * A local path as ffmpeg's file protocol, so names that start with '-' or contain ':' are never read as options or
- * other protocols.
- */
-export function ffmpegFileUrl(path: string): string {
-  return `file:${resolve(path)}`;
 }
 
 /** Only the wire members, in Rekognition's member order. */
@@ -93,7 +89,7 @@ const FFPROBE_TIMEOUT_MS = 60_000;
 function runFfprobe(args: string[]): Promise<FfprobeOutput> {
   return new Promise((resolve, reject) => {
     execFile(
-      process.env.PEOPLE_PATHING_FFPROBE ?? 'ffprobe',
+      ffprobeBinary(),
       ['-v', 'error', '-print_format', 'json', '-show_format', '-show_streams', ...args],
       { timeout: FFPROBE_TIMEOUT_MS, maxBuffer: 16 << 20 },
       (err, stdout, stderr) => {
@@ -101,6 +97,11 @@ function runFfprobe(args: string[]): Promise<FfprobeOutput> {
           const code = (err as NodeJS.ErrnoException).code;
           if (code === 'ENOENT') {
             reject(new EngineError('DECODE_FAILED', 'ffprobe is not installed (the engine needs ffmpeg and ffprobe on PATH)'));
+            return;
+          }
+          const refused = refusedContainer(String(stderr));
+          if (refused) {
+            reject(new EngineError('INVALID_VIDEO', `not a readable video: ${refused}`));
             return;
           }
           const detail = lastLine(String(stderr)) || err.message;
@@ -204,7 +205,7 @@ async function probeSequence(dir: string): Promise<ProbedVideo> {
   const firstNumber = Number(names[0].slice(0, digits));
   const length = Number(ini.seqLength) > 0 ? Math.min(Number(ini.seqLength), names.length) : names.length;
   const pattern = join(imDir, `%0${digits}d${imExt}`);
-  const out = await runFfprobe(['-f', 'image2', '-framerate', String(fps), '-start_number', String(firstNumber), '-i', pattern]);
+  const out = await runFfprobe(imageSequenceInput(pattern, { framerate: fps, startNumber: firstNumber }));
   const s = (out.streams ?? []).find((x) => x.codec_type === 'video');
   const width = Number(ini.imWidth) || s?.width || 0;
   const height = Number(ini.imHeight) || s?.height || 0;
@@ -226,22 +227,52 @@ async function probeSequence(dir: string): Promise<ProbedVideo> {
   };
 }
 
+export interface ProbeOptions {
+  /** Longest video accepted (default MAX_DURATION_MS, 6 h); tests inject a short one. */
+  maxDurationMs?: number;
+}
+
 /** Probes a video file or MOTChallenge sequence folder; throws EngineError for anything the engine cannot process. */
-export async function probeVideo(input: string): Promise<ProbedVideo> {
+export async function probeVideo(input: string, options: ProbeOptions = {}): Promise<ProbedVideo> {
   const kind = await exists(input);
   if (!kind) throw new EngineError('NOT_FOUND', `input not found: ${input}`);
   const probed = kind === 'dir' ? await probeSequence(input) : await probeFile(input);
-  if (probed.DurationMillis > MAX_DURATION_MS) {
-    throw new EngineError(
-      'TOO_LONG',
-      `the video is ${(probed.DurationMillis / 3600_000).toFixed(2)} hours long; videos longer than 6 hours are not supported`,
-    );
-  }
+  const limit = options.maxDurationMs ?? MAX_DURATION_MS;
+  if (probed.DurationMillis > limit) throw tooLong(probed.DurationMillis, limit);
   return probed;
 }
 
+/**
+ * The end of the video stream from its packets (max pts + duration), in seconds, for containers whose header holds no
+ * duration (Matroska written live, some AVI): a demux-only pass, no decoding. 0 when the packets carry no timestamps.
+ */
+export function streamEndSec(path: string, timeBase: [number, number] | undefined): Promise<number> {
+  return new Promise((resolveEnd, reject) => {
+    const child = spawn(
+      ffprobeBinary(),
+      ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'packet=pts,duration', '-of', 'csv=p=0', ...videoFileInput(path)],
+      { stdio: ['ignore', 'pipe', 'ignore'] },
+    );
+    let end = 0;
+    const lines = createInterface({ input: child.stdout, crlfDelay: Infinity });
+    lines.on('line', (line) => {
+      const [pts, dur] = line.split(',').map(Number);
+      if (Number.isFinite(pts)) end = Math.max(end, pts + (Number.isFinite(dur) ? dur : 0));
+    });
+    const timer = setTimeout(() => child.kill('SIGKILL'), FFPROBE_TIMEOUT_MS * 5);
+    child.on('error', (e) => {
+      clearTimeout(timer);
+      reject(new EngineError('DECODE_FAILED', `could not run ffprobe: ${e.message}`));
+    });
+    child.on('close', () => {
+      clearTimeout(timer);
+      resolveEnd(timeBase ? (end * timeBase[0]) / timeBase[1] : 0);
+    });
+  });
+}
+
 async function probeFile(input: string): Promise<ProbedVideo> {
-  const out = await runFfprobe(['-i', ffmpegFileUrl(input)]);
+  const out = await runFfprobe(videoFileInput(input));
   const s = (out.streams ?? []).find((x) => x.codec_type === 'video' && !x.disposition?.attached_pic);
   if (!s) throw new EngineError('INVALID_VIDEO', 'not a readable video: the file has no video stream');
   if (!(Number(s.width) > 0 && Number(s.height) > 0)) {
@@ -249,13 +280,15 @@ async function probeFile(input: string): Promise<ProbedVideo> {
   }
   const fps = chooseFrameRate(s);
   if (!(fps > 0)) throw new EngineError('INVALID_VIDEO', 'not a readable video: no frame rate');
-  const durSec = Number(s.duration) > 0 ? Number(s.duration) : Number(out.format?.duration) > 0 ? Number(out.format?.duration) : 0;
-  const nb = Number(s.nb_frames) > 0 ? Number(s.nb_frames) : 0;
-  const estimated = Math.round(durSec * fps);
-  const rotation = rotationOf(s);
   const tbParts = (s.time_base ?? '').split('/').map(Number);
   const tb: [number, number] | undefined =
     tbParts.length === 2 && tbParts[0] > 0 && tbParts[1] > 0 ? [tbParts[0], tbParts[1]] : undefined;
+  let durSec = Number(s.duration) > 0 ? Number(s.duration) : Number(out.format?.duration) > 0 ? Number(out.format?.duration) : 0;
+  // No duration in the header: measure it from the stream, so DurationMillis, the 6 h limit and the deadline hold.
+  if (!(durSec > 0)) durSec = await streamEndSec(input, tb);
+  const nb = Number(s.nb_frames) > 0 ? Number(s.nb_frames) : 0;
+  const estimated = Math.round(durSec * fps);
+  const rotation = rotationOf(s);
   const swap = rotation === 90 || rotation === 270;
   const width = Number(s.width);
   const height = Number(s.height);
