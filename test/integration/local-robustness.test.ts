@@ -38,7 +38,7 @@ describe('local server: request bodies and StatusMessages', () => {
   beforeAll(async () => {
     dataDir = await makeDataDir('pp-robust-');
     await putObject(join(dataDir, 'buckets'), 'videos', 'clip.mp4');
-    server = await startLocalServer({ port: 0, dataDir, processor: new SyntheticProcessor({ detections: 20 }) });
+    server = await startLocalServer({ port: 0, dataDir, auth: 'none', processor: new SyntheticProcessor({ detections: 20 }) });
     client = rekognition(server.url, 'AKIDROBUST');
   });
   afterAll(async () => {
@@ -126,7 +126,7 @@ describe('local server on a full data disk', () => {
     }
     const dataDir = join(mnt, 'data');
     const processor = new SyntheticProcessor({ detections: 3000 });
-    server = await startLocalServer({ port: 0, dataDir, processor, log: (l) => logs.push(l) });
+    server = await startLocalServer({ port: 0, dataDir, auth: 'none', processor, log: (l) => logs.push(l) });
     await putObject(join(dataDir, 'buckets'), 'videos', 'clip.mp4');
     const client = rekognition(server.url, 'AKIDFULL');
     try {
@@ -172,7 +172,7 @@ describe('local server on a full data disk', () => {
     const dataDir = join(mnt, 'data');
     await writeFile(join(mnt, 'filler'), Buffer.alloc(8 << 20)).catch(() => undefined);
     const startLogs: string[] = [];
-    const starting = startLocalServer({ port: 0, dataDir, processor: new SyntheticProcessor({ detections: 10 }), log: (l) => startLogs.push(l) });
+    const starting = startLocalServer({ port: 0, dataDir, auth: 'none', processor: new SyntheticProcessor({ detections: 10 }), log: (l) => startLogs.push(l) });
     let settled = false;
     void starting.then(() => (settled = true), () => (settled = true));
     await until(async () => startLogs.some((l) => /job store unavailable: the data disk is full; waiting for free space/.test(l)));
@@ -212,7 +212,7 @@ describe('serve with a data dir it cannot use', () => {
 
   it('a second server on the same data dir: one clear line, exit 1, no stack trace', async () => {
     const dataDir = await makeDataDir('pp-second-');
-    const first = await startLocalServer({ port: 0, dataDir, processor: new SyntheticProcessor({ detections: 1 }) });
+    const first = await startLocalServer({ port: 0, dataDir, auth: 'none', processor: new SyntheticProcessor({ detections: 1 }) });
     try {
       const r = await serve(dataDir);
       expect(r.code).toBe(1);
@@ -230,7 +230,7 @@ describe('serve with a data dir it cannot use', () => {
     }
     const dataDir = await makeDataDir('pp-readonly-');
     // A data dir a previous run made, now owned by someone else: `nobody` may read it but not write it.
-    const seed = await startLocalServer({ port: 0, dataDir, processor: new SyntheticProcessor({ detections: 1 }) });
+    const seed = await startLocalServer({ port: 0, dataDir, auth: 'none', processor: new SyntheticProcessor({ detections: 1 }) });
     await seed.close();
     await chmod(dataDir, 0o755);
     try {
