@@ -6,6 +6,7 @@ const commands: Record<string, { summary: string; load: () => Promise<{ run(argv
   serve: { summary: 'serve the Rekognition-compatible API on 127.0.0.1 (local mode)', load: () => import('./serve.js') },
   track: { summary: 'track the persons in one video file or MOTChallenge sequence', load: () => import('./track.js') },
   render: { summary: 'draw tracked paths onto a video or one picture', load: () => import('./render.js') },
+  models: { summary: 'fetch the tracking models into the cache (--from a mirror or folder), or list them', load: () => import('./models.js') },
   get: { summary: 'page through GetPersonTracking of a job and write the merged result', load: () => import('./get.js') },
 };
 

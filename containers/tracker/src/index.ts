@@ -17,7 +17,7 @@ export { letterboxGeometry, type LetterboxGeometry, type LetterboxSpec } from '.
 export {
   createDetector,
   DEFAULT_MODEL_FILE,
-  defaultModelsDir,
+  namedModelsDir,
   MODEL_KINDS,
   parseModelKind,
   resolveModel,
@@ -30,6 +30,7 @@ export {
 } from './detect/index.js';
 export {
   createEngineProcessor,
+  prepareEngineModels,
   toBoundingBox,
   trackFrames,
   trackPersons,
@@ -43,6 +44,8 @@ export {
   type TrackOptions,
   type TrackProgress,
 } from './pipeline/engine.js';
+export { CATALOGUE, DEFAULT_MODEL_NAMES, findModel, type CatalogueModel } from './models/catalogue.js';
+export { ModelUnavailableError, OFFLINE_HINT, obtainModel, userModelsCache } from './models/resolve.js';
 export type { FrameImage } from './frame.js';
 export type { FaceAttacher } from './faces/types.js';
 export type { Box, Detection, PersonTracker, TrackedPerson } from './track/types.js';
