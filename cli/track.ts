@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { RESULT_FILES } from '../core/results-format.js';
-import { parseModelKind, trackToMot, trackToResults, type HwAccel, type TrackOptions, type TrackProgress } from '../containers/tracker/src/index.js';
+import { parseModelKind, prepareEngineModels, trackToMot, trackToResults, type HwAccel, type TrackOptions, type TrackProgress } from '../containers/tracker/src/index.js';
 import { resolveFaceModel } from '../containers/tracker/src/faces/attach.js';
 import { createFaceThread, type FaceThread } from '../containers/tracker/src/pipeline/face-thread.js';
 
@@ -160,6 +160,8 @@ export async function run(argv: string[]): Promise<number> {
       signal: controller.signal,
       ...(progress.onProgress ? { onProgress: progress.onProgress } : {}),
     };
+    // Every model first (fetched into the cache on first use): without them there is nothing to do.
+    await prepareEngineModels({ ...options, faces: values.faces && format !== 'mot' && !values['face-model'] });
     const started = performance.now();
     if (format === 'mot') {
       const everyFrame = values['every-frame'] || !values.sampled;

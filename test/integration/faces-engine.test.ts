@@ -11,6 +11,7 @@ import type { FaceAttacherOptions, YuNetFaceAttacher } from '../../containers/tr
 import type { TrackOptions } from '../../containers/tracker/src/index.js';
 import { LocalFolderSource, ResultsReader } from '../../core/results-format.js';
 import type { TrackingJobOutput } from '../../core/ports.js';
+import { describeWithData, MODELS } from './engine-data.js';
 
 const DATA = process.env.PEOPLE_PATHING_DATA_DIR ?? resolve(process.cwd(), '../shared/data');
 
@@ -21,7 +22,9 @@ let createFaceAttacher: (model: string, options?: FaceAttacherOptions) => Promis
 let resolveFaceModel: () => Promise<string | undefined>;
 let trackToResults: (input: string, dir: string, options: TrackOptions) => Promise<TrackingJobOutput>;
 
-describe('faces through the tracking engine', () => {
+const describeData = describeWithData(join(DATA, 'images', 'messi5.jpg'), join(MODELS, 'yolox_nano_416x416.onnx'), join(MODELS, 'face_detection_yunet_2026may.onnx'));
+
+describeData('faces through the tracking engine', () => {
   let dir: string;
   beforeAll(async () => {
     ({ createFaceAttacher, resolveFaceModel } = await import('../../containers/tracker/src/faces/attach.js'));

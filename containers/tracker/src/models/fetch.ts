@@ -109,11 +109,12 @@ async function fromUrl(model: CatalogueModel, url: string, tmp: string, opts: Fe
   }
 }
 
+/** "message: cause code" of an error from any realm (fetch's errors carry the socket error as `cause`). */
 function errorText(err: unknown): string {
-  if (!(err instanceof Error)) return String(err);
-  const cause = (err as { cause?: unknown }).cause;
-  if (cause instanceof Error) return `${err.message}: ${(cause as { code?: string }).code ?? cause.message}`;
-  return err.message;
+  const e = err as { message?: unknown; cause?: { code?: unknown; message?: unknown } } | undefined;
+  if (typeof e?.message !== 'string') return String(err);
+  const cause = e.cause?.code ?? e.cause?.message;
+  return typeof cause === 'string' ? `${e.message}: ${cause}` : e.message;
 }
 
 /**

@@ -81,6 +81,7 @@ export async function obtainModel(name: string, opts: ObtainOptions = {}): Promi
       log: opts.log ?? ((line) => process.stderr.write(`${line}\n`)),
     });
   } catch (err) {
-    throw new ModelUnavailableError(model.file, err instanceof Error ? err.message.replace(/^cannot fetch \S+: /, '') : String(err));
+    const text = String((err as { message?: unknown }).message ?? err);
+    throw new ModelUnavailableError(model.file, text.replace(/^cannot fetch \S+: /, ''));
   }
 }
