@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtemp, readdir, readFile, rm, writeFile, mkdir, copyFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
-import { createServer as createNetServer } from 'node:net';
+import { createServer as createNetServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -176,6 +176,21 @@ describeData('model downloader and cache', () => {
     expect(Date.now() - started).toBeLessThan(10_000);
     expect(await readdir(dir)).toEqual([]);
     modes.set(FACES.file, 'ok');
+  });
+
+  it('gives up on a server that accepts the connection but never answers, after the connect timeout', async () => {
+    const sockets: Socket[] = [];
+    const silent = createNetServer((socket) => sockets.push(socket.on('error', () => undefined)));
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    const dir = join(home, 'silent');
+    try {
+      const from = `http://127.0.0.1:${(silent.address() as { port: number }).port}`;
+      await expect(fetchModel(FACES, dir, { from, connectTimeoutMs: 300 })).rejects.toThrow(/no answer within 0\.3 s/);
+      expect(await readdir(dir)).toEqual([]);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((r) => silent.close(r));
+    }
   });
 
   it('models fetch --from DIR fills a folder from a local mirror folder, checked by the same checksums; list shows it', async () => {

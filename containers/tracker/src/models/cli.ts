@@ -43,7 +43,7 @@ function isDefault(model: CatalogueModel): string {
 }
 
 async function list(dir: string, io: ModelsIo): Promise<number> {
-  io.stdout(`models in ${dir} (* = used by default)\n`);
+  io.stdout(`models in ${dir} (* = a default: serve and track, or the GPU image's detector)\n`);
   const files = await readdir(dir).catch(() => [] as string[]);
   const rows = await Promise.all(
     CATALOGUE.map(async (m) => {
