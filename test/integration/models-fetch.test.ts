@@ -22,7 +22,7 @@ const REID = catalogueModel('person-reidentification-retail-0288');
 const FACES = catalogueModel('face_detection_yunet_2026may');
 const HINT = 'people-pathing models fetch --from DIR';
 
-type Mode = 'ok' | 'wrong' | 'cut' | 'cut-once' | 'stall';
+type Mode = 'ok' | 'wrong' | 'other' | 'cut' | 'cut-once' | 'stall';
 
 const describeData = describeWithData(...LOCAL_DEFAULT_MODELS.map((n) => join(MODELS, catalogueModel(n).file)));
 
@@ -69,9 +69,10 @@ describeData('model downloader and cache', () => {
     server = createServer((req, res) => {
       const file = decodeURIComponent((req.url ?? '/').slice('/mirror/'.length));
       requests.set(file, (requests.get(file) ?? 0) + 1);
-      readFile(join(MODELS, file)).then(
+      const mode = modes.get(file) ?? 'ok';
+      // 'other': a different file under this name (e.g. a mirror that serves an error page with status 200).
+      readFile(join(MODELS, mode === 'other' ? 'person-reidentification-retail-0287.onnx' : file)).then(
         (bytes) => {
-          const mode = modes.get(file) ?? 'ok';
           res.writeHead(200, { 'Content-Type': 'application/octet-stream', 'Content-Length': bytes.length });
           if (mode === 'wrong') {
             const copy = Buffer.from(bytes);
@@ -138,6 +139,10 @@ describeData('model downloader and cache', () => {
     expect((err as Error).message).toMatch(/sha256 [0-9a-f]{64} is not the catalogue's/);
     expect((err as Error).message).toContain(HINT);
     expect((err as Error).message).not.toContain('\n');
+    expect(await readdir(cache)).toEqual([]);
+
+    modes.set(FACES.file, 'other');
+    await expect(obtainModel(FACES.name, { env, log: () => undefined })).rejects.toThrow(/offers 2454677 bytes, not the catalogue's 229738/);
     expect(await readdir(cache)).toEqual([]);
 
     modes.set(FACES.file, 'ok');

@@ -92,7 +92,15 @@ async function fromUrl(model: CatalogueModel, url: string, tmp: string, opts: Fe
     } catch (err) {
       throw new Error(errorText(err));
     }
-    if (!response.ok || !response.body) throw new Error(`HTTP ${response.status}`);
+    if (!response.ok || !response.body) {
+      await response.body?.cancel().catch(() => undefined);
+      throw new Error(`HTTP ${response.status}`);
+    }
+    const length = response.headers.get('content-length');
+    if (length !== null && Number(length) !== model.bytes) {
+      await response.body.cancel().catch(() => undefined);
+      throw new Mismatch(`the server offers ${length} bytes, not the catalogue's ${model.bytes}`);
+    }
     const idle = () => {
       clearTimeout(timer);
       timer = setTimeout(() => controller.abort(new Error(`no data for ${readMs / 1000} s`)), readMs);
@@ -117,6 +125,13 @@ function errorText(err: unknown): string {
   return typeof cause === 'string' ? `${e.message}: ${cause}` : e.message;
 }
 
+/** Makes a rename in `dir` durable (where the platform allows fsync on a folder). */
+async function syncDir(dir: string): Promise<void> {
+  const fh = await open(dir, 'r').catch(() => undefined);
+  await fh?.sync().catch(() => undefined);
+  await fh?.close();
+}
+
 /**
  * Makes `dir/<model.file>` a verified copy of the model and returns its path. Throws (leaving no file) when no
  * source gives the catalogue's bytes; the message lists what each source said.
@@ -133,6 +148,7 @@ export async function fetchModel(model: CatalogueModel, dir: string, opts: Fetch
         if (source.kind === 'url') await fromUrl(model, source.url, tmp, opts);
         else await writeVerified(model, createReadStream(source.path), tmp, () => undefined);
         await rename(tmp, target);
+        await syncDir(dir);
         opts.log?.(`models: ${model.file} ok (sha256 verified)`);
         return target;
       } catch (err) {
