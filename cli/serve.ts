@@ -29,15 +29,28 @@ const USAGE = `usage: people-pathing serve [--port 8085] [--data-dir .people-pat
                   none: accept any signature, the access key id is the account (demos and tests only)
   --regions       regions a signature may be scoped to (default: any)
   --accounts      with --auth none: map access key ids to account ids (unmapped keys are their own account)
-  --models-dir    folder of the tracking models (default $PEOPLE_PATHING_MODELS_DIR)
+  --models-dir    folder of the tracking models (default $PEOPLE_PATHING_MODELS_DIR, else the model cache
+                  ~/.cache/people-pathing/models, filled on first start; see \`people-pathing models\`)
   --model         ONNX person detector file (default: the engine's default model in the models dir)
   --no-faces      skip face detection (Person.Face); also PEOPLE_PATHING_FACES=off
 `;
 
-async function loadEngine(modelsDir: string | undefined, modelPath: string | undefined, faces: boolean): Promise<VideoProcessor> {
+/**
+ * The engine, once every model a job needs is on disk (fetched into the cache on first start). Undefined, after one
+ * line on stderr naming `people-pathing models fetch --from DIR`, when a model cannot be had: serving would only
+ * accept jobs that fail.
+ */
+async function loadEngine(modelsDir: string | undefined, modelPath: string | undefined, faces: boolean): Promise<VideoProcessor | undefined> {
   // Loaded on demand so `serve --help` and argument errors do not pay for onnxruntime.
-  const { createEngineProcessor } = await import('../containers/tracker/src/index.js');
-  return createEngineProcessor({ ...(modelsDir ? { modelsDir } : {}), ...(modelPath ? { modelPath } : {}), ...(faces ? {} : { faces: false }) });
+  const { createEngineProcessor, prepareEngineModels } = await import('../containers/tracker/src/index.js');
+  const options = { ...(modelsDir ? { modelsDir } : {}), ...(modelPath ? { modelPath } : {}) };
+  try {
+    await prepareEngineModels({ ...options, faces });
+  } catch (err) {
+    process.stderr.write(`people-pathing serve: ${err instanceof Error ? err.message : String(err)}\n`);
+    return undefined;
+  }
+  return createEngineProcessor({ ...options, ...(faces ? {} : { faces: false }) });
 }
 
 function positiveInt(value: string | undefined, name: string, fallback: number): number {
@@ -91,6 +104,7 @@ export async function run(argv: string[]): Promise<number> {
   }
   const dataDir = str('data-dir') ?? '.people-pathing';
   const processor = await loadEngine(str('models-dir'), str('model'), values.faces !== false);
+  if (!processor) return 1;
   const server = await startLocalServer({
     port,
     dataDir,

@@ -14,8 +14,9 @@ import { parseArgs } from 'node:util';
 import { RESULT_FILES } from '../core/results-format.js';
 import {
   createFaceThread,
-  defaultFaceModelPath,
   parseModelKind,
+  prepareEngineModels,
+  resolveFaceModel,
   trackToMot,
   trackToResults,
   type FaceThread,
@@ -28,8 +29,10 @@ const USAGE = `usage: people-pathing track <video-file | MOTChallenge-sequence-d
 
   --out FILE            write the result here (default: stdout)
   --format F            rekognition (GetPersonTracking JSON, default) | mot (MOTChallenge rows)
-  --model PATH          ONNX person detector (default: $PEOPLE_PATHING_MODEL, else
-                        $PEOPLE_PATHING_MODELS_DIR/yolox_nano_416x416.onnx)
+  --model PATH          ONNX person detector (default: $PEOPLE_PATHING_MODEL, else yolox_nano_416x416.onnx
+                        in the models folder)
+  --models-dir DIR      folder holding the models (default $PEOPLE_PATHING_MODELS_DIR, else the model cache
+                        ~/.cache/people-pathing/models, filled on first use; see \`people-pathing models\`)
   --model-kind K        yolox | light-person | nanodet (default: read from the model)
   --every-frame         analyse and emit every frame (default: ~15 samples/s like Rekognition;
                         --format mot analyses every frame unless --sampled is given)
@@ -37,7 +40,8 @@ const USAGE = `usage: people-pathing track <video-file | MOTChallenge-sequence-d
   --results-dir DIR     also keep the results-format folder (manifest + ndjson + idx) here
   --hwaccel H           auto | cuda | none (ffmpeg decode; default auto)
   --no-faces            skip face detection (Person.Face); faces cost a YuNet run per sample with people
-  --face-model PATH     YuNet face detector (default $PEOPLE_PATHING_MODELS_DIR/face_detection_yunet_2026may.onnx)
+  --face-model PATH     YuNet face detector (default $PEOPLE_PATHING_FACE_MODEL, else
+                        face_detection_yunet_2026may.onnx in the models folder)
   --quiet               no progress on stderr
 `;
 
@@ -110,6 +114,7 @@ export async function run(argv: string[]): Promise<number> {
         out: { type: 'string', short: 'o' },
         format: { type: 'string', default: 'rekognition' },
         model: { type: 'string' },
+        'models-dir': { type: 'string' },
         'model-kind': { type: 'string' },
         'every-frame': { type: 'boolean', default: false },
         sampled: { type: 'boolean', default: false },
@@ -154,11 +159,14 @@ export async function run(argv: string[]): Promise<number> {
     const modelKind = parseModelKind(values['model-kind']);
     const options: TrackOptions = {
       ...(values.model ? { modelPath: values.model } : {}),
+      ...(values['models-dir'] ? { modelsDir: values['models-dir'] } : {}),
       ...(modelKind ? { modelKind } : {}),
       hwaccel,
       signal: controller.signal,
       ...(progress.onProgress ? { onProgress: progress.onProgress } : {}),
     };
+    // Every model first (fetched into the cache on first use): without them there is nothing to do.
+    await prepareEngineModels({ ...options, faces: values.faces && format !== 'mot' && !values['face-model'] });
     const started = performance.now();
     if (format === 'mot') {
       const everyFrame = values['every-frame'] || !values.sampled;
@@ -172,7 +180,8 @@ export async function run(argv: string[]): Promise<number> {
       return 0;
     }
     if (values.faces) {
-      const faceModel = values['face-model'] ?? defaultFaceModelPath();
+      const faceModel = values['face-model'] ?? (await resolveFaceModel(values['models-dir']));
+      if (!faceModel) throw new Error('the models folder has no face model; give --face-model PATH or --no-faces');
       faces = await createFaceThread(faceModel).catch((err: unknown) => {
         throw new Error(`cannot load the face model ${faceModel} (${(err as Error).message}); give --face-model PATH or --no-faces`);
       });

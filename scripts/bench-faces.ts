@@ -11,7 +11,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { createFaceAttacher, defaultFaceModelPath } from '../containers/tracker/src/faces/attach.js';
+import { createFaceAttacher, resolveFaceModel } from '../containers/tracker/src/faces/attach.js';
 import { trackToResults } from '../containers/tracker/src/index.js';
 import type { FaceAttacher } from '../containers/tracker/src/faces/types.js';
 
@@ -30,7 +30,9 @@ const quantile = (xs: number[], q: number): number => {
 
 const results: Record<string, unknown>[] = [];
 for (const input of inputs) {
-  const attacher = await createFaceAttacher(defaultFaceModelPath(), { mode });
+  const faceModel = await resolveFaceModel();
+  if (!faceModel) throw new Error('no face model in PEOPLE_PATHING_MODELS_DIR');
+  const attacher = await createFaceAttacher(faceModel, { mode });
   const times: number[] = [];
   let people = 0;
   let faces = 0;

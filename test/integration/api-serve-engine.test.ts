@@ -11,12 +11,15 @@ import { fileURLToPath } from 'node:url';
 import { GetPersonTrackingCommand, StartPersonTrackingCommand, paginateGetPersonTracking } from '@aws-sdk/client-rekognition';
 import type { PersonDetection } from '@aws-sdk/client-rekognition';
 import { makeDataDir, rekognition } from '../fixtures/api/helpers.js';
+import { describeWithData, MODELS } from './engine-data.js';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const DATA_DIR = resolve(process.env.PEOPLE_PATHING_DATA_DIR ?? join(REPO, '../shared/data'));
 const VIDEO_FILE = join(DATA_DIR, 'videos', 'mmtracking_demo_8frames_1080p.mp4');
 
-describe('people-pathing serve with the tracking engine', () => {
+const describeData = describeWithData(VIDEO_FILE, join(DATA_DIR, 'images', 'messi5.jpg'), join(MODELS, 'yolox_nano_416x416.onnx'));
+
+describeData('people-pathing serve with the tracking engine', () => {
   let dataDir: string;
   let child: ChildProcess;
   let url: string;

@@ -6,7 +6,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EngineError, FrameDecoder, probeVideo, type DecodedFrame } from '../../containers/tracker/src/index.js';
-import { DATA, ffmpegMake } from './engine-data.js';
+import { DATA, describeWithData, ffmpegMake } from './engine-data.js';
 
 const LB = { width: 416, height: 416, placement: 'top-left' as const, padValue: 114 };
 
@@ -18,7 +18,13 @@ async function decodeAll(input: string, step: number, fullFrameMaxWidth?: number
   return frames;
 }
 
-describe('probeVideo', () => {
+const describeData = describeWithData(
+  ...['mmtracking_demo_8frames_1080p.mp4', 'pedestrians_topdown_720p_vtest.avi', 'pets09_s2l1_opencv_vtest.avi'].map((v) => join(DATA, 'videos', v)),
+  join(DATA, 'mot', 'PETS09-S2L1'),
+  join(DATA, 'mot', 'TUD-Campus', 'img1'),
+);
+
+describeData('probeVideo', () => {
   it('reports VideoMetadata like Rekognition (ffprobe names, float32 frame rate)', async () => {
     const mp4 = await probeVideo(join(DATA, 'videos', 'mmtracking_demo_8frames_1080p.mp4'));
     expect({ ...mp4 }).toMatchObject({
@@ -46,7 +52,7 @@ describe('probeVideo', () => {
   });
 });
 
-describe('decoding', () => {
+describeData('decoding', () => {
   let dir: string;
   let ntsc: string;
   beforeAll(async () => {
@@ -123,7 +129,7 @@ describe('decoding', () => {
   });
 });
 
-describe('bad inputs fail fast with a clear message', () => {
+describeData('bad inputs fail fast with a clear message', () => {
   let dir: string;
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'pp-bad-'));

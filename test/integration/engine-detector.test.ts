@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createDetector, FrameDecoder, probeVideo, type ModelKind, type PersonDetector } from '../../containers/tracker/src/index.js';
 import { iouAt as iou } from '../../containers/tracker/src/geometry.js';
-import { DATA, MODELS, YOLOX } from './engine-data.js';
+import { DATA, describeWithData, MODELS, YOLOX } from './engine-data.js';
 
 type Box = [number, number, number, number];
 
@@ -71,7 +71,15 @@ const CASES: Array<{ file: string; kind: ModelKind; pets: number; tud: number }>
   { file: 'nanodet_m_320.onnx', kind: 'nanodet', pets: 0.72, tud: 0.6 },
 ];
 
-describe.each(CASES)('detector $kind on real frames', ({ file, kind, pets, tud }) => {
+const describeData = describeWithData(
+  ...CASES.map((c) => join(MODELS, c.file)),
+  YOLOX,
+  join(DATA, 'mot', 'PETS09-S2L1', 'img1'),
+  join(DATA, 'mot', 'TUD-Campus', 'img1'),
+  join(DATA, 'videos'),
+);
+
+describeData.each(CASES)('detector $kind on real frames', ({ file, kind, pets, tud }) => {
   let det: PersonDetector;
   beforeAll(async () => {
     det = await createDetector({ path: join(MODELS, file), thread: 'worker' });
@@ -97,7 +105,7 @@ describe.each(CASES)('detector $kind on real frames', ({ file, kind, pets, tud }
   });
 });
 
-describe('detector on the videos (no ground truth)', () => {
+describeData('detector on the videos (no ground truth)', () => {
   let det: PersonDetector;
   beforeAll(async () => {
     det = await createDetector({ path: YOLOX });

@@ -10,7 +10,7 @@ import { LocalFolderSource, ResultsReader } from '../../core/results-format.js';
 import type { GetPersonTrackingResponse, PersonDetection } from '../../core/types.js';
 import { evaluateSequence, parseMotText, readMotFile } from '../../containers/tracker/src/eval/index.js';
 import { createEngineProcessor, trackToMot } from '../../containers/tracker/src/index.js';
-import { DATA, ffmpegMake, MODELS, YOLOX } from './engine-data.js';
+import { DATA, describeWithData, ffmpegMake, MODELS, YOLOX } from './engine-data.js';
 
 let dir: string;
 beforeAll(async () => {
@@ -18,7 +18,15 @@ beforeAll(async () => {
 });
 afterAll(() => rm(dir, { recursive: true, force: true }));
 
-describe('VideoProcessor on the 25 fps top-down plaza video (341 frames, ~40 people)', () => {
+const describeData = describeWithData(
+  YOLOX,
+  join(MODELS, 'light_person_detector_192x192.onnx'),
+  join(DATA, 'videos', 'pedestrians_topdown_720p_vtest.avi'),
+  join(DATA, 'videos', 'mmtracking_demo_8frames_1080p.mp4'),
+  join(DATA, 'mot', 'TUD-Campus', 'img1'),
+);
+
+describeData('VideoProcessor on the 25 fps top-down plaza video (341 frames, ~40 people)', () => {
   let records: PersonDetection[];
   let out: Awaited<ReturnType<ReturnType<typeof createEngineProcessor>['process']>>;
   const fractions: number[] = [];
@@ -91,7 +99,7 @@ describe('VideoProcessor on the 25 fps top-down plaza video (341 frames, ~40 peo
   });
 });
 
-describe('MOTChallenge output', () => {
+describeData('MOTChallenge output', () => {
   // Measured 2026-11-25 (yolox_nano_416, tracker defaults, every frame): HOTA 0.438, MOTA 0.630, IDF1 0.583.
   it('tracks TUD-Campus every frame, frame numbers aligned with the ground truth', async () => {
     const seq = join(DATA, 'mot', 'TUD-Campus');
@@ -110,7 +118,7 @@ describe('MOTChallenge output', () => {
 
 // The faces hook end to end (real YuNet on the engine's full frames) is tested in faces-engine.test.ts.
 
-describe('people-pathing track (CLI)', () => {
+describeData('people-pathing track (CLI)', () => {
   const cli = (args: string[]): { status: number | null; stdout: string; stderr: string } => {
     const r = spawnSync(process.execPath, ['--import', 'tsx', 'cli/main.ts', 'track', ...args], {
       cwd: process.cwd(),

@@ -22,6 +22,7 @@
 import { join, resolve } from 'node:path';
 import { evaluateSequence, loadMotSequence, parseMotText } from '../../containers/tracker/src/eval/index.js';
 import { trackToMot } from '../../containers/tracker/src/index.js';
+import { describeWithData, MODELS } from './engine-data.js';
 
 const DATA = resolve(process.env.PEOPLE_PATHING_DATA_DIR ?? join(process.cwd(), '..', 'shared', 'data'));
 
@@ -40,7 +41,13 @@ const GUARDS: Record<Mode, Record<string, { MOTA: number; IDF1: number; HOTA: nu
 
 const cases = (Object.keys(GUARDS) as Mode[]).flatMap((mode) => Object.keys(GUARDS[mode]).map((seq) => [mode, seq] as const));
 
-describe('tracking quality on the shared MOT sequences (regression guards)', () => {
+const describeData = describeWithData(
+  join(MODELS, 'yolox_nano_416x416.onnx'),
+  join(MODELS, 'person-reidentification-retail-0288.onnx'),
+  ...Object.keys(GUARDS.motion).map((seq) => join(DATA, 'mot', seq, 'img1')),
+);
+
+describeData('tracking quality on the shared MOT sequences (regression guards)', () => {
   it.each(cases)('%s tracking on %s: MOTA, IDF1 and HOTA stay above their floors, ID switches under their ceiling', async (mode, name) => {
     const seq = await loadMotSequence(join(DATA, 'mot', name));
     const out = await trackToMot(seq.dir, { appearance: mode === 'appearance' });

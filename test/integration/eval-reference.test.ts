@@ -9,6 +9,7 @@
 import { execFile } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
+import { describeWithData } from './engine-data.js';
 import {
   combine,
   evaluateSequence,
@@ -20,7 +21,9 @@ import {
 const DATA = resolve(process.env.PEOPLE_PATHING_DATA_DIR ?? join(process.cwd(), '..', 'shared', 'data'));
 const round3 = (x: number) => Math.round(x * 1000) / 1000;
 
-describe('TUD reference (mmtracking test_mot15_track_evaluation)', () => {
+const describeData = describeWithData(join(DATA, 'mot', 'TUD-Campus', 'gt', 'gt.txt'), join(DATA, 'metrics', 'mmtracking_MOT15_TUD', 'results'));
+
+describeData('TUD reference (mmtracking test_mot15_track_evaluation)', () => {
   let perSeq: EvaluationResult[];
   let all: EvaluationResult;
 

@@ -11,6 +11,7 @@ import type { FaceAttacherOptions, YuNetFaceAttacher } from '../../containers/tr
 import type { TrackOptions } from '../../containers/tracker/src/index.js';
 import { LocalFolderSource, ResultsReader } from '../../core/results-format.js';
 import type { TrackingJobOutput } from '../../core/ports.js';
+import { describeWithData, MODELS } from './engine-data.js';
 
 const DATA = process.env.PEOPLE_PATHING_DATA_DIR ?? resolve(process.cwd(), '../shared/data');
 
@@ -18,13 +19,15 @@ const DATA = process.env.PEOPLE_PATHING_DATA_DIR ?? resolve(process.cwd(), '../s
 const mainRealm = (Buffer.constructor as FunctionConstructor)('return this')() as typeof globalThis;
 globalThis.Float32Array = mainRealm.Float32Array;
 let createFaceAttacher: (model: string, options?: FaceAttacherOptions) => Promise<YuNetFaceAttacher>;
-let defaultFaceModelPath: () => string;
+let resolveFaceModel: () => Promise<string | undefined>;
 let trackToResults: (input: string, dir: string, options: TrackOptions) => Promise<TrackingJobOutput>;
 
-describe('faces through the tracking engine', () => {
+const describeData = describeWithData(join(DATA, 'images', 'messi5.jpg'), join(MODELS, 'yolox_nano_416x416.onnx'), join(MODELS, 'face_detection_yunet_2026may.onnx'));
+
+describeData('faces through the tracking engine', () => {
   let dir: string;
   beforeAll(async () => {
-    ({ createFaceAttacher, defaultFaceModelPath } = await import('../../containers/tracker/src/faces/attach.js'));
+    ({ createFaceAttacher, resolveFaceModel } = await import('../../containers/tracker/src/faces/attach.js'));
     ({ trackToResults } = await import('../../containers/tracker/src/index.js'));
     dir = await mkdtemp(join(tmpdir(), 'pp-faces-engine-'));
   });
@@ -36,7 +39,7 @@ describe('faces through the tracking engine', () => {
     const video = join(dir, 'messi.mp4');
     execFileSync('ffmpeg', ['-v', 'error', '-y', '-loop', '1', '-framerate', '15', '-t', '1', '-i', join(DATA, 'images', 'messi5.jpg'),
       '-vf', 'pad=548:344,format=yuv420p', '-c:v', 'libx264', '-crf', '16', video]);
-    const faces = await createFaceAttacher(defaultFaceModelPath());
+    const faces = await createFaceAttacher((await resolveFaceModel())!);
     try {
       const out = await trackToResults(video, join(dir, 'results'), { faces, detectorThread: 'inline', hwaccel: 'none' });
       expect(out.detections).toBeGreaterThan(0);

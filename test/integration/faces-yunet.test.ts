@@ -8,6 +8,7 @@ import type { YuNetFaceAttacher, FaceAttacherOptions } from '../../containers/tr
 import type { FrameImage } from '../../containers/tracker/src/frame.js';
 import type { Box } from '../../containers/tracker/src/track/types.js';
 import type { FaceDetail } from '../../core/types.js';
+import { describeWithData } from './engine-data.js';
 
 const DATA = process.env.PEOPLE_PATHING_DATA_DIR ?? resolve(process.cwd(), '../shared/data');
 const MODELS = process.env.PEOPLE_PATHING_MODELS_DIR ?? join(DATA, 'models');
@@ -54,7 +55,9 @@ function expectInRekognitionRanges(face: FaceDetail): void {
   }
 }
 
-describe('faces on real frames (YuNet)', () => {
+const describeData = describeWithData(YUNET, join(DATA, 'images', 'messi5.jpg'), join(DATA, 'mot', 'TUD-Campus', 'img1'));
+
+describeData('faces on real frames (YuNet)', () => {
   const attachers: YuNetFaceAttacher[] = [];
   afterAll(async () => {
     for (const a of attachers) await a.release();

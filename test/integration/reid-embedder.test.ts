@@ -8,6 +8,7 @@ import { join, resolve } from 'node:path';
 import type { ReidEmbedder, ReidEmbedderOptions } from '../../containers/tracker/src/reid/index.js';
 import type { FrameImage } from '../../containers/tracker/src/frame.js';
 import type { Box } from '../../containers/tracker/src/track/types.js';
+import { describeWithData } from './engine-data.js';
 
 // Jest runs tests in its own JavaScript realm while onnxruntime-node's native code builds output arrays in Node's main
 // realm, which onnxruntime-common then rejects. Use the main realm's Float32Array before onnxruntime is imported (as
@@ -44,7 +45,9 @@ function people(frame: number): Map<number, Box> {
 
 const dot = (a: Float32Array, b: Float32Array): number => a.reduce((s, v, i) => s + v * b[i], 0);
 
-describe('re-ID embedder (person-reidentification-retail-0288)', () => {
+const describeData = describeWithData(join(modelsDir, 'person-reidentification-retail-0288.onnx'), join(seqDir, 'img1'), join(seqDir, 'gt', 'gt.txt'));
+
+describeData('re-ID embedder (person-reidentification-retail-0288)', () => {
   let embedder: ReidEmbedder;
   const model = join(modelsDir, 'person-reidentification-retail-0288.onnx');
 

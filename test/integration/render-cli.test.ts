@@ -11,6 +11,7 @@ import { join, resolve } from 'node:path';
 import { run } from '../../cli/render.js';
 import { colourForIndex } from '../../containers/tracker/src/render/colors.js';
 import type { GetPersonTrackingResponse, PersonDetection } from '../../core/types.js';
+import { describeWithData } from './engine-data.js';
 
 const DATA = process.env.PEOPLE_PATHING_DATA_DIR ?? resolve(process.cwd(), '../shared/data');
 const TUD = join(DATA, 'mot', 'TUD-Campus');
@@ -37,7 +38,9 @@ const dist = (buf: Buffer, width: number, x: number, y: number, c: number[]): nu
   return Math.hypot(buf[p] - c[0], buf[p + 1] - c[1], buf[p + 2] - c[2]);
 };
 
-describe('people-pathing render', () => {
+const describeData = describeWithData(join(TUD, 'img1'), join(DATA, 'videos', 'mmtracking_demo_8frames_1080p.mp4'));
+
+describeData('people-pathing render', () => {
   let dir: string;
   let gt: number[][];
   beforeAll(async () => {

@@ -32,7 +32,7 @@ import { probeVideo, toVideoMetadata } from '../../containers/tracker/src/index.
 import { ResultsReader } from '../../core/results-format.js';
 import type { JobRecord, NewJob } from '../../core/ports.js';
 import type { NotificationChannel, Video } from '../../core/types.js';
-import { DATA, YOLOX } from './engine-data.js';
+import { DATA, describeWithData, MODELS, YOLOX } from './engine-data.js';
 import { startOwnerProxy } from '../fixtures/s3-owner-proxy.js';
 import type { OwnerProxy } from '../fixtures/s3-owner-proxy.js';
 
@@ -156,7 +156,9 @@ function batchFailure(jobName: string, statusReason: string, exitCode?: number, 
   );
 }
 
-describe('workflow state machine, executed locally', () => {
+const describeData = describeWithData(VIDEO_FILE, YOLOX);
+
+describeData('workflow state machine, executed locally', () => {
   const { definition, jobDefinitionEnv, roles } = synthesisedDefinition();
   /** An S3 outage for the workflow steps (every call answers 503), to drive the catch-alls. */
   let s3Down = false;
@@ -316,6 +318,9 @@ describe('workflow state machine, executed locally', () => {
         RESULTS_BUCKET,
         PEOPLE_PATHING_MODEL: YOLOX,
         PEOPLE_PATHING_MODEL_KIND: 'yolox',
+        // The image's models folder (re-ID, faces), as its Dockerfile sets it; never the public URLs.
+        PEOPLE_PATHING_MODELS_DIR: MODELS,
+        PEOPLE_PATHING_MODELS_URL: process.env.PEOPLE_PATHING_MODELS_URL ?? 'http://127.0.0.1:9',
         TRACKER_WORK_DIR: join(dir, 'scratch'),
         AWS_REGION: REGION,
         // s3rver accepts only its own key pair; dynalite accepts any.

@@ -1,7 +1,7 @@
 /**
  * The tracker image cannot be built here (no Docker), so check what the build depends on: every source file
  * the container entry and the detector worker bundle (esbuild's own import graph, as in the Dockerfile) must
- * be inside the asset's build context and copied by the Dockerfile; the model is pinned by sha256; the Node version
+ * be inside the asset's build context and copied by the Dockerfile; the models come from the engine's catalogue; the Node version
  * is the Lambdas' LTS; the native runtime is copied for linux/x64 only, by the script the Dockerfile runs.
  */
 import { execFile } from 'node:child_process';
@@ -12,6 +12,7 @@ import { promisify } from 'node:util';
 import { build } from 'esbuild';
 import { LAMBDA_RUNTIME, REPO_ROOT } from '../../lib/functions.js';
 import { TRACKER_BUILD_CONTEXT_ALLOW } from '../../lib/tracker-image.js';
+import { DEFAULT_MODEL_NAMES, findModel } from '../../containers/tracker/src/models/catalogue.js';
 
 const run = promisify(execFile);
 const ENTRIES = ['containers/tracker/src/container/main.ts', 'containers/tracker/src/detect/worker.ts'];
@@ -41,11 +42,18 @@ test('every file the image bundles is in the build context and copied by the Doc
   }
 });
 
-test('the production model is fetched from its release and checked against a pinned sha256', async () => {
+test('the image fetches its models through the catalogue: no URL or checksum of its own, YOLOX-S as the detector', async () => {
   const dockerfile = await readFile(join(REPO_ROOT, 'containers/tracker/Dockerfile'), 'utf8');
-  expect(dockerfile).toMatch(/ARG MODEL_URL=https:\/\/github\.com\/Megvii-BaseDetection\/YOLOX\/releases\/download\/0\.1\.1rc0\/yolox_s\.onnx/);
-  expect(dockerfile).toMatch(/ARG MODEL_SHA256=[0-9a-f]{64}\n/);
-  expect(dockerfile).toContain('sha256sum -c -');
+  expect(dockerfile).not.toMatch(/https?:\/\//);
+  expect(dockerfile).not.toMatch(/[0-9a-f]{64}/);
+  const fetchLine = /node fetch\.mjs fetch --dir \/models ([^\n]+)/.exec(dockerfile);
+  const names = fetchLine?.[1].trim().split(/\s+/) ?? [];
+  expect(names).toEqual(expect.arrayContaining([DEFAULT_MODEL_NAMES.gpuDetector, DEFAULT_MODEL_NAMES.reid, DEFAULT_MODEL_NAMES.faces]));
+  for (const name of names) expect(findModel(name)).toBeDefined();
+  const detector = findModel(DEFAULT_MODEL_NAMES.gpuDetector)!;
+  expect(detector.sha256).toMatch(/^[0-9a-f]{64}$/);
+  expect(dockerfile).toContain(`PEOPLE_PATHING_MODEL=/opt/models/${detector.file}`);
+  expect(dockerfile).toContain('PEOPLE_PATHING_MODELS_DIR=/opt/models');
   expect(dockerfile).toMatch(/NVIDIA_DRIVER_CAPABILITIES=compute,utility,video/);
 });
 
@@ -95,4 +103,23 @@ test('the GPU image requires a GPU: no silent CPU run when the device is missing
   const dockerfile = await readFile(join(REPO_ROOT, 'containers/tracker/Dockerfile'), 'utf8');
   const runtime = dockerfile.slice(dockerfile.lastIndexOf('\nFROM '));
   expect(runtime).toMatch(/^\s+PEOPLE_PATHING_REQUIRE_GPU=1 \\$/m);
+});
+
+test('the model stage builds from the models folder alone (it imports nothing outside it)', async () => {
+  const result = await build({
+    entryPoints: [join(REPO_ROOT, 'containers/tracker/src/models/main.ts')],
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    write: false,
+    metafile: true,
+    outfile: '/tmp/pp-image-check/fetch.mjs',
+    logLevel: 'silent',
+    absWorkingDir: REPO_ROOT,
+  });
+  const sources = Object.keys(result.metafile.inputs);
+  expect(sources.length).toBeGreaterThan(1);
+  for (const source of sources) expect({ source, inModels: source.startsWith('containers/tracker/src/models/') }).toEqual({ source, inModels: true });
+  const dockerfile = await readFile(join(REPO_ROOT, 'containers/tracker/Dockerfile'), 'utf8');
+  expect(dockerfile).toMatch(/^COPY containers\/tracker\/src\/models \.\/models$/m);
 });

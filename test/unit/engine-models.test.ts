@@ -1,38 +1,79 @@
-/** Which detector model the engine loads: --model, then the production image's env, then the models folder. */
-import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
+/** Which detector model the engine loads: --model, then the production image's env, then the models folder, then the cache. */
+import { mkdtemp, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULT_MODEL_FILE, resolveModel } from '../../containers/tracker/src/detect/models.js';
+import { CATALOGUE, DEFAULT_MODEL_NAMES, findModel } from '../../containers/tracker/src/models/catalogue.js';
+
+/** A 127.0.0.1 port nothing listens on (a mirror that refuses connections). */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as { port: number };
+  await new Promise((r) => server.close(r));
+  return port;
+}
 
 describe('model resolution', () => {
   let dir: string;
+  let offline: NodeJS.ProcessEnv;
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'pp-models-'));
     await mkdir(join(dir, 'models'));
+    await mkdir(join(dir, 'cache'));
     await writeFile(join(dir, 'models', DEFAULT_MODEL_FILE), 'x');
     await writeFile(join(dir, 'prod.onnx'), 'x');
     await writeFile(join(dir, 'mine.onnx'), 'x');
+    offline = { XDG_CACHE_HOME: join(dir, 'cache'), PEOPLE_PATHING_MODELS_URL: `http://127.0.0.1:${await closedPort()}` };
   });
   afterAll(() => rm(dir, { recursive: true, force: true }));
 
-  it('uses --model over everything, and a folder given as --model holds the default file', () => {
-    const env = { PEOPLE_PATHING_MODEL: join(dir, 'prod.onnx'), PEOPLE_PATHING_MODEL_KIND: 'nanodet' };
-    expect(resolveModel({ modelPath: join(dir, 'mine.onnx') }, env)).toEqual({ path: join(dir, 'mine.onnx') });
-    expect(resolveModel({ modelPath: join(dir, 'models') }, env).path).toBe(join(dir, 'models', DEFAULT_MODEL_FILE));
+  it('uses --model over everything, and a folder given as --model holds the default file', async () => {
+    const env = { ...offline, PEOPLE_PATHING_MODEL: join(dir, 'prod.onnx'), PEOPLE_PATHING_MODEL_KIND: 'nanodet' };
+    expect(await resolveModel({ modelPath: join(dir, 'mine.onnx') }, env)).toEqual({ path: join(dir, 'mine.onnx') });
+    expect((await resolveModel({ modelPath: join(dir, 'models') }, env)).path).toBe(join(dir, 'models', DEFAULT_MODEL_FILE));
   });
 
-  it("honours the production image's PEOPLE_PATHING_MODEL and _KIND", () => {
-    const env = { PEOPLE_PATHING_MODEL: join(dir, 'prod.onnx'), PEOPLE_PATHING_MODEL_KIND: 'nanodet', PEOPLE_PATHING_MODELS_DIR: join(dir, 'models') };
-    expect(resolveModel({}, env)).toEqual({ path: join(dir, 'prod.onnx'), kind: 'nanodet' });
+  it("honours the production image's PEOPLE_PATHING_MODEL and _KIND", async () => {
+    const env = { ...offline, PEOPLE_PATHING_MODEL: join(dir, 'prod.onnx'), PEOPLE_PATHING_MODEL_KIND: 'nanodet', PEOPLE_PATHING_MODELS_DIR: join(dir, 'models') };
+    expect(await resolveModel({}, env)).toEqual({ path: join(dir, 'prod.onnx'), kind: 'nanodet' });
   });
 
-  it('falls back to the default model in PEOPLE_PATHING_MODELS_DIR, then in PEOPLE_PATHING_DATA_DIR/models', () => {
-    expect(resolveModel({}, { PEOPLE_PATHING_MODELS_DIR: join(dir, 'models') }).path).toBe(join(dir, 'models', DEFAULT_MODEL_FILE));
-    expect(resolveModel({}, { PEOPLE_PATHING_DATA_DIR: dir }).path).toBe(join(dir, 'models', DEFAULT_MODEL_FILE));
+  it('takes the default model from --models-dir or PEOPLE_PATHING_MODELS_DIR', async () => {
+    expect((await resolveModel({ modelsDir: join(dir, 'models') }, offline)).path).toBe(join(dir, 'models', DEFAULT_MODEL_FILE));
+    expect((await resolveModel({}, { ...offline, PEOPLE_PATHING_MODELS_DIR: join(dir, 'models') })).path).toBe(join(dir, 'models', DEFAULT_MODEL_FILE));
   });
 
-  it('says how to fix a missing model or an unknown kind', () => {
-    expect(() => resolveModel({}, { PEOPLE_PATHING_MODELS_DIR: join(dir, 'nowhere') })).toThrow(/--model PATH or set PEOPLE_PATHING_MODELS_DIR/);
-    expect(() => resolveModel({}, { PEOPLE_PATHING_MODEL: join(dir, 'prod.onnx'), PEOPLE_PATHING_MODEL_KIND: 'yolo9000' })).toThrow(/unknown model kind/);
+  it('never looks in the test data: with only PEOPLE_PATHING_DATA_DIR set it goes to the model cache', async () => {
+    await expect(resolveModel({}, { ...offline, PEOPLE_PATHING_DATA_DIR: dir })).rejects.toThrow(/people-pathing models fetch --from DIR/);
+    expect(await readdir(join(dir, 'cache', 'people-pathing', 'models'))).toEqual([]);
+  });
+
+  it('says how to fix a missing model or an unknown kind', async () => {
+    await expect(resolveModel({}, { ...offline, PEOPLE_PATHING_MODELS_DIR: join(dir, 'nowhere') })).rejects.toThrow(/detector model not found.*--model PATH/);
+    await expect(resolveModel({}, { ...offline, PEOPLE_PATHING_MODEL: join(dir, 'prod.onnx'), PEOPLE_PATHING_MODEL_KIND: 'yolo9000' })).rejects.toThrow(/unknown model kind/);
+  });
+});
+
+describe('model catalogue', () => {
+  it('pins every model by size, sha256 and a commit- or release-pinned https URL, with a licence and a purpose', () => {
+    for (const m of CATALOGUE) {
+      expect(m.sha256).toMatch(/^[0-9a-f]{64}$/);
+      expect(m.bytes).toBeGreaterThan(100_000);
+      expect(m.licence).toMatch(/^(Apache-2\.0|MIT)$/);
+      expect(m.purpose.length).toBeGreaterThan(10);
+      expect(m.file).toBe(`${m.name}.onnx`);
+      expect(m.urls.length).toBeGreaterThan(0);
+      for (const url of m.urls) expect(url).toMatch(/^https:\/\/(raw\.githubusercontent\.com\/[^/]+\/[^/]+\/[0-9a-f]{40}\/|github\.com\/[^/]+\/[^/]+\/releases\/download\/)/);
+    }
+    expect(new Set(CATALOGUE.map((m) => m.name)).size).toBe(CATALOGUE.length);
+  });
+
+  it('has a default for each role, the CPU default detector being the shared test data\'s YOLOX-nano and the GPU one YOLOX-S', () => {
+    expect(findModel(DEFAULT_MODEL_NAMES.detector)?.file).toBe('yolox_nano_416x416.onnx');
+    expect(findModel(DEFAULT_MODEL_NAMES.gpuDetector)).toMatchObject({ role: 'detector', kind: 'yolox', file: 'yolox_s.onnx' });
+    expect(findModel(DEFAULT_MODEL_NAMES.reid)?.role).toBe('reid');
+    expect(findModel(DEFAULT_MODEL_NAMES.faces)?.role).toBe('faces');
   });
 });

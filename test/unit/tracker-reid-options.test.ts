@@ -18,15 +18,17 @@ describe('re-ID options', () => {
     expect(appearanceByDefault({ PEOPLE_PATHING_APPEARANCE: 'OFF' })).toBe(false);
   });
 
-  it('finds the default model in the models folder, an explicit one by env, and nothing when absent', () => {
+  it('finds the default model in the models folder, an explicit one by env, and nothing when absent', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'reid-'));
-    expect(resolveReidModel(dir, {})).toBeUndefined();
+    expect(await resolveReidModel(dir, {})).toBeUndefined();
+    expect(await resolveReidModel(undefined, { PEOPLE_PATHING_MODELS_DIR: dir })).toBeUndefined();
     writeFileSync(join(dir, DEFAULT_REID_MODEL_FILE), 'x');
-    expect(resolveReidModel(dir, {})).toBe(join(dir, DEFAULT_REID_MODEL_FILE));
+    expect(await resolveReidModel(dir, {})).toBe(join(dir, DEFAULT_REID_MODEL_FILE));
+    expect(await resolveReidModel(undefined, { PEOPLE_PATHING_MODELS_DIR: dir })).toBe(join(dir, DEFAULT_REID_MODEL_FILE));
     const other = join(dir, 'other.onnx');
-    expect(resolveReidModel(dir, { PEOPLE_PATHING_REID_MODEL: other })).toBeUndefined();
+    expect(await resolveReidModel(dir, { PEOPLE_PATHING_REID_MODEL: other })).toBeUndefined();
     writeFileSync(other, 'x');
-    expect(resolveReidModel(dir, { PEOPLE_PATHING_REID_MODEL: other })).toBe(other);
+    expect(await resolveReidModel(dir, { PEOPLE_PATHING_REID_MODEL: other })).toBe(other);
   });
 
   it('knows the 0288 model spreads its distances about a third as far as 0287', () => {

@@ -18,7 +18,7 @@ export { letterboxGeometry, type LetterboxGeometry, type LetterboxSpec } from '.
 export {
   createDetector,
   DEFAULT_MODEL_FILE,
-  defaultModelsDir,
+  namedModelsDir,
   MODEL_KINDS,
   parseModelKind,
   resolveModel,
@@ -31,6 +31,7 @@ export {
 } from './detect/index.js';
 export {
   createEngineProcessor,
+  prepareEngineModels,
   trackFrames,
   trackPersons,
   trackToMot,
@@ -46,8 +47,11 @@ export {
 } from './pipeline/engine.js';
 export { gpuRequired } from './ort-session.js';
 export { ACCEPTED_CONTAINERS, ACCEPTED_DEMUXERS } from './video/ffmpeg-input.js';
+export { CATALOGUE, DEFAULT_MODEL_NAMES, findModel, type CatalogueModel } from './models/catalogue.js';
+export { ModelUnavailableError, OFFLINE_HINT, obtainModel, userModelsCache } from './models/resolve.js';
+export { runModels } from './models/cli.js';
 export type { FrameImage } from './frame.js';
 export type { FaceAttacher } from './faces/types.js';
-export { defaultFaceModelPath } from './faces/attach.js';
+export { resolveFaceModel } from './faces/attach.js';
 export { createFaceThread, type FaceThread } from './pipeline/face-thread.js';
 export type { Box, Detection, PersonTracker, TrackedPerson } from './track/types.js';

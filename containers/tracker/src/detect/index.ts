@@ -8,7 +8,7 @@ import type { DetectorFrame, DetectorInfo, DetectorOptions, ModelKind, PersonDet
 
 export type { DetectorFrame, DetectorInfo, DetectorOptions, ModelKind, PersonDetector } from './types.js';
 export { MODEL_KINDS } from './types.js';
-export { DEFAULT_MODEL_FILE, defaultModelsDir, parseModelKind, resolveModel, type ModelChoice } from './models.js';
+export { DEFAULT_MODEL_FILE, namedModelsDir, parseModelKind, resolveModel, type ModelChoice } from './models.js';
 
 /** True when the view is exactly its (non-shared) ArrayBuffer, so the buffer can be transferred to a thread. */
 

@@ -1,32 +1,27 @@
 /**
- * Which model file and kind to use: --model PATH (file, or folder holding the default model), else
- * PEOPLE_PATHING_MODEL (+ PEOPLE_PATHING_MODEL_KIND, set by the production image), else the default model in
- * PEOPLE_PATHING_MODELS_DIR (default $PEOPLE_PATHING_DATA_DIR/models, default ../shared/data/models from the repo root).
+ * Which model files the engine loads. The same order for every model and every entry point (serve, track, the
+ * container):
+ *   1. what the caller names: --model PATH (a file, or a folder holding the default file) / --models-dir DIR;
+ *   2. the environment: PEOPLE_PATHING_MODEL (+ PEOPLE_PATHING_MODEL_KIND; the production image sets both),
+ *      PEOPLE_PATHING_REID_MODEL, PEOPLE_PATHING_FACE_MODEL, or the folder PEOPLE_PATHING_MODELS_DIR;
+ *   3. the user cache, fetched on first use from the catalogue (models/resolve.ts obtainModel).
+ * A named file or folder that lacks the model is an error for the detector (and for re-ID / faces the caller asked
+ * for); it never falls through to the cache, so what the caller names is what runs.
  */
 import { existsSync, statSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, resolve } from 'node:path';
 import { EngineError } from '../errors.js';
+import { catalogueModel, DEFAULT_MODEL_NAMES } from '../models/catalogue.js';
+import { ModelUnavailableError, obtainModel, type ObtainOptions } from '../models/resolve.js';
 import { MODEL_KINDS, type ModelKind } from './types.js';
 
-/** The test/default model in the shared data set. */
-export const DEFAULT_MODEL_FILE = 'yolox_nano_416x416.onnx';
+/** The CPU default detector (the catalogue's DEFAULT_MODEL_NAMES.detector). */
+export const DEFAULT_MODEL_FILE = catalogueModel(DEFAULT_MODEL_NAMES.detector).file;
 
-function repoRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 8; i++) {
-    if (existsSync(join(dir, 'package.json')) && existsSync(join(dir, 'containers'))) return dir;
-    const up = dirname(dir);
-    if (up === dir) break;
-    dir = up;
-  }
-  return process.cwd();
-}
-
-export function defaultModelsDir(env: NodeJS.ProcessEnv = process.env): string {
-  if (env.PEOPLE_PATHING_MODELS_DIR) return resolve(env.PEOPLE_PATHING_MODELS_DIR);
-  const data = env.PEOPLE_PATHING_DATA_DIR ? resolve(env.PEOPLE_PATHING_DATA_DIR) : resolve(repoRoot(), '..', 'shared', 'data');
-  return join(data, 'models');
+/** The models folder the caller or the environment names (--models-dir, else PEOPLE_PATHING_MODELS_DIR); else undefined. */
+export function namedModelsDir(modelsDir: string | undefined, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const dir = modelsDir ?? (env.PEOPLE_PATHING_MODELS_DIR || undefined);
+  return dir ? resolve(dir) : undefined;
 }
 
 export function parseModelKind(value: string | undefined): ModelKind | undefined {
@@ -40,12 +35,23 @@ export interface ModelChoice {
   kind?: ModelKind;
 }
 
-export function resolveModel(
+/** The cached (or now fetched) copy of a catalogue model; an unavailable one becomes EngineError('MODEL'). */
+export async function cachedCatalogueModel(name: string, opts: ObtainOptions = {}): Promise<string> {
+  try {
+    return await obtainModel(name, opts);
+  } catch (err) {
+    if (err instanceof ModelUnavailableError) throw new EngineError('MODEL', err.message);
+    throw err;
+  }
+}
+
+export async function resolveModel(
   opts: { modelPath?: string; modelKind?: ModelKind; modelsDir?: string } = {},
   env: NodeJS.ProcessEnv = process.env,
-): ModelChoice {
+): Promise<ModelChoice> {
   let path: string;
   let kind = opts.modelKind;
+  const dir = namedModelsDir(opts.modelsDir, env);
   if (opts.modelPath) {
     path = resolve(opts.modelPath);
   } else if (opts.modelsDir) {
@@ -53,12 +59,33 @@ export function resolveModel(
   } else if (env.PEOPLE_PATHING_MODEL) {
     path = resolve(env.PEOPLE_PATHING_MODEL);
     kind ??= parseModelKind(env.PEOPLE_PATHING_MODEL_KIND);
+  } else if (dir) {
+    path = join(dir, DEFAULT_MODEL_FILE);
   } else {
-    path = join(defaultModelsDir(env), DEFAULT_MODEL_FILE);
+    const model = catalogueModel(DEFAULT_MODEL_NAMES.detector);
+    path = await cachedCatalogueModel(model.name, { env });
+    kind ??= model.kind;
   }
   if (existsSync(path) && statSync(path).isDirectory()) path = join(path, DEFAULT_MODEL_FILE);
   if (!existsSync(path)) {
-    throw new EngineError('MODEL', `detector model not found: ${path} (pass --model PATH or set PEOPLE_PATHING_MODELS_DIR)`);
+    throw new EngineError('MODEL', `detector model not found: ${path} (pass --model PATH, or leave --models-dir and PEOPLE_PATHING_MODELS_DIR unset to use the model cache)`);
   }
   return kind ? { path, kind } : { path };
+}
+
+/**
+ * An optional model (re-ID, faces): `explicitFile` (its environment variable) when set, else `file` in the named
+ * models folder, else the catalogue's `name` from the cache. Undefined when a named file or folder lacks it; throws
+ * EngineError('MODEL') when the cache has no copy and fetching fails.
+ */
+export async function resolveOptionalModel(
+  name: string,
+  explicitFile: string | undefined,
+  modelsDir: string | undefined,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<string | undefined> {
+  const dir = namedModelsDir(modelsDir, env);
+  const named = explicitFile ? resolve(explicitFile) : dir ? join(dir, catalogueModel(name).file) : undefined;
+  if (named !== undefined) return existsSync(named) ? named : undefined;
+  return cachedCatalogueModel(name, { env });
 }

@@ -14,9 +14,9 @@
  * face's area inside the body box, ties broken by closeness of the face to the top centre of the box — and only if
  * at least `minContainment` of the face lies in the box and the face is no wider than the body.
  */
-import { join } from 'node:path';
 import type { FaceDetail, LandmarkType } from '../../../../core/types.js';
-import { defaultModelsDir } from '../detect/models.js';
+import { resolveOptionalModel } from '../detect/models.js';
+import { catalogueModel, DEFAULT_MODEL_NAMES } from '../models/catalogue.js';
 import type { FrameImage } from '../frame.js';
 import type { Box } from '../track/types.js';
 import { toRatioBox } from '../geometry.js';
@@ -50,11 +50,15 @@ export interface FaceAttacherOptions extends YuNetOptions {
   minContainment?: number;
 }
 
-export const DEFAULT_FACE_MODEL_FILE = 'face_detection_yunet_2026may.onnx';
+export const DEFAULT_FACE_MODEL_FILE = catalogueModel(DEFAULT_MODEL_NAMES.faces).file;
 
-/** The YuNet file in the engine's models folder ($PEOPLE_PATHING_MODELS_DIR, else $PEOPLE_PATHING_DATA_DIR/models). */
-export function defaultFaceModelPath(env: NodeJS.ProcessEnv = process.env): string {
-  return join(defaultModelsDir(env), DEFAULT_FACE_MODEL_FILE);
+/**
+ * The face model (detect/models.ts has the order): PEOPLE_PATHING_FACE_MODEL, else the YuNet file in the named models
+ * folder (`modelsDir`, else PEOPLE_PATHING_MODELS_DIR) — undefined when that file does not exist — else the cached
+ * catalogue copy, fetched on first use (throws EngineError when that fails).
+ */
+export function resolveFaceModel(modelsDir?: string, env: NodeJS.ProcessEnv = process.env): Promise<string | undefined> {
+  return resolveOptionalModel(DEFAULT_MODEL_NAMES.faces, env.PEOPLE_PATHING_FACE_MODEL, modelsDir, env);
 }
 
 /** Rekognition's landmark names in YuNet's landmark order (image-left eye first; see yunet.ts). */

@@ -10,10 +10,10 @@ import type { TrackingJobInput, TrackingJobOutput, VideoProcessor } from '../../
 import { ResultsWriter } from '../../../../core/results-format.js';
 import type { FaceDetail, PersonDetection, VideoMetadata } from '../../../../core/types.js';
 import { analysisStep, FrameDecoder, type DecodedFrame, type HwAccel } from '../decode/ffmpeg-decoder.js';
-import { createDetector, defaultModelsDir, resolveModel, type ModelKind, type PersonDetector } from '../detect/index.js';
+import { createDetector, resolveModel, type ModelKind, type PersonDetector } from '../detect/index.js';
 import { EngineError } from '../errors.js';
 import type { FaceAttacher } from '../faces/types.js';
-import { createDefaultFaceThread, type FaceThread } from './face-thread.js';
+import { createDefaultFaceThread, defaultFaceModel, type FaceThread } from './face-thread.js';
 import { createTracker, GapFiller, type FilledPerson, type FilledSample } from '../track/index.js';
 import { appearanceByDefault, resolveReidModel, type ReidEmbedder } from '../reid/index.js';
 import { createEmbedderThread } from './embedder-thread.js';
@@ -37,7 +37,7 @@ export interface TrackOptions {
   modelPath?: string;
   /** Output format of the model; detected from the model when omitted. */
   modelKind?: ModelKind;
-  /** Folder to find the default model in (instead of PEOPLE_PATHING_MODELS_DIR). */
+  /** Folder to find the default models in (instead of PEOPLE_PATHING_MODELS_DIR and the model cache). */
   modelsDir?: string;
   /** Analyse and emit every frame instead of Rekognition's ~15 samples per second. */
   everyFrame?: boolean;
@@ -144,7 +144,7 @@ export async function trackFrames(
 ): Promise<{ video: ProbedVideo; timings: EngineTimings }> {
   const started = performance.now();
   const video = await probeVideo(input, options.maxDurationMs !== undefined ? { maxDurationMs: options.maxDurationMs } : {});
-  const model = resolveModel(options);
+  const model = await resolveModel(options);
   const detector = await createDetector({
     path: model.path,
     ...(model.kind ? { kind: model.kind } : {}),
@@ -178,7 +178,7 @@ export async function trackFrames(
   };
   try {
     if (appearance && !options.embedder) {
-      const reidModel = resolveReidModel(options.modelsDir ?? defaultModelsDir());
+      const reidModel = await resolveReidModel(options.modelsDir);
       if (reidModel) {
         const reidOptions = { threads: 1, executionProvider: detector.executionProvider };
         // On its own thread, like the detector: the main thread keeps decoding and tracking meanwhile.
@@ -412,7 +412,7 @@ export function createEngineProcessor(options: Omit<TrackOptions, 'faces'> & { f
   // The default face thread is the processor's own (released by close); an attacher passed in is the caller's.
   let ownFaces: Promise<FaceThread | undefined> | undefined;
   const loadFaces = async (): Promise<FaceAttacher | undefined> =>
-    options.faces === false ? undefined : (options.faces ?? (await (ownFaces ??= createDefaultFaceThread())));
+    options.faces === false ? undefined : (options.faces ?? (await (ownFaces ??= createDefaultFaceThread(process.env, options.modelsDir))));
   return {
     async process(job: TrackingJobInput): Promise<TrackingJobOutput> {
       const signal = job.signal ?? options.signal;
@@ -438,4 +438,19 @@ export function createEngineProcessor(options: Omit<TrackOptions, 'faces'> & { f
       await (await own)?.release();
     },
   };
+}
+
+/**
+ * Resolves (and, from the model cache, fetches) every model a job with these options would load: the detector, the
+ * re-ID model when appearance is on by default, the face model when faces are. Local mode calls it before accepting
+ * jobs, so a machine that cannot get the models stops at once instead of failing every job. Returns the paths.
+ */
+export async function prepareEngineModels(
+  options: Pick<TrackOptions, 'modelPath' | 'modelKind' | 'modelsDir'> & { faces?: boolean } = {},
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<{ detector: string; reid?: string; faces?: string }> {
+  const detector = (await resolveModel(options, env)).path;
+  const reid = appearanceByDefault(env) ? await resolveReidModel(options.modelsDir, env) : undefined;
+  const faces = options.faces === false ? undefined : await defaultFaceModel(env, options.modelsDir);
+  return { detector, ...(reid ? { reid } : {}), ...(faces ? { faces } : {}) };
 }

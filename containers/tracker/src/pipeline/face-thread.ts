@@ -3,10 +3,9 @@
  * same reasons as the re-ID embedder (embedder-thread.ts): onnxruntime's run() would otherwise stop the pipeline's
  * main thread (and local mode's API server, which shares it).
  */
-import { existsSync } from 'node:fs';
 import type { FaceDetail } from '../../../../core/types.js';
 import { EngineError } from '../errors.js';
-import { defaultFaceModelPath, type FaceAttacherOptions } from '../faces/attach.js';
+import { resolveFaceModel, type FaceAttacherOptions } from '../faces/attach.js';
 import type { FaceAttacher } from '../faces/types.js';
 import type { FrameImage } from '../frame.js';
 import { FrameWorkerClient, startEngineWorker, waitReady, type FrameReply } from '../threads.js';
@@ -43,13 +42,23 @@ export async function createFaceThread(modelPath: string, options: FaceAttacherO
  * returns faces) with PEOPLE_PATHING_FACE_MODEL or the default YuNet file in the models folder. Undefined when faces
  * are off, or when the model is missing and faces were not asked for explicitly (PEOPLE_PATHING_FACES=on throws then).
  */
-export async function createDefaultFaceThread(env: NodeJS.ProcessEnv = process.env): Promise<FaceThread | undefined> {
+export async function createDefaultFaceThread(env: NodeJS.ProcessEnv = process.env, modelsDir?: string): Promise<FaceThread | undefined> {
+  const path = await defaultFaceModel(env, modelsDir);
+  return path ? createFaceThread(path) : undefined;
+}
+
+/** Faces are on unless PEOPLE_PATHING_FACES says off. */
+export function facesByDefault(env: NodeJS.ProcessEnv = process.env): boolean {
   const setting = (env.PEOPLE_PATHING_FACES ?? 'auto').toLowerCase();
-  if (setting === 'off' || setting === '0' || setting === 'false') return undefined;
-  const path = env.PEOPLE_PATHING_FACE_MODEL ?? defaultFaceModelPath(env);
-  if (!existsSync(path)) {
-    if (setting === 'on') throw new EngineError('MODEL', `PEOPLE_PATHING_FACES=on but the face model ${path} does not exist`);
-    return undefined;
+  return !(setting === 'off' || setting === '0' || setting === 'false');
+}
+
+/** The face model createDefaultFaceThread loads (undefined: faces off, or a named folder without it). */
+export async function defaultFaceModel(env: NodeJS.ProcessEnv = process.env, modelsDir?: string): Promise<string | undefined> {
+  if (!facesByDefault(env)) return undefined;
+  const path = await resolveFaceModel(modelsDir, env);
+  if (!path && (env.PEOPLE_PATHING_FACES ?? '').toLowerCase() === 'on') {
+    throw new EngineError('MODEL', 'PEOPLE_PATHING_FACES=on but the face model does not exist (PEOPLE_PATHING_FACE_MODEL or the models folder)');
   }
-  return createFaceThread(path);
+  return path;
 }

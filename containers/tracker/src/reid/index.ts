@@ -1,34 +1,34 @@
 /**
  * Person re-identification embedder: OpenVINO person-reidentification-retail-0287/0288 (see
- * ../shared/data/SOURCES.md). Input [N,256,128,3] float32, NHWC, BGR, 0–255 (each person crop stretched to
+ * models/catalogue.ts). Input [N,256,128,3] float32, NHWC, BGR, 0–255 (each person crop stretched to
  * 128×256); output [N,256], which this module L2-normalises so that cosine similarity is a dot product.
  *
  * Crops are cut from the already-decoded frame (FrameImage, possibly a scaled copy of the source frame): no second
  * decode. The shipped models have a fixed batch of 1, so a frame's crops run one after another in one call; a
  * model with a dynamic batch dimension gets them all in one run.
  */
-import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import type { FrameImage } from '../frame.js';
 import type { Box } from '../track/types.js';
 import { l2Normalise } from '../track/matching.js';
 import { resample } from '../image.js';
 import { openSession, type ExecutionProviderChoice } from '../ort-session.js';
+import { resolveOptionalModel } from '../detect/models.js';
+import { catalogueModel, DEFAULT_MODEL_NAMES } from '../models/catalogue.js';
 
 /**
  * The default re-ID model: 0288, 2.3× faster than 0287 and as good once its distance scale is accounted for
  * (see reidDistanceScale and doc/tracker.md).
  */
-export const DEFAULT_REID_MODEL_FILE = 'person-reidentification-retail-0288.onnx';
+export const DEFAULT_REID_MODEL_FILE = catalogueModel(DEFAULT_MODEL_NAMES.reid).file;
 
 /**
- * The re-ID model to use: PEOPLE_PATHING_REID_MODEL if set, else DEFAULT_REID_MODEL_FILE in `modelsDir`.
- * Returns undefined when that file does not exist.
+ * The re-ID model to use (detect/models.ts has the order): PEOPLE_PATHING_REID_MODEL if set, else
+ * DEFAULT_REID_MODEL_FILE in the named models folder (`modelsDir`, else PEOPLE_PATHING_MODELS_DIR) — undefined when
+ * that file does not exist — else the cached catalogue copy, fetched on first use (throws when that fails).
  */
-export function resolveReidModel(modelsDir: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
-  const path = env.PEOPLE_PATHING_REID_MODEL ? resolve(env.PEOPLE_PATHING_REID_MODEL) : join(modelsDir, DEFAULT_REID_MODEL_FILE);
-  return existsSync(path) ? path : undefined;
+export function resolveReidModel(modelsDir: string | undefined, env: NodeJS.ProcessEnv = process.env): Promise<string | undefined> {
+  return resolveOptionalModel(DEFAULT_MODEL_NAMES.reid, env.PEOPLE_PATHING_REID_MODEL, modelsDir, env);
 }
 
 /**
