@@ -13,6 +13,7 @@ import type { Readable } from 'node:stream';
 import { EngineError } from '../errors.js';
 import type { FrameImage } from '../frame.js';
 import { ffmpegFileUrl, type ProbedVideo } from '../video/probe.js';
+import { rangeArgs, rangeFrameCount, type SourceRange } from '../pipeline/segments.js';
 import { letterboxFilter, letterboxGeometry, type LetterboxGeometry, type LetterboxSpec } from './letterbox.js';
 
 export interface DecodedFrame {
@@ -43,6 +44,11 @@ export interface DecoderOptions {
   maxQueue?: number;
   /** Fail when ffmpeg produces nothing for this long while the consumer waits (default 120 s). */
   stallTimeoutMs?: number;
+  /**
+   * Decode only source frames [startFrame, endFrame) (startFrame a multiple of `step`): the same frames, times and
+   * source indexes an unsplit run gives there (pipeline/segments.ts rangeArgs).
+   */
+  range?: SourceRange;
 }
 
 export interface DecoderStats {
@@ -112,13 +118,15 @@ export class FrameDecoder implements AsyncIterable<DecodedFrame> {
   args(hwaccel: 'cuda' | 'none' = this.stats.hwaccel): string[] {
     const { video: v, step, letterbox } = this.opts;
     const input: string[] = [];
+    const range = this.opts.range ? rangeArgs(v, step, this.opts.range) : undefined;
     if (v.sequence) {
-      input.push('-f', 'image2', '-framerate', String(v.fps), '-start_number', String(v.sequence.firstNumber), '-i', v.sequence.pattern);
+      const first = v.sequence.firstNumber + this.firstFrame;
+      input.push('-f', 'image2', '-framerate', String(v.fps), '-start_number', String(first), '-i', v.sequence.pattern);
     } else {
       if (hwaccel === 'cuda') input.push('-hwaccel', 'cuda');
-      input.push('-i', ffmpegFileUrl(v.input));
+      input.push(...(range?.seek ?? []), '-i', ffmpegFileUrl(v.input));
     }
-    const pre = step > 1 ? `select='not(mod(n\\,${step}))',` : '';
+    const pre = range?.select ?? (step > 1 ? `select='not(mod(n\\,${step}))',` : '');
     const det = `${letterboxFilter(this.geometry, letterbox)},showinfo`;
     let graph: string;
     if (this.fullSize) {
@@ -128,10 +136,18 @@ export class FrameDecoder implements AsyncIterable<DecodedFrame> {
     } else {
       graph = `[0:v]${pre}${det}[det]`;
     }
-    const limit = v.sequence ? ['-frames:v', String(Math.ceil(v.sequence.length / step))] : [];
+    const limit = range
+      ? ['-frames:v', String(range.frames)]
+      : v.sequence
+        ? ['-frames:v', String(Math.ceil(v.sequence.length / step))]
+        : [];
     const out = ['-map', '[det]', '-fps_mode', 'passthrough', ...limit, '-f', 'rawvideo', '-pix_fmt', 'bgr24', 'pipe:1'];
     if (this.fullSize) out.push('-map', '[full]', '-fps_mode', 'passthrough', ...limit, '-f', 'rawvideo', '-pix_fmt', 'bgr24', 'pipe:3');
     return ['-hide_banner', '-nostdin', '-nostats', '-loglevel', 'level+info', ...input, '-an', '-sn', '-dn', '-filter_complex', graph, ...out];
+  }
+
+  private get firstFrame(): number {
+    return this.opts.range?.startFrame ?? 0;
   }
 
   async *[Symbol.asyncIterator](): AsyncGenerator<DecodedFrame> {
@@ -155,6 +171,9 @@ export class FrameDecoder implements AsyncIterable<DecodedFrame> {
   private run(hwaccel: 'cuda' | 'none'): AsyncGenerator<DecodedFrame> {
     const { video, step, signal } = this.opts;
     const opts = this.opts;
+    const firstFrame = this.firstFrame;
+    const timeIndexed = opts.range !== undefined && !video.isSequence;
+    const rangeFrames = opts.range ? rangeFrameCount(video, opts.range) : undefined;
     const maxQueue = Math.max(1, this.opts.maxQueue ?? 4);
     const inputBytes = this.opts.letterbox.width * this.opts.letterbox.height * 3;
     const fullBytes = this.fullSize ? this.fullSize.width * this.fullSize.height * 3 : 0;
@@ -219,7 +238,8 @@ export class FrameDecoder implements AsyncIterable<DecodedFrame> {
           lastTime = timeSec;
           ready.push({
             index,
-            sourceIndex: index * step,
+            // A file range selects frames by time (pipeline/segments.ts rangeArgs): its source index is the time's.
+            sourceIndex: timeIndexed ? Math.round(timeSec * video.fps) : firstFrame + index * step,
             timeSec,
             input: p.input,
             ...(p.full && fullSize ? { full: { data: p.full, width: fullSize.width, height: fullSize.height } } : {}),
@@ -276,7 +296,8 @@ export class FrameDecoder implements AsyncIterable<DecodedFrame> {
           if (m) {
             const n = Number(m[1]);
             const i = nTime++;
-            slot(i).timeSec = video.isSequence ? (n * step) / video.fps : frameTime(m[2], m[3], video.timeBase, (n * step) / video.fps);
+            const fallback = (firstFrame + n * step) / video.fps;
+            slot(i).timeSec = video.isSequence ? fallback : frameTime(m[2], m[3], video.timeBase, fallback);
             continue;
           }
           // Input-side errors only: the rawvideo output muxer's complaints (e.g. non-monotonic dts of a file with
@@ -322,7 +343,7 @@ export class FrameDecoder implements AsyncIterable<DecodedFrame> {
           failure = new EngineError('DECODE_FAILED', `could not decode the video: ${why}`);
         } else {
           const sourceFrames = produced * step;
-          const expected = Math.max(video.frameCount, video.containerFrames ?? 0);
+          const expected = rangeFrames ?? Math.max(video.frameCount, video.containerFrames ?? 0);
           if (partialFile) {
             failure = new EngineError('TRUNCATED', `the video file is truncated (decoded ${sourceFrames} of about ${video.frameCount} frames)`);
           } else if (!video.isSequence && errorLines.length > 0 && sourceFrames < 0.9 * expected - step) {

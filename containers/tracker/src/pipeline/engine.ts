@@ -18,6 +18,7 @@ import { appearanceByDefault, resolveReidModel, type ReidEmbedder } from '../rei
 import { createEmbedderThread } from './embedder-thread.js';
 import type { FrameImage } from '../frame.js';
 import type { Box, Detection, TrackedPerson } from '../track/types.js';
+import { rangeFrameCount, type SourceRange } from './segments.js';
 import { probeVideo, toVideoMetadata, type ProbedVideo } from '../video/probe.js';
 
 export interface TrackProgress {
@@ -67,6 +68,8 @@ export interface TrackOptions {
   detectorThread?: 'worker' | 'inline';
   /** onnxruntime intra-op threads. */
   threads?: number;
+  /** Track only these source frames (a segment: pipeline/segments.ts); Timestamps stay the whole video's. */
+  range?: SourceRange;
 }
 
 /** Structural type of an appearance embedder (reid/index.ts ReidEmbedder satisfies it). */
@@ -111,6 +114,8 @@ export interface EngineRun {
   step: number;
   /** The tracker's fillGapSec: how long a gap in a person's path trackPersons fills. */
   fillGapSec: number;
+  /** The smoothed appearance of the person with this Index now, when the tracker has one (segment stitching). */
+  featureOf?: (index: number) => Float32Array | undefined;
 }
 
 const FULL_FRAME_MAX_WIDTH = 1280;
@@ -165,6 +170,7 @@ export async function trackFrames(
       frameRate: video.fps / step,
     });
     run.fillGapSec = tracker.config.fillGapSec;
+    run.featureOf = (index) => tracker.featureOf(index);
     const decoder = new FrameDecoder({
       video,
       letterbox: detector.letterbox,
@@ -172,10 +178,12 @@ export async function trackFrames(
       ...(options.faces || options.fullFrames || embedder ? { fullFrameMaxWidth: FULL_FRAME_MAX_WIDTH } : {}),
       hwaccel: options.hwaccel ?? 'auto',
       ...(options.signal ? { signal: options.signal } : {}),
+      ...(options.range ? { range: options.range } : {}),
     });
     const geometry = decoder.geometry;
     // Unknown when the container gives neither a duration nor a frame count.
-    const totalFrames = video.frameCount > 0 ? Math.ceil(video.frameCount / step) : undefined;
+    const rangeFrames = options.range ? rangeFrameCount(video, options.range) : video.frameCount;
+    const totalFrames = rangeFrames > 0 ? Math.ceil(rangeFrames / step) : undefined;
     const depth = Math.max(1, options.inFlight ?? 3);
     const inflight: Array<{ frame: DecodedFrame; result: Promise<Detection[][]> }> = [];
     let lastReport = 0;
