@@ -4,11 +4,13 @@
  * keyframes, on a file whose cadence skips frames, and on an image sequence.
  */
 import { createHash } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { analysisStep, FrameDecoder, probeVideo } from '../../containers/tracker/src/index.js';
 import type { SourceRange } from '../../containers/tracker/src/pipeline/segments.js';
+import { run } from '../../cli/track.js';
+import type { GetPersonTrackingResponse, PersonDetection } from '../../core/types.js';
 import { DATA, ffmpegMake } from './engine-data.js';
 
 const LB = { width: 416, height: 416, placement: 'top-left' as const, padValue: 114 };
@@ -80,5 +82,65 @@ describe('FrameDecoder range', () => {
     const video = await probeVideo(join(DATA, 'videos', 'pedestrians_topdown_720p_vtest.avi'));
     const dec = new FrameDecoder({ video, letterbox: LB, step: 2, hwaccel: 'none', range: { startFrame: 121 } });
     expect(() => dec.args()).toThrow(/multiple of the step 2/);
+  });
+});
+
+describe('track --segment-seconds', () => {
+  let dir: string;
+  let clip: string;
+  const quiet = ['--quiet', '--no-faces'];
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'pp-segtrack-'));
+    // 24 s of the PETS09 walk as H.264 with a keyframe every 5 s: 3 segments of 8 s with 2 s overlaps.
+    clip = ffmpegMake(join(dir, 'pets24.mp4'), [
+      '-i', join(DATA, 'videos', 'pets09_s2l1_opencv_vtest.avi'), '-t', '24', '-c:v', 'libx264', '-preset', 'ultrafast', '-g', '50', '-an',
+    ]);
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  async function track(args: string[]): Promise<GetPersonTrackingResponse> {
+    const out = join(dir, `out-${Math.random().toString(36).slice(2)}.json`);
+    expect(await run([clip, ...quiet, '--out', out, ...args])).toBe(0);
+    return JSON.parse(await readFile(out, 'utf8')) as GetPersonTrackingResponse;
+  }
+
+  it('writes the same format as the unsplit run, with its Timestamps and one Index per person', async () => {
+    const whole = await track([]);
+    const split = await track(['--segment-seconds', '8', '--overlap-seconds', '2', '--workers', '2']);
+    expect(split.VideoMetadata).toEqual(whole.VideoMetadata);
+    const persons = (r: GetPersonTrackingResponse): PersonDetection[] => r.Persons ?? [];
+    const stamps = (r: GetPersonTrackingResponse): number[] => [...new Set(persons(r).map((p) => p.Timestamp as number))];
+    // Every sample the unsplit run has people in, the split run has too (and no other).
+    expect(stamps(split)).toEqual(stamps(whole));
+    const seen: number[] = [];
+    const perSample = new Map<number, number[]>();
+    for (const p of persons(split)) {
+      const i = p.Person?.Index as number;
+      if (!seen.includes(i)) seen.push(i);
+      perSample.set(p.Timestamp as number, [...(perSample.get(p.Timestamp as number) ?? []), i]);
+    }
+    expect(seen).toEqual(seen.map((_, k) => k)); // contiguous, in order of first appearance
+    for (const ids of perSample.values()) expect(new Set(ids).size).toBe(ids.length);
+    const count = (r: GetPersonTrackingResponse): number => new Set(persons(r).map((p) => p.Person?.Index)).size;
+    expect(Math.abs(count(split) - count(whole))).toBeLessThanOrEqual(Math.ceil(0.1 * count(whole)));
+  }, 240_000);
+
+  it('writes MOT rows too, and runs a video of one segment unsplit', async () => {
+    const out = join(dir, 'split.txt');
+    expect(await run([clip, ...quiet, '--format', 'mot', '--segment-seconds', '10', '--overlap-seconds', '2', '--out', out])).toBe(0);
+    const frames = new Set((await readFile(out, 'utf8')).trim().split('\n').map((l) => Number(l.split(',')[0])));
+    expect(Math.min(...frames)).toBeGreaterThanOrEqual(1);
+    expect(Math.max(...frames)).toBeLessThanOrEqual(240);
+    expect(frames.size).toBeGreaterThan(200);
+    const one = await track(['--segment-seconds', '60']);
+    expect(one.Persons?.length).toBeGreaterThan(0);
+  }, 240_000);
+
+  it('refuses options it cannot use', async () => {
+    expect(await run([clip, '--quiet', '--segment-seconds', '0'])).toBe(2);
+    expect(await run([clip, '--quiet', '--workers', '2'])).toBe(2);
+    expect(await run([clip, '--quiet', '--segment-seconds', '8', '--overlap-seconds=-1'])).toBe(2);
   });
 });
