@@ -21,12 +21,18 @@ const USAGE = `usage: people-pathing serve [--port 8085] [--data-dir .people-pat
   --models-dir    folder of the tracking models (default $PEOPLE_PATHING_MODELS_DIR)
   --model         ONNX person detector file (default: the engine's default model in the models dir)
   --no-faces      skip face detection (Person.Face); also PEOPLE_PATHING_FACES=off
+  --workers       jobs tracked at once; with N > 1 a long video is also cut into segments tracked in N
+                  processes and stitched (doc/segments.md)
 `;
 
-async function loadEngine(modelsDir: string | undefined, modelPath: string | undefined, faces: boolean): Promise<VideoProcessor> {
+async function loadEngine(modelsDir: string | undefined, modelPath: string | undefined, faces: boolean, workers: number): Promise<VideoProcessor> {
   // Loaded on demand so `serve --help` and argument errors do not pay for onnxruntime.
   const { createEngineProcessor } = await import('../containers/tracker/src/index.js');
-  return createEngineProcessor({ ...(modelsDir ? { modelsDir } : {}), ...(modelPath ? { modelPath } : {}), ...(faces ? {} : { faces: false }) });
+  const options = { ...(modelsDir ? { modelsDir } : {}), ...(modelPath ? { modelPath } : {}), ...(faces ? {} : { faces: false as const }) };
+  if (workers <= 1) return createEngineProcessor(options);
+  // Long videos are cut by the segment plan and tracked in `workers` processes (pipeline/segment-processor.ts).
+  const { createSegmentingProcessor } = await import('../containers/tracker/src/pipeline/segment-processor.js');
+  return createSegmentingProcessor({ ...options, workers }, createEngineProcessor(options));
 }
 
 function positiveInt(value: string | undefined, name: string, fallback: number): number {
@@ -67,14 +73,15 @@ export async function run(argv: string[]): Promise<number> {
   }
   const str = (k: string) => values[k] as string | undefined;
   const port = positiveInt(str('port'), '--port', 8085);
-  const processor = await loadEngine(str('models-dir'), str('model'), values.faces !== false);
+  const workers = Math.max(1, positiveInt(str('workers'), '--workers', 1));
+  const processor = await loadEngine(str('models-dir'), str('model'), values.faces !== false, workers);
   const server = await startLocalServer({
     port,
     dataDir: str('data-dir') ?? '.people-pathing',
     bucketsDir: str('buckets-dir'),
     accounts: str('accounts') ? parseAccounts(str('accounts') as string) : {},
     concurrentJobLimit: positiveInt(str('concurrent-job-limit'), '--concurrent-job-limit', DEFAULT_CONCURRENT_JOB_LIMIT),
-    workerConcurrency: Math.max(1, positiveInt(str('workers'), '--workers', 1)),
+    workerConcurrency: workers,
     processor,
     log: (line) => process.stderr.write(`${new Date().toISOString()} ${line}\n`),
   });

@@ -27,6 +27,17 @@ export interface JobRecord {
   resultsLocation?: string;
   /** 0..1, reported by the worker. */
   progress?: number;
+  /** What the worker reported with the latest progress (frames, segments, ETA). */
+  progressDetail?: ProgressDetail;
+}
+
+/** Progress beyond the fraction: analysed frames (all segments together), segments, estimated seconds left. */
+export interface ProgressDetail {
+  frames?: number;
+  totalFrames?: number;
+  segments?: number;
+  segmentsDone?: number;
+  etaSec?: number;
 }
 
 /** What the tracking engine needs to run one job, whatever runs it (local worker, Batch container). */
@@ -36,7 +47,7 @@ export interface TrackingJobInput {
   videoPath: string;
   /** A local folder to write the results format into. */
   resultsDir: string;
-  onProgress?: (fraction: number) => void;
+  onProgress?: (fraction: number, detail?: ProgressDetail) => void;
   signal?: AbortSignal;
 }
 
@@ -110,7 +121,7 @@ export interface JobStore {
    * notified, exactly once.
    */
   finishJob(accountId: string, jobId: string, outcome: JobOutcome): Promise<JobRecord | undefined>;
-  setProgress(accountId: string, jobId: string, fraction: number): Promise<void>;
+  setProgress(accountId: string, jobId: string, fraction: number, detail?: ProgressDetail): Promise<void>;
   /** Jobs left IN_PROGRESS (the reconciler looks after them: core/jobs/reconcile.ts). */
   listInProgress(): Promise<JobRecord[]>;
   /** Every account's concurrency counter (the reconciler compares it with the account's IN_PROGRESS jobs). */

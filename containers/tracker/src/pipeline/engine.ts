@@ -389,7 +389,13 @@ export function createEngineProcessor(options: Omit<TrackOptions, 'faces'> & { f
         faces: attacher,
         ...(signal ? { signal } : {}),
         onProgress: (p) => {
-          if (p.totalFrames) job.onProgress?.(Math.min(1, p.frames / p.totalFrames));
+          if (p.totalFrames) {
+            job.onProgress?.(Math.min(1, p.frames / p.totalFrames), {
+              frames: p.frames,
+              totalFrames: p.totalFrames,
+              ...(p.etaSec !== undefined ? { etaSec: p.etaSec } : {}),
+            });
+          }
           options.onProgress?.(p);
         },
       });

@@ -278,10 +278,12 @@ export async function trackSegmented(
       run.signal?.removeEventListener('abort', onAbort);
     }
     const s0 = performance.now();
-    const c0 = processCpuSeconds();
+    // This process only: a segment child that has just exited may be reaped (and its time land in cutime) meanwhile.
+    const c0 = process.cpuUsage();
     const inputs = await Promise.all(plan.segments.map((s) => openSegmentDir(join(base, `segment-${String(s.index).padStart(5, '0')}`))));
     const stats = await stitchSegments(inputs, (s) => onSample(s, video), stitchOptionsFor(job.tracker));
-    const stitch = { ...stats, cpuSec: processCpuSeconds() - c0, wallSec: (performance.now() - s0) / 1000 };
+    const used = process.cpuUsage(c0);
+    const stitch = { ...stats, cpuSec: (used.user + used.system) / 1e6, wallSec: (performance.now() - s0) / 1000 };
     return {
       video,
       plan,
