@@ -93,11 +93,11 @@ export class LocalWorker implements WorkflowLauncher {
         videoPath,
         resultsDir,
         signal: this.abort.signal,
-        onProgress: (fraction) => {
+        onProgress: (fraction, detail) => {
           const now = Date.now();
           if (now - lastReported < 1000 && fraction < 1) return;
           lastReported = now;
-          store.setProgress(job.accountId, job.jobId, fraction).catch(() => undefined);
+          store.setProgress(job.accountId, job.jobId, fraction, detail).catch(() => undefined);
         },
       });
       // Only a complete, readable results set may be published as SUCCEEDED.

@@ -18,7 +18,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import type { S3Client } from '@aws-sdk/client-s3';
-import type { JobStore, VideoProcessor } from '../../../../core/ports.js';
+import type { JobStore, ProgressDetail, VideoProcessor } from '../../../../core/ports.js';
 import { RESULT_FILES } from '../../../../core/results-format.js';
 import type { S3Object, VideoMetadata } from '../../../../core/types.js';
 import { EXIT, FAILURE_FILE, STATUS_MESSAGES, deadlineMsFor } from './protocol.js';
@@ -145,12 +145,12 @@ export async function runTrackerJob(deps: ContainerDeps): Promise<number> {
     const interval = deps.progressIntervalMs ?? 15000;
     let lastProgressAt = 0;
     let progressWrite: Promise<void> = Promise.resolve();
-    const onProgress = (fraction: number) => {
+    const onProgress = (fraction: number, detail?: ProgressDetail) => {
       const t = now();
       if (t - lastProgressAt < interval || !(fraction >= 0 && fraction <= 1)) return;
       lastProgressAt = t;
       progressWrite = progressWrite
-        .then(() => deps.store.setProgress(job.accountId, job.jobId, Math.min(0.99, fraction)))
+        .then(() => deps.store.setProgress(job.accountId, job.jobId, Math.min(0.99, fraction), detail))
         .catch((error: unknown) => deps.log('progress-not-written', { jobId: job.jobId, error: error instanceof Error ? error.name : 'error' }));
     };
     let output;
