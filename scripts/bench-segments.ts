@@ -313,6 +313,9 @@ async function stitchScale(): Promise<Record<string, unknown>> {
 
 // ---------------------------------------------------------------- projection
 
+/** Assumed (not measurable here): seconds to start a segment's container and copy the video. */
+const CONTAINER_START_SEC = 60;
+
 function projection(cont: Record<string, unknown> | undefined, stitch: Record<string, unknown> | undefined, gpuFps?: number): Record<string, unknown> {
   if (!cont) return { part: 'projection', skipped: 'needs the continuity part' };
   const segs = cont.perSegment as Array<{ samples: number; cpuSec: number; wallSec: number }>;
@@ -333,7 +336,7 @@ function projection(cont: Record<string, unknown> | undefined, stitch: Record<st
       segmentSec: segSec,
       cpuCoreMinutesPerSegment: (segSamples * perSampleCpu) / 60,
     };
-    if (gpuFps) row.gpuMinutes = (segSamples / gpuFps + 20) / 60 + (stitchSec ?? 0) / 60;
+    if (gpuFps) row.gpuWallMinutes = (CONTAINER_START_SEC + segSamples / gpuFps + (stitchSec ?? 0)) / 60;
     return row;
   });
   return {
@@ -345,7 +348,7 @@ function projection(cont: Record<string, unknown> | undefined, stitch: Record<st
     },
     projected: rows,
     assumptions: gpuFps
-      ? `GPU rows assume ${gpuFps} analysed frames/s per segment and 20 s container start, not measured here`
+      ? `GPU rows assume ${gpuFps} analysed frames/s per segment and ${CONTAINER_START_SEC} s to start a container and copy the video, not measured here`
       : 'no GPU on this machine: only CPU costs; pass --gpu-fps F for a GPU projection',
     machine: machine(),
   };
