@@ -39,9 +39,14 @@ export interface ContainerDeps {
   now?: () => number;
   /** Minimum time between two progress writes (ms). Default 15 s. */
   progressIntervalMs?: number;
+  /**
+   * Segmented tracking (container/segments.ts): a plan of more than one segment for this video, written to S3
+   * instead of tracking here (the workflow then runs the segments as a Batch array job). Undefined: track here.
+   */
+  plan?: (videoPath: string, videoMetadata: VideoMetadata) => Promise<{ name: string; body: string } | undefined>;
 }
 
-interface JobEnv {
+export interface JobEnv {
   jobId: string;
   accountId: string;
   video: S3Object;
@@ -49,7 +54,7 @@ interface JobEnv {
   prefix: string;
 }
 
-function readEnv(env: ContainerDeps['env']): JobEnv {
+export function readEnv(env: ContainerDeps['env']): JobEnv {
   const need = (k: string) => {
     const v = env[k];
     if (!v) throw Object.assign(new Error(`missing ${k}`), { name: 'ConfigurationError' });
@@ -61,7 +66,7 @@ function readEnv(env: ContainerDeps['env']): JobEnv {
 }
 
 /** Known engine failures carry a user-facing message (containers/tracker/src/errors.ts). */
-function engineFailure(error: unknown): { code: string; message: string } | undefined {
+export function engineFailure(error: unknown): { code: string; message: string } | undefined {
   if (error instanceof Error && error.name === 'EngineError' && 'code' in error) {
     return { code: String((error as { code: unknown }).code), message: error.message };
   }
@@ -134,6 +139,12 @@ export async function runTrackerJob(deps: ContainerDeps): Promise<number> {
     }
     const deadlineMs = deadlineMsFor(videoMetadata.DurationMillis, deps.timeFactor, deps.deadlineBaseMs);
     deps.log('video-ready', { jobId: job.jobId, sizeBytes, durationMillis: videoMetadata.DurationMillis, deadlineSeconds: Math.round(deadlineMs / 1000) });
+    const plan = deps.plan ? await deps.plan(videoPath, videoMetadata) : undefined;
+    if (plan) {
+      await putObject(plan.name, plan.body);
+      deps.log('job-segmented', { jobId: job.jobId, seconds: Math.round((now() - started) / 1000) });
+      return EXIT.OK;
+    }
 
     // 3. Track, with the deadline and progress on the job record.
     const controller = new AbortController();

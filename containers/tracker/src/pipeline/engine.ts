@@ -7,7 +7,7 @@
  */
 import type { TrackingJobInput, TrackingJobOutput, VideoProcessor } from '../../../../core/ports.js';
 import { ResultsWriter } from '../../../../core/results-format.js';
-import type { BoundingBox, FaceDetail, PersonDetection, VideoMetadata } from '../../../../core/types.js';
+import type { FaceDetail, PersonDetection, VideoMetadata } from '../../../../core/types.js';
 import { analysisStep, FrameDecoder, type DecodedFrame, type HwAccel } from '../decode/ffmpeg-decoder.js';
 import { createDetector, defaultModelsDir, resolveModel, type ModelKind, type PersonDetector } from '../detect/index.js';
 import { EngineError } from '../errors.js';
@@ -19,6 +19,7 @@ import { createEmbedderThread } from './embedder-thread.js';
 import type { FrameImage } from '../frame.js';
 import type { Box, Detection, TrackedPerson } from '../track/types.js';
 import { rangeFrameCount, type SourceRange } from './segments.js';
+import { toBoundingBox } from '../bounding-box.js';
 import { probeVideo, toVideoMetadata, type ProbedVideo } from '../video/probe.js';
 
 export interface TrackProgress {
@@ -304,15 +305,7 @@ export async function trackPersons<X>(
   return result;
 }
 
-/** A box [x1,y1,x2,y2] in source pixels as Rekognition's BoundingBox (ratios, float32 precision like Rekognition). */
-export function toBoundingBox(box: readonly number[], width: number, height: number): BoundingBox {
-  return {
-    Width: Math.fround((box[2] - box[0]) / width),
-    Height: Math.fround((box[3] - box[1]) / height),
-    Left: Math.fround(box[0] / width),
-    Top: Math.fround(box[1] / height),
-  };
-}
+export { toBoundingBox };
 
 /** Runs the engine and writes the results format (core/results-format.ts) into `resultsDir`. */
 export async function trackToResults(

@@ -25,7 +25,7 @@ export interface SegmentingProcessorOptions {
 }
 
 /** The face model a segment child loads, by the same rule as createDefaultFaceThread (PEOPLE_PATHING_FACES). */
-function faceModelFor(faces: false | undefined, env: NodeJS.ProcessEnv = process.env): string | undefined {
+export function faceModelFor(faces: false | undefined, env: NodeJS.ProcessEnv = process.env): string | undefined {
   if (faces === false) return undefined;
   const setting = (env.PEOPLE_PATHING_FACES ?? 'auto').toLowerCase();
   if (setting === 'off' || setting === '0' || setting === 'false') return undefined;

@@ -12,16 +12,16 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { ResultsWriter } from '../../../../core/results-format.js';
-import type { FaceDetail, PersonDetection, VideoMetadata } from '../../../../core/types.js';
+import type { VideoMetadata } from '../../../../core/types.js';
 import { analysisStep, type HwAccel } from '../decode/ffmpeg-decoder.js';
 import type { ModelKind } from '../detect/index.js';
 import { EngineError } from '../errors.js';
 import { createFaceThread, type FaceThread } from './face-thread.js';
 import { stitchSegments, type StitchedSample, type StitchStats } from '../stitch/index.js';
 import { openSegmentDir, SegmentWriter, type SegmentMeta } from '../stitch/segment-files.js';
-import { DEFAULT_TRACKER_CONFIG } from '../track/config.js';
+import { stitchOptionsFor, toPersonDetections } from '../stitch/results.js';
 import { probeVideo, toVideoMetadata, type ProbedVideo } from '../video/probe.js';
-import { toBoundingBox, trackPersons, type TrackOptions } from './engine.js';
+import { trackPersons, type TrackOptions } from './engine.js';
 import { planSegments, type PlanOptions, type SegmentPlan, type SourceRange } from './segments.js';
 
 /** The engine options a segment run takes: plain data, so they cross to a worker process or a Batch child. */
@@ -186,17 +186,6 @@ export interface SegmentedRunResult {
   wallSec: number;
 }
 
-/** Tracker settings the stitcher shares with the segments' trackers. */
-function stitchOptionsFor(tracker: Record<string, unknown> | undefined): Parameters<typeof stitchSegments>[2] {
-  const cfg = { ...DEFAULT_TRACKER_CONFIG, ...(tracker ?? {}) };
-  return {
-    lostBufferSec: cfg.lostBufferSec,
-    maxAppearanceCost: cfg.reattachMaxCost,
-    reattachMaxSpeed: cfg.reattachMaxSpeed,
-    reattachSlack: cfg.reattachSlack,
-  };
-}
-
 /** The plan trackSegmented would follow for `input` (one segment: run it unsplit, as before). */
 export async function planFor(input: string, job: SegmentJobOptions, run: SegmentedRunOptions): Promise<{ video: ProbedVideo; plan: SegmentPlan }> {
   const video = await probeVideo(input);
@@ -295,22 +284,6 @@ export async function trackSegmented(
   } finally {
     if (!run.workDir) await rm(base, { recursive: true, force: true });
   }
-}
-
-/** A stitched sample's persons as GetPersonTracking's PersonDetections (faces passed through). */
-export function toPersonDetections(sample: StitchedSample, video: Pick<VideoMetadata, 'FrameWidth' | 'FrameHeight'>): Array<{ detection: PersonDetection; score: number }> {
-  const W = video.FrameWidth as number;
-  const H = video.FrameHeight as number;
-  return sample.persons.map((p) => {
-    const face = p.extra as FaceDetail | undefined;
-    return {
-      detection: {
-        Timestamp: sample.timestampMs,
-        Person: { Index: p.index, BoundingBox: toBoundingBox(p.box, W, H), ...(face ? { Face: face } : {}) },
-      },
-      score: p.score,
-    };
-  });
 }
 
 /** trackSegmented into the results format (both orders, written once), like trackToResults. */
