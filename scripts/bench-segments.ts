@@ -14,6 +14,7 @@
  *   projection  6 h video on N machines from the continuity run's measured per-segment costs.
  *
  * Options: --only quality,continuity,stitch  --workers N (continuity; default 2)  --repeat N (medians; default 1)
+ *          --overlap S (the segments' overlap in seconds; default: the plan's)
  *          --gpu-fps F (analysed frames/s of one GPU segment for the projection; default: none, CPU only)
  * Every measurement names the machine (CPU model, cores) and the date.
  */
@@ -53,11 +54,11 @@ function peakRssMb(): number {
 
 // ---------------------------------------------------------------- quality
 
-async function quality(workers: number): Promise<Record<string, unknown>> {
+async function quality(workers: number, overlapSec?: number): Promise<Record<string, unknown>> {
   const seq = join(DATA, 'mot', 'PETS09-S2L1');
   const { gt } = await loadMotSequence(seq);
   const whole = await trackToMot(seq, {});
-  const split = await trackSegmentedToMot(seq, {}, { segmentSec: 30, workers });
+  const split = await trackSegmentedToMot(seq, {}, { segmentSec: 30, workers, ...(overlapSec !== undefined ? { overlapSec } : {}) });
   const score = (rows: string): { HOTA: number; IDF1: number; MOTA: number; IDSW: number } => {
     const s = evaluateSequence(gt, parseMotText(rows, 'tracker'), { name: 'PETS09-S2L1' }).summary;
     return { HOTA: s.HOTA, IDF1: s.IDF1, MOTA: s.MOTA, IDSW: s.IDSW };
@@ -115,7 +116,7 @@ async function readTimestampOrder(resultsDir: string): Promise<Array<{ t: number
     });
 }
 
-async function continuity(workers: number, repeat: number): Promise<Record<string, unknown>> {
+async function continuity(workers: number, repeat: number, overlapSec?: number): Promise<Record<string, unknown>> {
   if (!existsSync(join(DIST, 'containers', 'tracker', 'src', 'pipeline', 'segment-run.js'))) {
     throw new Error('continuity measures the compiled engine: run `npm run build` first');
   }
@@ -144,7 +145,7 @@ async function continuity(workers: number, repeat: number): Promise<Record<strin
       splitRuns.push(
         timedNode(
           `const m = await import(${JSON.stringify(segRun)});` +
-            `const r = await m.trackSegmentedToResults(${JSON.stringify(video)}, ${JSON.stringify(splitDir)}, {}, { segmentSec: 60, workers: ${workers} });` +
+            `const r = await m.trackSegmentedToResults(${JSON.stringify(video)}, ${JSON.stringify(splitDir)}, {}, { segmentSec: 60, workers: ${workers}${overlapSec !== undefined ? `, overlapSec: ${overlapSec}` : ''} });` +
             `console.log(JSON.stringify({ persons: r.persons, detections: r.detections, plan: { segments: r.plan.segments.length, overlapFrames: r.plan.overlapFrames, fps: r.plan.fps }, segments: r.segments, stitch: r.stitch }));`,
           dir,
         ),
@@ -365,6 +366,7 @@ async function main(argv: string[]): Promise<void> {
       workers: { type: 'string', default: '2' },
       repeat: { type: 'string', default: '1' },
       'gpu-fps': { type: 'string' },
+      overlap: { type: 'string' },
       child: { type: 'string' },
     },
   });
@@ -376,10 +378,11 @@ async function main(argv: string[]): Promise<void> {
   const parts = new Set(values.only.split(','));
   const workers = Math.max(1, Number(values.workers) || 2);
   const repeat = Math.max(1, Number(values.repeat) || 1);
+  const overlapSec = values.overlap === undefined ? undefined : Number(values.overlap);
   let cont: Record<string, unknown> | undefined;
   let st: Record<string, unknown> | undefined;
-  if (parts.has('quality')) process.stdout.write(JSON.stringify(await quality(workers)) + '\n');
-  if (parts.has('continuity')) process.stdout.write(JSON.stringify((cont = await continuity(workers, repeat))) + '\n');
+  if (parts.has('quality')) process.stdout.write(JSON.stringify(await quality(workers, overlapSec)) + '\n');
+  if (parts.has('continuity')) process.stdout.write(JSON.stringify((cont = await continuity(workers, repeat, overlapSec))) + '\n');
   if (parts.has('stitch')) process.stdout.write(JSON.stringify((st = await stitchScale())) + '\n');
   if (parts.has('continuity')) {
     process.stdout.write(JSON.stringify(projection(cont, st, values['gpu-fps'] ? Number(values['gpu-fps']) : undefined)) + '\n');
