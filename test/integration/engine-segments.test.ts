@@ -4,7 +4,8 @@
  * keyframes, on a file whose cadence skips frames, and on an image sequence.
  */
 import { createHash } from 'node:crypto';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { jest } from '@jest/globals';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { analysisStep, FrameDecoder, probeVideo } from '../../containers/tracker/src/index.js';
@@ -136,6 +137,28 @@ describe('track --segment-seconds', () => {
     expect(frames.size).toBeGreaterThan(200);
     const one = await track(['--segment-seconds', '60']);
     expect(one.Persons?.length).toBeGreaterThan(0);
+  }, 240_000);
+
+  it('fails a truncated video with the unsplit run’s message (how far into the whole video it got)', async () => {
+    // moov first, then only 60 % of the data: the probe is fine, one segment runs off the end of the file.
+    const fast = ffmpegMake(join(dir, 'fast.mp4'), ['-i', clip, '-c', 'copy', '-movflags', '+faststart']);
+    const bytes = await readFile(fast);
+    const truncated = join(dir, 'truncated.mp4');
+    await writeFile(truncated, bytes.subarray(0, Math.floor(bytes.length * 0.6)));
+    const errors: string[] = [];
+    const spy = jest.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      errors.push(String(chunk));
+      return true;
+    });
+    try {
+      expect(await run([truncated, ...quiet, '--out', join(dir, 'unsplit.json')])).toBe(1);
+      expect(await run([truncated, ...quiet, '--out', join(dir, 'split.json'), '--segment-seconds', '8', '--overlap-seconds', '2', '--workers', '2'])).toBe(1);
+    } finally {
+      spy.mockRestore();
+    }
+    const [whole, split] = errors.filter((e) => e.startsWith('people-pathing track:'));
+    expect(whole).toMatch(/truncated/);
+    expect(split).toBe(whole);
   }, 240_000);
 
   it('refuses options it cannot use', async () => {

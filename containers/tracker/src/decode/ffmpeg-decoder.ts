@@ -344,12 +344,15 @@ export class FrameDecoder implements AsyncIterable<DecodedFrame> {
         } else {
           const sourceFrames = produced * step;
           const expected = rangeFrames ?? Math.max(video.frameCount, video.containerFrames ?? 0);
+          // A range reports how far into the whole video it got, as an unsplit run would.
+          const reached = firstFrame + sourceFrames;
+          const about = rangeFrames === undefined ? expected : Math.max(video.frameCount, video.containerFrames ?? 0);
           if (partialFile) {
-            failure = new EngineError('TRUNCATED', `the video file is truncated (decoded ${sourceFrames} of about ${video.frameCount} frames)`);
+            failure = new EngineError('TRUNCATED', `the video file is truncated (decoded ${reached} of about ${video.frameCount} frames)`);
           } else if (!video.isSequence && errorLines.length > 0 && sourceFrames < 0.9 * expected - step) {
             failure = new EngineError(
               'TRUNCATED',
-              `the video is truncated or corrupt (decoded ${sourceFrames} of about ${expected} frames): ${errorLines[errorLines.length - 1]}`,
+              `the video is truncated or corrupt (decoded ${reached} of about ${about} frames): ${errorLines[errorLines.length - 1]}`,
             );
           } else if (produced === 0) {
             failure = new EngineError('INVALID_VIDEO', `no frame could be decoded${errorLines.length ? `: ${errorLines[errorLines.length - 1]}` : ''}`);
