@@ -161,6 +161,22 @@ describe('track --segment-seconds', () => {
     expect(split).toBe(whole);
   }, 240_000);
 
+  it('carries Person.Face through the segments like the unsplit run', async () => {
+    // 2 s of the shared photo of a footballer facing the camera, 10 fps: two 1 s segments with a 0.5 s overlap.
+    const player = ffmpegMake(join(dir, 'player.mp4'), [
+      '-loop', '1', '-i', join(DATA, 'images', 'messi5.jpg'), '-t', '2', '-r', '10', '-vf', 'scale=548:342,format=yuv420p', '-c:v', 'libx264',
+    ]);
+    const faces = async (args: string[]): Promise<number[]> => {
+      const out = join(dir, `faces-${args.length}.json`);
+      expect(await run([player, '--quiet', '--out', out, ...args])).toBe(0);
+      const r = JSON.parse(await readFile(out, 'utf8')) as GetPersonTrackingResponse;
+      return (r.Persons ?? []).filter((p) => p.Person?.Face).map((p) => p.Timestamp as number);
+    };
+    const whole = await faces([]);
+    expect(whole.length).toBeGreaterThanOrEqual(15);
+    expect(await faces(['--segment-seconds', '1', '--overlap-seconds', '0.5', '--workers', '2'])).toEqual(whole);
+  }, 240_000);
+
   it('refuses options it cannot use', async () => {
     expect(await run([clip, '--quiet', '--segment-seconds', '0'])).toBe(2);
     expect(await run([clip, '--quiet', '--workers', '2'])).toBe(2);
