@@ -33,8 +33,11 @@ export default tseslint.config(
   // render module's index).
   ...layer('core/**/*.ts', OURS_OUTSIDE('core'), ['@aws-sdk/*', 'aws-cdk-lib', 'aws-cdk-lib/*', '@middy/*', '@aws-lambda-powertools/*'], 'core/ is the domain: no AWS SDK, nothing of ours outside core/'),
   ...layer('adapters/**/*.ts', OURS_OUTSIDE('core'), [], 'adapters/ implement core\'s ports and import only core/'),
-  ...layer('lambdas/**/*.ts', '(^|/)(containers|cli)/', [], 'lambdas/ never import containers/ or cli/'),
+  ...layer('lambdas/**/*.ts', '(^|/)cli/|(^|/)containers/(?!tracker/src/stitch/)', [], 'lambdas/ never import cli/, nor containers/ but the stitcher (containers/tracker/src/stitch/, plain TypeScript the stitch Lambda runs)'),
   ...layer('containers/**/*.ts', '(^|/)(lambdas|cli)/', [], 'containers/ never import lambdas/ or cli/'),
+  // The stitcher runs in a Lambda: plain TypeScript, no engine runtime (onnxruntime, ffmpeg, workers), nothing of ours
+  // beyond core/ and the engine's pure track/ and geometry modules.
+  ...layer('containers/tracker/src/stitch/**/*.ts', '(^|/)(adapters|bin|cli|lambdas|lib|scripts|test)/|^\\.\\./(?!track/|geometry\\.js$|stitch/)[a-z]', ['onnxruntime-node', '@aws-sdk/*'], 'the stitcher is plain TypeScript for the stitch Lambda: only core/, track/ and geometry'),
   ...layer('cli/**/*.ts', '(^|/)lambdas/|(^|/)containers/tracker/src/(?!(index|render/index)\\.js$)', [], 'cli/ never imports lambdas/, and uses the engine only through containers/tracker/src/index.ts (or render/index.ts)'),
   {
     files: ['**/*.js'],

@@ -17,7 +17,7 @@
 import { ConditionalCheckFailedException, CreateTableCommand, DescribeTableCommand, ResourceInUseException, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type { JobOutcome, JobRecord, JobStore, NewJob, SlotCounter, SlotSuspect } from '../core/ports.js';
+import type { JobOutcome, JobRecord, JobStore, NewJob, ProgressDetail, SlotCounter, SlotSuspect } from '../core/ports.js';
 import { ServiceError, idempotentParameterMismatch, limitExceeded } from '../core/api/errors.js';
 import { RETENTION_SECONDS, newJobId } from '../core/jobs/request-hash.js';
 
@@ -41,7 +41,18 @@ const counterKey = (accountId: string) => ({ pk: `ACCOUNT#${accountId}`, sk: COU
 const RECORD_FIELDS = [
   'jobId', 'accountId', 'status', 'statusMessage', 'video', 'jobTag', 'notificationChannel', 'clientRequestToken',
   'createdAt', 'completedAt', 'expiresAt', 'videoMetadata', 'resultsLocation', 'progress', 'startedAt',
+  'progressDetail',
 ] as const;
+
+/** The finite, non-negative numbers of a ProgressDetail (nothing else is stored). */
+function progressDetailItem(detail: ProgressDetail): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const k of ['frames', 'totalFrames', 'segments', 'segmentsDone', 'etaSec'] as const) {
+    const v = detail[k];
+    if (typeof v === 'number' && Number.isFinite(v) && v >= 0) out[k] = k === 'etaSec' ? Math.round(v) : Math.floor(v);
+  }
+  return out;
+}
 
 function toRecord(item: Record<string, unknown>): JobRecord {
   const record: Record<string, unknown> = {};
@@ -282,16 +293,22 @@ export class DynamoDbJobStore implements JobStore {
     );
   }
 
-  async setProgress(accountId: string, jobId: string, fraction: number): Promise<void> {
+  async setProgress(accountId: string, jobId: string, fraction: number, detail?: ProgressDetail): Promise<void> {
+    const d = detail ? progressDetailItem(detail) : undefined;
     await conditional(
       this.doc.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: jobKey(jobId),
-          UpdateExpression: 'SET progress = :p',
+          UpdateExpression: d ? 'SET progress = :p, progressDetail = :d' : 'SET progress = :p',
           ConditionExpression: '#status = :inProgress AND accountId = :account',
           ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':p': Math.min(1, Math.max(0, fraction)), ':inProgress': 'IN_PROGRESS', ':account': accountId },
+          ExpressionAttributeValues: {
+            ':p': Math.min(1, Math.max(0, fraction)),
+            ':inProgress': 'IN_PROGRESS',
+            ':account': accountId,
+            ...(d ? { ':d': d } : {}),
+          },
         }),
       ),
     );

@@ -26,11 +26,70 @@ const USAGE = `usage: people-pathing get --endpoint URL --job-id ID [--out resul
   --sort-by ORDER      TIMESTAMP (default) or INDEX
   --page-size N        MaxResults per GetPersonTracking call (default 1000)
   --region R           signing region (default $AWS_REGION, else us-east-1)
-  --wait               while the job is IN_PROGRESS, poll until it ends
+  --wait               while the job is IN_PROGRESS, poll until it ends, showing its progress (people-pathing
+                       endpoints report segments and frames done and an ETA; Rekognition reports none)
   --poll-seconds S     seconds between polls with --wait (default 5)
   --signing-name NAME  SigV4 service name (default: execute-api for execute-api hosts, else rekognition)
 Exit status: 0 SUCCEEDED, 1 FAILED or error, 2 usage, 3 still IN_PROGRESS (without --wait).
 `;
+
+/** GetPersonTracking's JobProgress member (core/types.ts JobProgress), which SDK clients do not model. */
+interface JobProgress {
+  Percent?: number;
+  FramesDone?: number;
+  Frames?: number;
+  SegmentsDone?: number;
+  Segments?: number;
+  EtaSeconds?: number;
+}
+
+/**
+ * Reads the JobProgress member from each raw GetPersonTracking response before the SDK's deserializer, which keeps
+ * only the members of Rekognition's model, sees it. The body is read once and handed on as bytes.
+ */
+function captureProgress(client: RekognitionClient, onProgress: (p: JobProgress | undefined) => void): void {
+  type Middleware = Parameters<typeof client.middlewareStack.addRelativeTo>[0];
+  const middleware = (next: (args: unknown) => Promise<{ response: unknown }>) => async (args: unknown) => {
+    const out = await next(args);
+    const response = out.response as { statusCode?: number; body?: unknown };
+    const body = response.body as AsyncIterable<Uint8Array> | Uint8Array | undefined;
+    if (response.statusCode === 200 && body && !(body instanceof Uint8Array) && Symbol.asyncIterator in Object(body)) {
+      const chunks: Uint8Array[] = [];
+      for await (const chunk of body) chunks.push(chunk);
+      const bytes = Buffer.concat(chunks);
+      response.body = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+      try {
+        onProgress((JSON.parse(bytes.toString('utf8')) as { JobProgress?: JobProgress }).JobProgress);
+      } catch {
+        onProgress(undefined);
+      }
+    }
+    return out;
+  };
+  client.middlewareStack.addRelativeTo(middleware as unknown as Middleware, {
+    relation: 'after',
+    toMiddleware: 'deserializerMiddleware',
+    name: 'peoplePathingJobProgress',
+  });
+}
+
+function fmtSeconds(sec: number): string {
+  const s = Math.max(0, Math.round(sec));
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const r = String(s % 60).padStart(2, '0');
+  return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${r}` : `${m}:${r}`;
+}
+
+/** One progress line: `job ID IN_PROGRESS 42.0%  segments 1/3  frames 900/2535  ETA 0:35`. */
+export function progressLine(jobId: string, p: JobProgress | undefined): string {
+  const parts = [`job ${jobId} IN_PROGRESS`];
+  if (p?.Percent !== undefined) parts[0] += ` ${p.Percent.toFixed(1)}%`;
+  if (p?.Segments !== undefined) parts.push(`segments ${p.SegmentsDone ?? 0}/${p.Segments}`);
+  if (p?.Frames !== undefined) parts.push(`frames ${p.FramesDone ?? 0}/${p.Frames}`);
+  if (p?.EtaSeconds !== undefined) parts.push(`ETA ${fmtSeconds(p.EtaSeconds)}`);
+  return parts.join('  ');
+}
 
 function isLoopback(url: URL): boolean {
   const h = url.hostname.replace(/^\[|\]$/g, '');
@@ -86,12 +145,22 @@ export async function run(argv: string[]): Promise<number> {
     config.credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
   }
   const client = new RekognitionClient(config);
+  let progress: JobProgress | undefined;
+  if (values.wait) captureProgress(client, (p) => (progress = p));
+  const tty = process.stderr.isTTY === true;
   try {
     let head = await client.send(new GetPersonTrackingCommand({ JobId: jobId, MaxResults: 1 }));
+    let shown = '';
     while (head.JobStatus === 'IN_PROGRESS' && values.wait) {
+      const line = progressLine(jobId, progress);
+      if (line !== shown) {
+        process.stderr.write(tty ? `\r${line}\x1b[K` : `${line}\n`);
+        shown = line;
+      }
       await new Promise((r) => setTimeout(r, pollSeconds * 1000));
       head = await client.send(new GetPersonTrackingCommand({ JobId: jobId, MaxResults: 1 }));
     }
+    if (tty && shown) process.stderr.write('\n');
     if (head.JobStatus === 'IN_PROGRESS') {
       process.stderr.write(`people-pathing get: job ${jobId} is still IN_PROGRESS (use --wait to poll)\n`);
       return 3;

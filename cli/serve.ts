@@ -33,24 +33,29 @@ const USAGE = `usage: people-pathing serve [--port 8085] [--data-dir .people-pat
                   ~/.cache/people-pathing/models, filled on first start; see \`people-pathing models\`)
   --model         ONNX person detector file (default: the engine's default model in the models dir)
   --no-faces      skip face detection (Person.Face); also PEOPLE_PATHING_FACES=off
+  --workers       jobs tracked at once; with N > 1 a long video is also cut into segments tracked in N
+                  processes and stitched (doc/segments.md)
 `;
 
 /**
  * The engine, once every model a job needs is on disk (fetched into the cache on first start). Undefined, after one
  * line on stderr naming `people-pathing models fetch --from DIR`, when a model cannot be had: serving would only
- * accept jobs that fail.
+ * accept jobs that fail. With workers > 1, long videos are cut by the segment plan and tracked in that many
+ * processes (pipeline/segment-processor.ts).
  */
-async function loadEngine(modelsDir: string | undefined, modelPath: string | undefined, faces: boolean): Promise<VideoProcessor | undefined> {
+async function loadEngine(modelsDir: string | undefined, modelPath: string | undefined, faces: boolean, workers: number): Promise<VideoProcessor | undefined> {
   // Loaded on demand so `serve --help` and argument errors do not pay for onnxruntime.
-  const { createEngineProcessor, prepareEngineModels } = await import('../containers/tracker/src/index.js');
-  const options = { ...(modelsDir ? { modelsDir } : {}), ...(modelPath ? { modelPath } : {}) };
+  const { createEngineProcessor, createSegmentingProcessor, prepareEngineModels } = await import('../containers/tracker/src/index.js');
+  const models = { ...(modelsDir ? { modelsDir } : {}), ...(modelPath ? { modelPath } : {}) };
   try {
-    await prepareEngineModels({ ...options, faces });
+    await prepareEngineModels({ ...models, faces });
   } catch (err) {
     process.stderr.write(`people-pathing serve: ${err instanceof Error ? err.message : String(err)}\n`);
     return undefined;
   }
-  return createEngineProcessor({ ...options, ...(faces ? {} : { faces: false }) });
+  const options = { ...models, ...(faces ? {} : { faces: false as const }) };
+  if (workers <= 1) return createEngineProcessor(options);
+  return createSegmentingProcessor({ ...options, workers }, createEngineProcessor(options));
 }
 
 function positiveInt(value: string | undefined, name: string, fallback: number): number {
@@ -103,7 +108,8 @@ export async function run(argv: string[]): Promise<number> {
     return 2;
   }
   const dataDir = str('data-dir') ?? '.people-pathing';
-  const processor = await loadEngine(str('models-dir'), str('model'), values.faces !== false);
+  const workers = Math.max(1, positiveInt(str('workers'), '--workers', 1));
+  const processor = await loadEngine(str('models-dir'), str('model'), values.faces !== false, workers);
   if (!processor) return 1;
   const server = await startLocalServer({
     port,
@@ -113,7 +119,7 @@ export async function run(argv: string[]): Promise<number> {
     regions: str('regions') ? (str('regions') as string).split(',').map((r) => r.trim()).filter(Boolean) : undefined,
     ...(auth === 'none' ? { accounts: str('accounts') ? parseAccounts(str('accounts') as string) : {} } : {}),
     concurrentJobLimit: positiveInt(str('concurrent-job-limit'), '--concurrent-job-limit', DEFAULT_CONCURRENT_JOB_LIMIT),
-    workerConcurrency: Math.max(1, positiveInt(str('workers'), '--workers', 1)),
+    workerConcurrency: workers,
     processor,
     log: (line) => process.stderr.write(`${new Date().toISOString()} ${line}\n`),
   });

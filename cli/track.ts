@@ -15,12 +15,18 @@ import { RESULT_FILES } from '../core/results-format.js';
 import {
   createFaceThread,
   parseModelKind,
+  planFor,
   prepareEngineModels,
   resolveFaceModel,
+  trackSegmentedToMot,
+  trackSegmentedToResults,
   trackToMot,
   trackToResults,
   type FaceThread,
   type HwAccel,
+  type SegmentedProgress,
+  type SegmentedRunOptions,
+  type SegmentJobOptions,
   type TrackOptions,
   type TrackProgress,
 } from '../containers/tracker/src/index.js';
@@ -42,6 +48,10 @@ const USAGE = `usage: people-pathing track <video-file | MOTChallenge-sequence-d
   --no-faces            skip face detection (Person.Face); faces cost a YuNet run per sample with people
   --face-model PATH     YuNet face detector (default $PEOPLE_PATHING_FACE_MODEL, else
                         face_detection_yunet_2026may.onnx in the models folder)
+  --segment-seconds S   cut the video into segments of about S seconds, track them side by side and stitch
+                        them into one set of persons (videos of one segment run unsplit)
+  --overlap-seconds O   how far each segment runs into the next (default 5; doc/segments.md)
+  --workers N           segments tracked at once, each in its own process (default 1)
   --quiet               no progress on stderr
 `;
 
@@ -54,7 +64,7 @@ function fmtDuration(sec: number): string {
   return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${String(r).padStart(2, '0')}` : `${m}:${String(r).padStart(2, '0')}`;
 }
 
-function progressPrinter(quiet: boolean): { onProgress?: (p: TrackProgress) => void; done: () => void } {
+function progressPrinter(quiet: boolean): { onProgress?: (p: TrackProgress & { segments?: string }) => void; done: () => void } {
   if (quiet) return { done: () => undefined };
   const tty = process.stderr.isTTY === true;
   let lastLine = 0;
@@ -63,7 +73,7 @@ function progressPrinter(quiet: boolean): { onProgress?: (p: TrackProgress) => v
     onProgress: (p) => {
       const total = p.totalFrames ? `/${p.totalFrames}` : '';
       const eta = p.etaSec !== undefined ? `  ETA ${fmtDuration(p.etaSec)}` : '';
-      const text = `track: ${p.frames}${total} frames  ${p.fps.toFixed(1)} fps${eta}`;
+      const text = `track: ${p.segments ? `segments ${p.segments}  ` : ''}${p.frames}${total} frames  ${p.fps.toFixed(1)} fps${eta}`;
       if (tty) {
         process.stderr.write(`\r${text}\x1b[K`);
         printed = true;
@@ -101,6 +111,45 @@ async function closeOut(out: WriteStream | NodeJS.WriteStream): Promise<void> {
   await new Promise<void>((resolve, reject) => (out as WriteStream).end((err?: Error | null) => (err ? reject(err) : resolve())));
 }
 
+/** `track --segment-seconds`: the segmented run (pipeline/segment-run.ts), written in the same formats. */
+async function runSegmented(
+  input: string,
+  format: 'rekognition' | 'mot',
+  job: SegmentJobOptions,
+  segRun: SegmentedRunOptions,
+  values: { out?: string; 'results-dir'?: string; quiet: boolean },
+  started: number,
+  progress: { done: () => void },
+  setTmp: (dir: string) => void,
+): Promise<number> {
+  const took = (): string => ((performance.now() - started) / 1000).toFixed(1);
+  if (format === 'mot') {
+    const { rows, plan, stitch } = await trackSegmentedToMot(input, job, segRun);
+    progress.done();
+    if (values.out) await writeFile(values.out, rows);
+    else await write(process.stdout, rows);
+    if (!values.quiet) process.stderr.write(`track: ${plan.segments.length} segments, ${stitch.samples} frames, ${stitch.persons} persons in ${took()} s\n`);
+    return 0;
+  }
+  let resultsDir = values['results-dir'];
+  if (!resultsDir) {
+    resultsDir = await mkdtemp(join(tmpdir(), 'pp-track-'));
+    setTmp(resultsDir);
+  }
+  const result = await trackSegmentedToResults(input, resultsDir, job, segRun);
+  progress.done();
+  const out = values.out ? createWriteStream(values.out) : process.stdout;
+  await writeRekognitionJson(resultsDir, result.videoMetadata, out);
+  await closeOut(out);
+  if (!values.quiet) {
+    process.stderr.write(
+      `track: ${result.plan.segments.length} segments, ${result.stitch.samples} frames, ${result.persons} persons, ` +
+        `${result.detections} detections in ${took()} s\n`,
+    );
+  }
+  return 0;
+}
+
 export async function run(argv: string[]): Promise<number> {
   let parsed;
   try {
@@ -120,6 +169,9 @@ export async function run(argv: string[]): Promise<number> {
         sampled: { type: 'boolean', default: false },
         'results-dir': { type: 'string' },
         hwaccel: { type: 'string', default: 'auto' },
+        'segment-seconds': { type: 'string' },
+        'overlap-seconds': { type: 'string' },
+        workers: { type: 'string' },
         quiet: { type: 'boolean', short: 'q', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
@@ -147,6 +199,25 @@ export async function run(argv: string[]): Promise<number> {
     process.stderr.write(`people-pathing track: unknown --hwaccel '${hwaccel}' (auto, cuda or none)\n`);
     return 2;
   }
+  const segmentSec = values['segment-seconds'] === undefined ? undefined : Number(values['segment-seconds']);
+  const overlapSec = values['overlap-seconds'] === undefined ? undefined : Number(values['overlap-seconds']);
+  const workers = values.workers === undefined ? 1 : Number(values.workers);
+  if (segmentSec !== undefined && !(segmentSec > 0)) {
+    process.stderr.write(`people-pathing track: --segment-seconds must be a number of seconds above 0\n`);
+    return 2;
+  }
+  if (overlapSec !== undefined && !(overlapSec >= 0)) {
+    process.stderr.write(`people-pathing track: --overlap-seconds must be a number of seconds, 0 or more\n`);
+    return 2;
+  }
+  if (!Number.isInteger(workers) || workers < 1) {
+    process.stderr.write(`people-pathing track: --workers must be a whole number, 1 or more\n`);
+    return 2;
+  }
+  if (segmentSec === undefined && (overlapSec !== undefined || values.workers !== undefined)) {
+    process.stderr.write(`people-pathing track: --overlap-seconds and --workers need --segment-seconds\n`);
+    return 2;
+  }
   const input = positionals[0];
   const controller = new AbortController();
   const onSignal = (): void => controller.abort();
@@ -168,6 +239,38 @@ export async function run(argv: string[]): Promise<number> {
     // Every model first (fetched into the cache on first use): without them there is nothing to do.
     await prepareEngineModels({ ...options, faces: values.faces && format !== 'mot' && !values['face-model'] });
     const started = performance.now();
+    if (segmentSec !== undefined) {
+      const everyFrame = format === 'mot' ? values['every-frame'] || !values.sampled : values['every-frame'];
+      const faceModel = format === 'rekognition' && values.faces ? (values['face-model'] ?? (await resolveFaceModel(values['models-dir']))) : undefined;
+      const job: SegmentJobOptions = {
+        ...(values.model ? { modelPath: values.model } : {}),
+        ...(values['models-dir'] ? { modelsDir: values['models-dir'] } : {}),
+        ...(modelKind ? { modelKind } : {}),
+        hwaccel,
+        everyFrame,
+        ...(faceModel ? { faceModel } : {}),
+      };
+      const segRun: SegmentedRunOptions = {
+        segmentSec,
+        ...(overlapSec !== undefined ? { overlapSec } : {}),
+        workers,
+        signal: controller.signal,
+        ...(progress.onProgress
+          ? {
+              onProgress: (p: SegmentedProgress) =>
+                progress.onProgress?.({
+                  frames: p.frames,
+                  totalFrames: p.totalFrames,
+                  fps: p.frames / Math.max(1e-3, (performance.now() - started) / 1000),
+                  ...(p.etaSec !== undefined ? { etaSec: p.etaSec } : {}),
+                  segments: `${p.segmentsDone}/${p.segments}`,
+                }),
+            }
+          : {}),
+      };
+      const { plan } = await planFor(input, job, segRun);
+      if (plan.segments.length > 1) return await runSegmented(input, format, job, segRun, values, started, progress, (d) => (tmp = d));
+    }
     if (format === 'mot') {
       const everyFrame = values['every-frame'] || !values.sampled;
       const { rows, timings } = await trackToMot(input, { ...options, everyFrame });

@@ -29,6 +29,17 @@ export interface JobRecord {
   progress?: number;
   /** Epoch ms when a tracker run last started on the job (the container, out of the queue). */
   startedAt?: number;
+  /** What the worker reported with the latest progress (frames, segments, ETA). */
+  progressDetail?: ProgressDetail;
+}
+
+/** Progress beyond the fraction: analysed frames (all segments together), segments, estimated seconds left. */
+export interface ProgressDetail {
+  frames?: number;
+  totalFrames?: number;
+  segments?: number;
+  segmentsDone?: number;
+  etaSec?: number;
 }
 
 /** What the tracking engine needs to run one job, whatever runs it (local worker, Batch container). */
@@ -38,7 +49,7 @@ export interface TrackingJobInput {
   videoPath: string;
   /** A local folder to write the results format into. */
   resultsDir: string;
-  onProgress?: (fraction: number) => void;
+  onProgress?: (fraction: number, detail?: ProgressDetail) => void;
   signal?: AbortSignal;
   /** Operator log of the job (e.g. `engine`: execution provider, decoder hwaccel and model used); no user data. */
   log?: (event: string, fields: Record<string, unknown>) => void;
@@ -118,7 +129,7 @@ export interface JobStore {
    * notified, exactly once.
    */
   finishJob(accountId: string, jobId: string, outcome: JobOutcome): Promise<JobRecord | undefined>;
-  setProgress(accountId: string, jobId: string, fraction: number): Promise<void>;
+  setProgress(accountId: string, jobId: string, fraction: number, detail?: ProgressDetail): Promise<void>;
   /** Records that a tracker run started on the job (only while IN_PROGRESS; otherwise nothing happens). */
   markStarted(accountId: string, jobId: string, at: number): Promise<void>;
   /** Jobs left IN_PROGRESS (the reconciler looks after them: core/jobs/reconcile.ts). */

@@ -86,4 +86,17 @@ export interface GetPersonTrackingResponse {
   JobId?: string;
   Video?: Video;
   JobTag?: string;
+  /** Not in Rekognition's model: how far an IN_PROGRESS job has got (SDKs skip members they do not model). */
+  JobProgress?: JobProgress;
+}
+
+/** GetPersonTracking's extra member while a job is IN_PROGRESS (doc/segments.md "Progress"). */
+export interface JobProgress {
+  /** 0..100. */
+  Percent: number;
+  FramesDone?: number;
+  Frames?: number;
+  SegmentsDone?: number;
+  Segments?: number;
+  EtaSeconds?: number;
 }

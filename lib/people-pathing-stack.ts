@@ -82,13 +82,26 @@ export class PeoplePathingStack extends Stack {
     );
     trackerRole.addToPolicy(new iam.PolicyStatement({ actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'], resources: [table.tableArn] }));
 
+    // Long videos in segments (doc/architecture/0014-segmented-tracking.md): as many segments as GPU jobs can run
+    // at once (one xlarge instance, 4 vCPUs, per job); 1 turns it off.
+    const segmentParallelism = config.compute === 'gpu' ? Math.floor(config.maxVcpus / 4) : 1;
     // AWS_REGION explicitly: ECS on EC2 (the Batch path) does not reliably inject it, and the SDK clients need it.
-    const trackerEnvironment = {
+    const trackerEnvironment: Record<string, string> = {
       AWS_REGION: this.region,
       JOBS_TABLE: table.tableName,
       RESULTS_BUCKET: resultsBucket.bucketName,
       POWERTOOLS_SERVICE_NAME: TRACKER_SERVICE,
+      ...(segmentParallelism > 1 ? { TRACKER_SEGMENT_PARALLELISM: String(segmentParallelism) } : {}),
     };
+    if (segmentParallelism > 1) {
+      // Array children read the plan the first run wrote, and a child whose video fails stops its siblings.
+      trackerRole.addToPolicy(
+        new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [resultsBucket.arnForObjects(`${RESULTS_PREFIX}*`)] }),
+      );
+      trackerRole.addToPolicy(
+        new iam.PolicyStatement({ actions: ['batch:TerminateJob'], resources: [this.formatArn({ service: 'batch', resource: 'job', resourceName: '*' })] }),
+      );
+    }
     const image = new TrackerImage(this, 'TrackerImage');
     let trackerLogGroup: logs.ILogGroup;
     if (config.compute === 'gpu') {
@@ -150,6 +163,27 @@ export class PeoplePathingStack extends Stack {
     // Complete reads the manifest the tracker wrote; HandleFailure reads the tracker's failure.json.
     for (const fn of [completeFn, handleFailureFn]) readResults(fn);
 
+    let segments: { readPlanFn: lambda.IFunction; stitchFn: lambda.IFunction } | undefined;
+    if (this.batch && segmentParallelism > 1) {
+      const readPlanFn = workflowFn('ReadPlanFn', 'lambdas/workflow/read-plan.ts', 'people-pathing: did the tracker cut the video into segments');
+      // The stitch of a 6 h video (2 M detections) measured 7 s and 383 MB; the results files go through /tmp.
+      const stitch = new AppFunction(this, 'StitchFn', {
+        entry: 'lambdas/workflow/stitch.ts',
+        description: "people-pathing: stitch the segments' persons into the job's results",
+        serviceName: WORKFLOW_SERVICE,
+        environment: workflowEnv,
+        memorySize: 2048,
+        timeout: Duration.minutes(15),
+      });
+      (stitch.fn.node.defaultChild as lambda.CfnFunction).ephemeralStorage = { size: 10240 };
+      const stitchFn = stitch.fn;
+      readPlanFn.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [resultsBucket.arnForObjects(`${RESULTS_PREFIX}*`)] }));
+      stitchFn.addToRolePolicy(
+        new iam.PolicyStatement({ actions: ['s3:GetObject', 's3:PutObject'], resources: [resultsBucket.arnForObjects(`${RESULTS_PREFIX}*`)] }),
+      );
+      segments = { readPlanFn, stitchFn };
+    }
+
     this.workflow = new PeoplePathingWorkflow(this, 'Workflow', {
       prepareFn,
       completeFn,
@@ -157,6 +191,7 @@ export class PeoplePathingStack extends Stack {
       batch: this.batch,
       fargate: this.fargate,
       vpc,
+      ...(segments ? { segments } : {}),
     });
 
     // The reconciler (lambdas/workflow/reconcile.ts, core/jobs/reconcile.ts): every 10 minutes, an IN_PROGRESS job
@@ -311,7 +346,7 @@ export class PeoplePathingStack extends Stack {
         reason: 'X-Ray trace upload, ECR GetAuthorizationToken and CloudWatch Logs delivery actions have no resource-level permissions (enforced by the IAM test in test/unit/cdk-stack.test.ts).',
       },
       {
-        match: /^Resource::<(Prepare|Complete|HandleFailure)Fn[A-Za-z0-9]+\.Arn>:\*$/,
+        match: /^Resource::<(Prepare|Complete|HandleFailure|ReadPlan|Stitch)Fn[A-Za-z0-9]+\.Arn>:\*$/,
         reason: 'Step Functions invokes the workflow Lambdas by ARN and any version/alias qualifier (LambdaInvoke default grant).',
       },
       {
@@ -324,7 +359,8 @@ export class PeoplePathingStack extends Stack {
       },
       {
         match: /^Resource::arn:<AWS::Partition>:batch:[^:]+:(<AWS::AccountId>|[0-9]{12}):job\/\*$/,
-        reason: 'Step Functions terminates the Batch job of a stopped or timed-out execution; job ids are made at submit time, so jobs of this account and region are granted (batch:TerminateJob).',
+        reason:
+          'batch:TerminateJob on jobs of this account and region: Step Functions terminates the Batch job of a stopped or timed-out execution, and a segment child that fails on the video terminates its array job\'s other children; job ids are made at submit and run time.',
       },
       {
         match: /TrackerCpuTask[0-9A-F]{8}.*:\*\]?$/,

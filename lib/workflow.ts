@@ -26,6 +26,7 @@ import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { TIME_FACTOR, attemptCeilingMsFor } from '../core/tracker-protocol.js';
 import type { TrackerBatch } from './tracker-batch.js';
+import { segmentedPath } from './segmented-workflow.js';
 import type { TrackerFargate } from './tracker-fargate.js';
 
 /** State names: the local workflow tests override these Task states by name. */
@@ -61,6 +62,8 @@ export interface WorkflowProps {
   readonly batch?: TrackerBatch;
   readonly fargate?: TrackerFargate;
   readonly vpc: ec2.IVpc;
+  /** Long videos in segments on the GPU path (lib/segmented-workflow.ts): the plan reader and the stitcher. */
+  readonly segments?: { readonly readPlanFn: lambda.IFunction; readonly stitchFn: lambda.IFunction };
 }
 
 export class PeoplePathingWorkflow extends Construct {
@@ -145,6 +148,9 @@ export class PeoplePathingWorkflow extends Construct {
         resultSelector: { JobId: sfn.JsonPath.stringAt('$.JobId'), Status: sfn.JsonPath.stringAt('$.Status') },
         resultPath: '$.tracker',
       });
+      if (props.segments) {
+        afterRun = segmentedPath(this, { ...props.segments, batch: props.batch, environment, complete, handleFailure });
+      }
     } else if (props.fargate) {
       const f = props.fargate;
       runTracker = new tasks.EcsRunTask(this, STATE.runTracker, {

@@ -93,11 +93,11 @@ export class LocalWorker implements WorkflowLauncher {
         resultsDir,
         signal: this.abort.signal,
         log: (event, fields) => this.options.log?.(`job ${job.jobId} ${event} ${JSON.stringify(fields)}`),
-        onProgress: (fraction) => {
+        onProgress: (fraction, detail) => {
           const now = Date.now();
           if (now - lastReported < 1000 && fraction < 1) return;
           lastReported = now;
-          store.setProgress(job.accountId, job.jobId, fraction).catch(() => undefined);
+          store.setProgress(job.accountId, job.jobId, fraction, detail).catch(() => undefined);
         },
       });
       // Only a complete, readable results set may be published as SUCCEEDED.

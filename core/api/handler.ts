@@ -4,9 +4,9 @@
  * Transport-neutral: it takes headers, body and the caller's account and returns status, headers and body.
  */
 import { randomUUID } from 'node:crypto';
-import type { JobRecord, JobStore, Notifier, ResultsStore, VideoSource, WorkflowLauncher } from '../ports.js';
+import type { JobRecord, JobStore, Notifier, ProgressDetail, ResultsStore, VideoSource, WorkflowLauncher } from '../ports.js';
 import { ResultsReader } from '../results-format.js';
-import type { GetPersonTrackingResponse, PersonDetection, StartPersonTrackingResponse } from '../types.js';
+import type { GetPersonTrackingResponse, JobProgress, PersonDetection, StartPersonTrackingResponse } from '../types.js';
 import {
   ServiceError,
   internalServerError,
@@ -191,6 +191,17 @@ async function readPage(
   };
 }
 
+/** GetPersonTracking's extra progress member (not in Rekognition's model: SDKs skip it, `get --wait` prints it). */
+export function jobProgress(fraction: number, detail: ProgressDetail | undefined): JobProgress {
+  const out: JobProgress = { Percent: Math.round(Math.min(1, Math.max(0, fraction)) * 1000) / 10 };
+  if (detail?.frames !== undefined) out.FramesDone = detail.frames;
+  if (detail?.totalFrames !== undefined) out.Frames = detail.totalFrames;
+  if (detail?.segmentsDone !== undefined) out.SegmentsDone = detail.segmentsDone;
+  if (detail?.segments !== undefined) out.Segments = detail.segments;
+  if (detail?.etaSec !== undefined) out.EtaSeconds = Math.round(detail.etaSec);
+  return out;
+}
+
 /** Members in the model's order (spec §3.2); absent members are omitted, never null. */
 function pageResponse(job: JobRecord, persons: PersonDetection[], nextToken: string | undefined): GetPersonTrackingResponse {
   const response: GetPersonTrackingResponse = { JobStatus: job.status };
@@ -201,5 +212,6 @@ function pageResponse(job: JobRecord, persons: PersonDetection[], nextToken: str
   response.JobId = job.jobId;
   response.Video = job.video;
   if (job.jobTag !== undefined) response.JobTag = job.jobTag;
+  if (job.status === 'IN_PROGRESS' && job.progress !== undefined) response.JobProgress = jobProgress(job.progress, job.progressDetail);
   return response;
 }

@@ -3,10 +3,11 @@
  * (startLocalServer: dynalite job store, local results files). The VideoProcessor is the API suite's synthetic one
  * (it writes real result files without tracking; the engine has its own tests).
  */
+import { jest } from '@jest/globals';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { StartPersonTrackingCommand } from '@aws-sdk/client-rekognition';
+import { GetPersonTrackingCommand, StartPersonTrackingCommand } from '@aws-sdk/client-rekognition';
 import type { RekognitionClient } from '@aws-sdk/client-rekognition';
 import { run } from '../../cli/get.js';
 import { startLocalServer, type LocalServer } from '../../cli/local/server.js';
@@ -84,6 +85,35 @@ describe('people-pathing get', () => {
     setTimeout(hold.open, 300);
     expect(await waiting).toBe(0);
     expect((JSON.parse(await readFile(out, 'utf8')) as GetPersonTrackingResponse).Persons).toHaveLength(12);
+  });
+
+  it('shows a running job’s progress with --wait, from a member the SDK itself does not break on', async () => {
+    const hold = gate();
+    processor.options = {
+      detections: 12,
+      persons: 3,
+      gate: hold.promise,
+      progress: { fraction: 0.4, detail: { frames: 1000, totalFrames: 2500, segments: 3, segmentsDone: 1, etaSec: 95 } },
+    };
+    const { JobId } = await client.send(new StartPersonTrackingCommand({ Video: VIDEO }));
+    // The real SDK client parses the IN_PROGRESS answer, extra member and all.
+    const page = await client.send(new GetPersonTrackingCommand({ JobId }));
+    expect(page.JobStatus).toBe('IN_PROGRESS');
+    expect(page.Persons).toEqual([]);
+    const lines: string[] = [];
+    const spy = jest.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      lines.push(String(chunk));
+      return true;
+    });
+    try {
+      const out = join(outDir, 'progress.json');
+      const waiting = run(['--endpoint', server.url, '--job-id', JobId!, '--out', out, '--wait', '--poll-seconds', '0.1']);
+      setTimeout(hold.open, 400);
+      expect(await waiting).toBe(0);
+    } finally {
+      spy.mockRestore();
+    }
+    expect(lines.join('')).toContain(`job ${JobId} IN_PROGRESS 40.0%  segments 1/3  frames 1000/2500  ETA 1:35`);
   });
 
   it('fails clearly for a failed job, an unknown job and bad arguments', async () => {

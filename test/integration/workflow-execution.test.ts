@@ -6,10 +6,14 @@
  *   - RunTracker (AWS Batch submitJob.sync, which cannot run here) → a stand-in that runs the real tracker
  *     container entry (runTrackerJob: download from S3, real ffprobe, the real engine with YOLOX-nano, upload)
  *     and answers like Batch: the job description on success, States.TaskFailed with the job as Cause on failure;
- *   - SNS and STS (cannot run here) → recording fakes. The notifier's code around them is the real one.
+ *   - SNS and STS (cannot run here) → recording fakes. The notifier's code around them is the real one;
+ *   - long videos: ReadSegmentPlan / StitchSegments → the real segment step code (lambdas/workflow/segment-steps.ts)
+ *     on s3rver; RunSegments (a Batch array job) → one real container process per child index, as Batch runs
+ *     them (AWS_BATCH_JOB_ARRAY_INDEX, AWS_BATCH_JOB_ID = parent:index), against a recording fake of Batch's
+ *     TerminateJob; a terminated parent kills its running children, and a failed child fails the array job.
  * Each case asserts the final job record and the exact completion message (or that none was published).
  */
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -28,6 +32,12 @@ import { S3ResultsStore } from '../../adapters/s3-results-store.js';
 import { CallerRoleNotifier } from '../../adapters/sns-notifier.js';
 import { createWorkflowSteps, MAX_RESUBMITS } from '../../lambdas/workflow/steps.js';
 import { STATUS_MESSAGES } from '../../core/tracker-protocol.js';
+import { createSegmentSteps } from '../../lambdas/workflow/segment-steps.js';
+import { SEGMENT_STATE } from '../../lib/segmented-workflow.js';
+import { createServer, type Server } from 'node:http';
+import type { ChildProcess } from 'node:child_process';
+import { createEngineProcessor } from '../../containers/tracker/src/index.js';
+import { LocalFolderSource } from '../../core/results-format.js';
 import { probeVideo, toVideoMetadata } from '../../containers/tracker/src/index.js';
 import { ResultsReader } from '../../core/results-format.js';
 import type { JobRecord, NewJob } from '../../core/ports.js';
@@ -175,6 +185,9 @@ describeData('workflow state machine, executed locally', () => {
   let s3Endpoint: string;
   let ownerProxy: OwnerProxy;
   const containerLogs: string[] = [];
+  let batchServer: Server;
+  let batchEndpoint: string;
+  const terminated: Array<{ jobId?: string; reason?: string }> = [];
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'pp-workflow-'));
@@ -194,11 +207,30 @@ describeData('workflow state machine, executed locally', () => {
     await s3.send(new PutObjectCommand({ Bucket: INPUT_BUCKET, Key: 'street/night.mp4', Body: await readFile(VIDEO_FILE) }));
     await writeFile(join(dir, 'not-a-video.mp4'), 'this is a text file, not an MP4\n'.repeat(64));
     await s3.send(new PutObjectCommand({ Bucket: INPUT_BUCKET, Key: 'broken/upload.mp4', Body: await readFile(join(dir, 'not-a-video.mp4')) }));
+    // 24 s of the PETS09 walk: 3 segments of 8 s with 2 s overlaps when the stack's plan is made that short.
+    execFileSync('ffmpeg', ['-v', 'error', '-y', '-i', join(DATA, 'videos', 'pets09_s2l1_opencv_vtest.avi'), '-t', '24', '-c:v', 'libx264', '-preset', 'ultrafast', '-g', '50', '-an', join(dir, 'walk.mp4')]);
+    await s3.send(new PutObjectCommand({ Bucket: INPUT_BUCKET, Key: 'long/walk.mp4', Body: await readFile(join(dir, 'walk.mp4')) }));
+    // Batch's TerminateJob (REST-JSON POST /v1/terminatejob), recorded.
+    batchServer = createServer((req, res) => {
+      let body = '';
+      req.on('data', (d: Buffer) => (body += d.toString()));
+      req.on('end', () => {
+        if (req.method === 'POST' && req.url === '/v1/terminatejob') {
+          terminated.push(JSON.parse(body) as { jobId?: string; reason?: string });
+          res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+        } else {
+          res.writeHead(400, { 'content-type': 'application/json' }).end('{"message":"unexpected request"}');
+        }
+      });
+    });
+    await new Promise<void>((r) => batchServer.listen(0, '127.0.0.1', r));
+    batchEndpoint = `http://127.0.0.1:${(batchServer.address() as { port: number }).port}`;
   });
 
   afterAll(async () => {
     await ownerProxy?.close();
     s3?.destroy();
+    await new Promise((r) => batchServer?.close(r));
     await server?.close();
     await dynamo?.close();
     await rm(dir, { recursive: true, force: true });
@@ -210,6 +242,7 @@ describeData('workflow state machine, executed locally', () => {
     s3Down = false;
     counted = [];
     measured = [];
+    terminated.length = 0;
   });
 
   /** s3rver (which answers 404 to anyone) made as strict as S3 for a Lambda with the given role. */
@@ -261,13 +294,22 @@ describeData('workflow state machine, executed locally', () => {
     return (await store.startJob(job, 100)).job;
   }
 
-  /** Runs the definition; `batch` answers each RunTracker submission. */
+  type ArrayJob = (env: Record<string, string>, size: number) => Promise<Json>;
+  /** Runs the definition; `batch` answers each RunTracker submission, `arrayJob` each RunSegments one. */
   let handleFailureCalls = 0;
-  async function execute(job: JobRecord, batch: (env: Record<string, string>, call: number) => Promise<Json>, submittedAt = new Date()) {
+  async function execute(
+    job: JobRecord,
+    batch: (env: Record<string, string>, call: number) => Promise<Json>,
+    arrayJob?: ArrayJob,
+    submittedAt = new Date(),
+  ) {
     handleFailureCalls = 0;
     // Each Lambda step with its own role's S3 permissions (Prepare reads no S3).
     const completeSteps = steps(roles.complete);
     const failureSteps = steps(roles.handleFailure);
+    // s3rver stores aws-chunked uploads (the SDK's default for streamed bodies) verbatim: checksums only when required.
+    const stitchS3 = new S3Client({ endpoint: s3Endpoint, region: REGION, forcePathStyle: true, requestChecksumCalculation: 'WHEN_REQUIRED', credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } });
+    const seg = createSegmentSteps({ s3: stitchS3, resultsBucket: RESULTS_BUCKET, workDir: dir });
     const submissions: Record<string, string>[] = [];
     const machine = new StateMachine(definition as never, { validationOptions: { checkArn: false } });
     const execution = machine.run(
@@ -286,6 +328,15 @@ describeData('workflow state machine, executed locally', () => {
             },
             // FailJob is the HandleFailure Lambda, told the failure is final.
             [STATE.failJob]: (input) => failureSteps.handleFailure(input as never) as never,
+            [SEGMENT_STATE.readPlan]: (input) => seg.readPlan(input as never) as never,
+            [SEGMENT_STATE.stitch]: (input) => seg.stitch(input as never) as never,
+            [SEGMENT_STATE.runSegments]: async (input) => {
+              const params = input as { JobName: string; ArrayProperties: { Size: number }; ContainerOverrides: { Environment: { Name: string; Value: string }[] } };
+              if (!arrayJob) throw new Error('no array job expected');
+              const env = Object.fromEntries(params.ContainerOverrides.Environment.map((e) => [e.Name, e.Value]));
+              env.JOB_NAME = params.JobName;
+              return arrayJob(env, params.ArrayProperties.Size) as never;
+            },
             [STATE.runTracker]: async (input) => {
               const params = input as { JobName: string; JobQueue: string; JobDefinition: string; ContainerOverrides: { Environment: { Name: string; Value: string }[] } };
               const env = Object.fromEntries(params.ContainerOverrides.Environment.map((e) => [e.Name, e.Value]));
@@ -297,7 +348,7 @@ describeData('workflow state machine, executed locally', () => {
         },
       },
     );
-    const output = (await execution.result) as Json;
+    const output = await (execution.result as Promise<Json>).finally(() => stitchS3.destroy());
     if (process.env.PP_DEBUG) console.log(JSON.stringify(output));
     return { output, submissions, record: await store.getJob(job.accountId, job.jobId) };
   }
@@ -310,29 +361,7 @@ describeData('workflow state machine, executed locally', () => {
   async function runContainer(env: Record<string, string>, extra: Record<string, string> = {}): Promise<Json> {
     for (const name of ['JOBS_TABLE', 'RESULTS_BUCKET']) expect(jobDefinitionEnv).toContain(name);
     const child = spawn(process.execPath, ['--import', 'tsx', 'containers/tracker/src/container/main.ts'], {
-      env: {
-        PATH: process.env.PATH,
-        HOME: process.env.HOME,
-        ...env,
-        JOBS_TABLE: 'jobs',
-        RESULTS_BUCKET,
-        PEOPLE_PATHING_MODEL: YOLOX,
-        PEOPLE_PATHING_MODEL_KIND: 'yolox',
-        // The image's models folder (re-ID, faces), as its Dockerfile sets it; never the public URLs.
-        PEOPLE_PATHING_MODELS_DIR: MODELS,
-        PEOPLE_PATHING_MODELS_URL: process.env.PEOPLE_PATHING_MODELS_URL ?? 'http://127.0.0.1:9',
-        TRACKER_WORK_DIR: join(dir, 'scratch'),
-        AWS_REGION: REGION,
-        // s3rver accepts only its own key pair; dynalite accepts any.
-        AWS_ACCESS_KEY_ID: 'S3RVER',
-        AWS_SECRET_ACCESS_KEY: 'S3RVER',
-        AWS_ENDPOINT_URL_S3: ownerProxy.endpoint,
-        AWS_S3_FORCE_PATH_STYLE: 'true',
-        // s3rver stores aws-chunked uploads (the SDK's default for streamed bodies with checksums) verbatim.
-        AWS_REQUEST_CHECKSUM_CALCULATION: 'WHEN_REQUIRED',
-        AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
-        ...extra,
-      },
+      env: containerEnv({ ...env, ...extra }),
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
@@ -343,6 +372,77 @@ describeData('workflow state machine, executed locally', () => {
     if (process.env.PP_DEBUG) console.log(stdout);
     if (exitCode !== 0) throw batchFailure(env.JOB_NAME, 'Essential container in task exited', exitCode);
     return { JobId: `batch-${env.JOB_NAME}`, JobName: env.JOB_NAME, Status: 'SUCCEEDED' };
+  }
+
+  /** The container's environment as Batch gives it: the job definition's plus the workflow's overrides. */
+  function containerEnv(env: Record<string, string>): NodeJS.ProcessEnv {
+    return {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      JOBS_TABLE: 'jobs',
+      RESULTS_BUCKET,
+      PEOPLE_PATHING_MODEL: YOLOX,
+      PEOPLE_PATHING_MODEL_KIND: 'yolox',
+      // The image's models folder (re-ID, faces), as its Dockerfile sets it; never the public URLs.
+      PEOPLE_PATHING_MODELS_DIR: MODELS,
+      PEOPLE_PATHING_MODELS_URL: process.env.PEOPLE_PATHING_MODELS_URL ?? 'http://127.0.0.1:9',
+      TRACKER_WORK_DIR: join(dir, 'scratch'),
+      AWS_REGION: REGION,
+      // s3rver accepts only its own key pair; dynalite accepts any.
+      AWS_ACCESS_KEY_ID: 'S3RVER',
+      AWS_SECRET_ACCESS_KEY: 'S3RVER',
+      AWS_ENDPOINT_URL_S3: ownerProxy.endpoint,
+      AWS_S3_FORCE_PATH_STYLE: 'true',
+      // s3rver stores aws-chunked uploads (the SDK's default for streamed bodies with checksums) verbatim.
+      AWS_REQUEST_CHECKSUM_CALCULATION: 'WHEN_REQUIRED',
+      AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+      ...env,
+    };
+  }
+
+  /**
+   * A Batch array job of real container processes, two at a time: child k gets AWS_BATCH_JOB_ARRAY_INDEX=k and
+   * AWS_BATCH_JOB_ID=<parent>:k. When TerminateJob names the parent, running children are killed and no more start;
+   * a failed child fails the array job (States.TaskFailed, as Step Functions reports a FAILED parent).
+   */
+  function arrayOfContainers(extra: Record<string, string>, perChild: (k: number) => Record<string, string> = () => ({})): ArrayJob & { started: number[] } {
+    const started: number[] = [];
+    const run = async (env: Record<string, string>, size: number): Promise<Json> => {
+      const parent = `batch-${env.JOB_NAME}`;
+      const running = new Set<ChildProcess>();
+      let next = 0;
+      let failed: number | undefined;
+      const stopped = () => terminated.some((t) => t.jobId === parent);
+      const lane = async (): Promise<void> => {
+        while (next < size && !stopped()) {
+          const k = next++;
+          started.push(k);
+          const code = await runChildProcess({ ...env, ...extra, ...perChild(k), AWS_BATCH_JOB_ARRAY_INDEX: String(k), AWS_BATCH_JOB_ID: `${parent}:${k}` }, running);
+          if (code !== 0 && failed === undefined) failed = code;
+          if (stopped()) for (const c of running) c.kill('SIGKILL');
+        }
+      };
+      await Promise.all([lane(), lane()]);
+      if (failed !== undefined || stopped()) throw batchFailure(env.JOB_NAME, 'Essential container in task exited', failed ?? 137);
+      return { JobId: parent, JobName: env.JOB_NAME, Status: 'SUCCEEDED' };
+    };
+    return Object.assign(run, { started });
+  }
+
+  async function runChildProcess(env: Record<string, string>, running: Set<ChildProcess>): Promise<number> {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'containers/tracker/src/container/main.ts'], {
+      env: { ...containerEnv(env), AWS_ENDPOINT_URL_BATCH: batchEndpoint },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    running.add(child);
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    const code = await new Promise<number>((resolve) => child.on('close', (c) => resolve(c ?? 137)));
+    running.delete(child);
+    containerLogs.push(out);
+    if (process.env.PP_DEBUG) console.log(out);
+    return code;
   }
 
   const expectedMessage = (job: JobRecord, status: string, timestamp: number, key: string, jobTag?: string, bucket = INPUT_BUCKET) =>
@@ -397,7 +497,7 @@ describeData('workflow state machine, executed locally', () => {
     const video: Video = { S3Object: { Bucket: INPUT_BUCKET, Name: 'street/night.mp4' } };
     const { job } = await oldStore.startJob({ accountId: ACCOUNT, video, requestHash: `queue-wait-${Math.random()}` }, 100);
     const logsBefore = containerLogs.length;
-    const { record } = await execute(job, (env) => runContainer(env), new Date());
+    const { record } = await execute(job, (env) => runContainer(env), undefined, new Date());
     expect(record?.status).toBe('SUCCEEDED');
     const started = containerLogs
       .slice(logsBefore)
@@ -547,6 +647,56 @@ describeData('workflow state machine, executed locally', () => {
     expect(published).toHaveLength(1);
     expect(published[0]).toMatchObject({ assumed: true, topic: `arn:aws:sns:${REGION}:${ACCOUNT}:any-topic-name` });
   });
+
+  // The stack's plan, made short so that a 24 s video is three segments (8 s, 2 s overlap); faces off for speed.
+  const SEGMENTED = { TRACKER_SEGMENT_PARALLELISM: '3', TRACKER_SEGMENT_SECONDS: '8', TRACKER_OVERLAP_SECONDS: '2', PEOPLE_PATHING_FACES: 'off' };
+
+  test('long video: the tracker plans, an array job tracks the segments, the stitch step writes one set of persons', async () => {
+    const job = await admit('long/walk.mp4', { channel: { SNSTopicArn: TOPIC, RoleArn: ROLE } });
+    const children = arrayOfContainers({ PEOPLE_PATHING_FACES: 'off' });
+    const { output, submissions, record } = await execute(job, (env) => runContainer(env, SEGMENTED), children);
+    expect(submissions).toHaveLength(1);
+    expect(output.plan).toEqual({ segmented: true, size: 3 });
+    expect(children.started.sort()).toEqual([0, 1, 2]);
+    expect(output.stitched).toMatchObject({ segments: 3 });
+    expect(record?.status).toBe('SUCCEEDED');
+    expect(record?.videoMetadata).toEqual(toVideoMetadata(await probeVideo(join(dir, 'walk.mp4'))));
+
+    // GetPersonTracking's view: one set of persons with the unsplit run's Timestamps and contiguous Indexes.
+    const reader = new ResultsReader(new S3ResultsStore(s3).open(record as JobRecord));
+    const persons = await reader.readPage('TIMESTAMP', 0, (await reader.getManifest()).count);
+    const unsplitDir = join(dir, 'unsplit');
+    // As the containers run here: YOLOX, no re-ID model in their environment, no faces.
+    await createEngineProcessor({ faces: false, modelPath: YOLOX, modelKind: 'yolox', appearance: false }).process({ jobId: 'unsplit', videoPath: join(dir, 'walk.mp4'), resultsDir: unsplitDir });
+    const local = new ResultsReader(new LocalFolderSource(unsplitDir));
+    const unsplit = await local.readPage('TIMESTAMP', 0, (await local.getManifest()).count);
+    const stamps = (ps: { Timestamp?: number }[]) => [...new Set(ps.map((p) => p.Timestamp))];
+    expect(stamps(persons)).toEqual(stamps(unsplit));
+    const order: number[] = [];
+    for (const p of persons) if (!order.includes(p.Person?.Index as number)) order.push(p.Person?.Index as number);
+    expect(order).toEqual(order.map((_, k) => k));
+    expect(published.map((p) => p.message)).toEqual([expectedMessage(job, 'SUCCEEDED', record?.completedAt as number, 'long/walk.mp4')]);
+  }, 300_000);
+
+  test('long video: a child that fails on the video stops the others; the job is FAILED with its message, notified once', async () => {
+    const job = await admit('long/walk.mp4', { channel: { SNSTopicArn: TOPIC, RoleArn: ROLE } });
+    // Child 0 is handed an undecodable file (as a damaged stretch of a real upload would fail): the engine's own error.
+    const broken = JSON.stringify({ S3Object: { Bucket: INPUT_BUCKET, Name: 'broken/upload.mp4' } });
+    const children = arrayOfContainers({ PEOPLE_PATHING_FACES: 'off' }, (k): Record<string, string> => (k === 0 ? { VIDEO: broken } : {}));
+    const { output, record } = await execute(job, (env) => runContainer(env, SEGMENTED), children);
+    expect(terminated).toHaveLength(1);
+    expect(terminated[0].jobId).toBe(`batch-people-pathing-${job.jobId}-segments`);
+    // The lane that was not failing had started at most one more child before the parent was terminated.
+    expect(children.started.length).toBeLessThan(3);
+    expect(output.failure).toMatchObject({ action: 'FAILED', kind: 'CONTAINER' });
+    const engineMessage = await probeVideo(join(dir, 'not-a-video.mp4')).then(
+      () => 'probe unexpectedly succeeded',
+      (e: Error) => e.message,
+    );
+    expect(record?.status).toBe('FAILED');
+    expect(record?.statusMessage).toBe(engineMessage);
+    expect(published.map((p) => p.message)).toEqual([expectedMessage(job, 'FAILED', record?.completedAt as number, 'long/walk.mp4')]);
+  }, 300_000);
 
   test('a job that is no longer IN_PROGRESS is not run again (duplicate or redriven execution)', async () => {
     const job = await admit('street/night.mp4', { channel: { SNSTopicArn: TOPIC, RoleArn: ROLE } });

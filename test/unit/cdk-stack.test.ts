@@ -345,10 +345,29 @@ describe('people-pathing stack (GPU, defaults)', () => {
     expect(trackerRoleId).toBeDefined();
     const statements = statementsOfRole(template, trackerRoleId as string);
     expect([...new Set(statements.flatMap(actionsOf))].sort()).toEqual(
-      ['dynamodb:GetItem', 'dynamodb:UpdateItem', 's3:GetObject', 's3:GetObjectVersion', 's3:PutObject'].sort(),
+      // batch:TerminateJob: a segment child that fails on the video stops its array job's other children.
+      ['batch:TerminateJob', 'dynamodb:GetItem', 'dynamodb:UpdateItem', 's3:GetObject', 's3:GetObjectVersion', 's3:PutObject'].sort(),
     );
     const put = statements.find((s) => actionsOf(s).includes('s3:PutObject'));
     expect(JSON.stringify(put?.Resource)).toContain('/results/*');
+    const terminate = statements.find((s) => actionsOf(s).includes('batch:TerminateJob'));
+    expect(JSON.stringify(terminate?.Resource)).toMatch(/:batch:.*:job\/\*"/);
+  });
+
+  test('long videos: after RunTracker the workflow reads the plan, runs a Batch array job of segments, stitches in a Lambda', () => {
+    const [sm] = Object.values(template.findResources('AWS::StepFunctions::StateMachine'));
+    const text = JSON.stringify(sm.Properties.DefinitionString);
+    for (const state of ['ReadSegmentPlan', 'IsSegmented', 'RunSegments', 'StitchSegments']) expect(text).toContain(state);
+    expect(text).toContain('\\"ArrayProperties\\":{\\"Size.$\\":\\"$.plan.size\\"}');
+    expect(text).toContain('TRACKER_MODE');
+    const [jobDef] = Object.values(template.findResources('AWS::Batch::JobDefinition'));
+    const env = jobDef.Properties.ContainerProperties.Environment as { Name: string; Value: string }[];
+    // maxVcpus 16 / one 4-vCPU GPU instance per job.
+    expect(env).toContainEqual({ Name: 'TRACKER_SEGMENT_PARALLELISM', Value: '4' });
+    const stitch = statementsOfRole(template, roleIdOf(template, 'StitchFn'));
+    expect([...new Set(stitch.flatMap(actionsOf))].sort()).toEqual(
+      ['logs:CreateLogStream', 'logs:PutLogEvents', 's3:GetObject', 's3:PutObject', 'xray:PutTelemetryRecords', 'xray:PutTraceSegments'].sort(),
+    );
   });
 
   test('workflow Lambdas publish notifications only to allow-listed topics and assume only roles', () => {

@@ -55,3 +55,13 @@ export type { FaceAttacher } from './faces/types.js';
 export { resolveFaceModel } from './faces/attach.js';
 export { createFaceThread, type FaceThread } from './pipeline/face-thread.js';
 export type { Box, Detection, PersonTracker, TrackedPerson } from './track/types.js';
+export {
+  planFor,
+  trackSegmented,
+  trackSegmentedToMot,
+  trackSegmentedToResults,
+  type SegmentedProgress,
+  type SegmentedRunOptions,
+  type SegmentJobOptions,
+} from './pipeline/segment-run.js';
+export { createSegmentingProcessor, type SegmentingProcessorOptions } from './pipeline/segment-processor.js';

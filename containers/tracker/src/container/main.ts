@@ -7,14 +7,23 @@
  * × the video's duration, clamped to 6 h (protocol.deadlineMsFor); progress is
  * written on the job record at most every TRACKER_PROGRESS_INTERVAL_SECONDS (default 15).
  * AWS_S3_FORCE_PATH_STYLE=true is for S3-compatible stores (and the local tests, which run this file as a process).
+ *
+ * Segmented tracking (container/segments.ts): with TRACKER_SEGMENT_PARALLELISM > 1 (the job definition sets it from
+ * the compute environment's size) a video the plan cuts into segments is planned, not tracked, here; with
+ * TRACKER_MODE=segment this is one Batch array child (AWS_BATCH_JOB_ARRAY_INDEX). TRACKER_SEGMENT_SECONDS and
+ * TRACKER_OVERLAP_SECONDS override the plan's segment length and overlap.
  */
 import { tmpdir } from 'node:os';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
+import { BatchClient, TerminateJobCommand } from '@aws-sdk/client-batch';
 import { DynamoDbJobStore } from '../../../../adapters/dynamodb-job-store.js';
 import { createEngineProcessor, probeVideo, toVideoMetadata } from '../index.js';
 import { TIME_FACTOR } from '../../../../core/tracker-protocol.js';
 import { runTrackerJob } from './run.js';
+import { planHook, runSegmentChild } from './segments.js';
+import { defaultFaceModel } from '../pipeline/face-thread.js';
+import type { SegmentJobOptions } from '../pipeline/segment-run.js';
 
 function log(event: string, fields: Record<string, unknown> = {}): void {
   process.stdout.write(JSON.stringify({ level: 'INFO', service: 'people-pathing-tracker', timestamp: new Date().toISOString(), event, ...fields }) + '\n');
@@ -29,9 +38,27 @@ async function main(): Promise<number> {
   const factor = Number(process.env.TRACKER_TIME_FACTOR ?? String(TIME_FACTOR.gpu));
   const baseSeconds = Number(process.env.TRACKER_DEADLINE_BASE_SECONDS ?? '900');
   const progressSeconds = Number(process.env.TRACKER_PROGRESS_INTERVAL_SECONDS ?? '15');
+  const s3 = new S3Client({ forcePathStyle: process.env.AWS_S3_FORCE_PATH_STYLE === 'true' });
+  const faceModel = await defaultFaceModel(process.env);
+  const segmentJob: SegmentJobOptions = faceModel ? { faceModel } : {};
+  if (process.env.TRACKER_MODE === 'segment') {
+    return runSegmentChild({
+      env: process.env,
+      s3,
+      job: segmentJob,
+      workDir: process.env.TRACKER_WORK_DIR ?? tmpdir(),
+      // AWS_BATCH_JOB_ID of an array child is <parent id>:<index>; terminating the parent stops every child.
+      terminateSiblings: async (reason) => {
+        const parent = (process.env.AWS_BATCH_JOB_ID ?? '').split(':')[0];
+        if (parent) await new BatchClient({}).send(new TerminateJobCommand({ jobId: parent, reason }));
+      },
+      log,
+    });
+  }
+  const parallelism = Number(process.env.TRACKER_SEGMENT_PARALLELISM ?? '1');
   return runTrackerJob({
     env: process.env,
-    s3: new S3Client({ forcePathStyle: process.env.AWS_S3_FORCE_PATH_STYLE === 'true' }),
+    s3,
     store: new DynamoDbJobStore({ client: new DynamoDBClient({}), tableName }),
     processor: createEngineProcessor(),
     probe: async (path) => toVideoMetadata(await probeVideo(path)),
@@ -40,6 +67,7 @@ async function main(): Promise<number> {
     deadlineBaseMs: Number.isFinite(baseSeconds) && baseSeconds >= 0 ? baseSeconds * 1000 : undefined,
     progressIntervalMs: Number.isFinite(progressSeconds) && progressSeconds >= 0 ? progressSeconds * 1000 : undefined,
     log,
+    ...(parallelism > 1 ? { plan: planHook(parallelism, segmentJob) } : {}),
   });
 }
 

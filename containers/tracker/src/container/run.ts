@@ -19,7 +19,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import type { S3Client } from '@aws-sdk/client-s3';
-import type { JobStore, VideoProcessor } from '../../../../core/ports.js';
+import type { JobStore, ProgressDetail, VideoProcessor } from '../../../../core/ports.js';
 import { RESULT_FILES } from '../../../../core/results-format.js';
 import type { S3Object, VideoMetadata } from '../../../../core/types.js';
 import { EXIT, FAILURE_FILE, STATUS_MESSAGES, deadlineMsFor } from '../../../../core/tracker-protocol.js';
@@ -40,9 +40,14 @@ export interface ContainerDeps {
   now?: () => number;
   /** Minimum time between two progress writes (ms). Default 15 s. */
   progressIntervalMs?: number;
+  /**
+   * Segmented tracking (container/segments.ts): a plan of more than one segment for this video, written to S3
+   * instead of tracking here (the workflow then runs the segments as a Batch array job). Undefined: track here.
+   */
+  plan?: (videoPath: string, videoMetadata: VideoMetadata) => Promise<{ name: string; body: string } | undefined>;
 }
 
-interface JobEnv {
+export interface JobEnv {
   jobId: string;
   accountId: string;
   video: S3Object;
@@ -50,7 +55,7 @@ interface JobEnv {
   prefix: string;
 }
 
-function readEnv(env: ContainerDeps['env']): JobEnv {
+export function readEnv(env: ContainerDeps['env']): JobEnv {
   const need = (k: string) => {
     const v = env[k];
     if (!v) throw Object.assign(new Error(`missing ${k}`), { name: 'ConfigurationError' });
@@ -62,7 +67,7 @@ function readEnv(env: ContainerDeps['env']): JobEnv {
 }
 
 /** Known engine failures carry a user-facing message (containers/tracker/src/errors.ts). */
-function engineFailure(error: unknown): { code: string; message: string } | undefined {
+export function engineFailure(error: unknown): { code: string; message: string } | undefined {
   if (error instanceof Error && error.name === 'EngineError' && 'code' in error) {
     return { code: String((error as { code: unknown }).code), message: error.message };
   }
@@ -146,6 +151,12 @@ export async function runTrackerJob(deps: ContainerDeps): Promise<number> {
     }
     const deadlineMs = deadlineMsFor(videoMetadata.DurationMillis, deps.timeFactor, deps.deadlineBaseMs);
     deps.log('video-ready', { jobId: job.jobId, sizeBytes, durationMillis: videoMetadata.DurationMillis, deadlineSeconds: Math.round(deadlineMs / 1000) });
+    const plan = deps.plan ? await deps.plan(videoPath, videoMetadata) : undefined;
+    if (plan) {
+      await putObject(plan.name, plan.body);
+      deps.log('job-segmented', { jobId: job.jobId, seconds: Math.round((now() - started) / 1000) });
+      return EXIT.OK;
+    }
 
     // 3. Track, with the deadline and progress on the job record.
     const controller = new AbortController();
@@ -157,12 +168,12 @@ export async function runTrackerJob(deps: ContainerDeps): Promise<number> {
     const interval = deps.progressIntervalMs ?? 15000;
     let lastProgressAt = 0;
     let progressWrite: Promise<void> = Promise.resolve();
-    const onProgress = (fraction: number) => {
+    const onProgress = (fraction: number, detail?: ProgressDetail) => {
       const t = now();
       if (t - lastProgressAt < interval || !(fraction >= 0 && fraction <= 1)) return;
       lastProgressAt = t;
       progressWrite = progressWrite
-        .then(() => deps.store.setProgress(job.accountId, job.jobId, Math.min(0.99, fraction)))
+        .then(() => deps.store.setProgress(job.accountId, job.jobId, Math.min(0.99, fraction), detail))
         .catch((error: unknown) => deps.log('progress-not-written', { jobId: job.jobId, error: error instanceof Error ? error.name : 'error' }));
     };
     let output;

@@ -14,6 +14,7 @@ import { EngineError, MAX_DURATION_MS, tooLong } from '../errors.js';
 import type { FrameImage } from '../frame.js';
 import { ffmpegBinary, imageSequenceInput, refusedContainer, videoFileInput } from '../video/ffmpeg-input.js';
 import type { ProbedVideo } from '../video/probe.js';
+import { rangeArgs, rangeFrameCount, type SourceRange } from '../pipeline/segments.js';
 import { letterboxFilter, letterboxGeometry, type LetterboxGeometry, type LetterboxSpec } from './letterbox.js';
 
 export interface DecodedFrame {
@@ -49,6 +50,11 @@ export interface DecoderOptions {
    * holds on what is decoded, whatever the header claimed.
    */
   maxDurationMs?: number;
+  /**
+   * Decode only source frames [startFrame, endFrame) (startFrame a multiple of `step`): the same frames, times and
+   * source indexes an unsplit run gives there (pipeline/segments.ts rangeArgs).
+   */
+  range?: SourceRange;
 }
 
 export interface DecoderStats {
@@ -118,13 +124,14 @@ export class FrameDecoder implements AsyncIterable<DecodedFrame> {
   args(hwaccel: 'cuda' | 'none' = this.stats.hwaccel): string[] {
     const { video: v, step, letterbox } = this.opts;
     const input: string[] = [];
+    const range = this.opts.range ? rangeArgs(v, step, this.opts.range) : undefined;
     if (v.sequence) {
-      input.push(...imageSequenceInput(v.sequence.pattern, { framerate: v.fps, startNumber: v.sequence.firstNumber }));
+      input.push(...imageSequenceInput(v.sequence.pattern, { framerate: v.fps, startNumber: v.sequence.firstNumber + this.firstFrame }));
     } else {
       if (hwaccel === 'cuda') input.push('-hwaccel', 'cuda');
-      input.push(...videoFileInput(v.input));
+      input.push(...(range?.seek ?? []), ...videoFileInput(v.input));
     }
-    const pre = step > 1 ? `select='not(mod(n\\,${step}))',` : '';
+    const pre = range?.select ?? (step > 1 ? `select='not(mod(n\\,${step}))',` : '');
     const det = `${letterboxFilter(this.geometry, letterbox)},showinfo`;
     let graph: string;
     if (this.fullSize) {
@@ -134,10 +141,18 @@ export class FrameDecoder implements AsyncIterable<DecodedFrame> {
     } else {
       graph = `[0:v]${pre}${det}[det]`;
     }
-    const limit = v.sequence ? ['-frames:v', String(Math.ceil(v.sequence.length / step))] : [];
+    const limit = range
+      ? ['-frames:v', String(range.frames)]
+      : v.sequence
+        ? ['-frames:v', String(Math.ceil(v.sequence.length / step))]
+        : [];
     const out = ['-map', '[det]', '-fps_mode', 'passthrough', ...limit, '-f', 'rawvideo', '-pix_fmt', 'bgr24', 'pipe:1'];
     if (this.fullSize) out.push('-map', '[full]', '-fps_mode', 'passthrough', ...limit, '-f', 'rawvideo', '-pix_fmt', 'bgr24', 'pipe:3');
     return ['-hide_banner', '-nostdin', '-nostats', '-loglevel', 'level+info', ...input, '-an', '-sn', '-dn', '-filter_complex', graph, ...out];
+  }
+
+  private get firstFrame(): number {
+    return this.opts.range?.startFrame ?? 0;
   }
 
   async *[Symbol.asyncIterator](): AsyncGenerator<DecodedFrame> {
@@ -161,6 +176,9 @@ export class FrameDecoder implements AsyncIterable<DecodedFrame> {
   private run(hwaccel: 'cuda' | 'none'): AsyncGenerator<DecodedFrame> {
     const { video, step, signal } = this.opts;
     const opts = this.opts;
+    const firstFrame = this.firstFrame;
+    const timeIndexed = opts.range !== undefined && !video.isSequence;
+    const rangeFrames = opts.range ? rangeFrameCount(video, opts.range) : undefined;
     const maxQueue = Math.max(1, this.opts.maxQueue ?? 4);
     const inputBytes = this.opts.letterbox.width * this.opts.letterbox.height * 3;
     const fullBytes = this.fullSize ? this.fullSize.width * this.fullSize.height * 3 : 0;
@@ -235,7 +253,8 @@ export class FrameDecoder implements AsyncIterable<DecodedFrame> {
           }
           ready.push({
             index,
-            sourceIndex: index * step,
+            // A file range selects frames by time (pipeline/segments.ts rangeArgs): its source index is the time's.
+            sourceIndex: timeIndexed ? Math.round(timeSec * video.fps) : firstFrame + index * step,
             timeSec,
             input: p.input,
             ...(p.full && fullSize ? { full: { data: p.full, width: fullSize.width, height: fullSize.height } } : {}),
@@ -293,7 +312,8 @@ export class FrameDecoder implements AsyncIterable<DecodedFrame> {
           if (m) {
             const n = Number(m[1]);
             const i = nTime++;
-            slot(i).timeSec = video.isSequence ? (n * step) / video.fps : frameTime(m[2], m[3], video.timeBase, (n * step) / video.fps);
+            const fallback = (firstFrame + n * step) / video.fps;
+            slot(i).timeSec = video.isSequence ? fallback : frameTime(m[2], m[3], video.timeBase, fallback);
             continue;
           }
           refused ??= refusedContainer(line);
@@ -342,13 +362,16 @@ export class FrameDecoder implements AsyncIterable<DecodedFrame> {
           failure = new EngineError('DECODE_FAILED', `could not decode the video: ${why}`);
         } else {
           const sourceFrames = produced * step;
-          const expected = Math.max(video.frameCount, video.containerFrames ?? 0);
+          const expected = rangeFrames ?? Math.max(video.frameCount, video.containerFrames ?? 0);
+          // A range reports how far into the whole video it got, as an unsplit run would.
+          const reached = firstFrame + sourceFrames;
+          const about = rangeFrames === undefined ? expected : Math.max(video.frameCount, video.containerFrames ?? 0);
           if (partialFile) {
-            failure = new EngineError('TRUNCATED', `the video file is truncated (decoded ${sourceFrames} of about ${video.frameCount} frames)`);
+            failure = new EngineError('TRUNCATED', `the video file is truncated (decoded ${reached} of about ${video.frameCount} frames)`);
           } else if (!video.isSequence && errorLines.length > 0 && sourceFrames < 0.9 * expected - step) {
             failure = new EngineError(
               'TRUNCATED',
-              `the video is truncated or corrupt (decoded ${sourceFrames} of about ${expected} frames): ${errorLines[errorLines.length - 1]}`,
+              `the video is truncated or corrupt (decoded ${reached} of about ${about} frames): ${errorLines[errorLines.length - 1]}`,
             );
           } else if (produced === 0) {
             failure = new EngineError('INVALID_VIDEO', `no frame could be decoded${errorLines.length ? `: ${errorLines[errorLines.length - 1]}` : ''}`);

@@ -20,6 +20,7 @@ import { createEmbedderThread } from './embedder-thread.js';
 import type { FrameImage } from '../frame.js';
 import type { Box, Detection, TrackedPerson } from '../track/types.js';
 import { toRatioBox } from '../geometry.js';
+import { rangeFrameCount, type SourceRange } from './segments.js';
 import { probeVideo, toVideoMetadata, type ProbedVideo } from '../video/probe.js';
 
 export interface TrackProgress {
@@ -69,6 +70,8 @@ export interface TrackOptions {
   detectorThread?: 'worker' | 'inline';
   /** onnxruntime intra-op threads. */
   threads?: number;
+  /** Track only these source frames (a segment: pipeline/segments.ts); Timestamps stay the whole video's. */
+  range?: SourceRange;
   /** Longest video accepted, checked on the probe and on decoded stream time (default 6 h, Rekognition's limit). */
   maxDurationMs?: number;
   /**
@@ -129,6 +132,8 @@ export interface EngineRun {
   step: number;
   /** The tracker's fillGapSec: how long a gap in a person's path trackPersons fills. */
   fillGapSec: number;
+  /** The smoothed appearance of the person with this Index now, when the tracker has one (segment stitching). */
+  featureOf?: (index: number) => Float32Array | undefined;
 }
 
 const FULL_FRAME_MAX_WIDTH = 1280;
@@ -196,6 +201,7 @@ export async function trackFrames(
       frameRate: video.fps / step,
     });
     run.fillGapSec = tracker.config.fillGapSec;
+    run.featureOf = (index) => tracker.featureOf(index);
     const decoder = new FrameDecoder({
       video,
       letterbox: detector.letterbox,
@@ -204,12 +210,14 @@ export async function trackFrames(
       hwaccel: options.hwaccel ?? 'auto',
       ...(options.signal ? { signal: options.signal } : {}),
       ...(options.maxDurationMs !== undefined ? { maxDurationMs: options.maxDurationMs } : {}),
+      ...(options.range ? { range: options.range } : {}),
     });
     decoderRef = decoder;
     appearanceUsed = !!embedder;
     const geometry = decoder.geometry;
     // Unknown when the container gives neither a duration nor a frame count.
-    const totalFrames = video.frameCount > 0 ? Math.ceil(video.frameCount / step) : undefined;
+    const rangeFrames = options.range ? rangeFrameCount(video, options.range) : video.frameCount;
+    const totalFrames = rangeFrames > 0 ? Math.ceil(rangeFrames / step) : undefined;
     const depth = Math.max(1, options.inFlight ?? 3);
     const inflight: Array<{ frame: DecodedFrame; result: Promise<Detection[][]> }> = [];
     let lastReport = 0;
@@ -426,7 +434,13 @@ export function createEngineProcessor(options: Omit<TrackOptions, 'faces'> & { f
           options.onEngine?.(info);
         },
         onProgress: (p) => {
-          if (p.totalFrames) job.onProgress?.(Math.min(1, p.frames / p.totalFrames));
+          if (p.totalFrames) {
+            job.onProgress?.(Math.min(1, p.frames / p.totalFrames), {
+              frames: p.frames,
+              totalFrames: p.totalFrames,
+              ...(p.etaSec !== undefined ? { etaSec: p.etaSec } : {}),
+            });
+          }
           options.onProgress?.(p);
         },
       });

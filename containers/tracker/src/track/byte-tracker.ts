@@ -151,6 +151,11 @@ export class ByteTracker implements PersonTracker {
     return need;
   }
 
+  /** The smoothed appearance of the confirmed person with this Index, when it has one. */
+  featureOf(index: number): Float32Array | undefined {
+    return this.tracks.find((t) => t.index === index && t.confirmed)?.feature;
+  }
+
   update(detections: Detection[], timeSec: number): TrackedPerson[] {
     const cfg = this.config;
     if (!(timeSec > this.lastTimeSec)) {

@@ -1,0 +1,128 @@
+/**
+ * Segmented tracking in AWS (doc/architecture/0014-segmented-tracking.md): what the tracker container does for a
+ * long video, and what each Batch array child does.
+ *
+ *   - The first container (runTrackerJob with `plan`): probes the video; when the plan (pipeline/segments.ts, the
+ *     stack's parallelism) has more than one segment it writes <prefix>/segments/plan.json and exits 0 instead of
+ *     tracking. The workflow's ReadSegmentPlan step sees the plan and submits the array job.
+ *   - Each array child (TRACKER_MODE=segment, AWS_BATCH_JOB_ARRAY_INDEX = segment index): copies the video, tracks
+ *     its range with the ordinary engine, and uploads its segment folder to <prefix>/segments/segment-NNNNN/
+ *     (segment.json last). A child whose video fails writes failure.json (as a single run does) and terminates the
+ *     other children through the parent array job, so the job fails at once with that message.
+ *   - The stitch step (lambdas/workflow/segment-steps.ts) joins the segment folders into the results format.
+ */
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdir, readdir, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
+import type { VideoMetadata } from '../../../../core/types.js';
+import { planFor, runSegmentRequest, type SegmentJobOptions } from '../pipeline/segment-run.js';
+import { SEGMENT_FILES } from '../stitch/segment-files.js';
+import { EXIT, FAILURE_FILE, STATUS_MESSAGES } from '../../../../core/tracker-protocol.js';
+import type { FailureReport } from '../../../../core/tracker-protocol.js';
+import { engineFailure, readEnv } from './run.js';
+import { PLAN_FILE, segmentPrefix, type PlanFile } from '../../../../core/segment-protocol.js';
+
+/** The container's plan hook: a plan of more than one segment for `parallelism`, as the file to upload. */
+export function planHook(parallelism: number, job: SegmentJobOptions, env: Record<string, string | undefined> = process.env) {
+  const segmentSec = Number(env.TRACKER_SEGMENT_SECONDS);
+  const overlapSec = Number(env.TRACKER_OVERLAP_SECONDS);
+  return async (videoPath: string, videoMetadata: VideoMetadata): Promise<{ name: string; body: string } | undefined> => {
+    if (!(parallelism > 1)) return undefined;
+    const { plan } = await planFor(videoPath, job, {
+      workers: parallelism,
+      ...(segmentSec > 0 ? { segmentSec } : {}),
+      ...(overlapSec >= 0 && env.TRACKER_OVERLAP_SECONDS ? { overlapSec } : {}),
+    });
+    if (plan.segments.length <= 1) return undefined;
+    const file: PlanFile = {
+      formatVersion: 1,
+      videoMetadata,
+      step: plan.step,
+      fps: plan.fps,
+      overlapFrames: plan.overlapFrames,
+      segments: plan.segments.map((s) => ({ index: s.index, startFrame: s.startFrame, ...(s.range.endFrame !== undefined ? { endFrame: s.range.endFrame } : {}) })),
+    };
+    return { name: PLAN_FILE, body: JSON.stringify(file) };
+  };
+}
+
+export interface SegmentChildDeps {
+  env: Record<string, string | undefined>;
+  s3: Pick<S3Client, 'send'>;
+  job?: SegmentJobOptions;
+  workDir: string;
+  /** Stops the other children (Batch TerminateJob on the parent array job). */
+  terminateSiblings: (reason: string) => Promise<void>;
+  log: (event: string, fields?: Record<string, unknown>) => void;
+}
+
+/** One Batch array child: track segment AWS_BATCH_JOB_ARRAY_INDEX of the plan and upload its folder. */
+export async function runSegmentChild(deps: SegmentChildDeps): Promise<number> {
+  let job;
+  try {
+    job = readEnv(deps.env);
+  } catch (error) {
+    deps.log('job-configuration-error', { error: error instanceof Error ? error.message : 'error' });
+    return EXIT.INTERNAL;
+  }
+  const index = Number(deps.env.AWS_BATCH_JOB_ARRAY_INDEX);
+  const dir = join(deps.workDir, `${job.jobId}-segment-${index}`);
+  const put = (key: string, body: string | Readable, length?: number) =>
+    deps.s3.send(new PutObjectCommand({ Bucket: job.bucket, Key: `${job.prefix}/${key}`, Body: body, ContentLength: length }));
+  const fail = async (exitCode: number, report: FailureReport): Promise<number> => {
+    try {
+      await put(FAILURE_FILE, JSON.stringify(report));
+    } catch (error) {
+      deps.log('failure-report-not-written', { jobId: job.jobId, error: error instanceof Error ? error.name : 'error' });
+    }
+    try {
+      await deps.terminateSiblings(`segment ${index} failed: ${report.code}`);
+    } catch (error) {
+      deps.log('siblings-not-terminated', { jobId: job.jobId, error: error instanceof Error ? error.name : 'error' });
+    }
+    deps.log('segment-failed', { jobId: job.jobId, index, code: report.code, exitCode });
+    return exitCode;
+  };
+  try {
+    const planObject = await deps.s3.send(new GetObjectCommand({ Bucket: job.bucket, Key: `${job.prefix}/${PLAN_FILE}` }));
+    const plan = JSON.parse(await (planObject.Body as { transformToString(): Promise<string> }).transformToString()) as PlanFile;
+    const seg = plan.segments[index];
+    if (!Number.isInteger(index) || !seg) throw Object.assign(new Error(`no segment ${index} in the plan`), { name: 'ConfigurationError' });
+    await mkdir(dir, { recursive: true });
+    const ext = (/\.[A-Za-z0-9]{1,5}$/.exec(job.video.Name ?? '')?.[0] ?? '.video').toLowerCase();
+    const videoPath = join(dir, `input${ext}`);
+    try {
+      const object = await deps.s3.send(new GetObjectCommand({ Bucket: job.video.Bucket, Key: job.video.Name, VersionId: job.video.Version }));
+      if (!object.Body) throw new Error('empty body');
+      await pipeline(object.Body as Readable, createWriteStream(videoPath));
+    } catch (error) {
+      deps.log('video-download-failed', { jobId: job.jobId, index, error: error instanceof Error ? error.name : 'error' });
+      return await fail(EXIT.VIDEO_UNREADABLE, { code: 'VIDEO_UNREADABLE', message: STATUS_MESSAGES.unreadable });
+    }
+    const outDir = join(dir, 'segment');
+    const range = { startFrame: seg.startFrame, ...(seg.endFrame !== undefined ? { endFrame: seg.endFrame } : {}) };
+    try {
+      await runSegmentRequest({ type: 'run', input: videoPath, range, outDir, options: deps.job ?? {} });
+    } catch (error) {
+      const known = engineFailure(error);
+      if (known) return await fail(EXIT.INVALID_VIDEO, { ...known, videoMetadata: plan.videoMetadata });
+      throw error;
+    }
+    const names = (await readdir(outDir)).filter((n) => n !== SEGMENT_FILES.meta).sort();
+    for (const name of [...names, SEGMENT_FILES.meta]) {
+      const path = join(outDir, name);
+      await put(`${segmentPrefix(index)}/${name}`, createReadStream(path), (await stat(path)).size);
+    }
+    deps.log('segment-succeeded', { jobId: job.jobId, index });
+    return EXIT.OK;
+  } catch (error) {
+    deps.log('segment-error', { jobId: job.jobId, index, error: error instanceof Error ? error.name : 'error' });
+    return await fail(EXIT.INTERNAL, { code: 'INTERNAL', message: STATUS_MESSAGES.internal });
+  } finally {
+    await rm(dir, { recursive: true, force: true }).catch(() => undefined);
+  }
+}
