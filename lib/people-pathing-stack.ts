@@ -82,6 +82,20 @@ export class PeoplePathingStack extends Stack {
     );
     trackerRole.addToPolicy(new iam.PolicyStatement({ actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'], resources: [table.tableArn] }));
 
+    // Readers of results/ get s3:ListBucket too, limited to that prefix: without it S3 answers a missing key (the
+    // failure.json a reclaimed container never wrote, a segment's output) with 403 AccessDenied instead of 404 NoSuchKey.
+    const readResults = (reader: iam.IGrantable) => {
+      reader.grantPrincipal.addToPrincipalPolicy(
+        new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [resultsBucket.arnForObjects(`${RESULTS_PREFIX}*`)] }),
+      );
+      reader.grantPrincipal.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          actions: ['s3:ListBucket'],
+          resources: [resultsBucket.bucketArn],
+          conditions: { StringLike: { 's3:prefix': [`${RESULTS_PREFIX}*`] } },
+        }),
+      );
+    };
     // Long videos in segments (doc/architecture/0014-segmented-tracking.md): as many segments as GPU jobs can run
     // at once (one xlarge instance, 4 vCPUs, per job); 1 turns it off.
     const segmentParallelism = config.compute === 'gpu' ? Math.floor(config.maxVcpus / 4) : 1;
@@ -95,9 +109,7 @@ export class PeoplePathingStack extends Stack {
     };
     if (segmentParallelism > 1) {
       // Array children read the plan the first run wrote, and a child whose video fails stops its siblings.
-      trackerRole.addToPolicy(
-        new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [resultsBucket.arnForObjects(`${RESULTS_PREFIX}*`)] }),
-      );
+      readResults(trackerRole);
       trackerRole.addToPolicy(
         new iam.PolicyStatement({ actions: ['batch:TerminateJob'], resources: [this.formatArn({ service: 'batch', resource: 'job', resourceName: '*' })] }),
       );
@@ -138,18 +150,6 @@ export class PeoplePathingStack extends Stack {
     for (const fn of [prepareFn, completeFn, handleFailureFn]) {
       fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:GetItem'], resources: [table.tableArn] }));
     }
-    // Readers of results/ get s3:ListBucket too, limited to that prefix: without it S3 answers a missing key (the
-    // failure.json a reclaimed container never wrote) with 403 AccessDenied instead of 404 NoSuchKey.
-    const readResults = (fn: lambda.Function) => {
-      fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [resultsBucket.arnForObjects(`${RESULTS_PREFIX}*`)] }));
-      fn.addToRolePolicy(
-        new iam.PolicyStatement({
-          actions: ['s3:ListBucket'],
-          resources: [resultsBucket.bucketArn],
-          conditions: { StringLike: { 's3:prefix': [`${RESULTS_PREFIX}*`] } },
-        }),
-      );
-    };
     const allowNotifications = (fn: lambda.Function) => {
       // Rekognition's model: publish as the caller's RoleArn (it must trust this role), else as this role
       // to allow-listed topics only (doc/architecture/0001-signing.md).
@@ -177,10 +177,9 @@ export class PeoplePathingStack extends Stack {
       });
       (stitch.fn.node.defaultChild as lambda.CfnFunction).ephemeralStorage = { size: 10240 };
       const stitchFn = stitch.fn;
-      readPlanFn.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [resultsBucket.arnForObjects(`${RESULTS_PREFIX}*`)] }));
-      stitchFn.addToRolePolicy(
-        new iam.PolicyStatement({ actions: ['s3:GetObject', 's3:PutObject'], resources: [resultsBucket.arnForObjects(`${RESULTS_PREFIX}*`)] }),
-      );
+      readResults(readPlanFn);
+      readResults(stitchFn);
+      stitchFn.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: [resultsBucket.arnForObjects(`${RESULTS_PREFIX}*`)] }));
       segments = { readPlanFn, stitchFn };
     }
 

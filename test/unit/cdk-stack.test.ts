@@ -225,8 +225,16 @@ describe('people-pathing stack (GPU, defaults)', () => {
     const readingResults = [...readers].filter(([, st]) =>
       st.some((s) => actionsOf(s).includes('s3:GetObject') && JSON.stringify(s.Resource).includes(resultsBucketId) && JSON.stringify(s.Resource).includes('/results/*')),
     );
-    // Complete (manifest), HandleFailure (failure.json), the API (GetPersonTracking pages).
-    expect(readingResults.map(([role]) => role.replace(/[0-9A-F]{8}$/, '')).sort()).toEqual(['ApiFnRole', 'CompleteFnRole', 'HandleFailureFnRole']);
+    // Complete (manifest), HandleFailure (failure.json), the API (GetPersonTracking pages); with segments, ReadPlan
+    // (plan.json), Stitch (the segments' outputs) and the tracker's array children (the plan).
+    expect(readingResults.map(([role]) => role.replace(/[0-9A-F]{8}$/, '')).sort()).toEqual([
+      'ApiFnRole',
+      'CompleteFnRole',
+      'HandleFailureFnRole',
+      'ReadPlanFnRole',
+      'StitchFnRole',
+      'TrackerRole',
+    ]);
     for (const [role, statements] of readingResults) {
       const list = statements.filter((s) => actionsOf(s).includes('s3:ListBucket'));
       expect({ role, list }).toEqual({
@@ -246,7 +254,7 @@ describe('people-pathing stack (GPU, defaults)', () => {
   test('every Task state has a catch-all that ends in the job FAILED and notified', () => {
     const { States } = definitionOf(template);
     const tasks = Object.entries(States).filter(([, st]) => st.Type === 'Task');
-    expect(tasks.map(([name]) => name).sort()).toEqual(['Complete', 'FailJob', 'HandleFailure', 'Prepare', 'RunTracker']);
+    expect(tasks.map(([name]) => name).sort()).toEqual(['Complete', 'FailJob', 'HandleFailure', 'Prepare', 'ReadSegmentPlan', 'RunSegments', 'RunTracker', 'StitchSegments']);
     for (const [name, st] of tasks) {
       const catchAll = ((st.Catch ?? []) as { ErrorEquals: string[]; Next: string }[]).find((c) => c.ErrorEquals.includes('States.ALL'));
       expect({ name, catches: catchAll !== undefined }).toEqual({ name, catches: true });
@@ -345,8 +353,9 @@ describe('people-pathing stack (GPU, defaults)', () => {
     expect(trackerRoleId).toBeDefined();
     const statements = statementsOfRole(template, trackerRoleId as string);
     expect([...new Set(statements.flatMap(actionsOf))].sort()).toEqual(
-      // batch:TerminateJob: a segment child that fails on the video stops its array job's other children.
-      ['batch:TerminateJob', 'dynamodb:GetItem', 'dynamodb:UpdateItem', 's3:GetObject', 's3:GetObjectVersion', 's3:PutObject'].sort(),
+      // batch:TerminateJob: a segment child that fails on the video stops its array job's other children;
+      // s3:ListBucket (under results/ only): it reads the plan, and a missing key must be 404, not 403.
+      ['batch:TerminateJob', 'dynamodb:GetItem', 'dynamodb:UpdateItem', 's3:GetObject', 's3:GetObjectVersion', 's3:ListBucket', 's3:PutObject'].sort(),
     );
     const put = statements.find((s) => actionsOf(s).includes('s3:PutObject'));
     expect(JSON.stringify(put?.Resource)).toContain('/results/*');
@@ -366,7 +375,7 @@ describe('people-pathing stack (GPU, defaults)', () => {
     expect(env).toContainEqual({ Name: 'TRACKER_SEGMENT_PARALLELISM', Value: '4' });
     const stitch = statementsOfRole(template, roleIdOf(template, 'StitchFn'));
     expect([...new Set(stitch.flatMap(actionsOf))].sort()).toEqual(
-      ['logs:CreateLogStream', 'logs:PutLogEvents', 's3:GetObject', 's3:PutObject', 'xray:PutTelemetryRecords', 'xray:PutTraceSegments'].sort(),
+      ['logs:CreateLogStream', 'logs:PutLogEvents', 's3:GetObject', 's3:ListBucket', 's3:PutObject', 'xray:PutTelemetryRecords', 'xray:PutTraceSegments'].sort(),
     );
   });
 
