@@ -33,7 +33,7 @@ describe('serve --workers: long videos in segments', () => {
       overlapSec: 2,
       onSegmentProgress: (_job, p) => progress.push({ segments: p.segments, segmentsDone: p.segmentsDone }),
     });
-    server = await startLocalServer({ port: 0, dataDir, processor, workerConcurrency: 2 });
+    server = await startLocalServer({ port: 0, dataDir, auth: 'none', processor, workerConcurrency: 2 });
   });
 
   afterAll(async () => {
