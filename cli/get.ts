@@ -14,7 +14,7 @@
  */
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
-import { parseArgs } from 'node:util';
+import { command } from './args.js';
 import { GetPersonTrackingCommand, RekognitionClient, paginateGetPersonTracking } from '@aws-sdk/client-rekognition';
 import type { GetPersonTrackingCommandOutput, RekognitionClientConfig } from '@aws-sdk/client-rekognition';
 
@@ -97,31 +97,20 @@ function isLoopback(url: URL): boolean {
 }
 
 export async function run(argv: string[]): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        endpoint: { type: 'string' },
-        'job-id': { type: 'string' },
-        out: { type: 'string' },
-        'sort-by': { type: 'string' },
-        'page-size': { type: 'string' },
-        region: { type: 'string' },
-        wait: { type: 'boolean' },
-        'poll-seconds': { type: 'string' },
-        'signing-name': { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }));
-  } catch (err) {
-    process.stderr.write(`people-pathing get: ${(err as Error).message}\n${USAGE}`);
-    return 2;
-  }
-  if (values.help) {
-    process.stdout.write(USAGE);
-    return 0;
-  }
+  const cmd = command('get', USAGE);
+  const parsed = cmd.parse(argv, {
+    endpoint: { type: 'string' },
+    'job-id': { type: 'string' },
+    out: { type: 'string' },
+    'sort-by': { type: 'string' },
+    'page-size': { type: 'string' },
+    region: { type: 'string' },
+    wait: { type: 'boolean' },
+    'poll-seconds': { type: 'string' },
+    'signing-name': { type: 'string' },
+  });
+  if (typeof parsed === 'number') return parsed;
+  const { values } = parsed;
   const sortBy = (values['sort-by'] ?? 'TIMESTAMP').toUpperCase();
   const pageSize = values['page-size'] === undefined ? 1000 : Number(values['page-size']);
   const pollSeconds = values['poll-seconds'] === undefined ? 5 : Number(values['poll-seconds']);
@@ -131,10 +120,7 @@ export async function run(argv: string[]): Promise<number> {
   } catch {
     endpoint = undefined;
   }
-  if (!endpoint || !values['job-id'] || (sortBy !== 'TIMESTAMP' && sortBy !== 'INDEX') || !(Number.isInteger(pageSize) && pageSize >= 1) || !(pollSeconds > 0)) {
-    process.stderr.write(USAGE);
-    return 2;
-  }
+  if (!endpoint || !values['job-id'] || (sortBy !== 'TIMESTAMP' && sortBy !== 'INDEX') || !(Number.isInteger(pageSize) && pageSize >= 1) || !(pollSeconds > 0)) return cmd.usageError();
   const jobId = values['job-id'];
   const region = values.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1';
   const signingName = values['signing-name'] ?? (/\.execute-api\./.test(endpoint.hostname) ? 'execute-api' : undefined);

@@ -7,7 +7,7 @@
  * <data-dir>/access-keys.json, or with --stack the deployed stack's keys table (secrets encrypted under the
  * stack's KMS key), found through the stack's CloudFormation outputs with the caller's AWS credentials.
  */
-import { parseArgs } from 'node:util';
+import { command, stdio } from './args.js';
 import type { KeyStore } from '../core/auth/keys.js';
 import { FileKeyStore } from './local/key-file-store.js';
 
@@ -30,41 +30,22 @@ async function deployedStore(stackName: string): Promise<KeyStore> {
 }
 
 export async function run(argv: string[], io: { stackStore?: StackStoreFactory; out?: (s: string) => void; err?: (s: string) => void } = {}): Promise<number> {
-  const out = io.out ?? ((s: string) => void process.stdout.write(s));
-  const err = io.err ?? ((s: string) => void process.stderr.write(s));
-  let values: Record<string, string | boolean | undefined>;
-  let positionals: string[];
-  try {
-    ({ values, positionals } = parseArgs({
-      args: argv,
-      options: {
-        account: { type: 'string' },
-        'data-dir': { type: 'string' },
-        stack: { type: 'string' },
-        json: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      strict: true,
-      allowPositionals: true,
-    }));
-  } catch (e) {
-    err(`people-pathing keys: ${e instanceof Error ? e.message : String(e)}\n${USAGE}`);
-    return 2;
-  }
-  if (values.help) {
-    out(USAGE);
-    return 0;
-  }
+  const cmd = command('keys', USAGE, { out: io.out ?? stdio.out, err: io.err ?? stdio.err });
+  const { out, err } = cmd.io;
+  const parsed = cmd.parse(
+    argv,
+    { account: { type: 'string' }, 'data-dir': { type: 'string' }, stack: { type: 'string' }, json: { type: 'boolean' } },
+    { positionals: true },
+  );
+  if (typeof parsed === 'number') return parsed;
+  const { values, positionals } = parsed;
   const [action, ...rest] = positionals;
-  const fail = (message: string) => {
-    err(`people-pathing keys: ${message}\n${USAGE}`);
-    return 2;
-  };
+  const fail = (message: string) => cmd.usageError(message);
   if (values['data-dir'] !== undefined && values.stack !== undefined) return fail('give --data-dir or --stack, not both');
   const store: KeyStore =
     typeof values.stack === 'string'
       ? await (io.stackStore ?? deployedStore)(values.stack)
-      : new FileKeyStore((values['data-dir'] as string | undefined) ?? '.people-pathing');
+      : new FileKeyStore(values['data-dir'] ?? '.people-pathing');
 
   switch (action) {
     case 'create': {

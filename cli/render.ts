@@ -3,7 +3,7 @@
  *
  * Draws GetPersonTracking results (from `track`, `get` or any deployment) onto the original frames.
  */
-import { parseArgs } from 'node:util';
+import { command } from './args.js';
 import { loadResults, renderPaths, renderVideo } from '../containers/tracker/src/render/index.js';
 
 const USAGE = `usage: people-pathing render <video file | MOT sequence folder> --results results.json [--out annotated.mp4] [--paths paths.png]
@@ -16,33 +16,16 @@ At least one of --out and --paths is needed.
 `;
 
 export async function run(argv: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        results: { type: 'string' },
-        out: { type: 'string' },
-        paths: { type: 'string' },
-        'trail-seconds': { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
-  } catch (err) {
-    process.stderr.write(`people-pathing render: ${(err as Error).message}\n${USAGE}`);
-    return 2;
-  }
+  const cmd = command('render', USAGE);
+  const parsed = cmd.parse(
+    argv,
+    { results: { type: 'string' }, out: { type: 'string' }, paths: { type: 'string' }, 'trail-seconds': { type: 'string' } },
+    { positionals: true },
+  );
+  if (typeof parsed === 'number') return parsed;
   const { values, positionals } = parsed;
-  if (values.help) {
-    process.stdout.write(USAGE);
-    return 0;
-  }
   const trailSeconds = values['trail-seconds'] === undefined ? 2 : Number(values['trail-seconds']);
-  if (positionals.length !== 1 || !values.results || (!values.out && !values.paths) || !(trailSeconds >= 0)) {
-    process.stderr.write(USAGE);
-    return 2;
-  }
+  if (positionals.length !== 1 || !values.results || (!values.out && !values.paths) || !(trailSeconds >= 0)) return cmd.usageError();
   const [input] = positionals;
   const samples = await loadResults(values.results);
   if (values.out) {

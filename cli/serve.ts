@@ -9,7 +9,7 @@
  * Requests must be signed with a key issued by `people-pathing keys create` (doc 0011); the first start with no
  * key issues one for the local account and prints it as `export` lines.
  */
-import { parseArgs } from 'node:util';
+import { command, UsageError, wholeNumber } from './args.js';
 import type { VideoProcessor } from '../core/ports.js';
 import { DEFAULT_CONCURRENT_JOB_LIMIT } from '../core/api/handler.js';
 import { startLocalServer } from './local/server.js';
@@ -58,57 +58,40 @@ async function loadEngine(modelsDir: string | undefined, modelPath: string | und
   return createSegmentingProcessor({ ...options, workers }, createEngineProcessor(options));
 }
 
-function positiveInt(value: string | undefined, name: string, fallback: number): number {
-  if (value === undefined) return fallback;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a non-negative integer`);
-  return n;
+export async function run(argv: string[]): Promise<number> {
+  const cmd = command('serve', USAGE);
+  const parsed = cmd.parse(
+    argv,
+    {
+      port: { type: 'string' },
+      'data-dir': { type: 'string' },
+      'buckets-dir': { type: 'string' },
+      accounts: { type: 'string' },
+      auth: { type: 'string' },
+      regions: { type: 'string' },
+      'concurrent-job-limit': { type: 'string' },
+      workers: { type: 'string' },
+      'models-dir': { type: 'string' },
+      model: { type: 'string' },
+      faces: { type: 'boolean', default: true },
+    },
+    { negatives: true },
+  );
+  if (typeof parsed === 'number') return parsed;
+  return cmd.run(() => serve(parsed.values));
 }
 
-export async function run(argv: string[]): Promise<number> {
-  let values: Record<string, string | boolean | undefined>;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        port: { type: 'string' },
-        'data-dir': { type: 'string' },
-        'buckets-dir': { type: 'string' },
-        accounts: { type: 'string' },
-        auth: { type: 'string' },
-        regions: { type: 'string' },
-        'concurrent-job-limit': { type: 'string' },
-        workers: { type: 'string' },
-        'models-dir': { type: 'string' },
-        model: { type: 'string' },
-        faces: { type: 'boolean', default: true },
-        help: { type: 'boolean', short: 'h' },
-      },
-      strict: true,
-      allowPositionals: false,
-      allowNegative: true,
-    }));
-  } catch (e) {
-    process.stderr.write(`people-pathing serve: ${e instanceof Error ? e.message : String(e)}\n${USAGE}`);
-    return 2;
-  }
-  if (values.help) {
-    process.stdout.write(USAGE);
-    return 0;
-  }
+async function serve(values: Record<string, string | boolean | undefined>): Promise<number> {
   const str = (k: string) => values[k] as string | undefined;
-  const port = positiveInt(str('port'), '--port', 8085);
+  const port = wholeNumber(str('port'), '--port', 8085);
   const auth = str('auth') ?? 'keys';
-  if (auth !== 'keys' && auth !== 'none') {
-    process.stderr.write(`people-pathing serve: --auth must be keys or none\n${USAGE}`);
-    return 2;
-  }
+  if (auth !== 'keys' && auth !== 'none') throw new UsageError('--auth must be keys or none');
   if (str('accounts') && auth !== 'none') {
     process.stderr.write(`people-pathing serve: --accounts needs --auth none; with verified keys each key names its account (people-pathing keys create --account ID)\n`);
     return 2;
   }
   const dataDir = str('data-dir') ?? '.people-pathing';
-  const workers = Math.max(1, positiveInt(str('workers'), '--workers', 1));
+  const workers = Math.max(1, wholeNumber(str('workers'), '--workers', 1));
   const processor = await loadEngine(str('models-dir'), str('model'), values.faces !== false, workers);
   if (!processor) return 1;
   const server = await startLocalServer({
@@ -118,7 +101,7 @@ export async function run(argv: string[]): Promise<number> {
     auth,
     regions: str('regions') ? (str('regions') as string).split(',').map((r) => r.trim()).filter(Boolean) : undefined,
     ...(auth === 'none' ? { accounts: str('accounts') ? parseAccounts(str('accounts') as string) : {} } : {}),
-    concurrentJobLimit: positiveInt(str('concurrent-job-limit'), '--concurrent-job-limit', DEFAULT_CONCURRENT_JOB_LIMIT),
+    concurrentJobLimit: wholeNumber(str('concurrent-job-limit'), '--concurrent-job-limit', DEFAULT_CONCURRENT_JOB_LIMIT),
     workerConcurrency: workers,
     processor,
     log: (line) => process.stderr.write(`${new Date().toISOString()} ${line}\n`),

@@ -10,7 +10,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { parseArgs } from 'node:util';
+import { command } from './args.js';
 import { RESULT_FILES } from '../core/results-format.js';
 import {
   createFaceThread,
@@ -151,44 +151,31 @@ async function runSegmented(
 }
 
 export async function run(argv: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      allowNegative: true,
-      options: {
-        faces: { type: 'boolean', default: true },
-        'face-model': { type: 'string' },
-        out: { type: 'string', short: 'o' },
-        format: { type: 'string', default: 'rekognition' },
-        model: { type: 'string' },
-        'models-dir': { type: 'string' },
-        'model-kind': { type: 'string' },
-        'every-frame': { type: 'boolean', default: false },
-        sampled: { type: 'boolean', default: false },
-        'results-dir': { type: 'string' },
-        hwaccel: { type: 'string', default: 'auto' },
-        'segment-seconds': { type: 'string' },
-        'overlap-seconds': { type: 'string' },
-        workers: { type: 'string' },
-        quiet: { type: 'boolean', short: 'q', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    });
-  } catch (err) {
-    process.stderr.write(`people-pathing track: ${(err as Error).message}\n${USAGE}`);
-    return 2;
-  }
+  const cmd = command('track', USAGE);
+  const parsed = cmd.parse(
+    argv,
+    {
+      faces: { type: 'boolean', default: true },
+      'face-model': { type: 'string' },
+      out: { type: 'string', short: 'o' },
+      format: { type: 'string', default: 'rekognition' },
+      model: { type: 'string' },
+      'models-dir': { type: 'string' },
+      'model-kind': { type: 'string' },
+      'every-frame': { type: 'boolean', default: false },
+      sampled: { type: 'boolean', default: false },
+      'results-dir': { type: 'string' },
+      hwaccel: { type: 'string', default: 'auto' },
+      'segment-seconds': { type: 'string' },
+      'overlap-seconds': { type: 'string' },
+      workers: { type: 'string' },
+      quiet: { type: 'boolean', short: 'q', default: false },
+    },
+    { positionals: true, negatives: true },
+  );
+  if (typeof parsed === 'number') return parsed;
   const { values, positionals } = parsed;
-  if (values.help) {
-    process.stdout.write(USAGE);
-    return 0;
-  }
-  if (positionals.length !== 1) {
-    process.stderr.write(`people-pathing track: expected one input, got ${positionals.length}\n${USAGE}`);
-    return 2;
-  }
+  if (positionals.length !== 1) return cmd.usageError(`expected one input, got ${positionals.length}`);
   const format = values.format;
   if (format !== 'rekognition' && format !== 'mot') {
     process.stderr.write(`people-pathing track: unknown --format '${format}' (rekognition or mot)\n`);

@@ -338,10 +338,7 @@ export class FrameDecoder implements AsyncIterable<DecodedFrame> {
         if (child.pid === undefined) {
           // Never started: 'close' may not follow.
           finished = true;
-          failure =
-            (e as NodeJS.ErrnoException).code === 'ENOENT'
-              ? new EngineError('DECODE_FAILED', 'ffmpeg is not installed (the engine needs ffmpeg and ffprobe on PATH)')
-              : new EngineError('DECODE_FAILED', `could not start ffmpeg: ${e.message}`);
+          failure = spawnFailure(e);
           notify();
         }
       });
@@ -349,34 +346,7 @@ export class FrameDecoder implements AsyncIterable<DecodedFrame> {
       child.on('close', (code, sig) => {
         if (finished) return;
         finished = true;
-        if (overLimit) {
-          failure = overLimit;
-        } else if (killedByUs) {
-          failure = new EngineError('ABORTED', 'tracking was cancelled');
-        } else if (spawnError) {
-          failure = (spawnError as NodeJS.ErrnoException).code === 'ENOENT'
-            ? new EngineError('DECODE_FAILED', 'ffmpeg is not installed (the engine needs ffmpeg and ffprobe on PATH)')
-            : new EngineError('DECODE_FAILED', `could not start ffmpeg: ${spawnError.message}`);
-        } else if (code !== 0) {
-          const why = refused ?? errorLines[errorLines.length - 1] ?? `ffmpeg exited with ${code ?? sig}`;
-          failure = new EngineError('DECODE_FAILED', `could not decode the video: ${why}`);
-        } else {
-          const sourceFrames = produced * step;
-          const expected = rangeFrames ?? Math.max(video.frameCount, video.containerFrames ?? 0);
-          // A range reports how far into the whole video it got, as an unsplit run would.
-          const reached = firstFrame + sourceFrames;
-          const about = rangeFrames === undefined ? expected : Math.max(video.frameCount, video.containerFrames ?? 0);
-          if (partialFile) {
-            failure = new EngineError('TRUNCATED', `the video file is truncated (decoded ${reached} of about ${video.frameCount} frames)`);
-          } else if (!video.isSequence && errorLines.length > 0 && sourceFrames < 0.9 * expected - step) {
-            failure = new EngineError(
-              'TRUNCATED',
-              `the video is truncated or corrupt (decoded ${reached} of about ${about} frames): ${errorLines[errorLines.length - 1]}`,
-            );
-          } else if (produced === 0) {
-            failure = new EngineError('INVALID_VIDEO', `no frame could be decoded${errorLines.length ? `: ${errorLines[errorLines.length - 1]}` : ''}`);
-          }
-        }
+        failure = classifyExit({ code, signal: sig, overLimit, killedByUs, spawnError, refused, errorLines, partialFile, produced, step, firstFrame, rangeFrames, video });
         notify();
       });
 
@@ -424,4 +394,63 @@ export class FrameDecoder implements AsyncIterable<DecodedFrame> {
       }
     })();
   }
+}
+
+/** Why ffmpeg could not be started. */
+function spawnFailure(e: Error): EngineError {
+  return (e as NodeJS.ErrnoException).code === 'ENOENT'
+    ? new EngineError('DECODE_FAILED', 'ffmpeg is not installed (the engine needs ffmpeg and ffprobe on PATH)')
+    : new EngineError('DECODE_FAILED', `could not start ffmpeg: ${e.message}`);
+}
+
+/** Everything the decoder knows when ffmpeg has exited: how it ended, what it said, how much it delivered. */
+export interface DecoderExit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  /** The stream passed the duration limit (the decoder killed ffmpeg for it). */
+  overLimit?: EngineError | undefined;
+  /** The caller aborted (the decoder killed ffmpeg for it). */
+  killedByUs: boolean;
+  spawnError?: Error | undefined;
+  /** The input's container is not one the engine accepts (ffmpeg-input.ts refusedContainer). */
+  refused?: string | undefined;
+  /** ffmpeg's last input-side error lines, oldest first. */
+  errorLines: readonly string[];
+  /** ffmpeg reported a partial file. */
+  partialFile: boolean;
+  /** Analysed frames delivered, every `step` source frames from `firstFrame`. */
+  produced: number;
+  step: number;
+  firstFrame: number;
+  /** Source frames of the range decoded, when only a range was. */
+  rangeFrames?: number | undefined;
+  video: Pick<ProbedVideo, 'frameCount' | 'containerFrames' | 'isSequence'>;
+}
+
+/**
+ * How a decode ended, from the exit alone: the job's failure, or undefined when every frame there was came out.
+ * A clean exit still fails when ffmpeg reported a partial file, when it reported errors and delivered well under
+ * the frames the probe promised (a truncated or corrupt file), or when it delivered nothing.
+ */
+export function classifyExit(e: DecoderExit): EngineError | undefined {
+  if (e.overLimit) return e.overLimit;
+  if (e.killedByUs) return new EngineError('ABORTED', 'tracking was cancelled');
+  if (e.spawnError) return spawnFailure(e.spawnError);
+  const lastError = e.errorLines[e.errorLines.length - 1];
+  if (e.code !== 0) {
+    return new EngineError('DECODE_FAILED', `could not decode the video: ${e.refused ?? lastError ?? `ffmpeg exited with ${e.code ?? e.signal}`}`);
+  }
+  const sourceFrames = e.produced * e.step;
+  const whole = Math.max(e.video.frameCount, e.video.containerFrames ?? 0);
+  const expected = e.rangeFrames ?? whole;
+  // A range reports how far into the whole video it got, as an unsplit run would.
+  const reached = e.firstFrame + sourceFrames;
+  if (e.partialFile) {
+    return new EngineError('TRUNCATED', `the video file is truncated (decoded ${reached} of about ${e.video.frameCount} frames)`);
+  }
+  if (!e.video.isSequence && lastError !== undefined && sourceFrames < 0.9 * expected - e.step) {
+    return new EngineError('TRUNCATED', `the video is truncated or corrupt (decoded ${reached} of about ${whole} frames): ${lastError}`);
+  }
+  if (e.produced === 0) return new EngineError('INVALID_VIDEO', `no frame could be decoded${lastError !== undefined ? `: ${lastError}` : ''}`);
+  return undefined;
 }

@@ -1,7 +1,7 @@
 /**
  * Local mode verifies SigV4 against issued keys (doc 0011), seen through the real @aws-sdk/client-rekognition:
  * each bad signature raises the exception class the SDK maps AWS's answer to, and a client whose clock is
- * 20 minutes slow recovers on its own from the Date header. boto3 and the AWS CLI: api-sigv4-python.test.ts.
+ * 20 minutes slow recovers on its own from the Date header. boto3 and the AWS CLI: cli-local-sigv4-python.test.ts.
  */
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';

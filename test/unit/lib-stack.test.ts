@@ -1,7 +1,7 @@
 /**
  * The synthesised CloudFormation of the people-pathing stack (aws-cdk-lib/assertions), one synth per
  * configuration, shared by the tests. Bundling is skipped (context aws:cdk:bundling-stacks = []): these
- * tests look at resources and permissions, not at Lambda code; test/unit/cdk-synth.test.ts runs the real
+ * tests look at resources and permissions, not at Lambda code; test/unit/lib-synth.test.ts runs the real
  * `cdk synth` with bundling.
  */
 import { App } from 'aws-cdk-lib';

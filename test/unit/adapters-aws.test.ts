@@ -1,7 +1,7 @@
 /**
  * The thin AWS adapters whose services cannot run here (Step Functions) or whose failure modes s3rver cannot
  * produce (403, throttling): aws-sdk-client-mock stands in for AWS. The S3 happy paths run against s3rver in
- * test/integration/api-s3-adapters.test.ts.
+ * test/integration/adapters-s3.test.ts.
  */
 import { mockClient } from 'aws-sdk-client-mock';
 import { ExecutionAlreadyExists, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';

@@ -1,7 +1,7 @@
 /**
  * `people-pathing keys --stack NAME` finds the deployed key store through the stack's CloudFormation outputs.
  * CloudFormation cannot run here: its client is mocked (the store itself is tested on dynalite in
- * test/integration/api-key-store-dynamodb.test.ts).
+ * test/integration/adapters-dynamodb-key-store.test.ts).
  */
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { mockClient } from 'aws-sdk-client-mock';
