@@ -30,21 +30,18 @@ export {
   type PersonDetector,
 } from './detect/index.js';
 export {
-  createEngineProcessor,
-  prepareEngineModels,
   trackFrames,
-  trackPersons,
-  trackToMot,
-  trackToResults,
   type AppearanceEmbedder,
   type EngineInfo,
   type EngineRun,
   type EngineTimings,
-  type PersonsSample,
   type TrackedSample,
   type TrackOptions,
   type TrackProgress,
 } from './pipeline/engine.js';
+export { trackPersons, type PersonsSample } from './pipeline/persons.js';
+export { trackToMot, trackToResults } from './pipeline/outputs.js';
+export { createEngineProcessor, prepareEngineModels } from './pipeline/processor.js';
 export { gpuRequired } from './ort-session.js';
 export { ACCEPTED_CONTAINERS, ACCEPTED_DEMUXERS } from './video/ffmpeg-input.js';
 export { CATALOGUE, DEFAULT_MODEL_NAMES, findModel, type CatalogueModel } from './models/catalogue.js';

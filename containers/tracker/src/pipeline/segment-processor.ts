@@ -5,7 +5,8 @@
  */
 import type { TrackingJobInput, TrackingJobOutput, VideoProcessor } from '../../../../core/ports.js';
 import { defaultFaceModel } from './face-thread.js';
-import { createEngineProcessor, type TrackOptions } from './engine.js';
+import type { TrackOptions } from './engine.js';
+import { createEngineProcessor } from './processor.js';
 import type { FaceAttacher } from '../faces/types.js';
 import { planFor, trackSegmentedToResults, type SegmentedProgress, type SegmentJobOptions } from './segment-run.js';
 
