@@ -62,3 +62,4 @@ export {
   type SegmentJobOptions,
 } from './pipeline/segment-run.js';
 export { createSegmentingProcessor, type SegmentingProcessorOptions } from './pipeline/segment-processor.js';
+export { engineSettings, parseSwitch, processSettings, type EngineSettings, type Switch } from './settings.js';

@@ -18,6 +18,7 @@ import { createEmbedderThread } from './embedder-thread.js';
 import type { FrameImage } from '../frame.js';
 import type { Box, Detection, TrackedPerson } from '../track/types.js';
 import { rangeFrameCount, type SourceRange } from './segments.js';
+import { processSettings, type EngineSettings } from '../settings.js';
 import { probeVideo, type ProbedVideo } from '../video/probe.js';
 
 export interface TrackProgress {
@@ -67,6 +68,8 @@ export interface TrackOptions {
   detectorThread?: 'worker' | 'inline';
   /** onnxruntime intra-op threads. */
   threads?: number;
+  /** The engine's settings (settings.ts; default: this process's environment, parsed there). */
+  settings?: EngineSettings;
   /** Track only these source frames (a segment: pipeline/segments.ts); Timestamps stay the whole video's. */
   range?: SourceRange;
   /** Longest video accepted, checked on the probe and on decoded stream time (default 6 h, Rekognition's limit). */
@@ -146,7 +149,8 @@ export async function trackFrames(
 ): Promise<{ video: ProbedVideo; timings: EngineTimings }> {
   const started = performance.now();
   const video = await probeVideo(input, options.maxDurationMs !== undefined ? { maxDurationMs: options.maxDurationMs } : {});
-  const model = await resolveModel(options);
+  const settings = options.settings ?? processSettings();
+  const model = await resolveModel(options, settings);
   const detector = await createDetector({
     path: model.path,
     ...(model.kind ? { kind: model.kind } : {}),
@@ -159,7 +163,7 @@ export async function trackFrames(
   const run: EngineRun = { video, detector, step, fillGapSec: 0 };
   const appearance =
     options.appearance ??
-    (options.tracker?.appearance === false ? false : appearanceByDefault());
+    (options.tracker?.appearance === false ? false : appearanceByDefault(settings));
   let ownEmbedder: ReidEmbedder | undefined;
   let trackMs = 0;
   let embedMs = 0;
@@ -180,7 +184,7 @@ export async function trackFrames(
   };
   try {
     if (appearance && !options.embedder) {
-      const reidModel = await resolveReidModel(options.modelsDir);
+      const reidModel = await resolveReidModel(options.modelsDir, settings);
       if (reidModel) {
         const reidOptions = { threads: 1, executionProvider: detector.executionProvider };
         // On its own thread, like the detector: the main thread keeps decoding and tracking meanwhile.

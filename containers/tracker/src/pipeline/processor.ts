@@ -9,6 +9,7 @@ import { appearanceByDefault, resolveReidModel } from '../reid/index.js';
 import type { TrackOptions } from './engine.js';
 import { createDefaultFaceThread, defaultFaceModel, type FaceThread } from './face-thread.js';
 import { trackToResults } from './outputs.js';
+import { processSettings } from '../settings.js';
 
 /**
  * The engine as core's VideoProcessor (local mode's worker and the Batch container run jobs through it).
@@ -19,7 +20,7 @@ export function createEngineProcessor(options: Omit<TrackOptions, 'faces'> & { f
   // The default face thread is the processor's own (released by close); an attacher passed in is the caller's.
   let ownFaces: Promise<FaceThread | undefined> | undefined;
   const loadFaces = async (): Promise<FaceAttacher | undefined> =>
-    options.faces === false ? undefined : (options.faces ?? (await (ownFaces ??= createDefaultFaceThread(process.env, options.modelsDir))));
+    options.faces === false ? undefined : (options.faces ?? (await (ownFaces ??= createDefaultFaceThread(options.settings ?? processSettings(), options.modelsDir))));
   return {
     async process(job: TrackingJobInput): Promise<TrackingJobOutput> {
       const signal = job.signal ?? options.signal;
@@ -59,11 +60,11 @@ export function createEngineProcessor(options: Omit<TrackOptions, 'faces'> & { f
  * jobs, so a machine that cannot get the models stops at once instead of failing every job. Returns the paths.
  */
 export async function prepareEngineModels(
-  options: Pick<TrackOptions, 'modelPath' | 'modelKind' | 'modelsDir'> & { faces?: boolean } = {},
-  env: NodeJS.ProcessEnv = process.env,
+  options: Pick<TrackOptions, 'modelPath' | 'modelKind' | 'modelsDir' | 'settings'> & { faces?: boolean } = {},
 ): Promise<{ detector: string; reid?: string; faces?: string }> {
-  const detector = (await resolveModel(options, env)).path;
-  const reid = appearanceByDefault(env) ? await resolveReidModel(options.modelsDir, env) : undefined;
-  const faces = options.faces === false ? undefined : await defaultFaceModel(env, options.modelsDir);
+  const settings = options.settings ?? processSettings();
+  const detector = (await resolveModel(options, settings)).path;
+  const reid = appearanceByDefault(settings) ? await resolveReidModel(options.modelsDir, settings) : undefined;
+  const faces = options.faces === false ? undefined : await defaultFaceModel(settings, options.modelsDir);
   return { detector, ...(reid ? { reid } : {}), ...(faces ? { faces } : {}) };
 }
