@@ -45,8 +45,9 @@ const USAGE = `usage: people-pathing serve [--port 8085] [--data-dir .people-pat
  */
 async function loadEngine(modelsDir: string | undefined, modelPath: string | undefined, faces: boolean, workers: number): Promise<VideoProcessor | undefined> {
   // Loaded on demand so `serve --help` and argument errors do not pay for onnxruntime.
-  const { createEngineProcessor, createSegmentingProcessor, prepareEngineModels } = await import('../containers/tracker/src/index.js');
-  const models = { ...(modelsDir ? { modelsDir } : {}), ...(modelPath ? { modelPath } : {}) };
+  const { createEngineProcessor, createSegmentingProcessor, engineSettings, prepareEngineModels } = await import('../containers/tracker/src/index.js');
+  // The environment, parsed once here and passed down (containers/tracker/src/settings.ts).
+  const models = { ...(modelsDir ? { modelsDir } : {}), ...(modelPath ? { modelPath } : {}), settings: engineSettings(process.env) };
   try {
     await prepareEngineModels({ ...models, faces });
   } catch (err) {

@@ -14,6 +14,7 @@ import { command } from './args.js';
 import { RESULT_FILES } from '../core/results-format.js';
 import {
   createFaceThread,
+  engineSettings,
   parseModelKind,
   planFor,
   prepareEngineModels,
@@ -216,6 +217,8 @@ export async function run(argv: string[]): Promise<number> {
   try {
     const modelKind = parseModelKind(values['model-kind']);
     const options: TrackOptions = {
+      // The environment, parsed once here and passed down (containers/tracker/src/settings.ts).
+      settings: engineSettings(process.env),
       ...(values.model ? { modelPath: values.model } : {}),
       ...(values['models-dir'] ? { modelsDir: values['models-dir'] } : {}),
       ...(modelKind ? { modelKind } : {}),
@@ -228,7 +231,7 @@ export async function run(argv: string[]): Promise<number> {
     const started = performance.now();
     if (segmentSec !== undefined) {
       const everyFrame = format === 'mot' ? values['every-frame'] || !values.sampled : values['every-frame'];
-      const faceModel = format === 'rekognition' && values.faces ? (values['face-model'] ?? (await resolveFaceModel(values['models-dir']))) : undefined;
+      const faceModel = format === 'rekognition' && values.faces ? (values['face-model'] ?? (await resolveFaceModel(values['models-dir'], options.settings))) : undefined;
       const job: SegmentJobOptions = {
         ...(values.model ? { modelPath: values.model } : {}),
         ...(values['models-dir'] ? { modelsDir: values['models-dir'] } : {}),
@@ -270,7 +273,7 @@ export async function run(argv: string[]): Promise<number> {
       return 0;
     }
     if (values.faces) {
-      const faceModel = values['face-model'] ?? (await resolveFaceModel(values['models-dir']));
+      const faceModel = values['face-model'] ?? (await resolveFaceModel(values['models-dir'], options.settings));
       if (!faceModel) throw new Error('the models folder has no face model; give --face-model PATH or --no-faces');
       faces = await createFaceThread(faceModel).catch((err: unknown) => {
         throw new Error(`cannot load the face model ${faceModel} (${(err as Error).message}); give --face-model PATH or --no-faces`);

@@ -4,6 +4,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULT_MODEL_FILE, resolveModel } from '../../containers/tracker/src/detect/models.js';
+import { engineSettings } from '../../containers/tracker/src/settings.js';
 import { CATALOGUE, DEFAULT_MODEL_NAMES, findModel } from '../../containers/tracker/src/models/catalogue.js';
 
 /** A 127.0.0.1 port nothing listens on (a mirror that refuses connections). */
@@ -17,7 +18,7 @@ async function closedPort(): Promise<number> {
 
 describe('model resolution', () => {
   let dir: string;
-  let offline: NodeJS.ProcessEnv;
+  let offline: Record<string, string>;
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'pp-models-'));
     await mkdir(join(dir, 'models'));
@@ -31,28 +32,28 @@ describe('model resolution', () => {
 
   it('uses --model over everything, and a folder given as --model holds the default file', async () => {
     const env = { ...offline, PEOPLE_PATHING_MODEL: join(dir, 'prod.onnx'), PEOPLE_PATHING_MODEL_KIND: 'nanodet' };
-    expect(await resolveModel({ modelPath: join(dir, 'mine.onnx') }, env)).toEqual({ path: join(dir, 'mine.onnx') });
-    expect((await resolveModel({ modelPath: join(dir, 'models') }, env)).path).toBe(join(dir, 'models', DEFAULT_MODEL_FILE));
+    expect(await resolveModel({ modelPath: join(dir, 'mine.onnx') }, engineSettings(env))).toEqual({ path: join(dir, 'mine.onnx') });
+    expect((await resolveModel({ modelPath: join(dir, 'models') }, engineSettings(env))).path).toBe(join(dir, 'models', DEFAULT_MODEL_FILE));
   });
 
   it("honours the production image's PEOPLE_PATHING_MODEL and _KIND", async () => {
     const env = { ...offline, PEOPLE_PATHING_MODEL: join(dir, 'prod.onnx'), PEOPLE_PATHING_MODEL_KIND: 'nanodet', PEOPLE_PATHING_MODELS_DIR: join(dir, 'models') };
-    expect(await resolveModel({}, env)).toEqual({ path: join(dir, 'prod.onnx'), kind: 'nanodet' });
+    expect(await resolveModel({}, engineSettings(env))).toEqual({ path: join(dir, 'prod.onnx'), kind: 'nanodet' });
   });
 
   it('takes the default model from --models-dir or PEOPLE_PATHING_MODELS_DIR', async () => {
-    expect((await resolveModel({ modelsDir: join(dir, 'models') }, offline)).path).toBe(join(dir, 'models', DEFAULT_MODEL_FILE));
-    expect((await resolveModel({}, { ...offline, PEOPLE_PATHING_MODELS_DIR: join(dir, 'models') })).path).toBe(join(dir, 'models', DEFAULT_MODEL_FILE));
+    expect((await resolveModel({ modelsDir: join(dir, 'models') }, engineSettings(offline))).path).toBe(join(dir, 'models', DEFAULT_MODEL_FILE));
+    expect((await resolveModel({}, engineSettings({ ...offline, PEOPLE_PATHING_MODELS_DIR: join(dir, 'models') }))).path).toBe(join(dir, 'models', DEFAULT_MODEL_FILE));
   });
 
   it('never looks in the test data: with only PEOPLE_PATHING_DATA_DIR set it goes to the model cache', async () => {
-    await expect(resolveModel({}, { ...offline, PEOPLE_PATHING_DATA_DIR: dir })).rejects.toThrow(/people-pathing models fetch --from DIR/);
+    await expect(resolveModel({}, engineSettings({ ...offline, PEOPLE_PATHING_DATA_DIR: dir }))).rejects.toThrow(/people-pathing models fetch --from DIR/);
     expect(await readdir(join(dir, 'cache', 'people-pathing', 'models'))).toEqual([]);
   });
 
   it('says how to fix a missing model or an unknown kind', async () => {
-    await expect(resolveModel({}, { ...offline, PEOPLE_PATHING_MODELS_DIR: join(dir, 'nowhere') })).rejects.toThrow(/detector model not found.*--model PATH/);
-    await expect(resolveModel({}, { ...offline, PEOPLE_PATHING_MODEL: join(dir, 'prod.onnx'), PEOPLE_PATHING_MODEL_KIND: 'yolo9000' })).rejects.toThrow(/unknown model kind/);
+    await expect(resolveModel({}, engineSettings({ ...offline, PEOPLE_PATHING_MODELS_DIR: join(dir, 'nowhere') }))).rejects.toThrow(/detector model not found.*--model PATH/);
+    expect(() => engineSettings({ ...offline, PEOPLE_PATHING_MODEL: join(dir, 'prod.onnx'), PEOPLE_PATHING_MODEL_KIND: 'yolo9000' })).toThrow(/unknown model kind/);
   });
 });
 

@@ -2,7 +2,7 @@
  * Errors the engine raises for inputs it cannot process. The message is user-facing: the job stores it as
  * StatusMessage (FAILED) and the CLI prints it.
  */
-export type EngineErrorCode = 'NOT_FOUND' | 'INVALID_VIDEO' | 'TOO_LONG' | 'TRUNCATED' | 'DECODE_FAILED' | 'MODEL' | 'ABORTED';
+export type EngineErrorCode = 'NOT_FOUND' | 'INVALID_VIDEO' | 'TOO_LONG' | 'TRUNCATED' | 'DECODE_FAILED' | 'MODEL' | 'CONFIG' | 'ABORTED';
 
 export class EngineError extends Error {
   constructor(

@@ -30,21 +30,18 @@ export {
   type PersonDetector,
 } from './detect/index.js';
 export {
-  createEngineProcessor,
-  prepareEngineModels,
   trackFrames,
-  trackPersons,
-  trackToMot,
-  trackToResults,
   type AppearanceEmbedder,
   type EngineInfo,
   type EngineRun,
   type EngineTimings,
-  type PersonsSample,
   type TrackedSample,
   type TrackOptions,
   type TrackProgress,
 } from './pipeline/engine.js';
+export { trackPersons, type PersonsSample } from './pipeline/persons.js';
+export { trackToMot, trackToResults } from './pipeline/outputs.js';
+export { createEngineProcessor, prepareEngineModels } from './pipeline/processor.js';
 export { gpuRequired } from './ort-session.js';
 export { ACCEPTED_CONTAINERS, ACCEPTED_DEMUXERS } from './video/ffmpeg-input.js';
 export { CATALOGUE, DEFAULT_MODEL_NAMES, findModel, type CatalogueModel } from './models/catalogue.js';
@@ -65,3 +62,4 @@ export {
   type SegmentJobOptions,
 } from './pipeline/segment-run.js';
 export { createSegmentingProcessor, type SegmentingProcessorOptions } from './pipeline/segment-processor.js';
+export { engineSettings, parseSwitch, processSettings, type EngineSettings, type Switch } from './settings.js';

@@ -3,27 +3,25 @@
  * embedder): the CUDA execution provider when a GPU is present (or asked for), CPU otherwise, with the engine's
  * thread settings.
  */
-import { availableParallelism } from 'node:os';
 import { basename } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { gpuPresent } from './decode/ffmpeg-decoder.js';
 import { EngineError } from './errors.js';
+import { processSettings, type EngineSettings } from './settings.js';
 
 export type ExecutionProviderChoice = 'auto' | 'cuda' | 'cpu';
 
-/** onnxruntime intra-op threads: $PEOPLE_PATHING_ORT_THREADS, else all cores but one (ffmpeg decodes on it). */
-export function defaultThreads(): number {
-  const env = Number(process.env.PEOPLE_PATHING_ORT_THREADS);
-  if (Number.isInteger(env) && env > 0) return env;
-  return Math.max(1, availableParallelism() - 1);
+/** onnxruntime intra-op threads: the settings' ortThreads (PEOPLE_PATHING_ORT_THREADS, else all cores but one). */
+export function defaultThreads(settings: EngineSettings = processSettings()): number {
+  return settings.ortThreads;
 }
 
 /**
  * Whether this process must run its models on the GPU: PEOPLE_PATHING_REQUIRE_GPU=1 (the GPU image sets it) unless
  * PEOPLE_PATHING_ALLOW_CPU=1 (the CPU path on Fargate, or an operator's explicit choice).
  */
-export function gpuRequired(env: Record<string, string | undefined> = process.env): boolean {
-  return env.PEOPLE_PATHING_REQUIRE_GPU === '1' && env.PEOPLE_PATHING_ALLOW_CPU !== '1';
+export function gpuRequired(settings: EngineSettings = processSettings()): boolean {
+  return settings.requireGpu;
 }
 
 /**

@@ -23,6 +23,7 @@ import { TIME_FACTOR } from '../../../../core/tracker-protocol.js';
 import { runTrackerJob } from './run.js';
 import { planHook, runSegmentChild } from './segments.js';
 import { defaultFaceModel } from '../pipeline/face-thread.js';
+import { engineSettings } from '../settings.js';
 import type { SegmentJobOptions } from '../pipeline/segment-run.js';
 
 function log(event: string, fields: Record<string, unknown> = {}): void {
@@ -39,7 +40,8 @@ async function main(): Promise<number> {
   const baseSeconds = Number(process.env.TRACKER_DEADLINE_BASE_SECONDS ?? '900');
   const progressSeconds = Number(process.env.TRACKER_PROGRESS_INTERVAL_SECONDS ?? '15');
   const s3 = new S3Client({ forcePathStyle: process.env.AWS_S3_FORCE_PATH_STYLE === 'true' });
-  const faceModel = await defaultFaceModel(process.env);
+  const settings = engineSettings(process.env);
+  const faceModel = await defaultFaceModel(settings);
   const segmentJob: SegmentJobOptions = faceModel ? { faceModel } : {};
   if (process.env.TRACKER_MODE === 'segment') {
     return runSegmentChild({
@@ -60,14 +62,14 @@ async function main(): Promise<number> {
     env: process.env,
     s3,
     store: new DynamoDbJobStore({ client: new DynamoDBClient({}), tableName }),
-    processor: createEngineProcessor(),
+    processor: createEngineProcessor({ settings }),
     probe: async (path) => toVideoMetadata(await probeVideo(path)),
     workDir: process.env.TRACKER_WORK_DIR ?? tmpdir(),
     timeFactor: Number.isFinite(factor) && factor > 0 ? factor : TIME_FACTOR.gpu,
     deadlineBaseMs: Number.isFinite(baseSeconds) && baseSeconds >= 0 ? baseSeconds * 1000 : undefined,
     progressIntervalMs: Number.isFinite(progressSeconds) && progressSeconds >= 0 ? progressSeconds * 1000 : undefined,
     log,
-    ...(parallelism > 1 ? { plan: planHook(parallelism, segmentJob) } : {}),
+    ...(parallelism > 1 ? { plan: planHook(parallelism, segmentJob, process.env) } : {}),
   });
 }
 

@@ -27,7 +27,7 @@ import { engineFailure, readEnv } from './run.js';
 import { PLAN_FILE, segmentPrefix, type PlanFile } from '../../../../core/segment-protocol.js';
 
 /** The container's plan hook: a plan of more than one segment for `parallelism`, as the file to upload. */
-export function planHook(parallelism: number, job: SegmentJobOptions, env: Record<string, string | undefined> = process.env) {
+export function planHook(parallelism: number, job: SegmentJobOptions, env: Record<string, string | undefined>) {
   const segmentSec = Number(env.TRACKER_SEGMENT_SECONDS);
   const overlapSec = Number(env.TRACKER_OVERLAP_SECONDS);
   return async (videoPath: string, videoMetadata: VideoMetadata): Promise<{ name: string; body: string } | undefined> => {

@@ -13,22 +13,19 @@ import { join, resolve } from 'node:path';
 import { EngineError } from '../errors.js';
 import { catalogueModel, DEFAULT_MODEL_NAMES } from '../models/catalogue.js';
 import { ModelUnavailableError, obtainModel, type ObtainOptions } from '../models/resolve.js';
-import { MODEL_KINDS, type ModelKind } from './types.js';
+import { parseModelKind, processSettings, type EngineSettings } from '../settings.js';
+import type { ModelKind } from './types.js';
 
 /** The CPU default detector (the catalogue's DEFAULT_MODEL_NAMES.detector). */
 export const DEFAULT_MODEL_FILE = catalogueModel(DEFAULT_MODEL_NAMES.detector).file;
 
 /** The models folder the caller or the environment names (--models-dir, else PEOPLE_PATHING_MODELS_DIR); else undefined. */
-export function namedModelsDir(modelsDir: string | undefined, env: NodeJS.ProcessEnv = process.env): string | undefined {
-  const dir = modelsDir ?? (env.PEOPLE_PATHING_MODELS_DIR || undefined);
+export function namedModelsDir(modelsDir: string | undefined, settings: EngineSettings = processSettings()): string | undefined {
+  const dir = modelsDir ?? settings.modelsDir;
   return dir ? resolve(dir) : undefined;
 }
 
-export function parseModelKind(value: string | undefined): ModelKind | undefined {
-  if (value === undefined || value === '' || value === 'auto') return undefined;
-  if ((MODEL_KINDS as readonly string[]).includes(value)) return value as ModelKind;
-  throw new EngineError('MODEL', `unknown model kind '${value}' (expected one of ${MODEL_KINDS.join(', ')})`);
-}
+export { parseModelKind };
 
 export interface ModelChoice {
   path: string;
@@ -47,23 +44,23 @@ export async function cachedCatalogueModel(name: string, opts: ObtainOptions = {
 
 export async function resolveModel(
   opts: { modelPath?: string; modelKind?: ModelKind; modelsDir?: string } = {},
-  env: NodeJS.ProcessEnv = process.env,
+  settings: EngineSettings = processSettings(),
 ): Promise<ModelChoice> {
   let path: string;
   let kind = opts.modelKind;
-  const dir = namedModelsDir(opts.modelsDir, env);
+  const dir = namedModelsDir(opts.modelsDir, settings);
   if (opts.modelPath) {
     path = resolve(opts.modelPath);
   } else if (opts.modelsDir) {
     path = join(resolve(opts.modelsDir), DEFAULT_MODEL_FILE);
-  } else if (env.PEOPLE_PATHING_MODEL) {
-    path = resolve(env.PEOPLE_PATHING_MODEL);
-    kind ??= parseModelKind(env.PEOPLE_PATHING_MODEL_KIND);
+  } else if (settings.model) {
+    path = settings.model;
+    kind ??= settings.modelKind;
   } else if (dir) {
     path = join(dir, DEFAULT_MODEL_FILE);
   } else {
     const model = catalogueModel(DEFAULT_MODEL_NAMES.detector);
-    path = await cachedCatalogueModel(model.name, { env });
+    path = await cachedCatalogueModel(model.name, { env: settings.modelCacheEnv });
     kind ??= model.kind;
   }
   if (existsSync(path) && statSync(path).isDirectory()) path = join(path, DEFAULT_MODEL_FILE);
@@ -82,10 +79,10 @@ export async function resolveOptionalModel(
   name: string,
   explicitFile: string | undefined,
   modelsDir: string | undefined,
-  env: NodeJS.ProcessEnv = process.env,
+  settings: EngineSettings = processSettings(),
 ): Promise<string | undefined> {
-  const dir = namedModelsDir(modelsDir, env);
+  const dir = namedModelsDir(modelsDir, settings);
   const named = explicitFile ? resolve(explicitFile) : dir ? join(dir, catalogueModel(name).file) : undefined;
   if (named !== undefined) return existsSync(named) ? named : undefined;
-  return cachedCatalogueModel(name, { env });
+  return cachedCatalogueModel(name, { env: settings.modelCacheEnv });
 }

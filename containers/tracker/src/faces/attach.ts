@@ -21,6 +21,7 @@ import type { FrameImage } from '../frame.js';
 import type { Box } from '../track/types.js';
 import { toRatioBox } from '../geometry.js';
 import { resample, targetOf, type Rect } from '../image.js';
+import { processSettings, type EngineSettings } from '../settings.js';
 import type { FaceAttacher } from './types.js';
 import { YuNet, nms, padToStride, type RawFace, type YuNetOptions } from './yunet.js';
 import { estimatePose } from './pose.js';
@@ -57,8 +58,8 @@ export const DEFAULT_FACE_MODEL_FILE = catalogueModel(DEFAULT_MODEL_NAMES.faces)
  * folder (`modelsDir`, else PEOPLE_PATHING_MODELS_DIR) — undefined when that file does not exist — else the cached
  * catalogue copy, fetched on first use (throws EngineError when that fails).
  */
-export function resolveFaceModel(modelsDir?: string, env: NodeJS.ProcessEnv = process.env): Promise<string | undefined> {
-  return resolveOptionalModel(DEFAULT_MODEL_NAMES.faces, env.PEOPLE_PATHING_FACE_MODEL, modelsDir, env);
+export function resolveFaceModel(modelsDir?: string, settings: EngineSettings = processSettings()): Promise<string | undefined> {
+  return resolveOptionalModel(DEFAULT_MODEL_NAMES.faces, settings.faceModel, modelsDir, settings);
 }
 
 /** Rekognition's landmark names in YuNet's landmark order (image-left eye first; see yunet.ts). */

@@ -1,27 +1,25 @@
 /**
- * The engine pipeline: decode (ffmpeg process) → detect (ONNX on a worker thread) → track (this thread) → output.
+ * The engine pipeline: decode (ffmpeg process) → detect (ONNX on a worker thread) → track (this thread), one
+ * analysed frame at a time to a callback. Gap filling is persons.ts, the writers outputs.ts, the VideoProcessor
+ * processor.ts.
  *
  * The three stages overlap: ffmpeg decodes ahead into a bounded queue while the worker runs inference on the
  * frames already submitted (up to `inFlight` of them) and this thread tracks and writes the finished ones, in
  * order. Memory is bounded by the queue sizes, not by the video's length.
  */
 import { basename } from 'node:path';
-import type { TrackingJobInput, TrackingJobOutput, VideoProcessor } from '../../../../core/ports.js';
-import { ResultsWriter } from '../../../../core/results-format.js';
-import type { FaceDetail, PersonDetection, VideoMetadata } from '../../../../core/types.js';
 import { analysisStep, FrameDecoder, type DecodedFrame, type HwAccel } from '../decode/ffmpeg-decoder.js';
 import { createDetector, resolveModel, type ModelKind, type PersonDetector } from '../detect/index.js';
 import { EngineError } from '../errors.js';
 import type { FaceAttacher } from '../faces/types.js';
-import { createDefaultFaceThread, defaultFaceModel, type FaceThread } from './face-thread.js';
-import { createTracker, GapFiller, type FilledPerson, type FilledSample } from '../track/index.js';
+import { createTracker } from '../track/index.js';
 import { appearanceByDefault, resolveReidModel, type ReidEmbedder } from '../reid/index.js';
 import { createEmbedderThread } from './embedder-thread.js';
 import type { FrameImage } from '../frame.js';
 import type { Box, Detection, TrackedPerson } from '../track/types.js';
-import { toRatioBox } from '../geometry.js';
 import { rangeFrameCount, type SourceRange } from './segments.js';
-import { probeVideo, toVideoMetadata, type ProbedVideo } from '../video/probe.js';
+import { processSettings, type EngineSettings } from '../settings.js';
+import { probeVideo, type ProbedVideo } from '../video/probe.js';
 
 export interface TrackProgress {
   /** Analysed frames so far. */
@@ -70,6 +68,8 @@ export interface TrackOptions {
   detectorThread?: 'worker' | 'inline';
   /** onnxruntime intra-op threads. */
   threads?: number;
+  /** The engine's settings (settings.ts; default: this process's environment, parsed there). */
+  settings?: EngineSettings;
   /** Track only these source frames (a segment: pipeline/segments.ts); Timestamps stay the whole video's. */
   range?: SourceRange;
   /** Longest video accepted, checked on the probe and on decoded stream time (default 6 h, Rekognition's limit). */
@@ -149,7 +149,8 @@ export async function trackFrames(
 ): Promise<{ video: ProbedVideo; timings: EngineTimings }> {
   const started = performance.now();
   const video = await probeVideo(input, options.maxDurationMs !== undefined ? { maxDurationMs: options.maxDurationMs } : {});
-  const model = await resolveModel(options);
+  const settings = options.settings ?? processSettings();
+  const model = await resolveModel(options, settings);
   const detector = await createDetector({
     path: model.path,
     ...(model.kind ? { kind: model.kind } : {}),
@@ -162,7 +163,7 @@ export async function trackFrames(
   const run: EngineRun = { video, detector, step, fillGapSec: 0 };
   const appearance =
     options.appearance ??
-    (options.tracker?.appearance === false ? false : appearanceByDefault());
+    (options.tracker?.appearance === false ? false : appearanceByDefault(settings));
   let ownEmbedder: ReidEmbedder | undefined;
   let trackMs = 0;
   let embedMs = 0;
@@ -183,7 +184,7 @@ export async function trackFrames(
   };
   try {
     if (appearance && !options.embedder) {
-      const reidModel = await resolveReidModel(options.modelsDir);
+      const reidModel = await resolveReidModel(options.modelsDir, settings);
       if (reidModel) {
         const reidOptions = { threads: 1, executionProvider: detector.executionProvider };
         // On its own thread, like the detector: the main thread keeps decoding and tracking meanwhile.
@@ -300,171 +301,3 @@ export async function trackFrames(
   }
 }
 
-/** One analysed frame's persons, gaps filled: what every output (results, MOT rows, benchmarks) is made of. */
-export interface PersonsSample<X> {
-  /** Milliseconds from the start of the video, as TrackedSample.timestampMs. */
-  timestampMs: number;
-  /** 0-based index of the frame in the source. */
-  sourceIndex: number;
-  /** What `perFrame` returned for this frame. */
-  extra: X;
-  /** The frame's persons, by Index ascending, with boxes interpolated across short gaps (track/gap-fill.ts). */
-  persons: FilledPerson[];
-}
-
-/**
- * trackFrames, with each person's path made continuous across short gaps (track/gap-fill.ts, up to the tracker's
- * fillGapSec). `perFrame` runs on every frame as it is tracked — it may use the decoded frame (faces) — and its
- * result comes back with that frame's persons in `onPersons`, delayed by at most fillGapSec of video.
- */
-export async function trackPersons<X>(
-  input: string,
-  options: TrackOptions,
-  perFrame: (sample: TrackedSample, run: EngineRun) => Promise<X> | X,
-  onPersons: (sample: PersonsSample<X>, run: EngineRun) => Promise<void> | void,
-): Promise<{ video: ProbedVideo; timings: EngineTimings }> {
-  type Held = { timestampMs: number; sourceIndex: number; extra: X };
-  let filler: GapFiller<Held> | undefined;
-  let engineRun: EngineRun | undefined;
-  const emit = async (ready: Array<FilledSample<Held>>, run: EngineRun): Promise<void> => {
-    for (const r of ready) await onPersons({ ...r.sample, persons: r.persons }, run);
-  };
-  const result = await trackFrames(input, options, async (sample, run) => {
-    engineRun = run;
-    filler ??= new GapFiller<Held>(run.fillGapSec);
-    const extra = await perFrame(sample, run);
-    const held = { timestampMs: sample.timestampMs, sourceIndex: sample.frame.sourceIndex, extra };
-    await emit(filler.push(sample.frame.timeSec, held, sample.persons), run);
-  });
-  if (filler && engineRun) await emit(filler.flush(), engineRun);
-  return result;
-}
-
-/** Runs the engine and writes the results format (core/results-format.ts) into `resultsDir`. */
-export async function trackToResults(
-  input: string,
-  resultsDir: string,
-  options: TrackOptions = {},
-): Promise<TrackingJobOutput & { timings: EngineTimings }> {
-  const writer = await ResultsWriter.create(resultsDir);
-  const faceOf = async (sample: TrackedSample, run: EngineRun): Promise<Map<number, FaceDetail> | undefined> => {
-    if (!options.faces || !sample.frame.full || sample.persons.length === 0) return undefined;
-    return options.faces.attach(
-      sample.frame.full,
-      { width: run.video.FrameWidth, height: run.video.FrameHeight },
-      sample.persons.map((p) => ({ index: p.index, box: p.box })),
-    );
-  };
-  // A failed job leaves no open file and no partial results behind.
-  try {
-    return await writeResults(writer, input, options, faceOf);
-  } catch (error) {
-    await writer.abort();
-    throw error;
-  }
-}
-
-async function writeResults(
-  writer: ResultsWriter,
-  input: string,
-  options: TrackOptions,
-  faceOf: (sample: TrackedSample, run: EngineRun) => Promise<Map<number, FaceDetail> | undefined>,
-): Promise<TrackingJobOutput & { timings: EngineTimings }> {
-  // Faces are found while the frame is at hand; a box interpolated across a gap has none.
-  const { video, timings } = await trackPersons(input, options, faceOf, async (sample, run) => {
-    const W = run.video.FrameWidth;
-    const H = run.video.FrameHeight;
-    for (const p of sample.persons) {
-      const face = p.interpolated ? undefined : sample.extra?.get(p.index);
-      const detection: PersonDetection = {
-        Timestamp: sample.timestampMs,
-        Person: { Index: p.index, BoundingBox: toRatioBox(p.box, W, H), ...(face ? { Face: face } : {}) },
-      };
-      await writer.add(detection, p.score);
-    }
-  });
-  const videoMetadata: VideoMetadata = toVideoMetadata(video);
-  const manifest = await writer.finish(videoMetadata);
-  return { videoMetadata, detections: manifest.count, persons: manifest.persons, timings };
-}
-
-/**
- * Runs the engine and returns MOTChallenge rows `frame,id,x,y,w,h,conf,-1,-1,-1` (frame = 1-based source frame,
- * id = Index + 1), over every frame by default (evaluation analyses every frame of a sequence).
- */
-export async function trackToMot(
-  input: string,
-  options: TrackOptions = {},
-): Promise<{ rows: string; videoMetadata: VideoMetadata; timings: EngineTimings }> {
-  const lines: string[] = [];
-  const everyFrame = { ...options, everyFrame: options.everyFrame ?? true };
-  const { video, timings } = await trackPersons(input, everyFrame, () => undefined, (sample, run) => {
-    // MOTChallenge frame numbers are the image numbers (1-based); a sequence may start elsewhere.
-    const frameNo = (run.video.sequence?.firstNumber ?? 1) + sample.sourceIndex;
-    for (const p of sample.persons) {
-      const [x1, y1, x2, y2] = p.box;
-      lines.push(
-        `${frameNo},${p.index + 1},${x1.toFixed(2)},${y1.toFixed(2)},${(x2 - x1).toFixed(2)},${(y2 - y1).toFixed(2)},${p.score.toFixed(4)},-1,-1,-1`,
-      );
-    }
-  });
-  return { rows: lines.length ? lines.join('\n') + '\n' : '', videoMetadata: toVideoMetadata(video), timings };
-}
-
-/**
- * The engine as core's VideoProcessor (local mode's worker and the Batch container run jobs through it).
- * Jobs get Person.Face like Rekognition's: `options.faces`, else the default attacher (pipeline/face-thread.ts
- * createDefaultFaceThread: PEOPLE_PATHING_FACES, default on), loaded once on the first job; `faces: false` turns them off.
- */
-export function createEngineProcessor(options: Omit<TrackOptions, 'faces'> & { faces?: FaceAttacher | false } = {}): VideoProcessor {
-  // The default face thread is the processor's own (released by close); an attacher passed in is the caller's.
-  let ownFaces: Promise<FaceThread | undefined> | undefined;
-  const loadFaces = async (): Promise<FaceAttacher | undefined> =>
-    options.faces === false ? undefined : (options.faces ?? (await (ownFaces ??= createDefaultFaceThread(process.env, options.modelsDir))));
-  return {
-    async process(job: TrackingJobInput): Promise<TrackingJobOutput> {
-      const signal = job.signal ?? options.signal;
-      const attacher = await loadFaces();
-      const out = await trackToResults(job.videoPath, job.resultsDir, {
-        ...options,
-        faces: attacher,
-        ...(signal ? { signal } : {}),
-        onEngine: (info) => {
-          job.log?.('engine', { ...info, faces: !!attacher });
-          options.onEngine?.(info);
-        },
-        onProgress: (p) => {
-          if (p.totalFrames) {
-            job.onProgress?.(Math.min(1, p.frames / p.totalFrames), {
-              frames: p.frames,
-              totalFrames: p.totalFrames,
-              ...(p.etaSec !== undefined ? { etaSec: p.etaSec } : {}),
-            });
-          }
-          options.onProgress?.(p);
-        },
-      });
-      return { videoMetadata: out.videoMetadata, detections: out.detections, persons: out.persons };
-    },
-    async close() {
-      const own = ownFaces;
-      ownFaces = undefined;
-      await (await own)?.release();
-    },
-  };
-}
-
-/**
- * Resolves (and, from the model cache, fetches) every model a job with these options would load: the detector, the
- * re-ID model when appearance is on by default, the face model when faces are. Local mode calls it before accepting
- * jobs, so a machine that cannot get the models stops at once instead of failing every job. Returns the paths.
- */
-export async function prepareEngineModels(
-  options: Pick<TrackOptions, 'modelPath' | 'modelKind' | 'modelsDir'> & { faces?: boolean } = {},
-  env: NodeJS.ProcessEnv = process.env,
-): Promise<{ detector: string; reid?: string; faces?: string }> {
-  const detector = (await resolveModel(options, env)).path;
-  const reid = appearanceByDefault(env) ? await resolveReidModel(options.modelsDir, env) : undefined;
-  const faces = options.faces === false ? undefined : await defaultFaceModel(env, options.modelsDir);
-  return { detector, ...(reid ? { reid } : {}), ...(faces ? { faces } : {}) };
-}

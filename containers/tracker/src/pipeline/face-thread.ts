@@ -5,6 +5,7 @@
  */
 import type { FaceDetail } from '../../../../core/types.js';
 import { EngineError } from '../errors.js';
+import { processSettings, type EngineSettings } from '../settings.js';
 import { resolveFaceModel, type FaceAttacherOptions } from '../faces/attach.js';
 import type { FaceAttacher } from '../faces/types.js';
 import type { FrameImage } from '../frame.js';
@@ -42,22 +43,21 @@ export async function createFaceThread(modelPath: string, options: FaceAttacherO
  * returns faces) with PEOPLE_PATHING_FACE_MODEL or the default YuNet file in the models folder. Undefined when faces
  * are off, or when the model is missing and faces were not asked for explicitly (PEOPLE_PATHING_FACES=on throws then).
  */
-export async function createDefaultFaceThread(env: NodeJS.ProcessEnv = process.env, modelsDir?: string): Promise<FaceThread | undefined> {
-  const path = await defaultFaceModel(env, modelsDir);
+export async function createDefaultFaceThread(settings: EngineSettings = processSettings(), modelsDir?: string): Promise<FaceThread | undefined> {
+  const path = await defaultFaceModel(settings, modelsDir);
   return path ? createFaceThread(path) : undefined;
 }
 
 /** Faces are on unless PEOPLE_PATHING_FACES says off. */
-export function facesByDefault(env: NodeJS.ProcessEnv = process.env): boolean {
-  const setting = (env.PEOPLE_PATHING_FACES ?? 'auto').toLowerCase();
-  return !(setting === 'off' || setting === '0' || setting === 'false');
+export function facesByDefault(settings: EngineSettings = processSettings()): boolean {
+  return settings.faces !== 'off';
 }
 
 /** The face model createDefaultFaceThread loads (undefined: faces off, or a named folder without it). */
-export async function defaultFaceModel(env: NodeJS.ProcessEnv = process.env, modelsDir?: string): Promise<string | undefined> {
-  if (!facesByDefault(env)) return undefined;
-  const path = await resolveFaceModel(modelsDir, env);
-  if (!path && (env.PEOPLE_PATHING_FACES ?? '').toLowerCase() === 'on') {
+export async function defaultFaceModel(settings: EngineSettings = processSettings(), modelsDir?: string): Promise<string | undefined> {
+  if (!facesByDefault(settings)) return undefined;
+  const path = await resolveFaceModel(modelsDir, settings);
+  if (!path && settings.faces === 'on') {
     throw new EngineError('MODEL', 'PEOPLE_PATHING_FACES=on but the face model does not exist (PEOPLE_PATHING_FACE_MODEL or the models folder)');
   }
   return path;

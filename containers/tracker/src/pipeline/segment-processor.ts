@@ -5,7 +5,9 @@
  */
 import type { TrackingJobInput, TrackingJobOutput, VideoProcessor } from '../../../../core/ports.js';
 import { defaultFaceModel } from './face-thread.js';
-import { createEngineProcessor, type TrackOptions } from './engine.js';
+import { processSettings, type EngineSettings } from '../settings.js';
+import type { TrackOptions } from './engine.js';
+import { createEngineProcessor } from './processor.js';
 import type { FaceAttacher } from '../faces/types.js';
 import { planFor, trackSegmentedToResults, type SegmentedProgress, type SegmentJobOptions } from './segment-run.js';
 
@@ -13,6 +15,8 @@ export interface SegmentingProcessorOptions {
   /** Worker processes per long job, and the plan's parallelism. */
   workers: number;
   modelsDir?: string;
+  /** The engine's settings (default: this process's environment, settings.ts). */
+  settings?: EngineSettings;
   modelPath?: string;
   /** false: no Person.Face (as createEngineProcessor's faces: false). */
   faces?: false;
@@ -34,7 +38,7 @@ export function createSegmentingProcessor(
   // The face model the segment children load, by createDefaultFaceThread's rule (PEOPLE_PATHING_FACES), resolved once.
   let jobOptions: Promise<SegmentJobOptions> | undefined;
   const segmentJob = async (): Promise<SegmentJobOptions> => {
-    const faceModel = options.faces === false ? undefined : await defaultFaceModel(process.env, options.modelsDir);
+    const faceModel = options.faces === false ? undefined : await defaultFaceModel(options.settings ?? processSettings(), options.modelsDir);
     return {
       ...(options.modelsDir ? { modelsDir: options.modelsDir } : {}),
       ...(options.modelPath ? { modelPath: options.modelPath } : {}),

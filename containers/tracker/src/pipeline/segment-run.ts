@@ -21,7 +21,8 @@ import { stitchSegments, type StitchedSample, type StitchStats } from '../stitch
 import { openSegmentDir, SegmentWriter, type SegmentMeta } from '../stitch/segment-files.js';
 import { stitchOptionsFor, toPersonDetections } from '../stitch/results.js';
 import { probeVideo, toVideoMetadata, type ProbedVideo } from '../video/probe.js';
-import { trackPersons, type TrackOptions } from './engine.js';
+import type { TrackOptions } from './engine.js';
+import { trackPersons } from './persons.js';
 import { planSegments, type PlanOptions, type SegmentPlan, type SourceRange } from './segments.js';
 
 /** The engine options a segment run takes: plain data, so they cross to a worker process or a Batch child. */

@@ -12,6 +12,7 @@ import type { FrameImage } from '../frame.js';
 import type { Box } from '../track/types.js';
 import { l2Normalise } from '../track/matching.js';
 import { resample } from '../image.js';
+import { processSettings, type EngineSettings } from '../settings.js';
 import { openSession, type ExecutionProviderChoice } from '../ort-session.js';
 import { resolveOptionalModel } from '../detect/models.js';
 import { catalogueModel, DEFAULT_MODEL_NAMES } from '../models/catalogue.js';
@@ -27,17 +28,16 @@ export const DEFAULT_REID_MODEL_FILE = catalogueModel(DEFAULT_MODEL_NAMES.reid).
  * DEFAULT_REID_MODEL_FILE in the named models folder (`modelsDir`, else PEOPLE_PATHING_MODELS_DIR) — undefined when
  * that file does not exist — else the cached catalogue copy, fetched on first use (throws when that fails).
  */
-export function resolveReidModel(modelsDir: string | undefined, env: NodeJS.ProcessEnv = process.env): Promise<string | undefined> {
-  return resolveOptionalModel(DEFAULT_MODEL_NAMES.reid, env.PEOPLE_PATHING_REID_MODEL, modelsDir, env);
+export function resolveReidModel(modelsDir: string | undefined, settings: EngineSettings = processSettings()): Promise<string | undefined> {
+  return resolveOptionalModel(DEFAULT_MODEL_NAMES.reid, settings.reidModel, modelsDir, settings);
 }
 
 /**
  * Whether the engine uses appearance when the caller does not say: PEOPLE_PATHING_APPEARANCE=on|off; unset or
  * 'auto' = on (it adds about 40 % to end-to-end time on PETS09-S2L1 on a 2-core CPU, and ~1 ms a frame on a GPU).
  */
-export function appearanceByDefault(env: NodeJS.ProcessEnv = process.env): boolean {
-  const v = (env.PEOPLE_PATHING_APPEARANCE ?? 'auto').toLowerCase();
-  return !(v === 'off' || v === '0' || v === 'false');
+export function appearanceByDefault(settings: EngineSettings = processSettings()): boolean {
+  return settings.appearance !== 'off';
 }
 
 /**

@@ -13,6 +13,7 @@
  * PEOPLE_PATHING_FFMPEG / PEOPLE_PATHING_FFPROBE name the binaries (default: ffmpeg / ffprobe on PATH).
  */
 import { resolve } from 'node:path';
+import { processSettings, type EngineSettings } from '../settings.js';
 
 /**
  * ffmpeg demuxers accepted for video files. `mov` is ffmpeg's ISO base media demuxer (mov, mp4, m4a, 3gp, 3g2, mj2:
@@ -27,12 +28,12 @@ export const ACCEPTED_CONTAINERS = 'MP4, MOV, Matroska (MKV/WebM) or AVI';
 /** Demuxer of MOTChallenge image sequences (a folder of numbered JPEG/PNG frames), which the engine also reads. */
 const SEQUENCE_DEMUXER = 'image2';
 
-export function ffmpegBinary(): string {
-  return process.env.PEOPLE_PATHING_FFMPEG || 'ffmpeg';
+export function ffmpegBinary(settings: EngineSettings = processSettings()): string {
+  return settings.ffmpeg;
 }
 
-export function ffprobeBinary(): string {
-  return process.env.PEOPLE_PATHING_FFPROBE || 'ffprobe';
+export function ffprobeBinary(settings: EngineSettings = processSettings()): string {
+  return settings.ffprobe;
 }
 
 /** A local path as ffmpeg's file protocol (absolute), so it is never read as an option or another protocol. */
