@@ -112,6 +112,13 @@ async function closeOut(out: WriteStream | NodeJS.WriteStream): Promise<void> {
   await new Promise<void>((resolve, reject) => (out as WriteStream).end((err?: Error | null) => (err ? reject(err) : resolve())));
 }
 
+/** writeRekognitionJson to the file `path`, or to stdout. */
+async function writeRekognitionFile(resultsDir: string, videoMetadata: object, path: string | undefined): Promise<void> {
+  const out = path ? createWriteStream(path) : process.stdout;
+  await writeRekognitionJson(resultsDir, videoMetadata, out);
+  await closeOut(out);
+}
+
 /** `track --segment-seconds`: the segmented run (pipeline/segment-run.ts), written in the same formats. */
 async function runSegmented(
   input: string,
@@ -139,9 +146,7 @@ async function runSegmented(
   }
   const result = await trackSegmentedToResults(input, resultsDir, job, segRun);
   progress.done();
-  const out = values.out ? createWriteStream(values.out) : process.stdout;
-  await writeRekognitionJson(resultsDir, result.videoMetadata, out);
-  await closeOut(out);
+  await writeRekognitionFile(resultsDir, result.videoMetadata, values.out);
   if (!values.quiet) {
     process.stderr.write(
       `track: ${result.plan.segments.length} segments, ${result.stitch.samples} frames, ${result.persons} persons, ` +
@@ -282,9 +287,7 @@ export async function run(argv: string[]): Promise<number> {
     const resultsDir = values['results-dir'] ?? (tmp = await mkdtemp(join(tmpdir(), 'pp-track-')));
     const result = await trackToResults(input, resultsDir, { ...options, everyFrame: values['every-frame'], ...(faces ? { faces } : {}) });
     progress.done();
-    const out = values.out ? createWriteStream(values.out) : process.stdout;
-    await writeRekognitionJson(resultsDir, result.videoMetadata, out);
-    await closeOut(out);
+    await writeRekognitionFile(resultsDir, result.videoMetadata, values.out);
     if (!values.quiet) {
       process.stderr.write(
         `track: ${result.timings.frames} frames, ${result.persons} persons, ${result.detections} detections in ` +
