@@ -8,7 +8,7 @@
  *  - a data dir that is not writable, or that a second server holds: one clear line, exit code 1, no stack trace.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -191,13 +191,12 @@ describe('local server on a full data disk', () => {
 });
 
 describe('serve with a data dir it cannot use', () => {
-  const serve = (dataDir: string, uid?: number): Promise<{ code: number | null; stderr: string; stdout: string }> =>
+  const serve = (dataDir: string): Promise<{ code: number | null; stderr: string; stdout: string }> =>
     new Promise((resolveRun) => {
       const child = spawn(process.execPath, ['--import', 'tsx', join(REPO, 'cli/main.ts'), 'serve', '--port', '0', '--data-dir', dataDir, '--no-faces'], {
         cwd: REPO,
         env: { ...process.env, NODE_OPTIONS: '', HOME: tmpdir() },
         stdio: ['ignore', 'pipe', 'pipe'],
-        ...(uid !== undefined ? { uid, gid: uid } : {}),
       });
       let stderr = '';
       let stdout = '';
@@ -224,21 +223,25 @@ describe('serve with a data dir it cannot use', () => {
   }, 60_000);
 
   it('a read-only data dir: one clear line, exit 1, no stack trace', async () => {
-    if (process.getuid?.() !== 0) {
-      console.warn('read-only data dir test skipped: needs root to run serve as another user');
+    // A data dir a previous run made, on a file system now mounted read-only (root writes anywhere else: a read-only
+    // mount is what it cannot write, whichever folder the checkout lives in).
+    const mnt = await makeDataDir('pp-readonly-');
+    if (!mountTmpfs(mnt, '4m')) {
+      console.warn('read-only data dir test skipped: cannot mount a tmpfs here');
+      await rm(mnt, { recursive: true, force: true });
       return;
     }
-    const dataDir = await makeDataDir('pp-readonly-');
-    // A data dir a previous run made, now owned by someone else: `nobody` may read it but not write it.
-    const seed = await startLocalServer({ port: 0, dataDir, auth: 'none', processor: new SyntheticProcessor({ detections: 1 }) });
-    await seed.close();
-    await chmod(dataDir, 0o755);
+    const dataDir = join(mnt, 'data');
     try {
-      const r = await serve(dataDir, 65534);
+      const seed = await startLocalServer({ port: 0, dataDir, auth: 'none', processor: new SyntheticProcessor({ detections: 1 }) });
+      await seed.close();
+      expect(spawnSync('mount', ['-o', 'remount,ro', mnt]).status).toBe(0);
+      const r = await serve(dataDir);
       expect(r.code).toBe(1);
-      expect(meaningful(r.stderr)).toEqual([`people-pathing: cannot use the data dir ${dataDir}: it is not writable (EACCES)`]);
+      expect(meaningful(r.stderr)).toEqual([`people-pathing: cannot use the data dir ${dataDir}: it is not writable (EROFS)`]);
     } finally {
-      await rm(dataDir, { recursive: true, force: true });
+      spawnSync('umount', [mnt]);
+      await rm(mnt, { recursive: true, force: true });
     }
   }, 60_000);
 });
