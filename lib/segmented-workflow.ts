@@ -17,6 +17,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
 import type { TrackerBatch } from './tracker-batch.js';
+import { lambdaStep } from './workflow-steps.js';
 
 export const SEGMENT_STATE = {
   readPlan: 'ReadSegmentPlan',
@@ -37,14 +38,7 @@ export interface SegmentedPathProps {
 
 /** The states between RunTracker and Complete; returns the first one. */
 export function segmentedPath(scope: Construct, props: SegmentedPathProps): sfn.IChainable {
-  const jobKey = { jobId: sfn.JsonPath.stringAt('$.jobId'), accountId: sfn.JsonPath.stringAt('$.accountId') };
-  const readPlan = new tasks.LambdaInvoke(scope, SEGMENT_STATE.readPlan, {
-    lambdaFunction: props.readPlanFn,
-    payload: sfn.TaskInput.fromObject(jobKey),
-    payloadResponseOnly: true,
-    resultPath: '$.plan',
-    retryOnServiceExceptions: true,
-  });
+  const readPlan = lambdaStep(scope, SEGMENT_STATE.readPlan, props.readPlanFn, '$.plan');
   readPlan.addCatch(props.handleFailure, { errors: ['States.ALL'], resultPath: '$.error' });
 
   const runSegments = new tasks.BatchSubmitJob(scope, SEGMENT_STATE.runSegments, {
@@ -65,13 +59,7 @@ export function segmentedPath(scope: Construct, props: SegmentedPathProps): sfn.
   });
   runSegments.addCatch(props.handleFailure, { errors: ['States.ALL'], resultPath: '$.error' });
 
-  const stitch = new tasks.LambdaInvoke(scope, SEGMENT_STATE.stitch, {
-    lambdaFunction: props.stitchFn,
-    payload: sfn.TaskInput.fromObject(jobKey),
-    payloadResponseOnly: true,
-    resultPath: '$.stitched',
-    retryOnServiceExceptions: true,
-  });
+  const stitch = lambdaStep(scope, SEGMENT_STATE.stitch, props.stitchFn, '$.stitched');
   stitch.addCatch(props.handleFailure, { errors: ['States.ALL'], resultPath: '$.error' });
 
   runSegments.next(stitch);

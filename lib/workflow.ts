@@ -27,6 +27,7 @@ import { Construct } from 'constructs';
 import { TIME_FACTOR, attemptCeilingMsFor } from '../core/tracker-protocol.js';
 import type { TrackerBatch } from './tracker-batch.js';
 import { segmentedPath } from './segmented-workflow.js';
+import { lambdaStep } from './workflow-steps.js';
 import type { TrackerFargate } from './tracker-fargate.js';
 
 /** State names: the local workflow tests override these Task states by name. */
@@ -72,38 +73,17 @@ export class PeoplePathingWorkflow extends Construct {
   constructor(scope: Construct, id: string, props: WorkflowProps) {
     super(scope, id);
 
-    const jobKey = { jobId: sfn.JsonPath.stringAt('$.jobId'), accountId: sfn.JsonPath.stringAt('$.accountId') };
+    const prepare = lambdaStep(this, STATE.prepare, props.prepareFn, '$.prepared');
 
-    const prepare = new tasks.LambdaInvoke(this, STATE.prepare, {
-      lambdaFunction: props.prepareFn,
-      payload: sfn.TaskInput.fromObject(jobKey),
-      payloadResponseOnly: true,
-      resultPath: '$.prepared',
-      retryOnServiceExceptions: true,
-    });
-
-    const handleFailure = new tasks.LambdaInvoke(this, STATE.handleFailure, {
-      lambdaFunction: props.handleFailureFn,
-      payload: sfn.TaskInput.fromObject({
-        ...jobKey,
-        error: sfn.JsonPath.objectAt('$.error'),
-        resubmits: sfn.JsonPath.numberAt('$.prepared.resubmits'),
-      }),
-      payloadResponseOnly: true,
-      resultPath: '$.failure',
-      retryOnServiceExceptions: true,
+    const handleFailure = lambdaStep(this, STATE.handleFailure, props.handleFailureFn, '$.failure', {
+      error: sfn.JsonPath.objectAt('$.error'),
+      resubmits: sfn.JsonPath.numberAt('$.prepared.resubmits'),
     });
     handleFailure.addRetry({ errors: ['States.TaskFailed'], interval: Duration.seconds(5), maxAttempts: 3, backoffRate: 2 });
 
     // The last resort of every Catch: the job FAILED with the internal-error message, notified; no S3 read, no retry
     // decision (the same Lambda, told the failure is final).
-    const failJob = new tasks.LambdaInvoke(this, STATE.failJob, {
-      lambdaFunction: props.handleFailureFn,
-      payload: sfn.TaskInput.fromObject({ ...jobKey, error: sfn.JsonPath.objectAt('$.error'), final: true }),
-      payloadResponseOnly: true,
-      resultPath: '$.failure',
-      retryOnServiceExceptions: true,
-    });
+    const failJob = lambdaStep(this, STATE.failJob, props.handleFailureFn, '$.failure', { error: sfn.JsonPath.objectAt('$.error'), final: true });
     failJob.addRetry({ errors: ['States.TaskFailed'], interval: Duration.seconds(5), maxAttempts: 3, backoffRate: 2 });
     failJob.addCatch(
       new sfn.Fail(this, STATE.workflowFailed, {
@@ -115,13 +95,7 @@ export class PeoplePathingWorkflow extends Construct {
     handleFailure.addCatch(failJob, { errors: ['States.ALL'], resultPath: '$.error' });
     prepare.addCatch(failJob, { errors: ['States.ALL'], resultPath: '$.error' });
 
-    const complete = new tasks.LambdaInvoke(this, STATE.complete, {
-      lambdaFunction: props.completeFn,
-      payload: sfn.TaskInput.fromObject({ ...jobKey, resultsPrefix: sfn.JsonPath.stringAt('$.prepared.resultsPrefix') }),
-      payloadResponseOnly: true,
-      resultPath: '$.completed',
-      retryOnServiceExceptions: true,
-    });
+    const complete = lambdaStep(this, STATE.complete, props.completeFn, '$.completed', { resultsPrefix: sfn.JsonPath.stringAt('$.prepared.resultsPrefix') });
     complete.addCatch(handleFailure, { errors: ['States.ALL'], resultPath: '$.error' });
 
     const environment = {
