@@ -14,7 +14,8 @@
  * ignores ReturnValuesOnConditionCheckFailure) and answers the earlier job or a parameter mismatch.
  * See doc/architecture/0003-job-store-and-idempotency.md.
  */
-import { ConditionalCheckFailedException, CreateTableCommand, DescribeTableCommand, ResourceInUseException, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
+import { createTableIfMissing } from './dynamodb-tables.js';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { JobOutcome, JobRecord, JobStore, NewJob, ProgressDetail, SlotCounter, SlotSuspect } from '../core/ports.js';
@@ -397,30 +398,18 @@ export class DynamoDbJobStore implements JobStore {
  * ACTIVE. Local mode and tests use it; the CDK stack defines the same key schema.
  */
 export async function createJobsTable(client: DynamoDBClient, tableName: string): Promise<void> {
-  try {
-    await client.send(
-      new CreateTableCommand({
-        TableName: tableName,
-        AttributeDefinitions: [
-          { AttributeName: 'pk', AttributeType: 'S' },
-          { AttributeName: 'sk', AttributeType: 'S' },
-        ],
-        KeySchema: [
-          { AttributeName: 'pk', KeyType: 'HASH' },
-          { AttributeName: 'sk', KeyType: 'RANGE' },
-        ],
-        BillingMode: 'PAY_PER_REQUEST',
-      }),
-    );
-  } catch (e) {
-    if (!(e instanceof ResourceInUseException || (e instanceof Error && e.name === 'ResourceInUseException'))) throw e;
-  }
-  for (let i = 0; ; i++) {
-    const out = await client.send(new DescribeTableCommand({ TableName: tableName }));
-    if (out.Table?.TableStatus === 'ACTIVE') break;
-    if (i > 600) throw new Error(`table ${tableName} did not become ACTIVE`);
-    await sleep(50);
-  }
+  await createTableIfMissing(client, {
+    TableName: tableName,
+    AttributeDefinitions: [
+      { AttributeName: 'pk', AttributeType: 'S' },
+      { AttributeName: 'sk', AttributeType: 'S' },
+    ],
+    KeySchema: [
+      { AttributeName: 'pk', KeyType: 'HASH' },
+      { AttributeName: 'sk', KeyType: 'RANGE' },
+    ],
+    BillingMode: 'PAY_PER_REQUEST',
+  });
   try {
     await client.send(new UpdateTimeToLiveCommand({ TableName: tableName, TimeToLiveSpecification: { AttributeName: 'ttl', Enabled: true } }));
   } catch {

@@ -8,15 +8,13 @@
  */
 import {
   ConditionalCheckFailedException,
-  CreateTableCommand,
-  DescribeTableCommand,
   GetItemCommand,
   PutItemCommand,
-  ResourceInUseException,
   ScanCommand,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import type { AttributeValue, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { createTableIfMissing } from './dynamodb-tables.js';
 import { DecryptCommand, EncryptCommand } from '@aws-sdk/client-kms';
 import type { KMSClient } from '@aws-sdk/client-kms';
 import { KEYS_KMS_KEY_OUTPUT, KEYS_TABLE_OUTPUT, KEY_PURPOSE, newAccessKey } from '../core/auth/keys.js';
@@ -126,24 +124,12 @@ export class DynamoDbKeyStore implements KeyStore {
 
 /** The keys table's schema, for dynalite in tests (the stack creates the real one). */
 export async function createKeysTable(client: DynamoDBClient, tableName: string): Promise<void> {
-  try {
-    await client.send(
-      new CreateTableCommand({
-        TableName: tableName,
-        AttributeDefinitions: [{ AttributeName: 'AccessKeyId', AttributeType: 'S' }],
-        KeySchema: [{ AttributeName: 'AccessKeyId', KeyType: 'HASH' }],
-        BillingMode: 'PAY_PER_REQUEST',
-      }),
-    );
-  } catch (e) {
-    if (!(e instanceof ResourceInUseException || (e instanceof Error && e.name === 'ResourceInUseException'))) throw e;
-  }
-  for (let i = 0; i < 600; i++) {
-    const out = await client.send(new DescribeTableCommand({ TableName: tableName }));
-    if (out.Table?.TableStatus === 'ACTIVE') return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`table ${tableName} did not become ACTIVE`);
+  await createTableIfMissing(client, {
+    TableName: tableName,
+    AttributeDefinitions: [{ AttributeName: 'AccessKeyId', AttributeType: 'S' }],
+    KeySchema: [{ AttributeName: 'AccessKeyId', KeyType: 'HASH' }],
+    BillingMode: 'PAY_PER_REQUEST',
+  });
 }
 
 /** Reads the table name and KMS key from a stack's CloudFormation outputs. */
