@@ -1,7 +1,7 @@
 /**
  * Segmented tracking runs: one segment (a range of source frames, tracked by the ordinary engine into a segment
- * folder: stitch/segment-files.ts), and a whole video cut by the plan (segments.ts), its segments run in N worker
- * processes (segment-child.ts) and stitched (stitch/) into the results format or MOT rows.
+ * folder: core/stitch/segment-files.ts), and a whole video cut by the plan (segments.ts), its segments run in N worker
+ * processes (segment-child.ts) and stitched (core/stitch/) into the results format or MOT rows.
  * doc/architecture/0014-segmented-tracking.md.
  */
 import { fork, type ChildProcess } from 'node:child_process';
@@ -17,9 +17,9 @@ import { analysisStep, type HwAccel } from '../decode/ffmpeg-decoder.js';
 import type { ModelKind } from '../detect/index.js';
 import { EngineError } from '../errors.js';
 import { createFaceThread, type FaceThread } from './face-thread.js';
-import { stitchSegments, type StitchedSample, type StitchStats } from '../stitch/index.js';
-import { openSegmentDir, SegmentWriter, type SegmentMeta } from '../stitch/segment-files.js';
-import { stitchOptionsFor, toPersonDetections } from '../stitch/results.js';
+import { stitchSegments, type StitchedSample, type StitchStats } from '../../../../core/stitch/index.js';
+import { openSegmentDir, SegmentWriter, type SegmentMeta } from '../../../../core/stitch/segment-files.js';
+import { stitchOptionsFor, toPersonDetections } from '../../../../core/stitch/results.js';
 import { probeVideo, toVideoMetadata, type ProbedVideo } from '../video/probe.js';
 import type { TrackOptions } from './engine.js';
 import { trackPersons } from './persons.js';
