@@ -58,6 +58,8 @@ process.once('message', (req: SegmentChildRequest) => {
       await send({ type: 'done', meta: { ...meta, cpuSec: processCpuSeconds() } });
     })
     .catch(async (err: unknown) => {
+      // The decoder's own words go to the log (this process's stderr is its parent's), never into the reply.
+      if (err instanceof EngineError && err.detail !== undefined) process.stderr.write(`segment ${err.code}: ${err.detail}\n`);
       await send({
         type: 'error',
         message: err instanceof Error ? err.message : String(err),
