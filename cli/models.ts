@@ -7,5 +7,9 @@
 export async function run(argv: string[]): Promise<number> {
   // Through the engine's public API (the layers in eslint.config.js), loaded on demand like serve's engine.
   const { runModels } = await import('../containers/tracker/src/index.js');
-  return runModels(argv);
+  return runModels(argv, {
+    stdout: (t) => process.stdout.write(t),
+    stderr: (t) => process.stderr.write(t),
+    env: process.env,
+  });
 }

@@ -9,6 +9,7 @@
  * Requests must be signed with a key issued by `people-pathing keys create` (doc 0011); the first start with no
  * key issues one for the local account and prints it as `export` lines.
  */
+import { join, resolve } from 'node:path';
 import { command, UsageError, wholeNumber } from './args.js';
 import type { VideoProcessor } from '../core/ports.js';
 import { DEFAULT_CONCURRENT_JOB_LIMIT } from '../core/api/handler.js';
@@ -43,7 +44,7 @@ const USAGE = `usage: people-pathing serve [--port 8085] [--data-dir .people-pat
  * accept jobs that fail. With workers > 1, long videos are cut by the segment plan and tracked in that many
  * processes (pipeline/segment-processor.ts).
  */
-async function loadEngine(modelsDir: string | undefined, modelPath: string | undefined, faces: boolean, workers: number): Promise<VideoProcessor | undefined> {
+async function loadEngine(modelsDir: string | undefined, modelPath: string | undefined, faces: boolean, workers: number, dataDir: string): Promise<VideoProcessor | undefined> {
   // Loaded on demand so `serve --help` and argument errors do not pay for onnxruntime.
   const { createEngineProcessor, createSegmentingProcessor, engineSettings, prepareEngineModels } = await import('../containers/tracker/src/index.js');
   // The environment, parsed once here and passed down (containers/tracker/src/settings.ts).
@@ -56,7 +57,11 @@ async function loadEngine(modelsDir: string | undefined, modelPath: string | und
   }
   const options = { ...models, ...(faces ? {} : { faces: false as const }) };
   if (workers <= 1) return createEngineProcessor(options);
-  return createSegmentingProcessor({ ...options, workers }, createEngineProcessor(options));
+  // Segment folders live in the data dir, so a run killed before its cleanup is swept at the next start, and only
+  // this data dir's.
+  const tempRoot = join(resolve(dataDir), 'segments');
+  const log = (line: string) => process.stderr.write(`${new Date().toISOString()} ${line}\n`);
+  return createSegmentingProcessor({ ...options, workers, tempRoot, log }, createEngineProcessor(options));
 }
 
 export async function run(argv: string[]): Promise<number> {
@@ -93,7 +98,7 @@ async function serve(values: Record<string, string | boolean | undefined>): Prom
   }
   const dataDir = str('data-dir') ?? '.people-pathing';
   const workers = Math.max(1, wholeNumber(str('workers'), '--workers', 1));
-  const processor = await loadEngine(str('models-dir'), str('model'), values.faces !== false, workers);
+  const processor = await loadEngine(str('models-dir'), str('model'), values.faces !== false, workers, dataDir);
   if (!processor) return 1;
   const server = await startLocalServer({
     port,

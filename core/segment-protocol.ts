@@ -2,7 +2,7 @@
  * What the segmented workflow's container steps and Lambdas agree on (no AWS imports, no engine imports: the stitch
  * Lambda imports it). Under the job's results prefix:
  *   segments/plan.json              PlanFile, written by the first container when it cut the video
- *   segments/segment-NNNNN/         one array child's segment folder (stitch/segment-files.ts), segment.json last
+ *   segments/segment-NNNNN/         one array child's segment folder (core/stitch/segment-files.ts), segment.json last
  */
 import type { VideoMetadata } from './types.js';
 

@@ -29,8 +29,8 @@ import { evaluateSequence, loadMotSequence, parseMotText } from '../containers/t
 import { trackToMot } from '../containers/tracker/src/index.js';
 import { planSegments } from '../containers/tracker/src/pipeline/segments.js';
 import { trackSegmentedToMot } from '../containers/tracker/src/pipeline/segment-run.js';
-import { stitchSegments } from '../containers/tracker/src/stitch/index.js';
-import { openSegmentDir, SegmentWriter } from '../containers/tracker/src/stitch/segment-files.js';
+import { stitchSegments } from '../core/stitch/index.js';
+import { openSegmentDir, SegmentWriter } from '../core/stitch/segment-files.js';
 import { ResultsWriter } from '../core/results-format.js';
 import type { Box } from '../containers/tracker/src/track/types.js';
 

@@ -8,7 +8,7 @@
  *   account `--accounts KEY=ACCOUNT,...` maps it to.
  */
 import type { IncomingMessage } from 'node:http';
-import { verifySigV4 } from '../../core/auth/sigv4.js';
+import { verifySigV4, verifySigV4Headers } from '../../core/auth/sigv4.js';
 import type { KeyLookup } from '../../core/auth/keys.js';
 
 export type LocalAuthMode = 'keys' | 'none';
@@ -36,7 +36,12 @@ export function parseAccounts(spec: string): Record<string, string> {
   return map;
 }
 
-export type Authenticate = (req: IncomingMessage, body: string) => Promise<string | undefined>;
+/**
+ * Authentication in two steps, so that the body is read only once the headers pass: the first step checks every
+ * header (under 'keys': a well-formed, current signature of a known key) and throws AWS's error when they fail; the
+ * step it returns checks the signature over the body's bytes and gives the caller's account.
+ */
+export type Authenticate = (req: IncomingMessage) => Promise<(body: Uint8Array) => Promise<string | undefined>>;
 
 /** The caller's account of a request, or a ServiceError (AWS's authentication errors) under auth 'keys'. */
 export function localAuthenticator(
@@ -44,10 +49,13 @@ export function localAuthenticator(
 ): Authenticate {
   if (options.mode === 'none') {
     const { accounts } = options;
-    return async (req) => accountFromAuthorization(req.headers.authorization, accounts);
+    return async (req) => {
+      const account = accountFromAuthorization(req.headers.authorization, accounts);
+      return async () => account;
+    };
   }
-  const { keys, regions } = options;
-  return async (req, body) => {
+  const verifier = { keys: options.keys, regions: options.regions && options.regions.length > 0 ? options.regions : ('any' as const) };
+  return async (req) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const query: Record<string, string | string[]> = {};
     for (const [k, v] of url.searchParams) {
@@ -55,10 +63,8 @@ export function localAuthenticator(
       query[k] = prev === undefined ? v : Array.isArray(prev) ? [...prev, v] : [prev, v];
     }
     const rawPath = (req.url ?? '/').split('?')[0] || '/';
-    const caller = await verifySigV4(
-      { method: req.method ?? 'POST', path: rawPath, query, headers: req.headers, body },
-      { keys, regions: regions && regions.length > 0 ? regions : 'any' },
-    );
-    return caller.account;
+    const request = { method: req.method ?? 'POST', path: rawPath, query, headers: req.headers };
+    const checked = await verifySigV4Headers(request, verifier);
+    return async (body) => (await verifySigV4({ ...request, body }, verifier, checked)).account;
   };
 }

@@ -29,9 +29,13 @@ import type { LocalAuthMode } from './auth.js';
 import { FileKeyStore } from './key-file-store.js';
 
 export const LOCAL_TABLE_NAME = 'people-pathing-jobs';
-const MAX_BODY_BYTES = 1 << 20;
-/** Over-size bodies are read (and dropped) up to this before the connection is closed instead. */
-const MAX_DRAIN_BYTES = 64 << 20;
+/**
+ * The largest body the API takes (its requests are small JSON), and so all a client can make the server read before
+ * its signature is checked: the signature covers the body's hash, so the body must be read to check it. The headers
+ * are checked first (cli/local/auth.ts), so a client without a known key gets nothing read at all
+ * (doc/architecture/0018).
+ */
+export const MAX_BODY_BYTES = 1 << 20;
 
 export interface LocalServerOptions {
   /** 0 picks a free port. Default 8085. */
@@ -78,32 +82,46 @@ async function loadOrCreateKey(file: string): Promise<Buffer> {
   return key;
 }
 
+const tooLarge = () => new ServiceError('InvalidParameterException', 'Request body too large', 413);
+
 /**
- * The request body, up to MAX_BODY_BYTES. A larger body is read to its end and dropped, then answered with
- * InvalidParameterException: answering while the client is still sending (or destroying the socket) gives it a
- * connection reset instead of the error. Past MAX_DRAIN_BYTES the connection is closed after the answer.
+ * The request body's bytes, up to MAX_BODY_BYTES. A Content-Length over it is refused before a byte is read; a longer
+ * body without one is cut off where it passes the limit (within one socket read). The caller then answers and closes
+ * the connection without reading the rest (answerAndClose).
  */
-function readBody(req: IncomingMessage, res: ServerResponse): Promise<string> {
+function readBody(req: IncomingMessage): Promise<Buffer> {
+  const declared = Number(req.headers['content-length']);
+  if (declared > MAX_BODY_BYTES) return Promise.reject(tooLarge());
   return new Promise((resolveBody, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
-    const tooLarge = () => new ServiceError('InvalidParameterException', 'Request body too large', 413);
-    req.on('data', (chunk: Buffer) => {
+    const onData = (chunk: Buffer) => {
       size += chunk.length;
       if (size <= MAX_BODY_BYTES) {
         chunks.push(chunk);
         return;
       }
-      chunks.length = 0;
-      if (size > MAX_DRAIN_BYTES) {
-        res.shouldKeepAlive = false;
-        req.pause();
-        reject(tooLarge());
-      }
-    });
-    req.on('end', () => (size > MAX_BODY_BYTES ? reject(tooLarge()) : resolveBody(Buffer.concat(chunks).toString('utf8'))));
+      req.off('data', onData);
+      req.pause();
+      reject(tooLarge());
+    };
+    req.on('data', onData);
+    req.on('end', () => resolveBody(Buffer.concat(chunks)));
     req.on('error', reject);
   });
+}
+
+/**
+ * Sends `response` to a request whose body was not (wholly) read, and closes the connection instead of reading the
+ * rest: node would otherwise read and discard it to keep the connection alive. The answer reaches a client that is
+ * still sending (it reads while it writes); its remaining writes then fail.
+ */
+function answerAndClose(req: IncomingMessage, res: ServerResponse, response: ApiResponse, log: (line: string) => void): void {
+  res.shouldKeepAlive = false;
+  const socket = req.socket;
+  socket.once('close', () => log(`closed a connection whose request was refused before its body was read (${socket.bytesRead} bytes received)`));
+  res.once('finish', () => socket.destroy());
+  send(res, response);
 }
 
 function send(res: ServerResponse, response: ApiResponse): void {
@@ -174,17 +192,20 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
   const server = createServer((req, res) => {
     void (async () => {
       let response: ApiResponse;
+      let bodyRead = false;
       try {
-        const body = await readBody(req, res);
-        response = await handleApiRequest(
-          { method: req.method, headers: req.headers, body, accountId: await authenticate(req, body) },
-          deps,
-        );
+        // Headers first: a request they already fail is answered without reading its body.
+        const signedBy = await authenticate(req);
+        const body = await readBody(req);
+        bodyRead = true;
+        response = await handleApiRequest({ method: req.method, headers: req.headers, body, accountId: await signedBy(body) }, deps);
       } catch (error) {
         const e = error instanceof ServiceError ? error : new ServiceError('InternalServerError', 'Internal server error', 500);
         response = errorResponse(e, 'local-' + randomBytes(8).toString('hex'));
       }
-      if (!res.destroyed) send(res, response);
+      if (res.destroyed) return;
+      if (bodyRead) send(res, response);
+      else answerAndClose(req, res, response, log);
     })();
   });
   server.keepAliveTimeout = 5000;

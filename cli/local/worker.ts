@@ -81,8 +81,9 @@ export class LocalWorker implements WorkflowLauncher {
     const resultsDir = join(this.options.resultsRoot, job.jobId);
     let outcome: JobOutcome;
     try {
-      const videoPath = buckets.pathOf(job.video);
-      if (!videoPath || !(await buckets.head(job.video))) {
+      // The file's verified real path (cli/local/buckets.ts): what ffmpeg opens has no symlink left in it.
+      const videoPath = (await buckets.file(job.video))?.path;
+      if (!videoPath) {
         throw new Error('Unable to get object metadata from S3. Check object key, region and/or access permissions.');
       }
       await rm(resultsDir, { recursive: true, force: true }); // a resumed job starts over

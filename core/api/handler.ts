@@ -31,7 +31,8 @@ export const DEFAULT_CONCURRENT_JOB_LIMIT = 20;
 export interface ApiRequest {
   /** Header names in any case; multi-valued headers as arrays. */
   headers: Record<string, string | string[] | undefined>;
-  body: string | undefined;
+  /** The body: its bytes as received (decoded as UTF-8 JSON by parseBody), or text the transport already decoded. */
+  body: string | Uint8Array | undefined;
   /** The caller's AWS account; undefined when the transport could not establish one. */
   accountId: string | undefined;
   /** HTTP method, when the transport knows it (only POST is served). */

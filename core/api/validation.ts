@@ -43,11 +43,20 @@ class Violations {
 const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** Parses the request body; malformed JSON or a non-object body is InvalidParameterException. */
-export function parseBody(body: string | undefined): Json {
-  if (body === undefined || body.trim() === '') return {};
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
+
+/** The request's JSON object. Bytes must be UTF-8 (RFC 8259): others are not JSON, never replaced characters. */
+export function parseBody(body: string | Uint8Array | undefined): Json {
+  let text: string;
+  try {
+    text = typeof body === 'string' ? body : body === undefined ? '' : UTF8.decode(body);
+  } catch {
+    throw invalidParameter('Request body is not valid JSON');
+  }
+  if (text.trim() === '') return {};
   let parsed: unknown;
   try {
-    parsed = JSON.parse(body);
+    parsed = JSON.parse(text);
   } catch {
     throw invalidParameter('Request body is not valid JSON');
   }

@@ -61,7 +61,7 @@ function header(headers: SignedHttpRequest['headers'], name: string): string | u
   return found;
 }
 
-interface ParsedAuthorization {
+export interface ParsedAuthorization {
   accessKeyId: string;
   date: string;
   region: string;
@@ -114,12 +114,20 @@ function sha256Hex(body: string | Uint8Array | undefined): string {
   return createHash('sha256').update(body).digest('hex');
 }
 
+/** What the headers alone established: a well-formed, current Authorization naming a known key (not yet its signature). */
+export interface SignedHeadersCheck {
+  auth: ParsedAuthorization;
+  signedAt: number;
+  secretAccessKey: string;
+  account: string;
+}
+
 /**
- * Verifies the request's SigV4 Authorization header and returns the caller; throws the ServiceError AWS would
- * answer otherwise. Checks in AWS's order: present and well-formed, scope (service, region, date), clock skew,
- * key known and active, signature.
+ * Every check the headers allow, before a byte of the body is read: Authorization present and well-formed, scope
+ * (service, region, date), clock skew, key known and active. Throws the ServiceError AWS would answer. A transport
+ * runs this first so that a client with no valid key cannot make it read a body (doc/architecture/0018).
  */
-export async function verifySigV4(request: SignedHttpRequest, options: VerifierOptions): Promise<VerifiedCaller> {
+export async function verifySigV4Headers(request: Omit<SignedHttpRequest, 'body'>, options: VerifierOptions): Promise<SignedHeadersCheck> {
   const authorization = header(request.headers, 'authorization');
   if (authorization === undefined || authorization.trim() === '') {
     throw new ServiceError('MissingAuthenticationTokenException', MISSING_TOKEN_MESSAGE);
@@ -157,6 +165,17 @@ export async function verifySigV4(request: SignedHttpRequest, options: VerifierO
   if (header(request.headers, 'x-amz-security-token') !== undefined) throw new ServiceError('UnrecognizedClientException', INVALID_TOKEN_MESSAGE);
   const key = await options.keys.lookup(auth.accessKeyId);
   if (!key) throw new ServiceError('UnrecognizedClientException', INVALID_TOKEN_MESSAGE);
+  return { auth, signedAt, secretAccessKey: key.secretAccessKey, account: key.account };
+}
+
+/**
+ * Verifies the request's SigV4 Authorization header and returns the caller; throws the ServiceError AWS would
+ * answer otherwise. Checks in AWS's order: the header checks (verifySigV4Headers, or their result when the transport
+ * ran them before reading the body), then the signature over the body's bytes exactly as received.
+ */
+export async function verifySigV4(request: SignedHttpRequest, options: VerifierOptions, checked?: SignedHeadersCheck): Promise<VerifiedCaller> {
+  const { auth, signedAt, secretAccessKey, account } = checked ?? (await verifySigV4Headers(request, options));
+  const signed = new Set(auth.signedHeaders);
 
   // The payload hash is always the hash of the body received; a client's x-amz-content-sha256 must agree with it.
   const bodyHash = sha256Hex(request.body);
@@ -172,7 +191,7 @@ export async function verifySigV4(request: SignedHttpRequest, options: VerifierO
   const signer = new SignatureV4({
     service: SIGNING_SERVICE,
     region: auth.region,
-    credentials: { accessKeyId: auth.accessKeyId, secretAccessKey: key.secretAccessKey },
+    credentials: { accessKeyId: auth.accessKeyId, secretAccessKey },
     sha256: Hash.bind(null, 'sha256'),
     applyChecksum: false,
   });
@@ -195,7 +214,7 @@ export async function verifySigV4(request: SignedHttpRequest, options: VerifierO
     expectedList === auth.signedHeaders.join(';') &&
     timingSafeEqual(Buffer.from(expected.padEnd(64, '0'), 'latin1'), Buffer.from(auth.signature, 'latin1'));
   if (!same) throw invalidSignature();
-  return { accessKeyId: auth.accessKeyId, account: key.account };
+  return { accessKeyId: auth.accessKeyId, account };
 }
 
 /** The signer escapes each path segment itself: give it the decoded path. */

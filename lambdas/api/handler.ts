@@ -55,7 +55,8 @@ export function toApiRequest(event: APIGatewayProxyEvent): Parameters<typeof han
   for (const [name, values] of Object.entries(event.multiValueHeaders ?? {})) {
     if (values && values.length > 0 && headers[name] === undefined) headers[name] = values;
   }
-  const body = event.body == null ? undefined : event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
+  // A base64 body stays bytes: core decodes it as strict UTF-8, so invalid bytes are a bad body, not replaced characters.
+  const body = event.body == null ? undefined : event.isBase64Encoded ? Buffer.from(event.body, 'base64') : event.body;
   return {
     method: event.httpMethod,
     headers,

@@ -17,9 +17,9 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { RESULT_FILES } from '../../core/results-format.js';
 import { resultsPrefixFor } from '../../core/tracker-protocol.js';
 import { PLAN_FILE, segmentPrefix, type PlanFile } from '../../core/segment-protocol.js';
-import type { SegmentSample, StitchSegment, TrackFeatures } from '../../containers/tracker/src/stitch/index.js';
-import { SEGMENT_FILES, parseSampleLine, type SegmentMeta } from '../../containers/tracker/src/stitch/segment-files.js';
-import { stitchOptionsFor, stitchToResults } from '../../containers/tracker/src/stitch/results.js';
+import type { SegmentSample, StitchSegment, TrackFeatures } from '../../core/stitch/index.js';
+import { SEGMENT_FILES, parseSampleLine, type SegmentMeta } from '../../core/stitch/segment-files.js';
+import { stitchOptionsFor, stitchToResults } from '../../core/stitch/results.js';
 import type { JobKey } from './steps.js';
 
 export interface SegmentStepsDeps {

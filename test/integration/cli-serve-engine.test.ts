@@ -5,7 +5,7 @@
  */
 import { execFileSync, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { mkdir, readFile, rm, symlink } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, rm } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { GetPersonTrackingCommand, StartPersonTrackingCommand, paginateGetPersonTracking } from '@aws-sdk/client-rekognition';
@@ -28,7 +28,8 @@ describeData('people-pathing serve with the tracking engine', () => {
   beforeAll(async () => {
     dataDir = await makeDataDir('pp-serve-');
     await mkdir(join(dataDir, 'buckets', 'videos'), { recursive: true });
-    await symlink(VIDEO_FILE, join(dataDir, 'buckets', 'videos', 'street.mp4'));
+    // A copy: a symlink leaving the bucket folder is not found, as in S3 (doc/api.md).
+    await copyFile(VIDEO_FILE, join(dataDir, 'buckets', 'videos', 'street.mp4'));
     // A 2 s H.264 clip of the shared photo of a footballer facing the camera: jobs must carry his Face.
     execFileSync('ffmpeg', ['-v', 'error', '-loop', '1', '-i', join(DATA_DIR, 'images', 'messi5.jpg'), '-t', '2', '-r', '10',
       '-vf', 'scale=548:342,format=yuv420p', '-c:v', 'libx264', join(dataDir, 'buckets', 'videos', 'player.mp4')]);

@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createDetector, FrameDecoder, probeVideo, type ModelKind, type PersonDetector } from '../../containers/tracker/src/index.js';
-import { iouAt as iou } from '../../containers/tracker/src/geometry.js';
+import { iouAt as iou } from '../../core/geometry.js';
 import { DATA, describeWithData, MODELS, YOLOX } from './engine-data.js';
 
 type Box = [number, number, number, number];

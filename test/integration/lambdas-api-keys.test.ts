@@ -230,4 +230,22 @@ describe('API Lambda with apiAuth=keys and the real JS v3 client', () => {
     expect(toSignedRequest(b64).body).toEqual(Buffer.from(signed.body!));
     expect(JSON.parse((await invoke(b64)).body).__type).toBe('ResourceNotFoundException');
   });
+
+  it('answers a correctly signed base64 body that is not UTF-8 as a bad body, never as replaced characters', async () => {
+    // {"JobId":"<0xff 0xfe>"}: signed over these exact bytes, which only a base64 event can carry.
+    const body = Buffer.concat([Buffer.from('{"JobId":"'), Buffer.from([0xff, 0xfe]), Buffer.from('"}')]);
+    const { hostname } = new URL(ENDPOINT);
+    const signer = new SignatureV4({
+      service: 'rekognition',
+      region: 'eu-west-1',
+      credentials: { accessKeyId: alice.accessKeyId, secretAccessKey: alice.secretAccessKey },
+      sha256: Hash.bind(null, 'sha256'),
+    });
+    const headers = { host: hostname, 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': 'RekognitionService.GetPersonTracking' };
+    const request = await signer.sign({ method: 'POST', protocol: 'https:', hostname, path: '/prod/', headers, body }, { signingDate: new Date(clock) });
+    const event = { ...proxyEventOf(request as HttpRequest, body.toString('base64'), ++eventCount), isBase64Encoded: true };
+    const result = await invoke(event);
+    expect(result.statusCode).toBe(400);
+    expect(JSON.parse(result.body)).toMatchObject({ __type: 'InvalidParameterException', Message: 'Request body is not valid JSON' });
+  });
 });

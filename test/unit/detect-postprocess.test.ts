@@ -5,7 +5,7 @@
 import { analysisStep, frameTime, fullFrameSize } from '../../containers/tracker/src/decode/ffmpeg-decoder.js';
 import { letterboxFilter, letterboxGeometry, unletterboxBox } from '../../containers/tracker/src/decode/letterbox.js';
 import { decodeNanodetStride, decodeYolox, nms, toPlanar } from '../../containers/tracker/src/detect/postprocess.js';
-import { toRatioBox } from '../../containers/tracker/src/geometry.js';
+import { toRatioBox } from '../../core/geometry.js';
 import { chooseFrameRate, parseIni } from '../../containers/tracker/src/video/probe.js';
 
 describe('letterbox geometry', () => {

@@ -1,4 +1,4 @@
-import { area, greedyNms, intersection, iou, iouAt, toRatioBox } from '../../containers/tracker/src/geometry.js';
+import { area, greedyNms, intersection, iou, iouAt, toRatioBox } from '../../core/geometry.js';
 import { nms as detectorNms } from '../../containers/tracker/src/detect/postprocess.js';
 import { nms as faceNms, type RawFace } from '../../containers/tracker/src/faces/yunet.js';
 

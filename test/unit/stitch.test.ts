@@ -3,7 +3,7 @@
  * own Indexes (each numbered from 0), boxes that differ a little between the segments (each ran its own filter), and
  * people who cross a boundary, end or begin in the overlap, or vanish and come back across the cut.
  */
-import { matchByMotion, stitchSegments, type SegmentSample, type StitchSegment, type StitchedSample, type TrackFeatures } from '../../containers/tracker/src/stitch/index.js';
+import { matchByMotion, stitchSegments, type SegmentSample, type StitchSegment, type StitchedSample, type TrackFeatures } from '../../core/stitch/index.js';
 import type { Box } from '../../containers/tracker/src/track/types.js';
 
 interface Walker {

@@ -5,7 +5,7 @@ import {
   predict,
   stateToBox,
   update,
-} from '../../containers/tracker/src/track/kalman.js';
+} from '../../core/track/kalman.js';
 
 /** Feeds a person walking at (vx, vy) px/s for `seconds` at `fps`, returns the filter state. */
 function follow(fps: number, seconds: number, vx: number, vy: number) {

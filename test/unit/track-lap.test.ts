@@ -1,4 +1,4 @@
-import { linearAssignment, solveRectangular, costMatrix } from '../../containers/tracker/src/track/lap.js';
+import { linearAssignment, solveRectangular, costMatrix } from '../../core/track/lap.js';
 import { rng } from '../fixtures/random.js';
 
 /** Exhaustive optimum of the lapjv objective: matched costs (≤ limit) + limit/2 per unmatched row and column. */

@@ -8,11 +8,20 @@ export class EngineError extends Error {
   constructor(
     readonly code: EngineErrorCode,
     message: string,
+    /** For the operator's log only, never the caller: what the tool said (ffmpeg's last error line, say). */
+    readonly detail?: string,
   ) {
     super(message);
     this.name = 'EngineError';
   }
 }
+
+/**
+ * What a caller is told when a video's stream cannot be decoded: Rekognition's own words for it ("Unsupported
+ * codec/format"), and what to do. Decoder internals ("Error marking filters as finished") go to the log.
+ */
+export const UNDECODABLE_VIDEO =
+  'Unsupported codec/format or corrupt video: the video stream could not be decoded. Re-encode it as H.264 in an MP4, MOV or AVI file.';
 
 /** Rekognition rejects stored videos longer than 6 hours (VideoTooLargeException); so does the engine. */
 export const MAX_DURATION_MS = 6 * 3600 * 1000;

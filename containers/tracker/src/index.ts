@@ -3,7 +3,7 @@
  * Used by the CLI (`people-pathing track`), local mode's worker, the Batch container, eval and bench scripts.
  */
 export { EngineError, MAX_DURATION_MS, type EngineErrorCode } from './errors.js';
-export { area, greedyNms, intersection, iou, iouAt, toRatioBox, type RatioBox } from './geometry.js';
+export { area, greedyNms, intersection, iou, iouAt, toRatioBox, type RatioBox } from '../../../core/geometry.js';
 export { probeVideo, toVideoMetadata, type ProbedVideo, type SequenceInfo } from './video/probe.js';
 export {
   analysisStep,

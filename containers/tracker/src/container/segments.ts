@@ -20,7 +20,7 @@ import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { VideoMetadata } from '../../../../core/types.js';
 import { planFor, runSegmentRequest, type SegmentJobOptions } from '../pipeline/segment-run.js';
-import { SEGMENT_FILES } from '../stitch/segment-files.js';
+import { SEGMENT_FILES } from '../../../../core/stitch/segment-files.js';
 import { EXIT, FAILURE_FILE, STATUS_MESSAGES } from '../../../../core/tracker-protocol.js';
 import type { FailureReport } from '../../../../core/tracker-protocol.js';
 import { engineFailure, readEnv } from './run.js';

@@ -10,7 +10,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import type { Readable } from 'node:stream';
-import { EngineError, MAX_DURATION_MS, tooLong } from '../errors.js';
+import { EngineError, MAX_DURATION_MS, tooLong, UNDECODABLE_VIDEO } from '../errors.js';
 import type { FrameImage } from '../frame.js';
 import { ffmpegBinary, imageSequenceInput, refusedContainer, videoFileInput } from '../video/ffmpeg-input.js';
 import type { ProbedVideo } from '../video/probe.js';
@@ -430,7 +430,8 @@ export interface DecoderExit {
 /**
  * How a decode ended, from the exit alone: the job's failure, or undefined when every frame there was came out.
  * A clean exit still fails when ffmpeg reported a partial file, when it reported errors and delivered well under
- * the frames the probe promised (a truncated or corrupt file), or when it delivered nothing.
+ * the frames the probe promised (a truncated or corrupt file), or when it delivered nothing. ffmpeg's own words go
+ * in EngineError.detail (the log), never in the message a caller reads.
  */
 export function classifyExit(e: DecoderExit): EngineError | undefined {
   if (e.overLimit) return e.overLimit;
@@ -438,7 +439,8 @@ export function classifyExit(e: DecoderExit): EngineError | undefined {
   if (e.spawnError) return spawnFailure(e.spawnError);
   const lastError = e.errorLines[e.errorLines.length - 1];
   if (e.code !== 0) {
-    return new EngineError('DECODE_FAILED', `could not decode the video: ${e.refused ?? lastError ?? `ffmpeg exited with ${e.code ?? e.signal}`}`);
+    if (e.refused) return new EngineError('DECODE_FAILED', `could not decode the video: ${e.refused}`);
+    return new EngineError('DECODE_FAILED', UNDECODABLE_VIDEO, lastError ?? `ffmpeg exited with ${e.code ?? e.signal}`);
   }
   const sourceFrames = e.produced * e.step;
   const whole = Math.max(e.video.frameCount, e.video.containerFrames ?? 0);
@@ -449,8 +451,12 @@ export function classifyExit(e: DecoderExit): EngineError | undefined {
     return new EngineError('TRUNCATED', `the video file is truncated (decoded ${reached} of about ${e.video.frameCount} frames)`);
   }
   if (!e.video.isSequence && lastError !== undefined && sourceFrames < 0.9 * expected - e.step) {
-    return new EngineError('TRUNCATED', `the video is truncated or corrupt (decoded ${reached} of about ${whole} frames): ${lastError}`);
+    return new EngineError(
+      'TRUNCATED',
+      `the video is truncated or corrupt (decoded ${reached} of about ${whole} frames); re-encode or upload it again`,
+      lastError,
+    );
   }
-  if (e.produced === 0) return new EngineError('INVALID_VIDEO', `no frame could be decoded${lastError !== undefined ? `: ${lastError}` : ''}`);
+  if (e.produced === 0) return new EngineError('INVALID_VIDEO', lastError !== undefined ? UNDECODABLE_VIDEO : 'no frame could be decoded', lastError);
   return undefined;
 }

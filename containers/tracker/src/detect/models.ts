@@ -33,7 +33,7 @@ export interface ModelChoice {
 }
 
 /** The cached (or now fetched) copy of a catalogue model; an unavailable one becomes EngineError('MODEL'). */
-export async function cachedCatalogueModel(name: string, opts: ObtainOptions = {}): Promise<string> {
+export async function cachedCatalogueModel(name: string, opts: ObtainOptions): Promise<string> {
   try {
     return await obtainModel(name, opts);
   } catch (err) {

@@ -4,7 +4,7 @@
  */
 
 /** Candidate boxes as a flat list [x1, y1, x2, y2, score] × n. */
-import { greedyNms, iouAt } from '../geometry.js';
+import { greedyNms, iouAt } from '../../../../core/geometry.js';
 
 export type FlatBoxes = number[];
 

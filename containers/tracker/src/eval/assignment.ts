@@ -1,10 +1,10 @@
 /**
  * Optimal assignment (the linear sum assignment problem), the role scipy's `linear_sum_assignment` plays in
- * TrackEval. The solver is the tracker's exact Hungarian core (track/lap.ts `solveRectangular`, O(n²·m), checked
+ * TrackEval. The solver is the tracker's exact Hungarian core (core/track/lap.ts `solveRectangular`, O(n²·m), checked
  * against exhaustive search): only that pure function is shared — the tracker's own matching rules (cost limits,
  * gating) live in track/ and cannot change the metrics.
  */
-import { solveRectangular } from '../track/lap.js';
+import { solveRectangular } from '../../../../core/track/lap.js';
 
 /** A dense cost matrix in row-major order. */
 export interface CostMatrix {

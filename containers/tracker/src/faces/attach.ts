@@ -19,7 +19,7 @@ import { resolveOptionalModel } from '../detect/models.js';
 import { catalogueModel, DEFAULT_MODEL_NAMES } from '../models/catalogue.js';
 import type { FrameImage } from '../frame.js';
 import type { Box } from '../track/types.js';
-import { toRatioBox } from '../geometry.js';
+import { toRatioBox } from '../../../../core/geometry.js';
 import { resample, targetOf, type Rect } from '../image.js';
 import { processSettings, type EngineSettings } from '../settings.js';
 import type { FaceAttacher } from './types.js';

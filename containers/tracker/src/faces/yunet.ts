@@ -13,7 +13,7 @@
 import * as ort from 'onnxruntime-node';
 import { openSession } from '../ort-session.js';
 import type { FrameImage } from '../frame.js';
-import { greedyNms, iou } from '../geometry.js';
+import { greedyNms, iou } from '../../../../core/geometry.js';
 
 export const YUNET_STRIDES = [8, 16, 32] as const;
 

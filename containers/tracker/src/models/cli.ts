@@ -28,11 +28,6 @@ export interface ModelsIo {
   env: NodeJS.ProcessEnv;
 }
 
-const defaultIo = (): ModelsIo => ({
-  stdout: (t) => process.stdout.write(t),
-  stderr: (t) => process.stderr.write(t),
-  env: process.env,
-});
 
 function mb(bytes: number): string {
   return `${(bytes / 1e6).toFixed(1)} MB`;
@@ -85,7 +80,8 @@ async function fetchMany(names: string[], all: boolean, dir: string, from: strin
   return failed === 0 ? 0 : 1;
 }
 
-export async function runModels(argv: string[], io: ModelsIo = defaultIo()): Promise<number> {
+/** The command; its entry points (models/main.ts, cli/models.ts) pass the process's streams and environment. */
+export async function runModels(argv: string[], io: ModelsIo): Promise<number> {
   let parsed;
   try {
     parsed = parseArgs({

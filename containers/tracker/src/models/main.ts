@@ -4,7 +4,11 @@
  */
 import { runModels } from './cli.js';
 
-runModels(process.argv.slice(2)).then(
+runModels(process.argv.slice(2), {
+  stdout: (t) => process.stdout.write(t),
+  stderr: (t) => process.stderr.write(t),
+  env: process.env,
+}).then(
   (code) => {
     process.exitCode = code;
   },

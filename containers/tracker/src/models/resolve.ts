@@ -30,8 +30,8 @@ export class ModelUnavailableError extends Error {
   }
 }
 
-/** The user cache of models. */
-export function userModelsCache(env: NodeJS.ProcessEnv = process.env): string {
+/** The user cache of models, from the caller's environment (XDG_CACHE_HOME, HOME). */
+export function userModelsCache(env: NodeJS.ProcessEnv): string {
   const base = env.XDG_CACHE_HOME ? resolve(env.XDG_CACHE_HOME) : join(env.HOME ? resolve(env.HOME) : homedir(), '.cache');
   return join(base, 'people-pathing', 'models');
 }
@@ -58,7 +58,8 @@ export async function isVerifiedCopy(model: CatalogueModel, path: string): Promi
 }
 
 export interface ObtainOptions extends Omit<FetchOptions, 'log'> {
-  env?: NodeJS.ProcessEnv;
+  /** The caller's environment (PEOPLE_PATHING_MODELS_URL, XDG_CACHE_HOME, HOME); this module never reads process.env. */
+  env: NodeJS.ProcessEnv;
   /** Progress lines; default: stderr. */
   log?: (line: string) => void;
 }
@@ -67,8 +68,8 @@ export interface ObtainOptions extends Omit<FetchOptions, 'log'> {
  * The path of a verified copy of catalogue model `name` in the user cache, fetching it first when missing or
  * damaged. Throws ModelUnavailableError when that fails.
  */
-export async function obtainModel(name: string, opts: ObtainOptions = {}): Promise<string> {
-  const env = opts.env ?? process.env;
+export async function obtainModel(name: string, opts: ObtainOptions): Promise<string> {
+  const env = opts.env;
   const model = catalogueModel(name);
   const dir = userModelsCache(env);
   const path = join(dir, model.file);

@@ -55,7 +55,7 @@ export interface TrackOptions {
    * When no `embedder` is given the engine loads the re-ID model (reid/ resolveReidModel).
    */
   appearance?: boolean;
-  /** Tracker settings overriding the defaults (see track/config.ts). */
+  /** Tracker settings overriding the defaults (see core/track/config.ts). */
   tracker?: Record<string, unknown>;
   onProgress?: (p: TrackProgress) => void;
   signal?: AbortSignal;

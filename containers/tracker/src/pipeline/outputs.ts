@@ -4,7 +4,7 @@
 import type { TrackingJobOutput } from '../../../../core/ports.js';
 import { ResultsWriter } from '../../../../core/results-format.js';
 import type { FaceDetail, PersonDetection, VideoMetadata } from '../../../../core/types.js';
-import { toRatioBox } from '../geometry.js';
+import { toRatioBox } from '../../../../core/geometry.js';
 import { toVideoMetadata } from '../video/probe.js';
 import type { EngineRun, EngineTimings, TrackedSample, TrackOptions } from './engine.js';
 import { trackPersons } from './persons.js';

@@ -10,6 +10,7 @@ import type { TrackOptions } from './engine.js';
 import { createDefaultFaceThread, defaultFaceModel, type FaceThread } from './face-thread.js';
 import { trackToResults } from './outputs.js';
 import { processSettings } from '../settings.js';
+import { EngineError } from '../errors.js';
 
 /**
  * The engine as core's VideoProcessor (local mode's worker and the Batch container run jobs through it).
@@ -43,6 +44,10 @@ export function createEngineProcessor(options: Omit<TrackOptions, 'faces'> & { f
           }
           options.onProgress?.(p);
         },
+      }).catch((error: unknown) => {
+        // The decoder's own words (ffmpeg's last error) are for the operator's log; the caller gets the message.
+        if (error instanceof EngineError && error.detail !== undefined) job.log?.('engine-failure-detail', { code: error.code, detail: error.detail });
+        throw error;
       });
       return { videoMetadata: out.videoMetadata, detections: out.detections, persons: out.persons };
     },

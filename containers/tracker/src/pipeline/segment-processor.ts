@@ -9,7 +9,7 @@ import { processSettings, type EngineSettings } from '../settings.js';
 import type { TrackOptions } from './engine.js';
 import { createEngineProcessor } from './processor.js';
 import type { FaceAttacher } from '../faces/types.js';
-import { planFor, trackSegmentedToResults, type SegmentedProgress, type SegmentJobOptions } from './segment-run.js';
+import { planFor, sweepStaleSegmentRuns, trackSegmentedToResults, type SegmentedProgress, type SegmentJobOptions } from './segment-run.js';
 
 export interface SegmentingProcessorOptions {
   /** Worker processes per long job, and the plan's parallelism. */
@@ -25,6 +25,13 @@ export interface SegmentingProcessorOptions {
   overlapSec?: number;
   /** Detailed progress of a segmented job (segments and frames done, ETA). */
   onSegmentProgress?: (jobId: string, p: SegmentedProgress) => void;
+  /**
+   * The folder segmented jobs keep their temporary segment folders in (local mode: <data dir>/segments). Folders a
+   * dead process left there are removed when the processor is created, before its first job.
+   */
+  tempRoot?: string;
+  /** Where the sweep reports what it removed (default: nowhere). */
+  log?: (line: string) => void;
 }
 
 export function createSegmentingProcessor(
@@ -35,6 +42,13 @@ export function createSegmentingProcessor(
     ...(options.faces === false ? { faces: false as const } : {}),
   } satisfies Omit<TrackOptions, 'faces'> & { faces?: FaceAttacher | false }),
 ): VideoProcessor {
+  const swept =
+    options.tempRoot === undefined
+      ? Promise.resolve()
+      : sweepStaleSegmentRuns(options.tempRoot).then(
+          (removed) => removed.forEach((dir) => options.log?.(`removed the segment folder of a stopped run: ${dir}`)),
+          () => undefined,
+        );
   // The face model the segment children load, by createDefaultFaceThread's rule (PEOPLE_PATHING_FACES), resolved once.
   let jobOptions: Promise<SegmentJobOptions> | undefined;
   const segmentJob = async (): Promise<SegmentJobOptions> => {
@@ -47,9 +61,11 @@ export function createSegmentingProcessor(
   };
   return {
     async process(input: TrackingJobInput): Promise<TrackingJobOutput> {
+      await swept;
       const job = await (jobOptions ??= segmentJob());
       const run = {
         workers: options.workers,
+        ...(options.tempRoot !== undefined ? { tempRoot: options.tempRoot } : {}),
         ...(options.segmentSec !== undefined ? { segmentSec: options.segmentSec } : {}),
         ...(options.overlapSec !== undefined ? { overlapSec: options.overlapSec } : {}),
         ...(input.signal ? { signal: input.signal } : {}),

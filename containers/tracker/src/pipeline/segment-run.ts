@@ -1,12 +1,12 @@
 /**
  * Segmented tracking runs: one segment (a range of source frames, tracked by the ordinary engine into a segment
- * folder: stitch/segment-files.ts), and a whole video cut by the plan (segments.ts), its segments run in N worker
- * processes (segment-child.ts) and stitched (stitch/) into the results format or MOT rows.
+ * folder: core/stitch/segment-files.ts), and a whole video cut by the plan (segments.ts), its segments run in N worker
+ * processes (segment-child.ts) and stitched (core/stitch/) into the results format or MOT rows.
  * doc/architecture/0014-segmented-tracking.md.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -17,9 +17,9 @@ import { analysisStep, type HwAccel } from '../decode/ffmpeg-decoder.js';
 import type { ModelKind } from '../detect/index.js';
 import { EngineError } from '../errors.js';
 import { createFaceThread, type FaceThread } from './face-thread.js';
-import { stitchSegments, type StitchedSample, type StitchStats } from '../stitch/index.js';
-import { openSegmentDir, SegmentWriter, type SegmentMeta } from '../stitch/segment-files.js';
-import { stitchOptionsFor, toPersonDetections } from '../stitch/results.js';
+import { stitchSegments, type StitchedSample, type StitchStats } from '../../../../core/stitch/index.js';
+import { openSegmentDir, SegmentWriter, type SegmentMeta } from '../../../../core/stitch/segment-files.js';
+import { stitchOptionsFor, toPersonDetections } from '../../../../core/stitch/results.js';
 import { probeVideo, toVideoMetadata, type ProbedVideo } from '../video/probe.js';
 import type { TrackOptions } from './engine.js';
 import { trackPersons } from './persons.js';
@@ -107,17 +107,67 @@ export async function trackSegment(
   });
 }
 
-/** Starts segment-child as a node process, from compiled JavaScript or (tsx, jest) from the TypeScript sources. */
+/**
+ * Starts segment-child as a node process, from compiled JavaScript or (tsx, jest) from the TypeScript sources. Each
+ * child leads its own process group (detached), so that it and its ffmpeg die together: the child kills its group when
+ * its parent goes (segment-child.ts), and the parent kills the group to cancel it.
+ */
 function forkSegmentChild(): ChildProcess {
   const here = import.meta.url;
+  const stdio: ['ignore', 'inherit', 'inherit', 'ipc'] = ['ignore', 'inherit', 'inherit', 'ipc'];
   if (here.endsWith('.ts')) {
     const loader = join(dirname(createRequire(here).resolve('tsx/package.json')), 'dist', 'loader.mjs');
-    return fork(fileURLToPath(new URL('./segment-child.ts', here)), [], {
-      execArgv: ['--import', pathToFileURL(loader).href],
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    });
+    return fork(fileURLToPath(new URL('./segment-child.ts', here)), [], { execArgv: ['--import', pathToFileURL(loader).href], stdio, detached: true });
   }
-  return fork(fileURLToPath(new URL('./segment-child.js', here)), [], { execArgv: [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  return fork(fileURLToPath(new URL('./segment-child.js', here)), [], { execArgv: [], stdio, detached: true });
+}
+
+/** SIGKILL to a segment child's process group (the child and its ffmpeg), or to the child alone if that fails. */
+function killGroup(child: ChildProcess): void {
+  try {
+    if (child.pid === undefined) throw new Error('no pid');
+    process.kill(-child.pid, 'SIGKILL');
+  } catch {
+    child.kill('SIGKILL');
+  }
+}
+
+/** The prefix of a temporary run folder under SegmentedRunOptions.tempRoot: run-<owner pid>-<random>. */
+const RUN_DIR = /^run-(\d+)-[A-Za-z0-9]{6}$/;
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** A temporary run folder: under `tempRoot` as run-<pid>-<random> (see sweepStaleSegmentRuns), else in the OS temp folder. */
+async function makeRunDir(tempRoot: string | undefined): Promise<string> {
+  if (tempRoot === undefined) return mkdtemp(join(tmpdir(), 'pp-segments-'));
+  await mkdir(tempRoot, { recursive: true });
+  return mkdtemp(join(tempRoot, `run-${process.pid}-`));
+}
+
+/**
+ * Removes the run folders under `root` (a folder only segmented runs write, such as <data dir>/segments) whose owner
+ * process is gone: what a run killed before its own cleanup left behind. Folders of live processes, and anything
+ * not named like a run folder, are left alone. Returns the folders removed.
+ */
+export async function sweepStaleSegmentRuns(root: string): Promise<string[]> {
+  const names = await readdir(root).catch(() => [] as string[]);
+  const removed: string[] = [];
+  for (const name of names) {
+    const owner = RUN_DIR.exec(name);
+    if (!owner) continue;
+    const pid = Number(owner[1]);
+    if (pid === process.pid || processAlive(pid)) continue;
+    await rm(join(root, name), { recursive: true, force: true });
+    removed.push(join(root, name));
+  }
+  return removed;
 }
 
 /** Messages between the parent and a segment child (segment-child.ts). */
@@ -153,7 +203,7 @@ function runChild(
       else resolve(meta as SegmentMeta);
     };
     const onAbort = (): void => {
-      child.kill('SIGKILL');
+      killGroup(child);
       finish(new EngineError('ABORTED', 'tracking was cancelled'));
     };
     signal?.addEventListener('abort', onAbort, { once: true });
@@ -175,6 +225,11 @@ export interface SegmentedRunOptions extends PlanOptions {
   signal?: AbortSignal;
   /** Keep the segment folders here instead of a temporary folder (removed at the end). */
   workDir?: string;
+  /**
+   * Make the temporary folder under this one (default: the OS temp folder), named run-<pid>-<random> so that
+   * sweepStaleSegmentRuns can remove it at the next start if this process dies before removing it.
+   */
+  tempRoot?: string;
 }
 
 export interface SegmentedRunResult {
@@ -209,7 +264,7 @@ export async function trackSegmented(
   const { video, plan } = await planFor(input, job, run);
   const step = plan.step;
   const workers = Math.max(1, Math.floor(run.workers ?? 1));
-  const base = run.workDir ?? (await mkdtemp(join(tmpdir(), 'pp-segments-')));
+  const base = run.workDir ?? (await makeRunDir(run.tempRoot));
   try {
     const done = new Array<number>(plan.segments.length).fill(0);
     const totalFrames = plan.segments.reduce(

@@ -1,6 +1,6 @@
 /**
  * Segmented tracking: a long video cut into overlapping ranges of source frames that run side by side (worker
- * processes, AWS Batch array children) and are joined by the stitcher (stitch/). See
+ * processes, AWS Batch array children) and are joined by the stitcher (core/stitch/). See
  * doc/architecture/0014-segmented-tracking.md and doc/segments.md.
  *
  * This module holds the two pure pieces: the plan (which ranges) and the ffmpeg arguments that make a range run
@@ -47,7 +47,7 @@ export interface PlanOptions {
 
 /**
  * The overlap both neighbours analyse. It must hold at least the tracker's lost-track buffer plus its confirmation
- * time (track/config.ts: 2.5 s + 0 s), so that a person the earlier segment loses near the boundary and finds again
+ * time (core/track/config.ts: 2.5 s + 0 s), so that a person the earlier segment loses near the boundary and finds again
  * is seen, confirmed, by the later one before the earlier one stops: the tracks then share boxes in the overlap and
  * the IoU assignment joins them. 5 s doubles that margin; doc/segments.md gives the measurements.
  */

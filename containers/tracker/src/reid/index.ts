@@ -10,7 +10,7 @@
 import * as ort from 'onnxruntime-node';
 import type { FrameImage } from '../frame.js';
 import type { Box } from '../track/types.js';
-import { l2Normalise } from '../track/matching.js';
+import { l2Normalise } from '../../../../core/track/matching.js';
 import { resample } from '../image.js';
 import { processSettings, type EngineSettings } from '../settings.js';
 import { openSession, type ExecutionProviderChoice } from '../ort-session.js';

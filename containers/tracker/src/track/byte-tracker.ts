@@ -17,10 +17,10 @@
  *     expire old lost tracks.
  */
 import type { Box, Detection, PersonTracker, TrackedPerson } from './types.js';
-import type { TrackerConfig } from './config.js';
-import { linearAssignment, costMatrix, type CostMatrix } from './lap.js';
-import { cosineDistance, fuseAppearance, fuseScore, iouDistance } from './matching.js';
-import { intersection, iou } from '../geometry.js';
+import type { TrackerConfig } from '../../../../core/track/config.js';
+import { linearAssignment, costMatrix, type CostMatrix } from '../../../../core/track/lap.js';
+import { cosineDistance, fuseAppearance, fuseScore, iouDistance } from '../../../../core/track/matching.js';
+import { intersection, iou } from '../../../../core/geometry.js';
 import { STrack, TrackState } from './strack.js';
 
 /** `box` moved (not resized) to lie inside `outer`, along each axis where it fits. */

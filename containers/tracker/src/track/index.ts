@@ -1,10 +1,10 @@
 /** The person tracker: `createTracker({ frameRate })` returns a ByteTrack-class PersonTracker. */
 import { ByteTracker } from './byte-tracker.js';
-import { DEFAULT_TRACKER_CONFIG, type TrackerConfig } from './config.js';
+import { DEFAULT_TRACKER_CONFIG, type TrackerConfig } from '../../../../core/track/config.js';
 
 export type { Box, Detection, PersonTracker, TrackedPerson } from './types.js';
-export { DEFAULT_TRACKER_CONFIG, type TrackerConfig } from './config.js';
-export { DEFAULT_KALMAN_NOISE, type KalmanNoise } from './kalman.js';
+export { DEFAULT_TRACKER_CONFIG, type TrackerConfig } from '../../../../core/track/config.js';
+export { DEFAULT_KALMAN_NOISE, type KalmanNoise } from '../../../../core/track/kalman.js';
 export { ByteTracker } from './byte-tracker.js';
 export { GapFiller, type FilledPerson, type FilledSample } from './gap-fill.js';
 

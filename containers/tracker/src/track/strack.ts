@@ -9,7 +9,7 @@ import {
   update,
   type KalmanNoise,
   type KalmanState,
-} from './kalman.js';
+} from '../../../../core/track/kalman.js';
 
 export enum TrackState {
   /** Seen, not yet confirmed: never reported, dropped at its first miss. */

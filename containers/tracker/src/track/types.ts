@@ -1,6 +1,6 @@
 /** The tracker's contract with the rest of the engine. Boxes are [x1, y1, x2, y2] in source-frame pixels. */
-export type { Box } from '../geometry.js';
-import type { Box } from '../geometry.js';
+export type { Box } from '../../../../core/geometry.js';
+import type { Box } from '../../../../core/geometry.js';
 
 export interface Detection {
   box: Box;

@@ -20,8 +20,7 @@
  */
 import { costMatrix, linearAssignment } from '../track/lap.js';
 import { cosineDistance } from '../track/matching.js';
-import { iou } from '../geometry.js';
-import type { Box } from '../track/types.js';
+import { iou, type Box } from '../geometry.js';
 
 /** One person in one sample of a segment's output. `index` is the segment's own Index. */
 export interface SegmentPerson {

@@ -2,8 +2,8 @@
  * Stitched samples into the results format (core/results-format.ts, both orders, written once): shared by local
  * runs (pipeline/segment-run.ts) and the AWS stitch step (lambdas/workflow/segment-steps.ts). No ffmpeg, no AWS.
  */
-import { ResultsWriter } from '../../../../core/results-format.js';
-import type { FaceDetail, PersonDetection, VideoMetadata } from '../../../../core/types.js';
+import { ResultsWriter } from '../results-format.js';
+import type { FaceDetail, PersonDetection, VideoMetadata } from '../types.js';
 import { toRatioBox } from '../geometry.js';
 import { DEFAULT_TRACKER_CONFIG } from '../track/config.js';
 import { stitchSegments, type StitchedSample, type StitchOptions, type StitchSegment, type StitchStats } from './index.js';

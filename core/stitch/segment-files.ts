@@ -11,7 +11,7 @@ import { createReadStream } from 'node:fs';
 import { mkdir, open, readFile, rename, writeFile, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import type { Box } from '../track/types.js';
+import type { Box } from '../geometry.js';
 import type { SegmentPerson, SegmentSample, StitchSegment, TrackFeatures } from './index.js';
 
 export const SEGMENT_FILES = { samples: 'samples.ndjson', features: 'features.json', meta: 'segment.json' } as const;
