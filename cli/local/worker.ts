@@ -8,12 +8,14 @@ import { join } from 'node:path';
 import type { JobOutcome, JobRecord, JobStore, Notifier, VideoProcessor, WorkflowLauncher } from '../../core/ports.js';
 import { ResultsReader, LocalFolderSource } from '../../core/results-format.js';
 import { completeJob } from '../../core/jobs/lifecycle.js';
+import type { CompletionStep } from '../../core/jobs/lifecycle.js';
 import { failureMessage } from '../../core/jobs/status-message.js';
 import type { LocalBuckets } from './buckets.js';
 
 export interface LocalWorkerOptions {
   store: JobStore;
-  notifier: Notifier;
+  /** The notifier of an account's jobs. */
+  notifierFor: (accountId: string) => Notifier;
   processor: VideoProcessor;
   buckets: LocalBuckets;
   /** Results of job X go to <resultsRoot>/X. */
@@ -21,7 +23,13 @@ export interface LocalWorkerOptions {
   concurrency?: number;
   now?: () => number;
   log?: (line: string) => void;
+  /** Test-only crash injection at a completion boundary (cli/serve.ts, PEOPLE_PATHING_TEST_CRASH_AT). */
+  atStep?: (step: CompletionStep, jobId: string) => void;
 }
+
+/** An error's kind for the log: the errno code or the name (never a path or message). */
+export const errorKind = (error: unknown): string =>
+  (error as NodeJS.ErrnoException | undefined)?.code ?? (error instanceof Error ? error.name : typeof error);
 
 export class LocalWorker implements WorkflowLauncher {
   private readonly queue: JobRecord[] = [];
@@ -120,7 +128,14 @@ export class LocalWorker implements WorkflowLauncher {
     for (let attempt = 0; ; attempt++) {
       try {
         await completeJob(
-          { store, notifier: this.options.notifier, now: this.options.now, onNotificationError: () => this.options.log?.(`job ${job.jobId}: notification failed`) },
+          {
+            store,
+            notifier: this.options.notifierFor(job.accountId),
+            now: this.options.now,
+            onNotificationError: (error) =>
+              this.options.log?.(`job ${job.jobId}: notification not sent (${errorKind(error)}); it is retried unless refused`),
+            ...(this.options.atStep ? { atStep: this.options.atStep } : {}),
+          },
           job.accountId,
           job.jobId,
           outcome,
