@@ -22,9 +22,9 @@ import { DynamoDbJobStore, createJobsTable } from '../../adapters/dynamodb-job-s
 import { StoreUnavailableError, startEmbeddedDynamo } from './embedded-dynamo.js';
 import { LocalBuckets } from './buckets.js';
 import { FileNotifier, LocalResultsStore } from './adapters.js';
-import { LocalWorker, errorKind } from './worker.js';
+import { LocalWorker } from './worker.js';
 import { reconcileJobs } from '../../core/jobs/reconcile.js';
-import { republishOwedNotifications, startRepublisher } from '../../core/jobs/outbox.js';
+import { errorName, republishOwedNotifications, startRepublisher } from '../../core/jobs/outbox.js';
 import type { RepublishDeps } from '../../core/jobs/outbox.js';
 import type { CompletionStep } from '../../core/jobs/lifecycle.js';
 import { localAuthenticator } from './auth.js';
@@ -235,7 +235,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
   try {
     reportOutbox(await republishOwedNotifications(outbox));
   } catch (error) {
-    log(`re-publishing owed notifications failed (${errorKind(error)}); retried on the timer`);
+    log(`re-publishing owed notifications failed (${errorName(error)}); retried on the timer`);
   }
   const stopOutbox = startRepublisher({
     ...outbox,

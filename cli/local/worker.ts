@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import type { JobOutcome, JobRecord, JobStore, Notifier, VideoProcessor, WorkflowLauncher } from '../../core/ports.js';
 import { ResultsReader, LocalFolderSource } from '../../core/results-format.js';
 import { completeJob } from '../../core/jobs/lifecycle.js';
+import { errorName } from '../../core/jobs/outbox.js';
 import type { CompletionStep } from '../../core/jobs/lifecycle.js';
 import { failureMessage } from '../../core/jobs/status-message.js';
 import type { LocalBuckets } from './buckets.js';
@@ -26,10 +27,6 @@ export interface LocalWorkerOptions {
   /** Test-only crash injection at a completion boundary (cli/serve.ts, PEOPLE_PATHING_TEST_CRASH_AT). */
   atStep?: (step: CompletionStep, jobId: string) => void;
 }
-
-/** An error's kind for the log: the errno code or the name (never a path or message). */
-export const errorKind = (error: unknown): string =>
-  (error as NodeJS.ErrnoException | undefined)?.code ?? (error instanceof Error ? error.name : typeof error);
 
 export class LocalWorker implements WorkflowLauncher {
   private readonly queue: JobRecord[] = [];
@@ -133,7 +130,7 @@ export class LocalWorker implements WorkflowLauncher {
             notifier: this.options.notifierFor(job.accountId),
             now: this.options.now,
             onNotificationError: (error) =>
-              this.options.log?.(`job ${job.jobId}: notification not sent (${errorKind(error)}); it is retried unless refused`),
+              this.options.log?.(`job ${job.jobId}: notification not sent (${errorName(error)}); it is retried unless refused`),
             ...(this.options.atStep ? { atStep: this.options.atStep } : {}),
           },
           job.accountId,

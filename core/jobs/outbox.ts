@@ -14,6 +14,14 @@
 import type { JobRecord, JobStore, Notifier } from '../ports.js';
 import { buildCompletionMessage, isNotificationRefused } from '../notification.js';
 
+/** An error's kind for logs: an errno code or the error's name, never its message (paths, ARNs). */
+export const errorName = (error: unknown): string =>
+  (error as { code?: unknown } | undefined)?.code !== undefined && typeof (error as { code?: unknown }).code === 'string'
+    ? String((error as { code: string }).code)
+    : error instanceof Error
+      ? error.name
+      : typeof error;
+
 export interface DeliverDeps {
   store: JobStore;
   notifierFor: (accountId: string) => Notifier;
@@ -85,7 +93,7 @@ export async function republishOwedNotifications(deps: RepublishDeps): Promise<R
     else {
       report.failed.push(job.jobId);
       report.stillOwed++;
-      deps.log?.('notification still owed', { jobId: job.jobId, errorName: error instanceof Error ? error.name : typeof error });
+      deps.log?.('notification still owed', { jobId: job.jobId, errorName: errorName(error) });
     }
   }
   return report;
@@ -102,7 +110,7 @@ export function startRepublisher(deps: RepublishDeps & { intervalMs: number; onR
     if (running || stopped) return;
     running = republishOwedNotifications(deps)
       .then((report) => deps.onReport?.(report))
-      .catch((error: unknown) => deps.log?.('re-publishing owed notifications failed', { errorName: error instanceof Error ? error.name : typeof error }))
+      .catch((error: unknown) => deps.log?.('re-publishing owed notifications failed', { errorName: errorName(error) }))
       .finally(() => (running = undefined));
   }, deps.intervalMs);
   timer.unref();
