@@ -206,22 +206,9 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
     })();
   });
   server.keepAliveTimeout = 5000;
-  // Jobs a previous run left IN_PROGRESS start over (or fail, when their video is gone), and concurrency counters
-  // a crash left too high are corrected: core's reconciler, before the server takes requests, so no start is in
-  // flight while it counts.
-  const resumed = await reconcileJobs({
-    store,
-    launcher: worker,
-    executions: { stateOf: async () => 'NONE' },
-    notifierFor,
-    graceMs: 0,
-    relaunchForMs: Infinity,
-    slotAuditMs: 0,
-    log: (message, fields) => log(`${message} ${String(fields.jobId)}`),
-  });
-  for (const jobId of resumed.relaunched) log(`resuming job ${jobId}`);
-  // Notifications a previous run owed (crashed before or after publishing, or the publish failed): nothing of this
-  // run is publishing yet, so all of them, at once; then on a timer (core/jobs/outbox.ts).
+  // Notifications a previous run owed (crashed before or after publishing, or the publish failed), first: nothing of
+  // this run is publishing yet (the reconciler below resumes jobs, which may finish at once), so all of them with no
+  // grace; then on a timer (core/jobs/outbox.ts).
   const outbox: RepublishDeps = {
     store,
     notifierFor,
@@ -237,6 +224,20 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
   } catch (error) {
     log(`re-publishing owed notifications failed (${errorName(error)}); retried on the timer`);
   }
+  // Jobs a previous run left IN_PROGRESS start over (or fail, when their video is gone), and concurrency counters
+  // a crash left too high are corrected: core's reconciler, before the server takes requests, so no start is in
+  // flight while it counts.
+  const resumed = await reconcileJobs({
+    store,
+    launcher: worker,
+    executions: { stateOf: async () => 'NONE' },
+    notifierFor,
+    graceMs: 0,
+    relaunchForMs: Infinity,
+    slotAuditMs: 0,
+    log: (message, fields) => log(`${message} ${String(fields.jobId)}`),
+  });
+  for (const jobId of resumed.relaunched) log(`resuming job ${jobId}`);
   const stopOutbox = startRepublisher({
     ...outbox,
     graceMs: options.outbox?.graceMs ?? OUTBOX_GRACE_MS,
