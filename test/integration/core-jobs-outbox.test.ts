@@ -9,6 +9,7 @@ import type { SNSClient } from '@aws-sdk/client-sns';
 import type { STSClient } from '@aws-sdk/client-sts';
 import { DeleteCommand, DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { DynamoDbJobStore, createJobsTable } from '../../adapters/dynamodb-job-store.js';
+import { createTableIfMissing } from '../../adapters/dynamodb-tables.js';
 import { CallerRoleNotifier } from '../../adapters/sns-notifier.js';
 import { FileNotifier } from '../../cli/local/adapters.js';
 import { startEmbeddedDynamo } from '../../cli/local/embedded-dynamo.js';
@@ -183,6 +184,30 @@ describe('notification outbox (deployed: job store on dynalite, the real SNS not
     expect((await store.getJob(ACCOUNT, done.jobId))?.notification).toBe('SENT');
     clock += GRACE;
     expect(await republishOwedNotifications(republisher())).toMatchObject({ found: 0 });
+  });
+
+  it('a local table made before the index existed keeps working: owed notifications are found by a scan there', async () => {
+    const old = `jobs-old-${table}`;
+    await createTableIfMissing(dynamo.client, {
+      TableName: old,
+      AttributeDefinitions: [
+        { AttributeName: 'pk', AttributeType: 'S' },
+        { AttributeName: 'sk', AttributeType: 'S' },
+      ],
+      KeySchema: [
+        { AttributeName: 'pk', KeyType: 'HASH' },
+        { AttributeName: 'sk', KeyType: 'RANGE' },
+      ],
+      BillingMode: 'PAY_PER_REQUEST',
+    });
+    expect(await createJobsTable(dynamo.client, old)).toEqual({ owedIndex: false });
+    store = new DynamoDbJobStore({ client: dynamo.client, tableName: old, now, owedIndex: false });
+    const job = await admit();
+    sns.faults = ['ThrottledException'];
+    await complete(job.jobId);
+    clock += GRACE;
+    expect(await republishOwedNotifications(republisher())).toMatchObject({ found: 1, sent: [job.jobId] });
+    expect(sns.delivered).toHaveLength(1);
   });
 
   it("a topic outside the job's account is refused by both notifiers with the same error, settled REFUSED and never retried", async () => {
