@@ -3,7 +3,9 @@
  * workflow Lambdas and local mode (on an embedded dynalite). Single table, string keys `pk`/`sk`, TTL
  * attribute `ttl` (epoch seconds):
  *
- *   job      pk JOB#<jobId>                   sk JOB          the JobRecord fields (+ ttl)
+ *   job      pk JOB#<jobId>                   sk JOB          the JobRecord fields (+ ttl); while its notification
+ *                                                             is owed also `owed` = OWED, the key of the sparse
+ *                                                             index OWED_INDEX (sort key notificationAt)
  *   token    pk TOKEN#<account>#<token>       sk TOKEN        jobId, requestHash, createdAt (+ ttl, 7 days)
  *   counter  pk ACCOUNT#<account>             sk CONCURRENCY  running (IN_PROGRESS jobs of the account),
  *                                                             suspect (reconciler: running looked too high)
@@ -12,12 +14,12 @@
  * code must run in both places): token put (attribute_not_exists) → counter ADD 1 if running < limit →
  * job put. A limit failure removes the token again; a failed token put reads the token back (dynalite
  * ignores ReturnValuesOnConditionCheckFailure) and answers the earlier job or a parameter mismatch.
- * See doc/architecture/0003-job-store-and-idempotency.md.
+ * See doc/architecture/0003-job-store-and-idempotency.md; the notification outbox: 0017-notification-outbox.md.
  */
-import { ConditionalCheckFailedException, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException, DescribeTableCommand, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
 import { createTableIfMissing } from './dynamodb-tables.js';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { JobOutcome, JobRecord, JobStore, NewJob, ProgressDetail, SlotCounter, SlotSuspect } from '../core/ports.js';
 import { ServiceError, idempotentParameterMismatch, limitExceeded } from '../core/api/errors.js';
 import { RETENTION_SECONDS, newJobId } from '../core/jobs/request-hash.js';
@@ -30,7 +32,16 @@ export interface DynamoDbJobStoreOptions {
   followerWaitMs?: number;
   /** A token whose job never appeared after this long is considered abandoned (writer crashed). Default 30000. */
   abandonedTokenMs?: number;
+  /**
+   * False where the table predates the owed-notifications index and cannot gain one (local mode on dynalite, which
+   * has no UpdateTable for indexes): owed jobs are then found by a scan. Default true (the CDK table has it).
+   */
+  owedIndex?: boolean;
 }
+
+/** The sparse index of jobs whose notification is owed: partition key `owed` (only ever OWED), sort key notificationAt. */
+export const OWED_INDEX = 'owed-notifications';
+const OWED = 'OWED';
 
 const JOB_SK = 'JOB';
 const TOKEN_SK = 'TOKEN';
@@ -42,7 +53,7 @@ const counterKey = (accountId: string) => ({ pk: `ACCOUNT#${accountId}`, sk: COU
 const RECORD_FIELDS = [
   'jobId', 'accountId', 'status', 'statusMessage', 'video', 'jobTag', 'notificationChannel', 'clientRequestToken',
   'createdAt', 'completedAt', 'expiresAt', 'videoMetadata', 'resultsLocation', 'progress', 'startedAt',
-  'progressDetail',
+  'progressDetail', 'notification', 'notificationAt',
 ] as const;
 
 /** The finite, non-negative numbers of a ProgressDetail (nothing else is stored). */
@@ -90,6 +101,7 @@ export class DynamoDbJobStore implements JobStore {
   private readonly now: () => number;
   private readonly followerWaitMs: number;
   private readonly abandonedTokenMs: number;
+  private readonly owedIndex: boolean;
 
   constructor(options: DynamoDbJobStoreOptions) {
     this.doc = DynamoDBDocumentClient.from(options.client, { marshallOptions: { removeUndefinedValues: true } });
@@ -97,6 +109,7 @@ export class DynamoDbJobStore implements JobStore {
     this.now = options.now ?? Date.now;
     this.followerWaitMs = options.followerWaitMs ?? 5000;
     this.abandonedTokenMs = options.abandonedTokenMs ?? 30000;
+    this.owedIndex = options.owedIndex ?? true;
   }
 
   private nowSeconds(): number {
@@ -235,6 +248,11 @@ export class DynamoDbJobStore implements JobStore {
   }
 
   async finishJob(accountId: string, jobId: string, outcome: JobOutcome): Promise<JobRecord | undefined> {
+    // Whether a notification will be owed: the channel is written at admission and never changes, and the write
+    // below is conditional on what was read here, so the transition and the owed marker are one write.
+    const current = await this.getJob(accountId, jobId);
+    if (!current || current.status !== 'IN_PROGRESS') return undefined;
+    const owes = current.notificationChannel !== undefined;
     const completedAt = this.now();
     const expiresAt = Math.floor(completedAt / 1000) + RETENTION_SECONDS; // results live 7 days after completion
     const names: Record<string, string> = { '#status': 'status', '#ttl': 'ttl' };
@@ -258,6 +276,11 @@ export class DynamoDbJobStore implements JobStore {
       sets.push('videoMetadata = :metadata');
       values[':metadata'] = outcome.videoMetadata;
     }
+    if (owes) {
+      sets.push('#owed = :owed', 'notification = :owed', 'notificationAt = :completedAt');
+      names['#owed'] = 'owed';
+      values[':owed'] = OWED;
+    }
     let updated: Record<string, unknown> | undefined;
     try {
       const out = await this.doc.send(
@@ -265,7 +288,7 @@ export class DynamoDbJobStore implements JobStore {
           TableName: this.tableName,
           Key: jobKey(jobId),
           UpdateExpression: `SET ${sets.join(', ')}`,
-          ConditionExpression: '#status = :inProgress AND accountId = :account',
+          ConditionExpression: `#status = :inProgress AND accountId = :account AND ${owes ? 'attribute_exists' : 'attribute_not_exists'}(notificationChannel)`,
           ExpressionAttributeNames: names,
           ExpressionAttributeValues: values,
           ReturnValues: 'ALL_NEW',
@@ -366,6 +389,66 @@ export class DynamoDbJobStore implements JobStore {
     );
   }
 
+  async listOwedNotifications(owedBefore: number, limit: number): Promise<JobRecord[]> {
+    const live = (item: Record<string, unknown>) => Number(item.ttl) > this.nowSeconds();
+    if (!this.owedIndex) {
+      const items = await this.scanAll('#owed = :owed AND notificationAt <= :before', { ':owed': OWED, ':before': owedBefore }, { '#owed': 'owed' });
+      return items
+        .filter(live)
+        .sort((a, b) => Number(a.notificationAt) - Number(b.notificationAt))
+        .slice(0, limit)
+        .map(toRecord);
+    }
+    const items: Record<string, unknown>[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const out = await this.doc.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: OWED_INDEX,
+          KeyConditionExpression: '#owed = :owed AND notificationAt <= :before',
+          ExpressionAttributeNames: { '#owed': 'owed' },
+          ExpressionAttributeValues: { ':owed': OWED, ':before': owedBefore },
+          Limit: limit,
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      items.push(...(out.Items ?? []).filter(live));
+      startKey = out.LastEvaluatedKey;
+    } while (startKey && items.length < limit);
+    return items.slice(0, limit).map(toRecord);
+  }
+
+  async claimNotification(accountId: string, jobId: string, seenAt: number, at: number): Promise<boolean> {
+    return conditional(
+      this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: jobKey(jobId),
+          UpdateExpression: 'SET notificationAt = :at',
+          ConditionExpression: '#owed = :owed AND notificationAt = :seen AND accountId = :account',
+          ExpressionAttributeNames: { '#owed': 'owed' },
+          ExpressionAttributeValues: { ':owed': OWED, ':seen': seenAt, ':at': at, ':account': accountId },
+        }),
+      ),
+    );
+  }
+
+  async settleNotification(accountId: string, jobId: string, state: 'SENT' | 'REFUSED', at: number): Promise<boolean> {
+    return conditional(
+      this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: jobKey(jobId),
+          UpdateExpression: 'SET notification = :state, notificationAt = :at REMOVE #owed',
+          ConditionExpression: '#owed = :owed AND accountId = :account',
+          ExpressionAttributeNames: { '#owed': 'owed' },
+          ExpressionAttributeValues: { ':owed': OWED, ':state': state, ':at': at, ':account': accountId },
+        }),
+      ),
+    );
+  }
+
   async listInProgress(): Promise<JobRecord[]> {
     const items = await this.scanAll('sk = :job AND #status = :inProgress', { ':job': JOB_SK, ':inProgress': 'IN_PROGRESS' }, { '#status': 'status' });
     return items.filter((item) => Number(item.ttl) > this.nowSeconds()).map(toRecord);
@@ -394,25 +477,42 @@ export class DynamoDbJobStore implements JobStore {
 }
 
 /**
- * Creates the jobs table (pk/sk strings, on-demand, TTL on `ttl`) if it does not exist and waits until it is
- * ACTIVE. Local mode and tests use it; the CDK stack defines the same key schema.
+ * Creates the jobs table (pk/sk strings, on-demand, TTL on `ttl`, the sparse OWED_INDEX) if it does not exist and
+ * waits until it is ACTIVE. Local mode and tests use it; the CDK stack defines the same key schema and index.
+ * Answers whether the table has OWED_INDEX: a local table made before the index existed keeps working without it
+ * (pass the answer as the store's `owedIndex`).
  */
-export async function createJobsTable(client: DynamoDBClient, tableName: string): Promise<void> {
+export async function createJobsTable(client: DynamoDBClient, tableName: string): Promise<{ owedIndex: boolean }> {
   await createTableIfMissing(client, {
     TableName: tableName,
     AttributeDefinitions: [
       { AttributeName: 'pk', AttributeType: 'S' },
       { AttributeName: 'sk', AttributeType: 'S' },
+      { AttributeName: 'owed', AttributeType: 'S' },
+      { AttributeName: 'notificationAt', AttributeType: 'N' },
     ],
     KeySchema: [
       { AttributeName: 'pk', KeyType: 'HASH' },
       { AttributeName: 'sk', KeyType: 'RANGE' },
     ],
+    GlobalSecondaryIndexes: [
+      {
+        IndexName: OWED_INDEX,
+        KeySchema: [
+          { AttributeName: 'owed', KeyType: 'HASH' },
+          { AttributeName: 'notificationAt', KeyType: 'RANGE' },
+        ],
+        Projection: { ProjectionType: 'ALL' },
+      },
+    ],
     BillingMode: 'PAY_PER_REQUEST',
   });
+  const described = await client.send(new DescribeTableCommand({ TableName: tableName }));
+  const owedIndex = (described.Table?.GlobalSecondaryIndexes ?? []).some((i) => i.IndexName === OWED_INDEX);
   try {
     await client.send(new UpdateTimeToLiveCommand({ TableName: tableName, TimeToLiveSpecification: { AttributeName: 'ttl', Enabled: true } }));
   } catch {
     // dynalite has no UpdateTimeToLive; expiry is also enforced on read (getJob), so this is best effort.
   }
+  return { owedIndex };
 }

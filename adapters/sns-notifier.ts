@@ -8,7 +8,8 @@
  *     role) → sns:Publish with those credentials.
  *  2. Not assumable / not allowed to publish → sns:Publish as the service, only when the topic matches the
  *     allow-list (context notificationTopicArns; the topic's policy must allow the workflow role).
- *  3. Otherwise the publish fails (the job is already finished; completeJob reports it without retrying).
+ *  3. Otherwise the publish is refused (NotificationRefusedError): the outbox settles it as REFUSED instead of
+ *     re-publishing (core/jobs/outbox.ts). Any other failure (throttling, KMS, network) leaves it owed.
  */
 import { AssumeRoleCommand } from '@aws-sdk/client-sts';
 import type { STSClient } from '@aws-sdk/client-sts';
@@ -16,6 +17,7 @@ import { PublishCommand } from '@aws-sdk/client-sns';
 import type { SNSClient } from '@aws-sdk/client-sns';
 import type { Notifier } from '../core/ports.js';
 import type { NotificationChannel } from '../core/types.js';
+import { NotificationRefusedError, assertTopicInAccount } from '../core/notification.js';
 
 export interface TemporaryCredentials {
   accessKeyId: string;
@@ -61,11 +63,8 @@ export class CallerRoleNotifier implements Notifier {
   async publish(channel: NotificationChannel, message: string): Promise<void> {
     const { accountId, sts, snsFor, allowList } = this.options;
     const emit = this.options.onEvent ?? (() => undefined);
-    const topic = parseArn(channel.SNSTopicArn);
+    const topic = assertTopicInAccount(channel, accountId);
     const role = parseArn(channel.RoleArn);
-    if (!topic || topic.service !== 'sns' || topic.account !== accountId) {
-      throw new Error("notification topic is not in the job's account");
-    }
     // No Subject and no attributes: Rekognition's messages had none.
     const command = new PublishCommand({ TopicArn: channel.SNSTopicArn, Message: message });
 
@@ -88,7 +87,7 @@ export class CallerRoleNotifier implements Notifier {
     }
 
     if (!allowList.some((p) => arnMatches(channel.SNSTopicArn, p))) {
-      throw Object.assign(new Error('RoleArn cannot be assumed and the topic is not on the service allow-list'), { name: 'NotificationNotAllowed' });
+      throw new NotificationRefusedError('RoleArn cannot be assumed and the topic is not on the service allow-list', 'NotificationNotAllowed');
     }
     await snsFor(topic.region).send(command);
     emit('published-as-service');

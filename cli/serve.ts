@@ -16,6 +16,8 @@ import { DEFAULT_CONCURRENT_JOB_LIMIT } from '../core/api/handler.js';
 import { startLocalServer } from './local/server.js';
 import { parseAccounts } from './local/auth.js';
 import { FileKeyStore } from './local/key-file-store.js';
+import { COMPLETION_STEPS } from '../core/jobs/lifecycle.js';
+import type { CompletionStep } from '../core/jobs/lifecycle.js';
 
 /** The account of the key the first `serve` issues. */
 export const LOCAL_ACCOUNT = '000000000000';
@@ -64,6 +66,21 @@ async function loadEngine(modelsDir: string | undefined, modelPath: string | und
   return createSegmentingProcessor({ ...options, workers, tempRoot, log }, createEngineProcessor(options));
 }
 
+/**
+ * TEST-ONLY fault injection (the crash tests and `npm run bench:soak`): PEOPLE_PATHING_TEST_CRASH_AT names a
+ * boundary of a job's completion (before-finish, after-finish, after-publish); the first job to reach it kills this
+ * process with SIGKILL there. Read here once, nowhere else; unset (always, in use), nothing changes.
+ */
+export const CRASH_AT_ENV = 'PEOPLE_PATHING_TEST_CRASH_AT';
+
+function crashInjection(value: string | undefined): ((step: CompletionStep) => void) | undefined {
+  if (!value) return undefined;
+  if (!COMPLETION_STEPS.includes(value as CompletionStep)) throw new UsageError(`${CRASH_AT_ENV} must be one of ${COMPLETION_STEPS.join(', ')}`);
+  return (step) => {
+    if (step === value) process.kill(process.pid, 'SIGKILL');
+  };
+}
+
 export async function run(argv: string[]): Promise<number> {
   const cmd = command('serve', USAGE);
   const parsed = cmd.parse(
@@ -96,6 +113,7 @@ async function serve(values: Record<string, string | boolean | undefined>): Prom
     process.stderr.write(`people-pathing serve: --accounts needs --auth none; with verified keys each key names its account (people-pathing keys create --account ID)\n`);
     return 2;
   }
+  const crashAt = crashInjection(process.env[CRASH_AT_ENV]);
   const dataDir = str('data-dir') ?? '.people-pathing';
   const workers = Math.max(1, wholeNumber(str('workers'), '--workers', 1));
   const processor = await loadEngine(str('models-dir'), str('model'), values.faces !== false, workers, dataDir);
@@ -110,6 +128,7 @@ async function serve(values: Record<string, string | boolean | undefined>): Prom
     concurrentJobLimit: wholeNumber(str('concurrent-job-limit'), '--concurrent-job-limit', DEFAULT_CONCURRENT_JOB_LIMIT),
     workerConcurrency: workers,
     processor,
+    ...(crashAt ? { atStep: crashAt } : {}),
     log: (line) => process.stderr.write(`${new Date().toISOString()} ${line}\n`),
   });
   process.stdout.write(`people-pathing: Rekognition-compatible endpoint on ${server.url} (data ${server.dataDir})\n`);

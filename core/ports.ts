@@ -31,7 +31,16 @@ export interface JobRecord {
   startedAt?: number;
   /** What the worker reported with the latest progress (frames, segments, ETA). */
   progressDetail?: ProgressDetail;
+  /**
+   * The completion notification's outbox (core/jobs/outbox.ts): OWED from the write that finished a job with a
+   * NotificationChannel until a publish succeeded (SENT) or the service's rules refused it (REFUSED).
+   */
+  notification?: NotificationState;
+  /** Epoch ms: while OWED, when the notification became owed or a re-publisher last claimed it; then when it settled. */
+  notificationAt?: number;
 }
+
+export type NotificationState = 'OWED' | 'SENT' | 'REFUSED';
 
 /** Progress beyond the fraction: analysed frames (all segments together), segments, estimated seconds left. */
 export interface ProgressDetail {
@@ -124,11 +133,27 @@ export interface JobStore {
   /** Undefined for an unknown, foreign or expired job. */
   getJob(accountId: string, jobId: string): Promise<JobRecord | undefined>;
   /**
-   * Moves an IN_PROGRESS job to SUCCEEDED or FAILED and frees its concurrency slot. Returns the updated
-   * record, or undefined when the job was no longer IN_PROGRESS — so a completion is applied, and
-   * notified, exactly once.
+   * Moves an IN_PROGRESS job to SUCCEEDED or FAILED and frees its concurrency slot. A job with a
+   * NotificationChannel is marked, in the same conditional write, as owing its notification (`notification`
+   * OWED, `notificationAt` = completedAt). Returns the updated record, or undefined when the job was no longer
+   * IN_PROGRESS — so a completion is applied, and its notification owed, exactly once.
    */
   finishJob(accountId: string, jobId: string, outcome: JobOutcome): Promise<JobRecord | undefined>;
+  /**
+   * Jobs whose notification has been OWED since `owedBefore` (epoch ms) or earlier, oldest first, at most `limit`.
+   * Deployed: a query of a sparse index that holds only owed jobs, never a scan of the table.
+   */
+  listOwedNotifications(owedBefore: number, limit: number): Promise<JobRecord[]>;
+  /**
+   * Claims an owed notification for one re-publish: moves `notificationAt` from `seenAt` to `at`, only while it is
+   * still OWED at `seenAt`. True if this call claimed it (no other re-publisher, and the completer has not marked it).
+   */
+  claimNotification(accountId: string, jobId: string, seenAt: number, at: number): Promise<boolean>;
+  /**
+   * Settles an OWED notification (SENT after a publish, REFUSED when the service's rules refused it), only while
+   * it is OWED: a settle never creates an item, never changes a settled one. True if this call settled it.
+   */
+  settleNotification(accountId: string, jobId: string, state: 'SENT' | 'REFUSED', at: number): Promise<boolean>;
   setProgress(accountId: string, jobId: string, fraction: number, detail?: ProgressDetail): Promise<void>;
   /** Records that a tracker run started on the job (only while IN_PROGRESS; otherwise nothing happens). */
   markStarted(accountId: string, jobId: string, at: number): Promise<void>;

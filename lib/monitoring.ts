@@ -161,6 +161,13 @@ export class PeoplePathingMonitoring extends Construct {
         ],
       });
     }
+    // The notification outbox (doc 0017): the reconciler's count of notifications still owed after its re-publish.
+    alarm(
+      'NotificationsOwedAlarm',
+      new cloudwatch.Metric({ namespace: METRICS_NAMESPACE, metricName: 'NotificationsOwed', dimensionsMap: { service: WORKFLOW_SERVICE }, statistic: 'Maximum', period: Duration.minutes(10) }),
+      1,
+      'A completion notification is still owed after the reconciler re-published it (SNS throttling, KMS or topic policy); it is retried every 10 minutes.',
+    );
     alarm('ReconcilerAlarm', reconciled, 1, 'The reconciler found a job IN_PROGRESS with nothing running it (launched it again or failed it) or a concurrency slot left taken, or it failed itself.');
 
     const dashboard = new cloudwatch.Dashboard(this, 'Dashboard', { defaultInterval: Duration.hours(24) });

@@ -25,6 +25,7 @@ import { TrackerFargate } from './tracker-fargate.js';
 import { TrackerImage } from './tracker-image.js';
 import { PeoplePathingWorkflow } from './workflow.js';
 import { KEYS_KMS_KEY_OUTPUT, KEYS_TABLE_OUTPUT, KEY_PURPOSE } from '../core/auth/keys.js';
+import { OWED_INDEX } from '../adapters/dynamodb-job-store.js';
 
 export interface PeoplePathingStackProps extends StackProps {
   readonly config: PeoplePathingConfig;
@@ -215,7 +216,9 @@ export class PeoplePathingStack extends Stack {
       // DescribeComputeEnvironments has no resource-level permissions.
       reconcileFn.addToRolePolicy(new iam.PolicyStatement({ actions: ['batch:DescribeComputeEnvironments'], resources: ['*'] }));
     }
-    reconcileFn.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:Scan', 'dynamodb:UpdateItem'], resources: [table.tableArn] }));
+    reconcileFn.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:Scan', 'dynamodb:GetItem', 'dynamodb:UpdateItem'], resources: [table.tableArn] }));
+    // The notification outbox: owed notifications from their sparse index (doc 0017).
+    reconcileFn.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:Query'], resources: [`${table.tableArn}/index/${OWED_INDEX}`] }));
     reconcileFn.addToRolePolicy(new iam.PolicyStatement({ actions: ['states:StartExecution'], resources: [stateMachineArn] }));
     reconcileFn.addToRolePolicy(
       new iam.PolicyStatement({

@@ -6,6 +6,7 @@ import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { OWED_INDEX } from '../adapters/dynamodb-job-store.js';
 
 /** Results stay readable for 7 days after completion, like Rekognition's. */
 export const RESULTS_RETENTION_DAYS = 7;
@@ -29,6 +30,14 @@ export class PeoplePathingState extends Construct {
       encryption: dynamodb.TableEncryption.AWS_MANAGED,
       deletionProtection: false,
       removalPolicy: RemovalPolicy.RETAIN,
+    });
+    // The notification outbox (doc 0017): only jobs whose completion message is still owed carry `owed`, so the
+    // reconciler queries this sparse index instead of scanning the table.
+    this.table.addGlobalSecondaryIndex({
+      indexName: OWED_INDEX,
+      partitionKey: { name: 'owed', type: dynamodb.AttributeType.STRING },
+      sortKey: { name: 'notificationAt', type: dynamodb.AttributeType.NUMBER },
+      projectionType: dynamodb.ProjectionType.ALL,
     });
 
     this.accessLogsBucket = new s3.Bucket(this, 'AccessLogs', {

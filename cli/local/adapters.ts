@@ -5,6 +5,7 @@ import type { JobRecord, Notifier, ResultsStore } from '../../core/ports.js';
 import { LocalFolderSource } from '../../core/results-format.js';
 import type { ByteRangeSource } from '../../core/results-format.js';
 import type { NotificationChannel } from '../../core/types.js';
+import { assertTopicInAccount } from '../../core/notification.js';
 
 /** A finished local job's resultsLocation is a folder written by the worker. */
 export class LocalResultsStore implements ResultsStore {
@@ -17,17 +18,25 @@ export class LocalResultsStore implements ResultsStore {
 }
 
 /**
- * Appends each completion notification to an NDJSON file as {"TopicArn": ..., "Message": <spec §6 string>}
- * — what SNS would have delivered. Appends are serialised so lines never interleave.
+ * Appends each completion notification to an NDJSON file as {"AccountId": ..., "TopicArn": ..., "Message": <spec §6
+ * string>} — what SNS would have delivered, and to which account. A notifier is per account, and refuses a topic
+ * outside that account exactly as the deployed notifier does (core/notification.ts assertTopicInAccount). Appends are
+ * serialised so lines never interleave.
  */
-export class FileNotifier implements Notifier {
+export class FileNotifier {
   private chain: Promise<void> = Promise.resolve();
 
   constructor(private readonly file: string) {}
 
-  publish(channel: NotificationChannel, message: string): Promise<void> {
-    const line = JSON.stringify({ TopicArn: channel.SNSTopicArn, Message: message }) + '\n';
+  /** The notifier of jobs started by `accountId`. */
+  forAccount(accountId: string): Notifier {
+    return { publish: (channel, message) => this.publish(accountId, channel, message) };
+  }
+
+  private publish(accountId: string, channel: NotificationChannel, message: string): Promise<void> {
     const next = this.chain.then(async () => {
+      assertTopicInAccount(channel, accountId);
+      const line = JSON.stringify({ AccountId: accountId, TopicArn: channel.SNSTopicArn, Message: message }) + '\n';
       await mkdir(dirname(this.file), { recursive: true });
       await appendFile(this.file, line, 'utf8');
     });

@@ -24,6 +24,9 @@ import { LocalBuckets } from './buckets.js';
 import { FileNotifier, LocalResultsStore } from './adapters.js';
 import { LocalWorker } from './worker.js';
 import { reconcileJobs } from '../../core/jobs/reconcile.js';
+import { errorName, republishOwedNotifications, startRepublisher } from '../../core/jobs/outbox.js';
+import type { RepublishDeps } from '../../core/jobs/outbox.js';
+import type { CompletionStep } from '../../core/jobs/lifecycle.js';
 import { localAuthenticator } from './auth.js';
 import type { LocalAuthMode } from './auth.js';
 import { FileKeyStore } from './key-file-store.js';
@@ -58,7 +61,18 @@ export interface LocalServerOptions {
   workerConcurrency?: number;
   maxVideoBytes?: number;
   log?: (line: string) => void;
+  /**
+   * Notifications still owed (a failed publish, a crash) are re-published at start and then every `intervalMs`
+   * once owed for `graceMs`. Default 30 s and 30 s.
+   */
+  outbox?: { intervalMs?: number; graceMs?: number };
+  /** Test-only crash injection at a completion boundary (cli/serve.ts reads PEOPLE_PATHING_TEST_CRASH_AT). */
+  atStep?: (step: CompletionStep, jobId: string) => void;
 }
+
+/** Local mode's outbox defaults: a completer publishes within milliseconds, so 30 s of grace never races it. */
+export const OUTBOX_INTERVAL_MS = 30_000;
+export const OUTBOX_GRACE_MS = 30_000;
 
 export interface LocalServer {
   url: string;
@@ -155,30 +169,34 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
   } catch (error) {
     throw error instanceof StoreUnavailableError ? unusable(error.reason) : error;
   }
+  let owedIndex: boolean;
   try {
-    await createJobsTable(dynamo.client, LOCAL_TABLE_NAME);
+    ({ owedIndex } = await createJobsTable(dynamo.client, LOCAL_TABLE_NAME));
   } catch (e) {
     await dynamo.close();
     throw e;
   }
-  const store = new DynamoDbJobStore({ client: dynamo.client, tableName: LOCAL_TABLE_NAME });
-  const notifier = new FileNotifier(notificationsFile);
+  const store = new DynamoDbJobStore({ client: dynamo.client, tableName: LOCAL_TABLE_NAME, owedIndex });
+  const notifications = new FileNotifier(notificationsFile);
+  // Each account's jobs notify through a notifier that refuses topics of other accounts (as deployed).
+  const notifierFor = (accountId: string) => notifications.forAccount(accountId);
   const buckets = new LocalBuckets(bucketsDir);
   const worker = new LocalWorker({
     store,
-    notifier,
+    notifierFor,
     processor: options.processor,
     buckets,
     resultsRoot,
     concurrency: options.workerConcurrency,
     log,
+    ...(options.atStep ? { atStep: options.atStep } : {}),
   });
   const deps: ApiDeps = {
     store,
     videoSource: buckets,
     launcher: worker,
     results: new LocalResultsStore(),
-    notifierFor: () => notifier,
+    notifierFor,
     tokens: new PaginationTokens(await loadOrCreateKey(join(dataDir, 'pagination.key'))),
     concurrentJobLimit: options.concurrentJobLimit ?? DEFAULT_CONCURRENT_JOB_LIMIT,
     maxVideoBytes: options.maxVideoBytes,
@@ -209,6 +227,24 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
     })();
   });
   server.keepAliveTimeout = 5000;
+  // Notifications a previous run owed (crashed before or after publishing, or the publish failed), first: nothing of
+  // this run is publishing yet (the reconciler below resumes jobs, which may finish at once), so all of them with no
+  // grace; then on a timer (core/jobs/outbox.ts).
+  const outbox: RepublishDeps = {
+    store,
+    notifierFor,
+    graceMs: 0,
+    log: (message, fields) => log(`${message} ${String(fields.jobId)} (${String(fields.errorName)})`),
+  };
+  const reportOutbox = (report: { sent: string[]; refused: string[] }) => {
+    for (const jobId of report.sent) log(`notification of job ${jobId} sent`);
+    for (const jobId of report.refused) log(`notification of job ${jobId} refused (topic not in the job's account)`);
+  };
+  try {
+    reportOutbox(await republishOwedNotifications(outbox));
+  } catch (error) {
+    log(`re-publishing owed notifications failed (${errorName(error)}); retried on the timer`);
+  }
   // Jobs a previous run left IN_PROGRESS start over (or fail, when their video is gone), and concurrency counters
   // a crash left too high are corrected: core's reconciler, before the server takes requests, so no start is in
   // flight while it counts.
@@ -216,13 +252,19 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
     store,
     launcher: worker,
     executions: { stateOf: async () => 'NONE' },
-    notifierFor: () => notifier,
+    notifierFor,
     graceMs: 0,
     relaunchForMs: Infinity,
     slotAuditMs: 0,
     log: (message, fields) => log(`${message} ${String(fields.jobId)}`),
   });
   for (const jobId of resumed.relaunched) log(`resuming job ${jobId}`);
+  const stopOutbox = startRepublisher({
+    ...outbox,
+    graceMs: options.outbox?.graceMs ?? OUTBOX_GRACE_MS,
+    intervalMs: options.outbox?.intervalMs ?? OUTBOX_INTERVAL_MS,
+    onReport: reportOutbox,
+  });
 
   try {
     await new Promise<void>((resolveListen, reject) => {
@@ -230,6 +272,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
       server.listen(options.port ?? 8085, '127.0.0.1', () => resolveListen());
     });
   } catch (error) {
+    await stopOutbox();
     await worker.close(); // the resumed jobs stay IN_PROGRESS for the next start
     await dynamo.close();
     throw error;
@@ -249,6 +292,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
           server.close(() => resolveClose());
           server.closeAllConnections();
         });
+        await stopOutbox();
         await worker.close();
         await options.processor.close?.();
         await dynamo.close();

@@ -8,12 +8,15 @@ import { join } from 'node:path';
 import type { JobOutcome, JobRecord, JobStore, Notifier, VideoProcessor, WorkflowLauncher } from '../../core/ports.js';
 import { ResultsReader, LocalFolderSource } from '../../core/results-format.js';
 import { completeJob } from '../../core/jobs/lifecycle.js';
+import { errorName } from '../../core/jobs/outbox.js';
+import type { CompletionStep } from '../../core/jobs/lifecycle.js';
 import { failureMessage } from '../../core/jobs/status-message.js';
 import type { LocalBuckets } from './buckets.js';
 
 export interface LocalWorkerOptions {
   store: JobStore;
-  notifier: Notifier;
+  /** The notifier of an account's jobs. */
+  notifierFor: (accountId: string) => Notifier;
   processor: VideoProcessor;
   buckets: LocalBuckets;
   /** Results of job X go to <resultsRoot>/X. */
@@ -21,6 +24,8 @@ export interface LocalWorkerOptions {
   concurrency?: number;
   now?: () => number;
   log?: (line: string) => void;
+  /** Test-only crash injection at a completion boundary (cli/serve.ts, PEOPLE_PATHING_TEST_CRASH_AT). */
+  atStep?: (step: CompletionStep, jobId: string) => void;
 }
 
 export class LocalWorker implements WorkflowLauncher {
@@ -121,7 +126,14 @@ export class LocalWorker implements WorkflowLauncher {
     for (let attempt = 0; ; attempt++) {
       try {
         await completeJob(
-          { store, notifier: this.options.notifier, now: this.options.now, onNotificationError: () => this.options.log?.(`job ${job.jobId}: notification failed`) },
+          {
+            store,
+            notifier: this.options.notifierFor(job.accountId),
+            now: this.options.now,
+            onNotificationError: (error) =>
+              this.options.log?.(`job ${job.jobId}: notification not sent (${errorName(error)}); it is retried unless refused`),
+            ...(this.options.atStep ? { atStep: this.options.atStep } : {}),
+          },
           job.accountId,
           job.jobId,
           outcome,

@@ -121,7 +121,7 @@ describeData('people-pathing serve with the tracking engine', () => {
 
       const lines = (await readFile(join(dataDir, 'notifications.ndjson'), 'utf8')).trim().split('\n');
       expect(lines).toHaveLength(1);
-      expect(JSON.parse(lines[0])).toEqual({ TopicArn: channel.SNSTopicArn, Message: expect.any(String) });
+      expect(JSON.parse(lines[0])).toEqual({ AccountId: '123456789012', TopicArn: channel.SNSTopicArn, Message: expect.any(String) });
       expect(JSON.parse(JSON.parse(lines[0]).Message)).toMatchObject({ JobId, Status: 'SUCCEEDED', Video: { S3ObjectName: 'street.mp4', S3Bucket: 'videos' } });
     } finally {
       client.destroy();

@@ -144,15 +144,16 @@ describe('API Lambda with apiAuth=keys and the real JS v3 client', () => {
     alice = await keyStore.create('111111111111');
     bob = await keyStore.create('222222222222');
     const store = new DynamoDbJobStore({ client: dynamo.client, tableName: 'jobs' });
-    const notifier = new FileNotifier(join(dataDir, 'notifications.ndjson'));
+    const notifications = new FileNotifier(join(dataDir, 'notifications.ndjson'));
+    const notifierFor = (accountId: string) => notifications.forAccount(accountId);
     const buckets = new LocalBuckets(join(dataDir, 'buckets'));
-    worker = new LocalWorker({ store, notifier, processor: new SyntheticProcessor({ detections: 3 }), buckets, resultsRoot: join(dataDir, 'results') });
+    worker = new LocalWorker({ store, notifierFor, processor: new SyntheticProcessor({ detections: 3 }), buckets, resultsRoot: join(dataDir, 'results') });
     const deps: LambdaApiDeps = {
       store,
       videoSource: buckets,
       launcher: worker,
       results: new LocalResultsStore(),
-      notifierFor: () => notifier,
+      notifierFor,
       tokens: new PaginationTokens('a-test-secret-of-enough-length'),
       concurrentJobLimit: 20,
       keyAuth: { keys: new CachedKeyLookup(keyStore, 60_000, () => clock), regions: ['eu-west-1'] },

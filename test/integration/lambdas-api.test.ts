@@ -105,9 +105,10 @@ describe('API Lambda handler with REST proxy events', () => {
     dynamo = await startEmbeddedDynamo();
     await createJobsTable(dynamo.client, 'jobs-table');
     store = new DynamoDbJobStore({ client: dynamo.client, tableName: 'jobs-table' });
-    const notifier = new FileNotifier(join(dataDir, 'notifications.ndjson'));
+    const notifications = new FileNotifier(join(dataDir, 'notifications.ndjson'));
+    const notifierFor = (accountId: string) => notifications.forAccount(accountId);
     const buckets = new LocalBuckets(bucketsDir);
-    worker = new LocalWorker({ store, notifier, processor: new SyntheticProcessor({ detections: 1500 }), buckets, resultsRoot: join(dataDir, 'results') });
+    worker = new LocalWorker({ store, notifierFor, processor: new SyntheticProcessor({ detections: 1500 }), buckets, resultsRoot: join(dataDir, 'results') });
     const launcher: WorkflowLauncher = {
       launch: (job: JobRecord) => (launchFails ? Promise.reject(new Error('states:StartExecution AccessDenied arn:aws:states:secret')) : worker.launch(job)),
     };
@@ -116,7 +117,7 @@ describe('API Lambda handler with REST proxy events', () => {
       videoSource: buckets,
       launcher,
       results: new LocalResultsStore(),
-      notifierFor: () => notifier,
+      notifierFor,
       tokens: new PaginationTokens('a-test-secret-of-enough-length'),
       concurrentJobLimit: 20,
     };
@@ -201,7 +202,7 @@ describe('API Lambda handler with REST proxy events', () => {
     const handler = createApiHandler(
       async () => {
         if (++attempts === 1) throw new Error('AccessDenied on secret arn:aws:secretsmanager:eu-west-1:999999999999:secret:x');
-        return { store, videoSource: new LocalBuckets(join(dataDir, 'buckets')), launcher: worker, results: new LocalResultsStore(), notifierFor: () => new FileNotifier(join(dataDir, 'n.ndjson')), tokens: new PaginationTokens('a-test-secret-of-enough-length'), concurrentJobLimit: 20 };
+        return { store, videoSource: new LocalBuckets(join(dataDir, 'buckets')), launcher: worker, results: new LocalResultsStore(), notifierFor: (accountId: string) => new FileNotifier(join(dataDir, 'n.ndjson')).forAccount(accountId), tokens: new PaginationTokens('a-test-secret-of-enough-length'), concurrentJobLimit: 20 };
       },
       { logger: new Logger({ serviceName: 'test' }), tracer: new Tracer({ serviceName: 'test', enabled: false }), metrics: new Metrics({ namespace: 'Test', serviceName: 'test' }) },
     );

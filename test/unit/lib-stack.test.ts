@@ -397,8 +397,10 @@ describe('people-pathing stack (GPU, defaults)', () => {
     expect([...new Set(statements.flatMap(actionsOf))].sort()).toEqual(
       [
         'batch:DescribeComputeEnvironments', // is the GPU compute environment healthy? (a metric, an alarm)
+        'dynamodb:GetItem', // finishJob reads the job first (does it owe a notification?)
+        'dynamodb:Query', // the owed-notifications index only
         'dynamodb:Scan', // listInProgress
-        'dynamodb:UpdateItem', // finishJob: the job and its account's concurrency counter
+        'dynamodb:UpdateItem', // finishJob: the job and its account's concurrency counter; the outbox's claim and settle
         'logs:CreateLogStream',
         'logs:PutLogEvents',
         'sns:Publish', // a job it fails is notified
@@ -424,6 +426,26 @@ describe('people-pathing stack (GPU, defaults)', () => {
     });
     // Its role publishes failure notifications: callers must be able to trust it.
     expect(JSON.stringify(template.findOutputs('NotificationPublisherRoles'))).toContain(roleIdOf(template, 'ReconcileFn'));
+  });
+
+  test('owed notifications: a sparse index on the jobs table, queried only by the reconciler, with an alarm', () => {
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      KeySchema: [Match.objectLike({ AttributeName: 'pk' }), Match.objectLike({ AttributeName: 'sk' })],
+      GlobalSecondaryIndexes: [
+        Match.objectLike({
+          IndexName: 'owed-notifications',
+          KeySchema: [
+            { AttributeName: 'owed', KeyType: 'HASH' },
+            { AttributeName: 'notificationAt', KeyType: 'RANGE' },
+          ],
+        }),
+      ],
+    });
+    const query = statementsOfRole(template, roleIdOf(template, 'ReconcileFn')).find((s) => actionsOf(s).includes('dynamodb:Query'));
+    expect(actionsOf(query!)).toEqual(['dynamodb:Query']);
+    expect(JSON.stringify(query?.Resource)).toMatch(/\/index\/owed-notifications"\]\]\}$/);
+    const owed = Object.values(template.findResources('AWS::CloudWatch::Alarm')).find((a) => a.Properties.MetricName === 'NotificationsOwed');
+    expect(owed?.Properties).toMatchObject({ Namespace: 'PeoplePathing', Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold', Statistic: 'Maximum' });
   });
 
   test('alarms: failed jobs, workflow failures, API 5xx, queue age, reconciled jobs; a dashboard', () => {
