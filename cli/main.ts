@@ -29,7 +29,7 @@ async function main(argv: string[]): Promise<number> {
   }
   const command = commands[name];
   if (!command) {
-    process.stderr.write(`people-pathing: unknown command '${name}'\n${usage()}\n`);
+    process.stderr.write(`people-pathing: unknown command '${name}'; the commands are ${Object.keys(commands).join(', ')} (\`people-pathing --help\`)\n`);
     return 2;
   }
   return (await command.load()).run(rest);

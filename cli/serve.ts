@@ -118,7 +118,9 @@ async function serve(values: Record<string, string | boolean | undefined>): Prom
     concurrentJobLimit: wholeNumber(str('concurrent-job-limit'), '--concurrent-job-limit', DEFAULT_CONCURRENT_JOB_LIMIT),
     workerConcurrency: workers,
     processor,
-    log: (line) => process.stderr.write(`${new Date().toISOString()} ${line}\n`),
+    // The activity log (jobs started, finished, resumed) goes to stdout with the endpoint line; stderr carries only
+    // what needs attention (warnings, errors), so a normal run prints nothing there.
+    log: (line) => process.stdout.write(`${new Date().toISOString()} ${line}\n`),
   });
   process.stdout.write(`people-pathing: Rekognition-compatible endpoint on ${server.url} (data ${server.dataDir})\n`);
   if (auth === 'none') {
@@ -139,7 +141,7 @@ async function serve(values: Record<string, string | boolean | undefined>): Prom
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   });
-  process.stderr.write('people-pathing: shutting down\n');
+  process.stdout.write('people-pathing: shutting down\n');
   await server.close();
   return 0;
 }
