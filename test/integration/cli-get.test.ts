@@ -116,6 +116,38 @@ describe('people-pathing get', () => {
     expect(lines.join('')).toContain(`job ${JobId} IN_PROGRESS 40.0%  segments 1/3  frames 1000/2500  ETA 1:35`);
   });
 
+  it('counts segments as each one finishes, though they finish within the progress write interval', async () => {
+    const hold = gate();
+    const detail = (segmentsDone: number, frames: number) => ({ frames, totalFrames: 2000, segments: 2, segmentsDone });
+    // Both segments' frames and the first segment's end arrive within a few ms; the second segment is still going.
+    processor.options = {
+      detections: 4,
+      persons: 2,
+      gate: hold.promise,
+      progress: [
+        { fraction: 0.1, detail: detail(0, 200) },
+        { fraction: 0.5, detail: detail(0, 1000) },
+        { fraction: 0.6, detail: detail(1, 1200) },
+      ],
+    };
+    const { JobId } = await client.send(new StartPersonTrackingCommand({ Video: VIDEO }));
+    const lines: string[] = [];
+    const spy = jest.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      lines.push(String(chunk));
+      return true;
+    });
+    try {
+      const waiting = run(['--endpoint', server.url, '--job-id', JobId!, '--wait', '--poll-seconds', '0.1', '--out', join(outDir, 'segments.json')]);
+      // Well under the end of the job, and no further progress comes from the engine meanwhile.
+      for (let i = 0; i < 30 && !lines.join('').includes('segments 1/2'); i++) await new Promise((r) => setTimeout(r, 100));
+      hold.open();
+      expect(await waiting).toBe(0);
+    } finally {
+      spy.mockRestore();
+    }
+    expect(lines.join('')).toContain(`job ${JobId} IN_PROGRESS 60.0%  segments 1/2  frames 1200/2000`);
+  });
+
   it('fails clearly for a failed job, an unknown job and bad arguments', async () => {
     processor.options = { detections: 0, failWith: 'decoder exploded' };
     const { JobId } = await client.send(new StartPersonTrackingCommand({ Video: VIDEO }));
