@@ -1,35 +1,33 @@
 /**
- * people-pathing get --endpoint URL --job-id ID [--out results.json] [--sort-by TIMESTAMP|INDEX] [--page-size N]
- *                    [--region R] [--wait] [--poll-seconds S] [--signing-name NAME]
+ * people-pathing get --job-id ID [--out results.json] [--sort-by TIMESTAMP|INDEX] [--page-size N] [--wait]
+ *                    [--poll-seconds S] [--endpoint URL] [--region R] [--profile NAME] [--signing-name NAME]
  *
  * Pages through GetPersonTracking with the real SDK client (@aws-sdk/client-rekognition, paginateGetPersonTracking)
  * and writes one merged GetPersonTracking JSON ({JobStatus, JobId, VideoMetadata, Video, JobTag, Persons}): the input
  * of `people-pathing render`. Works against local mode (`people-pathing serve`), a deployment, or Rekognition itself.
  *
- * Credentials come from the SDK's usual chain (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_PROFILE, ...). Local mode
- * does not verify signatures but reads the access key id as the caller's account, so use the key that started the
- * job; for a loopback endpoint with no credentials configured, the key id `local` is used.
+ * The endpoint, region and credentials come from the flags, then from the environment and profiles as for any AWS SDK
+ * client (cli/aws-client-config.ts), so the shell `npm start`'s export line set up needs no flags at all.
  * A deployment behind API Gateway with IAM auth verifies SigV4 for the service `execute-api` (spec §9): that signing
  * name is used when the endpoint's host is an execute-api host, or when --signing-name says so.
  */
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
-import { command } from './args.js';
-import { GetPersonTrackingCommand, RekognitionClient, paginateGetPersonTracking } from '@aws-sdk/client-rekognition';
-import type { GetPersonTrackingCommandOutput, RekognitionClientConfig } from '@aws-sdk/client-rekognition';
+import { UsageError, command } from './args.js';
+import { AWS_CLIENT_OPTIONS, AWS_CLIENT_USAGE, AwsSetupError, describeServiceError, rekognitionClient } from './aws-client-config.js';
+import { GetPersonTrackingCommand, paginateGetPersonTracking } from '@aws-sdk/client-rekognition';
+import type { GetPersonTrackingCommandOutput, RekognitionClient } from '@aws-sdk/client-rekognition';
 
-const USAGE = `usage: people-pathing get --endpoint URL --job-id ID [--out results.json] [options]
+const USAGE = `usage: people-pathing get --job-id ID [--out results.json] [options]
 
-  --endpoint URL       the API (local mode: http://127.0.0.1:8085; a deployment's URL; Rekognition's)
   --job-id ID          the JobId StartPersonTracking returned
   --out FILE           where to write the merged result (default: standard output)
   --sort-by ORDER      TIMESTAMP (default) or INDEX
   --page-size N        MaxResults per GetPersonTracking call (default 1000)
-  --region R           signing region (default $AWS_REGION, else us-east-1)
   --wait               while the job is IN_PROGRESS, poll until it ends, showing its progress (people-pathing
                        endpoints report segments and frames done and an ETA; Rekognition reports none)
   --poll-seconds S     seconds between polls with --wait (default 5)
-  --signing-name NAME  SigV4 service name (default: execute-api for execute-api hosts, else rekognition)
+${AWS_CLIENT_USAGE}
 Exit status: 0 SUCCEEDED, 1 FAILED or error, 2 usage, 3 still IN_PROGRESS (without --wait).
 `;
 
@@ -91,46 +89,52 @@ export function progressLine(jobId: string, p: JobProgress | undefined): string 
   return parts.join('  ');
 }
 
-function isLoopback(url: URL): boolean {
-  const h = url.hostname.replace(/^\[|\]$/g, '');
-  return h === 'localhost' || h === '::1' || /^127\./.test(h);
-}
-
 export async function run(argv: string[]): Promise<number> {
   const cmd = command('get', USAGE);
   const parsed = cmd.parse(argv, {
-    endpoint: { type: 'string' },
+    ...AWS_CLIENT_OPTIONS,
     'job-id': { type: 'string' },
     out: { type: 'string' },
     'sort-by': { type: 'string' },
     'page-size': { type: 'string' },
-    region: { type: 'string' },
     wait: { type: 'boolean' },
     'poll-seconds': { type: 'string' },
-    'signing-name': { type: 'string' },
   });
   if (typeof parsed === 'number') return parsed;
-  const { values } = parsed;
-  const sortBy = (values['sort-by'] ?? 'TIMESTAMP').toUpperCase();
-  const pageSize = values['page-size'] === undefined ? 1000 : Number(values['page-size']);
-  const pollSeconds = values['poll-seconds'] === undefined ? 5 : Number(values['poll-seconds']);
-  let endpoint: URL | undefined;
-  try {
-    endpoint = values.endpoint ? new URL(values.endpoint) : undefined;
-  } catch {
-    endpoint = undefined;
-  }
-  if (!endpoint || !values['job-id'] || (sortBy !== 'TIMESTAMP' && sortBy !== 'INDEX') || !(Number.isInteger(pageSize) && pageSize >= 1) || !(pollSeconds > 0)) return cmd.usageError();
+  return cmd.run(() => get(parsed.values));
+}
+
+interface GetFlags {
+  'job-id'?: string;
+  out?: string;
+  'sort-by'?: string;
+  'page-size'?: string;
+  wait?: boolean;
+  'poll-seconds'?: string;
+  endpoint?: string;
+  region?: string;
+  profile?: string;
+  'signing-name'?: string;
+}
+
+async function get(values: GetFlags): Promise<number> {
   const jobId = values['job-id'];
-  const region = values.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1';
-  const signingName = values['signing-name'] ?? (/\.execute-api\./.test(endpoint.hostname) ? 'execute-api' : undefined);
-  const config: RekognitionClientConfig & { signingName?: string } = { region, endpoint: endpoint.toString().replace(/\/$/, '') };
-  // spec §9.2 variant B: the SDK honours `signingName` at run time although its types do not list it.
-  if (signingName) config.signingName = signingName;
-  if (isLoopback(endpoint) && !process.env.AWS_ACCESS_KEY_ID && !process.env.AWS_PROFILE) {
-    config.credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
+  if (!jobId) throw new UsageError('--job-id is required: the JobId StartPersonTracking returned');
+  const sortBy = (values['sort-by'] ?? 'TIMESTAMP').toUpperCase();
+  if (sortBy !== 'TIMESTAMP' && sortBy !== 'INDEX') throw new UsageError('--sort-by must be TIMESTAMP or INDEX');
+  const pageSize = values['page-size'] === undefined ? 1000 : Number(values['page-size']);
+  if (!(Number.isInteger(pageSize) && pageSize >= 1 && pageSize <= 1000)) throw new UsageError('--page-size must be a whole number from 1 to 1000');
+  const pollSeconds = values['poll-seconds'] === undefined ? 5 : Number(values['poll-seconds']);
+  if (!(pollSeconds > 0)) throw new UsageError('--poll-seconds must be a number of seconds above 0');
+  let resolved;
+  try {
+    resolved = await rekognitionClient(values);
+  } catch (err) {
+    if (!(err instanceof AwsSetupError)) throw err;
+    process.stderr.write(`people-pathing get: ${err.message}\n`);
+    return 1;
   }
-  const client = new RekognitionClient(config);
+  const { client, endpoint } = resolved;
   let progress: JobProgress | undefined;
   if (values.wait) captureProgress(client, (p) => (progress = p));
   const tty = process.stderr.isTTY === true;
@@ -156,11 +160,11 @@ export async function run(argv: string[]): Promise<number> {
       return 1;
     }
     const count = await writeMerged(client, jobId, sortBy, pageSize, values.out);
-    process.stderr.write(`people-pathing get: ${count} person detections${values.out ? ` written to ${values.out}` : ''}\n`);
+    // stderr stays for what needs attention; with the data on stdout, the summary would be noise in it.
+    if (values.out) process.stdout.write(`people-pathing get: ${count} person detections written to ${values.out}\n`);
     return 0;
   } catch (err) {
-    const e = err as Error;
-    process.stderr.write(`people-pathing get: ${e.name}: ${e.message}\n`);
+    process.stderr.write(`people-pathing get: ${describeServiceError(err, endpoint)}\n`);
     return 1;
   } finally {
     client.destroy();

@@ -2,6 +2,12 @@
 /**
  * people-pathing CLI: each subcommand lives in its own module exporting `run(argv): Promise<number>`.
  */
+
+// Node 20 is supported while the pinned dependencies support it (package.json engines, README). The AWS SDK warns on
+// every client it creates there that its releases after January 2027 will need Node 22; the lockfile pins one that
+// runs on 20, so the warning says nothing to a user of this command. This is the SDK's documented switch for it
+// (aws/aws-sdk-js-v3#7983); a user who sets the variable to anything else still gets the warning.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const commands: Record<string, { summary: string; load: () => Promise<{ run(argv: string[]): Promise<number> }> }> = {
   serve: { summary: 'serve the Rekognition-compatible API on 127.0.0.1 (local mode)', load: () => import('./serve.js') },
   track: { summary: 'track the persons in one video file or MOTChallenge sequence', load: () => import('./track.js') },
@@ -23,7 +29,7 @@ async function main(argv: string[]): Promise<number> {
   }
   const command = commands[name];
   if (!command) {
-    process.stderr.write(`people-pathing: unknown command '${name}'\n${usage()}\n`);
+    process.stderr.write(`people-pathing: unknown command '${name}'; the commands are ${Object.keys(commands).join(', ')} (\`people-pathing --help\`)\n`);
     return 2;
   }
   return (await command.load()).run(rest);

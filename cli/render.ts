@@ -3,7 +3,7 @@
  *
  * Draws GetPersonTracking results (from `track`, `get` or any deployment) onto the original frames.
  */
-import { command } from './args.js';
+import { UsageError, command, requireReadable } from './args.js';
 import { loadResults, renderPaths, renderVideo } from '../containers/tracker/src/render/index.js';
 
 const USAGE = `usage: people-pathing render <video file | MOT sequence folder> --results results.json [--out annotated.mp4] [--paths paths.png]
@@ -24,18 +24,34 @@ export async function run(argv: string[]): Promise<number> {
   );
   if (typeof parsed === 'number') return parsed;
   const { values, positionals } = parsed;
-  const trailSeconds = values['trail-seconds'] === undefined ? 2 : Number(values['trail-seconds']);
-  if (positionals.length !== 1 || !values.results || (!values.out && !values.paths) || !(trailSeconds >= 0)) return cmd.usageError();
-  const [input] = positionals;
-  const samples = await loadResults(values.results);
-  if (values.out) {
+  if (positionals.length === 0 && !values.results && !values.out && !values.paths) return cmd.usageError();
+  return cmd.run(async () => {
+    if (positionals.length !== 1) throw new UsageError(`expected one video file or MOT sequence folder, got ${positionals.length}`);
+    if (!values.results) throw new UsageError('--results FILE is required: the JSON `people-pathing track --out` or `people-pathing get --out` wrote');
+    if (!values.out && !values.paths) throw new UsageError('say what to draw: --out annotated.mp4, --paths paths.png, or both');
+    const trailSeconds = values['trail-seconds'] === undefined ? 2 : Number(values['trail-seconds']);
+    if (!(trailSeconds >= 0)) throw new UsageError('--trail-seconds must be a number of seconds, 0 or more');
+    const [input] = positionals as [string];
+    await requireReadable(input, 'video or MOT sequence', 'give the video the results were tracked from', 'file or folder');
+    await requireReadable(
+      values.results,
+      'results file',
+      `make one with \`people-pathing track ${input} --out ${values.results}\` (or \`people-pathing get --job-id ID --out ${values.results}\`)`,
+    );
+    return draw(input, values.results, values.out, values.paths, trailSeconds);
+  });
+}
+
+async function draw(input: string, results: string, out: string | undefined, paths: string | undefined, trailSeconds: number): Promise<number> {
+  const samples = await loadResults(results);
+  if (out) {
     const t0 = Date.now();
-    const r = await renderVideo(input, samples, values.out, { trailSeconds });
-    process.stderr.write(`wrote ${values.out}: ${r.frames} frames ${r.width}x${r.height} at ${r.rate} fps in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
+    const r = await renderVideo(input, samples, out, { trailSeconds });
+    process.stderr.write(`wrote ${out}: ${r.frames} frames ${r.width}x${r.height} at ${r.rate} fps in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
   }
-  if (values.paths) {
-    const r = await renderPaths(input, samples, values.paths);
-    process.stderr.write(`wrote ${values.paths}: ${r.persons} paths on ${r.width}x${r.height}\n`);
+  if (paths) {
+    const r = await renderPaths(input, samples, paths);
+    process.stderr.write(`wrote ${paths}: ${r.persons} paths on ${r.width}x${r.height}\n`);
   }
   return 0;
 }

@@ -81,6 +81,19 @@ function crashInjection(value: string | undefined): ((step: CompletionStep) => v
   };
 }
 
+/**
+ * The one line a caller pastes to reach this endpoint with any client the README shows. The region goes in both
+ * variables: the JS SDK v3 and AWS CLI v2 read AWS_REGION, botocore (boto3, AWS CLI v1) reads only AWS_DEFAULT_REGION.
+ * AWS_ENDPOINT_URL_REKOGNITION is read by the JS SDK v3, boto3 ≥ 1.28.57 and AWS CLI ≥ 1.29.57/2.13.23; older
+ * releases are told to pass endpoint_url= / --endpoint-url (README).
+ */
+export function exportLine(accessKeyId: string, secretAccessKey: string, endpoint: string, region = 'us-east-1'): string {
+  return (
+    `export AWS_ACCESS_KEY_ID=${accessKeyId} AWS_SECRET_ACCESS_KEY=${secretAccessKey} ` +
+    `AWS_REGION=${region} AWS_DEFAULT_REGION=${region} AWS_ENDPOINT_URL_REKOGNITION=${endpoint}`
+  );
+}
+
 export async function run(argv: string[]): Promise<number> {
   const cmd = command('serve', USAGE);
   const parsed = cmd.parse(
@@ -129,7 +142,9 @@ async function serve(values: Record<string, string | boolean | undefined>): Prom
     workerConcurrency: workers,
     processor,
     ...(crashAt ? { atStep: crashAt } : {}),
-    log: (line) => process.stderr.write(`${new Date().toISOString()} ${line}\n`),
+    // The activity log (jobs started, finished, resumed) goes to stdout with the endpoint line; stderr carries only
+    // what needs attention (warnings, errors), so a normal run prints nothing there.
+    log: (line) => process.stdout.write(`${new Date().toISOString()} ${line}\n`),
   });
   process.stdout.write(`people-pathing: Rekognition-compatible endpoint on ${server.url} (data ${server.dataDir})\n`);
   if (auth === 'none') {
@@ -140,7 +155,7 @@ async function serve(values: Record<string, string | boolean | undefined>): Prom
       const key = await keys.create(LOCAL_ACCOUNT);
       process.stdout.write(
         `people-pathing: issued an access key for account ${key.account} (shown once; more with \`people-pathing keys create\`):\n` +
-          `export AWS_ACCESS_KEY_ID=${key.accessKeyId} AWS_SECRET_ACCESS_KEY=${key.secretAccessKey} AWS_REGION=us-east-1\n`,
+          `${exportLine(key.accessKeyId, key.secretAccessKey, server.url)}\n`,
       );
     }
   }
@@ -150,7 +165,7 @@ async function serve(values: Record<string, string | boolean | undefined>): Prom
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   });
-  process.stderr.write('people-pathing: shutting down\n');
+  process.stdout.write('people-pathing: shutting down\n');
   await server.close();
   return 0;
 }

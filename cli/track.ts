@@ -10,7 +10,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { command } from './args.js';
+import { command, requireReadable } from './args.js';
 import { RESULT_FILES } from '../core/results-format.js';
 import {
   createFaceThread,
@@ -211,7 +211,15 @@ export async function run(argv: string[]): Promise<number> {
     process.stderr.write(`people-pathing track: --overlap-seconds and --workers need --segment-seconds\n`);
     return 2;
   }
-  const input = positionals[0];
+  const input = positionals[0] as string;
+  const missing = await requireReadable(input, 'video or MOT sequence', 'give a video file (MP4, MOV, MKV, WebM, AVI) or a MOTChallenge sequence folder', 'file or folder').then(
+    () => undefined,
+    (err: Error) => err.message,
+  );
+  if (missing) {
+    process.stderr.write(`people-pathing track: ${missing}\n`);
+    return 1;
+  }
   const controller = new AbortController();
   const onSignal = (): void => controller.abort();
   process.once('SIGINT', onSignal);

@@ -5,7 +5,7 @@
  */
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { JobOutcome, JobRecord, JobStore, Notifier, VideoProcessor, WorkflowLauncher } from '../../core/ports.js';
+import type { JobOutcome, JobRecord, JobStore, Notifier, TrackingJobInput, VideoProcessor, WorkflowLauncher } from '../../core/ports.js';
 import { ResultsReader, LocalFolderSource } from '../../core/results-format.js';
 import { completeJob } from '../../core/jobs/lifecycle.js';
 import { errorName } from '../../core/jobs/outbox.js';
@@ -92,20 +92,15 @@ export class LocalWorker implements WorkflowLauncher {
         throw new Error('Unable to get object metadata from S3. Check object key, region and/or access permissions.');
       }
       await rm(resultsDir, { recursive: true, force: true }); // a resumed job starts over
-      let lastReported = 0;
+      const progress = new ProgressWriter((fraction, detail) => store.setProgress(job.accountId, job.jobId, fraction, detail));
       const output = await processor.process({
         jobId: job.jobId,
         videoPath,
         resultsDir,
         signal: this.abort.signal,
         log: (event, fields) => this.options.log?.(`job ${job.jobId} ${event} ${JSON.stringify(fields)}`),
-        onProgress: (fraction, detail) => {
-          const now = Date.now();
-          if (now - lastReported < 1000 && fraction < 1) return;
-          lastReported = now;
-          store.setProgress(job.accountId, job.jobId, fraction, detail).catch(() => undefined);
-        },
-      });
+        onProgress: (fraction, detail) => progress.report(fraction, detail),
+      }).finally(() => progress.close());
       // Only a complete, readable results set may be published as SUCCEEDED.
       try {
         await new ResultsReader(new LocalFolderSource(resultsDir)).getManifest();
@@ -151,5 +146,61 @@ export class LocalWorker implements WorkflowLauncher {
         await new Promise((resolve) => setTimeout(resolve, Math.min(5000, 200 * 2 ** attempt)));
       }
     }
+  }
+}
+
+type ProgressArgs = Parameters<NonNullable<TrackingJobInput['onProgress']>>;
+
+/**
+ * Writes a job's progress to the store at most once a second, except that a finished segment (segmentsDone changes) or
+ * the end (fraction 1) is written at once, and an update held back by the limit is written when the second is up, so
+ * GetPersonTracking shows each segment as it finishes and never an older state than the engine reported. Writes go
+ * one after another (a slow write cannot land after a newer one).
+ */
+class ProgressWriter {
+  private lastWrite = 0;
+  private lastSegmentsDone: number | undefined;
+  private held: ProgressArgs | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private writing: Promise<void> = Promise.resolve();
+  private closed = false;
+
+  constructor(private readonly write: (...args: ProgressArgs) => Promise<unknown>) {}
+
+  report(...args: ProgressArgs): void {
+    if (this.closed) return;
+    const [fraction, detail] = args;
+    const segmentsDone = detail?.segmentsDone;
+    const milestone = fraction >= 1 || (segmentsDone !== undefined && segmentsDone !== this.lastSegmentsDone);
+    this.lastSegmentsDone = segmentsDone;
+    const wait = 1000 - (Date.now() - this.lastWrite);
+    if (milestone || wait <= 0) {
+      this.flush(args);
+      return;
+    }
+    this.held = args;
+    this.timer ??= setTimeout(() => {
+      this.timer = undefined;
+      if (this.held) this.flush(this.held);
+    }, wait);
+  }
+
+  private flush(args: ProgressArgs): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    this.held = undefined;
+    this.lastWrite = Date.now();
+    this.writing = this.writing.then(() => this.write(...args)).then(
+      () => undefined,
+      () => undefined,
+    );
+  }
+
+  /** Drops what is held and waits for the writes under way, so none lands after the job's outcome. */
+  async close(): Promise<void> {
+    this.closed = true;
+    clearTimeout(this.timer);
+    this.held = undefined;
+    await this.writing;
   }
 }

@@ -48,8 +48,8 @@ async function stop(s: Served | undefined): Promise<void> {
 }
 
 /** A client as an unchanged application builds it: configuration from the environment only. */
-async function getWithEnvironment(env: Record<string, string>): Promise<unknown> {
-  const names = ['AWS_ENDPOINT_URL_REKOGNITION', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_REGION', 'AWS_PROFILE', 'AWS_SESSION_TOKEN'];
+async function getWithEnvironment(env: Record<string, string | undefined>): Promise<unknown> {
+  const names = ['AWS_ENDPOINT_URL_REKOGNITION', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_REGION', 'AWS_DEFAULT_REGION', 'AWS_PROFILE', 'AWS_SESSION_TOKEN'];
   const saved = Object.fromEntries(names.map((n) => [n, process.env[n]]));
   for (const n of names) delete process.env[n];
   Object.assign(process.env, env);
@@ -82,10 +82,15 @@ describe('people-pathing serve issues and verifies keys', () => {
 
   it('first start prints export lines whose key works with an environment-only client; a restart keeps it', async () => {
     current = await serve(dataDir);
-    const m = /^export AWS_ACCESS_KEY_ID=(AKPP[A-Z2-7]{16}) AWS_SECRET_ACCESS_KEY=(\S{40}) AWS_REGION=(\S+)$/m.exec(current.stdout);
-    expect(m).not.toBeNull();
-    const [, id, secret, region] = m!;
-    const env = { AWS_ENDPOINT_URL_REKOGNITION: current.url, AWS_ACCESS_KEY_ID: id!, AWS_SECRET_ACCESS_KEY: secret!, AWS_REGION: region! };
+    // The printed line, taken whole as a shell would: every client the README shows reads what it needs from it.
+    const line = /^export (.*)$/m.exec(current.stdout)?.[1];
+    expect(line).toBeDefined();
+    const env = Object.fromEntries(line!.split(' ').map((kv) => kv.split('=', 2) as [string, string]));
+    expect(Object.keys(env).sort()).toEqual(['AWS_ACCESS_KEY_ID', 'AWS_DEFAULT_REGION', 'AWS_ENDPOINT_URL_REKOGNITION', 'AWS_REGION', 'AWS_SECRET_ACCESS_KEY']);
+    expect(env.AWS_ACCESS_KEY_ID).toMatch(/^AKPP[A-Z2-7]{16}$/);
+    expect(env.AWS_SECRET_ACCESS_KEY).toMatch(/^\S{40}$/);
+    expect(env.AWS_DEFAULT_REGION).toBe(env.AWS_REGION); // botocore (boto3, AWS CLI v1) reads only AWS_DEFAULT_REGION
+    expect(env.AWS_ENDPOINT_URL_REKOGNITION).toBe(current.url);
     expect(await getWithEnvironment(env)).toBeInstanceOf(ResourceNotFoundException);
     expect(((await getWithEnvironment({ ...env, AWS_SECRET_ACCESS_KEY: 'x'.repeat(40) })) as Error).name).toBe('InvalidSignatureException');
     await stop(current);
