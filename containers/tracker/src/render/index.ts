@@ -8,7 +8,8 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { writeFile } from 'node:fs/promises';
 import { createCanvas, ImageData } from '@napi-rs/canvas';
-import { colourForIndex, css } from './colors.js';
+import { assignColours, colourForIndex, css, type Rgb } from './colors.js';
+import { LabelPlacer } from './labels.js';
 import { drawPersons, fontSizeFor, fontsAvailable, lineWidthFor } from './draw.js';
 import { decodeRgba, openInput, type RenderInput } from './input.js';
 import { ffmpegBinary } from '../video/ffmpeg-input.js';
@@ -16,7 +17,7 @@ import { Timeline, pathsOf, type Samples } from './timeline.js';
 
 export { openInput, decodeRgba } from './input.js';
 export { loadResults, buildSamples, Timeline } from './timeline.js';
-export { colourForIndex } from './colors.js';
+export { assignColours, colourForIndex } from './colors.js';
 
 export interface RenderVideoOptions {
   trailSeconds?: number;
@@ -38,6 +39,8 @@ export async function renderVideo(inputPath: string, samples: Samples, outPath: 
   const withText = fontsAvailable();
   const frameMs = 1000 / input.fps;
   const timeline = new Timeline(samples, width, height, (options.trailSeconds ?? 2) * 1000, frameMs);
+  const colours = assignColours(samples);
+  const labels = new LabelPlacer(Math.ceil(lineWidthFor(width, height) / 2));
   const canvas = createCanvas(width, height);
   const ctx = canvas.getContext('2d');
   // libx264 with yuv420p needs even sizes: an odd width/height gets one black column/row.
@@ -60,7 +63,7 @@ export async function renderVideo(inputPath: string, samples: Samples, outPath: 
   try {
     for await (const rgba of decodeRgba(input)) {
       ctx.putImageData(new ImageData(new Uint8ClampedArray(rgba.buffer, rgba.byteOffset, rgba.byteLength), width, height), 0, 0);
-      drawPersons(ctx, timeline.at(frames * frameMs), width, height, withText);
+      drawPersons(ctx, timeline.at(frames * frameMs), width, height, withText, { colours, labels });
       const out = ctx.getImageData(0, 0, width, height).data;
       frames++;
       if (!enc.stdin.write(Buffer.from(out.buffer, out.byteOffset, out.byteLength))) {
@@ -110,10 +113,12 @@ export async function renderPaths(inputPath: string, samples: Samples, outPath: 
   ctx.fillRect(0, 0, width, height);
   const lw = lineWidthFor(width, height);
   const paths = [...pathsOf(samples, width, height)].sort((a, b) => a[0] - b[0]);
+  const colours = assignColours(samples);
+  const colourOf = (index: number) => colours.get(index) ?? colourForIndex(index);
   ctx.lineJoin = 'round';
   ctx.lineCap = 'round';
   for (const [index, p] of paths) {
-    const c = colourForIndex(index);
+    const c = colourOf(index);
     ctx.strokeStyle = css(c);
     ctx.fillStyle = css(c);
     ctx.lineWidth = Math.max(2, lw - 1);
@@ -132,12 +137,12 @@ export async function renderPaths(inputPath: string, samples: Samples, outPath: 
     ctx.arc(lastSeg[lastSeg.length - 2], lastSeg[lastSeg.length - 1], lw * 1.5, 0, 2 * Math.PI);
     ctx.fill();
   }
-  if (withText && paths.length) drawLegend(ctx, paths.map(([index, p]) => ({ index, text: `${index}  ${clock(p.first)} – ${clock(p.last)}` })), width, height);
+  if (withText && paths.length) drawLegend(ctx, paths.map(([index, p]) => ({ index, colour: colourOf(index), text: `${index}  ${clock(p.first)} – ${clock(p.last)}` })), width, height);
   await writeFile(outPath, await canvas.encode('png'));
   return { width, height, persons: paths.length };
 }
 
-function drawLegend(ctx: ReturnType<ReturnType<typeof createCanvas>['getContext']>, rows: { index: number; text: string }[], width: number, height: number): void {
+function drawLegend(ctx: ReturnType<ReturnType<typeof createCanvas>['getContext']>, rows: { index: number; colour: Rgb; text: string }[], width: number, height: number): void {
   const fs = Math.max(10, Math.round(fontSizeFor(width, height) * 0.6));
   const lineH = Math.round(fs * 1.4);
   const pad = Math.round(fs / 2);
@@ -159,7 +164,7 @@ function drawLegend(ctx: ReturnType<ReturnType<typeof createCanvas>['getContext'
   shown.forEach((r, k) => {
     const x = 2 * pad + Math.floor(k / perCol) * colW;
     const y = pad + (1 + (k % perCol)) * lineH + lineH / 2 + pad / 2;
-    ctx.fillStyle = css(colourForIndex(r.index));
+    ctx.fillStyle = css(r.colour);
     ctx.fillRect(x, y - fs / 2, fs, fs);
     ctx.fillStyle = '#fff';
     ctx.fillText(r.text, x + fs + pad, y);
