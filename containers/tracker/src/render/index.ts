@@ -10,6 +10,7 @@ import { writeFile } from 'node:fs/promises';
 import { createCanvas, ImageData } from '@napi-rs/canvas';
 import { assignColours, colourForIndex, css, type Rgb } from './colors.js';
 import { LabelPlacer } from './labels.js';
+import type { Blurrer } from './blur.js';
 import { drawPersons, fontSizeFor, fontsAvailable, lineWidthFor } from './draw.js';
 import { decodeRgba, openInput, type RenderInput } from './input.js';
 import { ffmpegBinary } from '../video/ffmpeg-input.js';
@@ -18,12 +19,15 @@ import { Timeline, pathsOf, type Samples } from './timeline.js';
 export { openInput, decodeRgba } from './input.js';
 export { loadResults, buildSamples, Timeline } from './timeline.js';
 export { assignColours, colourForIndex } from './colors.js';
+export { createBlurrer, type Blurrer, type BlurMode } from './blur.js';
 
 export interface RenderVideoOptions {
   trailSeconds?: number;
   /** x264 constant rate factor (lower is better quality). Default 18. */
   crf?: number;
   preset?: string;
+  /** Privacy blur (faces or persons) applied to every frame before drawing. */
+  blur?: Blurrer;
 }
 
 export interface RenderStats {
@@ -62,8 +66,10 @@ export async function renderVideo(inputPath: string, samples: Samples, outPath: 
   let frames = 0;
   try {
     for await (const rgba of decodeRgba(input)) {
+      const persons = timeline.at(frames * frameMs);
+      await options.blur?.apply(rgba, width, height, persons, frames * frameMs);
       ctx.putImageData(new ImageData(new Uint8ClampedArray(rgba.buffer, rgba.byteOffset, rgba.byteLength), width, height), 0, 0);
-      drawPersons(ctx, timeline.at(frames * frameMs), width, height, withText, { colours, labels });
+      drawPersons(ctx, persons, width, height, withText, { colours, labels });
       const out = ctx.getImageData(0, 0, width, height).data;
       frames++;
       if (!enc.stdin.write(Buffer.from(out.buffer, out.byteOffset, out.byteLength))) {
@@ -79,18 +85,24 @@ export async function renderVideo(inputPath: string, samples: Samples, outPath: 
   return { frames, width, height, rate: input.rate };
 }
 
-/** Picks the frame in the middle of the input (people have usually entered by then) as RGBA. */
-async function representativeFrame(input: RenderInput): Promise<Uint8Array> {
+/** Picks the frame in the middle of the input (people have usually entered by then) as RGBA, with its time (ms). */
+async function representativeFrame(input: RenderInput): Promise<{ rgba: Uint8Array; tMs: number }> {
   let source: RenderInput = input;
+  let tMs = 0;
   if (input.sequenceFrame) {
     const n = Math.max(1, Math.ceil((input.frameCount ?? 1) / 2));
     source = { ...input, args: input.sequenceFrame(n) };
+    tMs = ((n - 1) * 1000) / input.fps;
   } else if (input.durationSec) {
-    source = { ...input, args: ['-ss', (input.durationSec / 2).toFixed(3), ...input.args] };
+    // A frame's own time is known (for the blur's boxes): ffmpeg gives the first frame at or after the seek point,
+    // so seek a quarter frame before the frame wanted.
+    const frame = Math.floor((input.durationSec / 2) * input.fps);
+    tMs = (frame * 1000) / input.fps;
+    source = { ...input, args: ['-ss', Math.max(0, (frame - 0.25) / input.fps).toFixed(6), ...input.args] };
   }
-  for await (const frame of decodeRgba(source, ['-frames:v', '1'])) return Uint8Array.from(frame);
+  for await (const frame of decodeRgba(source, ['-frames:v', '1'])) return { rgba: Uint8Array.from(frame), tMs };
   // Seeking past the end of a short or odd file gives nothing: fall back to its first frame.
-  for await (const frame of decodeRgba(input, ['-frames:v', '1'])) return Uint8Array.from(frame);
+  for await (const frame of decodeRgba(input, ['-frames:v', '1'])) return { rgba: Uint8Array.from(frame), tMs: 0 };
   throw new Error('the input has no frames');
 }
 
@@ -101,13 +113,14 @@ function clock(ms: number): string {
 }
 
 /** Every path over one representative frame, with a legend (Index, first and last seen). Writes a PNG of the input's size. */
-export async function renderPaths(inputPath: string, samples: Samples, outPath: string): Promise<{ width: number; height: number; persons: number }> {
+export async function renderPaths(inputPath: string, samples: Samples, outPath: string, options: { blur?: Blurrer } = {}): Promise<{ width: number; height: number; persons: number }> {
   const input = await openInput(inputPath);
   const { width, height } = input;
   const withText = fontsAvailable();
   const canvas = createCanvas(width, height);
   const ctx = canvas.getContext('2d');
-  const rgba = await representativeFrame(input);
+  const { rgba, tMs } = await representativeFrame(input);
+  if (options.blur) await options.blur.apply(rgba, width, height, new Timeline(samples, width, height, 0, 1000 / input.fps).at(tMs), tMs);
   ctx.putImageData(new ImageData(new Uint8ClampedArray(rgba.buffer, rgba.byteOffset, rgba.byteLength), width, height), 0, 0);
   ctx.fillStyle = 'rgba(0,0,0,0.35)'; // dim the picture so the paths stand out
   ctx.fillRect(0, 0, width, height);
