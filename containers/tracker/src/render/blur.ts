@@ -97,22 +97,30 @@ export function blurRegion(rgba: Uint8Array | Uint8ClampedArray, width: number, 
   // 2. Two horizontal and two vertical box-filter passes of width 2b + 1 (edges clamped inside the region).
   const radius = Math.max(1, b);
   const tmp = new Float32Array(Math.max(rw, rh) * 3);
-  const pass = (count: number, length: number, at: (line: number, k: number) => number): void => {
+  const norm = 1 / (2 * radius + 1);
+  // One pass over `count` lines of `length` pixels; line i starts at i·lineStep, pixels are `step` apart.
+  const pass = (count: number, length: number, lineStep: number, step: number): void => {
     for (let line = 0; line < count; line++) {
+      const base = line * lineStep;
       for (let c = 0; c < 3; c++) {
+        const o = base + c;
         let sum = 0;
-        for (let k = -radius; k <= radius; k++) sum += buf[at(line, Math.min(length - 1, Math.max(0, k))) + c];
+        for (let k = -radius; k <= radius; k++) sum += buf[o + Math.min(length - 1, Math.max(0, k)) * step];
         for (let k = 0; k < length; k++) {
-          tmp[3 * k + c] = sum / (2 * radius + 1);
-          sum += buf[at(line, Math.min(length - 1, k + radius + 1)) + c] - buf[at(line, Math.max(0, k - radius)) + c];
+          tmp[3 * k + c] = sum * norm;
+          sum += buf[o + Math.min(length - 1, k + radius + 1) * step] - buf[o + Math.max(0, k - radius) * step];
         }
       }
-      for (let k = 0; k < length; k++) for (let c = 0; c < 3; c++) buf[at(line, k) + c] = tmp[3 * k + c];
+      for (let k = 0, q = base; k < length; k++, q += step) {
+        buf[q] = tmp[3 * k];
+        buf[q + 1] = tmp[3 * k + 1];
+        buf[q + 2] = tmp[3 * k + 2];
+      }
     }
   };
   for (let n = 0; n < 2; n++) {
-    pass(rh, rw, (y, x) => (y * rw + x) * 3);
-    pass(rw, rh, (x, y) => (y * rw + x) * 3);
+    pass(rh, rw, rw * 3, 3);
+    pass(rw, rh, 3, rw * 3);
   }
   for (let y = 0; y < rh; y++) {
     for (let x = 0, p = ((ry1 + y) * width + rx1) * 4, q = y * rw * 3; x < rw; x++, p += 4, q += 3) {
