@@ -3,11 +3,11 @@
  *
  * Each label tries the positions beside its box in this order: above (left-aligned, then right-aligned), below
  * (left, right), inside the box (top, bottom), left and right of the box top. Then positions further away, in
- * stacks above, below, left and right of the box (a leader line joins such a label to its box). The first position
- * inside the frame that overlaps no label already placed wins; in a first round it must also cover no other
- * person's box, in a second round that is allowed. A label keeps last frame's position while it stays free, so
- * labels do not jump from frame to frame. Only when every position is taken (a frame more than full of labels) is
- * the label put above its box over another one.
+ * stacks above, below, left and right of the box (a leader line joins such a label to its box). A position must be
+ * inside the frame and overlap no label already placed. Rounds, first success wins: beside the box over no other
+ * person's box; beside the box; away from it over no other box; away from it. Within a round, the position the label
+ * had in the last frame comes first, so labels do not jump from frame to frame. Only when every position is taken
+ * (a frame more than full of labels) is the label put above its box over another one.
  */
 
 export type Rect = { x: number; y: number; width: number; height: number };
@@ -95,8 +95,13 @@ export class LabelPlacer {
         if (placed.some((p) => intersects(p, rect))) return false;
         return !avoidBoxes || boxes.every((b, j) => j === k || !intersects(b, rect));
       };
-      let pick = order.find((c) => free(c, true)) ?? order.find((c) => free(c, false));
-      if (pick === undefined) pick = 0;
+      // Beside the box over no other box, beside it at all, then away from it (over no box, at all).
+      let pick: number | undefined;
+      for (const [beside, avoid] of [[true, true], [true, false], [false, true], [false, false]]) {
+        pick = order.find((c) => cands[c].beside === beside && free(c, avoid));
+        if (pick !== undefined) break;
+      }
+      pick ??= 0;
       next.set(r.index, pick);
       const rect: PlacedLabel = { index: r.index, x: cands[pick].x, y: cands[pick].y, width: r.width, height: r.height };
       const boxRect = boxes[k];
