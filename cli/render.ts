@@ -1,17 +1,22 @@
 /**
- * people-pathing render <video|sequence> --results results.json [--out annotated.mp4] [--paths paths.png]
+ * people-pathing render <video|sequence> --results results.json [--out annotated.mp4] [--paths paths.png] [--blur faces|persons]
  *
  * Draws GetPersonTracking results (from `track`, `get` or any deployment) onto the original frames.
  */
 import { UsageError, command, requireReadable } from './args.js';
-import { loadResults, renderPaths, renderVideo } from '../containers/tracker/src/render/index.js';
+import { createBlurrer, loadResults, renderPaths, renderVideo, type BlurMode } from '../containers/tracker/src/render/index.js';
 
 const USAGE = `usage: people-pathing render <video file | MOT sequence folder> --results results.json [--out annotated.mp4] [--paths paths.png]
+                             [--blur faces|persons]
 
   --results FILE      GetPersonTracking JSON ({VideoMetadata, Persons}) from track, get or a deployment
   --out FILE          annotated video: each person's box, Index and last seconds of trail (H.264 MP4)
   --paths FILE        PNG: every path over one representative frame, with a legend (Index, first and last seen)
   --trail-seconds N   trail length in the video (default 2)
+  --blur faces        blur every face (Person.Face from the results, else found by YuNet in each person's box)
+  --blur persons      blur every person box (for sharing a video under privacy rules)
+  --models-dir DIR    folder holding the face model (default $PEOPLE_PATHING_MODELS_DIR, else the model cache)
+  --face-model PATH   YuNet face detector for --blur faces (default $PEOPLE_PATHING_FACE_MODEL, else the models folder)
 At least one of --out and --paths is needed.
 `;
 
@@ -19,7 +24,15 @@ export async function run(argv: string[]): Promise<number> {
   const cmd = command('render', USAGE);
   const parsed = cmd.parse(
     argv,
-    { results: { type: 'string' }, out: { type: 'string' }, paths: { type: 'string' }, 'trail-seconds': { type: 'string' } },
+    {
+      results: { type: 'string' },
+      out: { type: 'string' },
+      paths: { type: 'string' },
+      'trail-seconds': { type: 'string' },
+      blur: { type: 'string' },
+      'models-dir': { type: 'string' },
+      'face-model': { type: 'string' },
+    },
     { positionals: true },
   );
   if (typeof parsed === 'number') return parsed;
@@ -31,6 +44,7 @@ export async function run(argv: string[]): Promise<number> {
     if (!values.out && !values.paths) throw new UsageError('say what to draw: --out annotated.mp4, --paths paths.png, or both');
     const trailSeconds = values['trail-seconds'] === undefined ? 2 : Number(values['trail-seconds']);
     if (!(trailSeconds >= 0)) throw new UsageError('--trail-seconds must be a number of seconds, 0 or more');
+    if (values.blur !== undefined && values.blur !== 'faces' && values.blur !== 'persons') throw new UsageError('--blur must be faces or persons');
     const [input] = positionals as [string];
     await requireReadable(input, 'video or MOT sequence', 'give the video the results were tracked from', 'file or folder');
     await requireReadable(
@@ -38,20 +52,37 @@ export async function run(argv: string[]): Promise<number> {
       'results file',
       `make one with \`people-pathing track ${input} --out ${values.results}\` (or \`people-pathing get --job-id ID --out ${values.results}\`)`,
     );
-    return draw(input, values.results, values.out, values.paths, trailSeconds);
+    return draw(input, values.results, values.out, values.paths, trailSeconds, values.blur as BlurMode | undefined, {
+      faceModel: values['face-model'],
+      modelsDir: values['models-dir'],
+    });
   });
 }
 
-async function draw(input: string, results: string, out: string | undefined, paths: string | undefined, trailSeconds: number): Promise<number> {
+async function draw(
+  input: string,
+  results: string,
+  out: string | undefined,
+  paths: string | undefined,
+  trailSeconds: number,
+  mode: BlurMode | undefined,
+  models: { faceModel?: string; modelsDir?: string },
+): Promise<number> {
   const samples = await loadResults(results);
-  if (out) {
-    const t0 = Date.now();
-    const r = await renderVideo(input, samples, out, { trailSeconds });
-    process.stderr.write(`wrote ${out}: ${r.frames} frames ${r.width}x${r.height} at ${r.rate} fps in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
-  }
-  if (paths) {
-    const r = await renderPaths(input, samples, paths);
-    process.stderr.write(`wrote ${paths}: ${r.persons} paths on ${r.width}x${r.height}\n`);
+  const blur = mode ? await createBlurrer(mode, models) : undefined;
+  try {
+    if (out) {
+      const t0 = Date.now();
+      const r = await renderVideo(input, samples, out, { trailSeconds, blur });
+      process.stderr.write(`wrote ${out}: ${r.frames} frames ${r.width}x${r.height} at ${r.rate} fps in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
+    }
+    if (paths) {
+      const r = await renderPaths(input, samples, paths, { blur });
+      process.stderr.write(`wrote ${paths}: ${r.persons} paths on ${r.width}x${r.height}\n`);
+    }
+    if (blur) process.stderr.write(`blurred ${blur.stats.regions} ${mode === 'faces' ? 'face' : 'person'} regions\n`);
+  } finally {
+    await blur?.release();
   }
   return 0;
 }

@@ -38,7 +38,7 @@ const dist = (buf: Buffer, width: number, x: number, y: number, c: number[]): nu
   return Math.hypot(buf[p] - c[0], buf[p + 1] - c[1], buf[p + 2] - c[2]);
 };
 
-const describeData = describeWithData(join(TUD, 'img1'), join(DATA, 'videos', 'mmtracking_demo_8frames_1080p.mp4'));
+const describeData = describeWithData(join(TUD, 'img1'), join(DATA, 'videos', 'mmtracking_demo_8frames_1080p.mp4'), join(DATA, 'videos', 'pedestrians_topdown_720p_vtest.avi'));
 
 describeData('people-pathing render', () => {
   let dir: string;
@@ -128,6 +128,18 @@ describeData('people-pathing render', () => {
     expect(Math.abs(Number(probe.format.duration) - Number(input.format.duration))).toBeLessThan(0.34);
     const frame = rgbFrame(out, 7, 1920, 1080);
     expect(dist(frame, 1920, 0.4 * 1920, 0.5 * 1080, colourForIndex(5))).toBeLessThan(60);
+  });
+
+  it('times an AVI whose avg_frame_rate is twice the real rate as the engine does (boxes on the right frames)', async () => {
+    // The plaza AVI reports avg_frame_rate 50/1 and r_frame_rate 25/1 for 25 frames a second; a 1-second copy keeps that.
+    const clip = join(dir, 'plaza.avi');
+    execFileSync('ffmpeg', ['-v', 'error', '-y', '-i', join(DATA, 'videos', 'pedestrians_topdown_720p_vtest.avi'), '-t', '1', '-c', 'copy', '-an', clip]);
+    await writeFile(join(dir, 'plaza.json'), JSON.stringify({ Persons: [{ Timestamp: 0, Person: { Index: 1, BoundingBox: { Left: 0.1, Top: 0.1, Width: 0.1, Height: 0.2 } } }] }));
+    const out = join(dir, 'plaza.mp4');
+    expect(await run([clip, '--results', join(dir, 'plaza.json'), '--out', out])).toBe(0);
+    const probe = ffprobeJson(out);
+    expect(Number(probe.streams[0].nb_read_frames)).toBe(25);
+    expect(Math.abs(Number(probe.format.duration) - 1)).toBeLessThan(0.05);
   });
 
   it('refuses to run without results or without an output', async () => {

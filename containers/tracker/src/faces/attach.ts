@@ -128,6 +128,15 @@ export class YuNetFaceAttacher implements FaceAttacher {
     await this.detector.release();
   }
 
+  /**
+   * Every face found in the head regions of `bodies` (frame pixels), merged by NMS but not assigned to anyone:
+   * for blurring, where a face matters whoever it belongs to.
+   */
+  async findFaces(frame: FrameImage, bodies: ReadonlyArray<{ box: Box }>): Promise<RawFace[]> {
+    if (bodies.length === 0) return [];
+    return nms(this.mode === 'frame' ? await this.detectOnFrame(frame) : await this.detectOnCrops(frame, bodies), this.detector.nmsThreshold);
+  }
+
   private async detectOnFrame(frame: FrameImage): Promise<RawFace[]> {
     const scale = Math.min(1, this.frameMaxSide / Math.max(frame.width, frame.height));
     const w = Math.max(1, Math.round(frame.width * scale));

@@ -5,7 +5,8 @@
  */
 import { existsSync } from 'node:fs';
 import { GlobalFonts, type SKRSContext2D } from '@napi-rs/canvas';
-import { colourForIndex, css, textColourOn } from './colors.js';
+import { colourForIndex, css, textColourOn, type Rgb } from './colors.js';
+import { LabelPlacer } from './labels.js';
 import type { PersonAt } from './timeline.js';
 
 const FALLBACK_FONTS = [
@@ -35,14 +36,22 @@ export function fontSizeFor(width: number, height: number): number {
   return Math.max(12, Math.round(Math.min(width, height) / 30));
 }
 
-/** Boxes, "Index N" labels and trails of the persons on screen. */
-export function drawPersons(ctx: SKRSContext2D, persons: readonly PersonAt[], width: number, height: number, withText: boolean): void {
+export interface DrawOptions {
+  /** Colour per Index (assignColours); an Index not in it gets its preferred colour. */
+  colours?: ReadonlyMap<number, Rgb>;
+  /** Keeps labels apart and in place from frame to frame; a new one per call when not given. */
+  labels?: LabelPlacer;
+}
+
+/** Boxes, "Index N" labels (placed so that none overlaps another) and trails of the persons on screen. */
+export function drawPersons(ctx: SKRSContext2D, persons: readonly PersonAt[], width: number, height: number, withText: boolean, options: DrawOptions = {}): void {
   const lw = lineWidthFor(width, height);
   const fs = fontSizeFor(width, height);
+  const colourOf = (index: number): Rgb => options.colours?.get(index) ?? colourForIndex(index);
   ctx.lineJoin = 'round';
   ctx.lineCap = 'round';
   for (const p of persons) {
-    const c = colourForIndex(p.index);
+    const c = colourOf(p.index);
     if (p.trail.length >= 4) {
       ctx.strokeStyle = css(c, 0.9);
       ctx.lineWidth = Math.max(2, lw - 1);
@@ -55,24 +64,33 @@ export function drawPersons(ctx: SKRSContext2D, persons: readonly PersonAt[], wi
   ctx.lineJoin = 'miter';
   ctx.lineCap = 'butt';
   for (const p of persons) {
-    const c = colourForIndex(p.index);
     const [x1, y1, x2, y2] = p.box;
-    ctx.strokeStyle = css(c);
+    ctx.strokeStyle = css(colourOf(p.index));
     ctx.lineWidth = lw;
     ctx.strokeRect(x1, y1, x2 - x1, y2 - y1);
-    if (withText) {
-      const label = String(p.index);
-      ctx.font = `bold ${fs}px sans-serif`;
-      const tw = ctx.measureText(label).width;
-      const pad = Math.round(fs / 4);
-      const bh = fs + pad;
-      const bx = Math.min(Math.max(x1 - lw / 2, 0), width - tw - 2 * pad);
-      const by = y1 - lw / 2 - bh >= 0 ? y1 - lw / 2 - bh : Math.max(0, y1 + lw / 2);
-      ctx.fillStyle = css(c);
-      ctx.fillRect(bx, by, tw + 2 * pad, bh);
-      ctx.fillStyle = textColourOn(c);
-      ctx.textBaseline = 'top';
-      ctx.fillText(label, bx + pad, by + pad / 2);
+  }
+  if (!withText) return;
+  ctx.font = `bold ${fs}px sans-serif`;
+  const pad = Math.round(fs / 4);
+  const requests = persons.map((p) => {
+    const o = lw / 2; // labels go outside the stroke
+    return { index: p.index, box: [p.box[0] - o, p.box[1] - o, p.box[2] + o, p.box[3] + o] as const, width: Math.ceil(ctx.measureText(String(p.index)).width) + 2 * pad, height: fs + pad };
+  });
+  const placed = (options.labels ?? new LabelPlacer()).place(requests, width, height);
+  for (const l of placed) {
+    const c = colourOf(l.index);
+    if (l.leader) {
+      ctx.strokeStyle = css(c);
+      ctx.lineWidth = Math.max(1, Math.round(lw / 2));
+      ctx.beginPath();
+      ctx.moveTo(l.leader[0], l.leader[1]);
+      ctx.lineTo(l.leader[2], l.leader[3]);
+      ctx.stroke();
     }
+    ctx.fillStyle = css(c);
+    ctx.fillRect(l.x, l.y, l.width, l.height);
+    ctx.fillStyle = textColourOn(c);
+    ctx.textBaseline = 'top';
+    ctx.fillText(String(l.index), l.x + pad, l.y + pad / 2);
   }
 }

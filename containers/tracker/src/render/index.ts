@@ -8,7 +8,9 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { writeFile } from 'node:fs/promises';
 import { createCanvas, ImageData } from '@napi-rs/canvas';
-import { colourForIndex, css } from './colors.js';
+import { assignColours, colourForIndex, css, type Rgb } from './colors.js';
+import { LabelPlacer } from './labels.js';
+import type { Blurrer } from './blur.js';
 import { drawPersons, fontSizeFor, fontsAvailable, lineWidthFor } from './draw.js';
 import { decodeRgba, openInput, type RenderInput } from './input.js';
 import { ffmpegBinary } from '../video/ffmpeg-input.js';
@@ -16,13 +18,16 @@ import { Timeline, pathsOf, type Samples } from './timeline.js';
 
 export { openInput, decodeRgba } from './input.js';
 export { loadResults, buildSamples, Timeline } from './timeline.js';
-export { colourForIndex } from './colors.js';
+export { assignColours, colourForIndex } from './colors.js';
+export { createBlurrer, type Blurrer, type BlurMode } from './blur.js';
 
 export interface RenderVideoOptions {
   trailSeconds?: number;
   /** x264 constant rate factor (lower is better quality). Default 18. */
   crf?: number;
   preset?: string;
+  /** Privacy blur (faces or persons) applied to every frame before drawing. */
+  blur?: Blurrer;
 }
 
 export interface RenderStats {
@@ -38,6 +43,8 @@ export async function renderVideo(inputPath: string, samples: Samples, outPath: 
   const withText = fontsAvailable();
   const frameMs = 1000 / input.fps;
   const timeline = new Timeline(samples, width, height, (options.trailSeconds ?? 2) * 1000, frameMs);
+  const colours = assignColours(samples);
+  const labels = new LabelPlacer(Math.ceil(lineWidthFor(width, height) / 2));
   const canvas = createCanvas(width, height);
   const ctx = canvas.getContext('2d');
   // libx264 with yuv420p needs even sizes: an odd width/height gets one black column/row.
@@ -59,8 +66,10 @@ export async function renderVideo(inputPath: string, samples: Samples, outPath: 
   let frames = 0;
   try {
     for await (const rgba of decodeRgba(input)) {
+      const persons = timeline.at(frames * frameMs);
+      await options.blur?.apply(rgba, width, height, persons, frames * frameMs);
       ctx.putImageData(new ImageData(new Uint8ClampedArray(rgba.buffer, rgba.byteOffset, rgba.byteLength), width, height), 0, 0);
-      drawPersons(ctx, timeline.at(frames * frameMs), width, height, withText);
+      drawPersons(ctx, persons, width, height, withText, { colours, labels });
       const out = ctx.getImageData(0, 0, width, height).data;
       frames++;
       if (!enc.stdin.write(Buffer.from(out.buffer, out.byteOffset, out.byteLength))) {
@@ -76,18 +85,24 @@ export async function renderVideo(inputPath: string, samples: Samples, outPath: 
   return { frames, width, height, rate: input.rate };
 }
 
-/** Picks the frame in the middle of the input (people have usually entered by then) as RGBA. */
-async function representativeFrame(input: RenderInput): Promise<Uint8Array> {
+/** Picks the frame in the middle of the input (people have usually entered by then) as RGBA, with its time (ms). */
+async function representativeFrame(input: RenderInput): Promise<{ rgba: Uint8Array; tMs: number }> {
   let source: RenderInput = input;
+  let tMs = 0;
   if (input.sequenceFrame) {
     const n = Math.max(1, Math.ceil((input.frameCount ?? 1) / 2));
     source = { ...input, args: input.sequenceFrame(n) };
+    tMs = ((n - 1) * 1000) / input.fps;
   } else if (input.durationSec) {
-    source = { ...input, args: ['-ss', (input.durationSec / 2).toFixed(3), ...input.args] };
+    // A frame's own time is known (for the blur's boxes): ffmpeg gives the first frame at or after the seek point,
+    // so seek a quarter frame before the frame wanted.
+    const frame = Math.floor((input.durationSec / 2) * input.fps);
+    tMs = (frame * 1000) / input.fps;
+    source = { ...input, args: ['-ss', Math.max(0, (frame - 0.25) / input.fps).toFixed(6), ...input.args] };
   }
-  for await (const frame of decodeRgba(source, ['-frames:v', '1'])) return Uint8Array.from(frame);
+  for await (const frame of decodeRgba(source, ['-frames:v', '1'])) return { rgba: Uint8Array.from(frame), tMs };
   // Seeking past the end of a short or odd file gives nothing: fall back to its first frame.
-  for await (const frame of decodeRgba(input, ['-frames:v', '1'])) return Uint8Array.from(frame);
+  for await (const frame of decodeRgba(input, ['-frames:v', '1'])) return { rgba: Uint8Array.from(frame), tMs: 0 };
   throw new Error('the input has no frames');
 }
 
@@ -98,22 +113,25 @@ function clock(ms: number): string {
 }
 
 /** Every path over one representative frame, with a legend (Index, first and last seen). Writes a PNG of the input's size. */
-export async function renderPaths(inputPath: string, samples: Samples, outPath: string): Promise<{ width: number; height: number; persons: number }> {
+export async function renderPaths(inputPath: string, samples: Samples, outPath: string, options: { blur?: Blurrer } = {}): Promise<{ width: number; height: number; persons: number }> {
   const input = await openInput(inputPath);
   const { width, height } = input;
   const withText = fontsAvailable();
   const canvas = createCanvas(width, height);
   const ctx = canvas.getContext('2d');
-  const rgba = await representativeFrame(input);
+  const { rgba, tMs } = await representativeFrame(input);
+  if (options.blur) await options.blur.apply(rgba, width, height, new Timeline(samples, width, height, 0, 1000 / input.fps).at(tMs), tMs);
   ctx.putImageData(new ImageData(new Uint8ClampedArray(rgba.buffer, rgba.byteOffset, rgba.byteLength), width, height), 0, 0);
   ctx.fillStyle = 'rgba(0,0,0,0.35)'; // dim the picture so the paths stand out
   ctx.fillRect(0, 0, width, height);
   const lw = lineWidthFor(width, height);
   const paths = [...pathsOf(samples, width, height)].sort((a, b) => a[0] - b[0]);
+  const colours = assignColours(samples);
+  const colourOf = (index: number) => colours.get(index) ?? colourForIndex(index);
   ctx.lineJoin = 'round';
   ctx.lineCap = 'round';
   for (const [index, p] of paths) {
-    const c = colourForIndex(index);
+    const c = colourOf(index);
     ctx.strokeStyle = css(c);
     ctx.fillStyle = css(c);
     ctx.lineWidth = Math.max(2, lw - 1);
@@ -132,12 +150,12 @@ export async function renderPaths(inputPath: string, samples: Samples, outPath: 
     ctx.arc(lastSeg[lastSeg.length - 2], lastSeg[lastSeg.length - 1], lw * 1.5, 0, 2 * Math.PI);
     ctx.fill();
   }
-  if (withText && paths.length) drawLegend(ctx, paths.map(([index, p]) => ({ index, text: `${index}  ${clock(p.first)} – ${clock(p.last)}` })), width, height);
+  if (withText && paths.length) drawLegend(ctx, paths.map(([index, p]) => ({ index, colour: colourOf(index), text: `${index}  ${clock(p.first)} – ${clock(p.last)}` })), width, height);
   await writeFile(outPath, await canvas.encode('png'));
   return { width, height, persons: paths.length };
 }
 
-function drawLegend(ctx: ReturnType<ReturnType<typeof createCanvas>['getContext']>, rows: { index: number; text: string }[], width: number, height: number): void {
+function drawLegend(ctx: ReturnType<ReturnType<typeof createCanvas>['getContext']>, rows: { index: number; colour: Rgb; text: string }[], width: number, height: number): void {
   const fs = Math.max(10, Math.round(fontSizeFor(width, height) * 0.6));
   const lineH = Math.round(fs * 1.4);
   const pad = Math.round(fs / 2);
@@ -159,7 +177,7 @@ function drawLegend(ctx: ReturnType<ReturnType<typeof createCanvas>['getContext'
   shown.forEach((r, k) => {
     const x = 2 * pad + Math.floor(k / perCol) * colW;
     const y = pad + (1 + (k % perCol)) * lineH + lineH / 2 + pad / 2;
-    ctx.fillStyle = css(colourForIndex(r.index));
+    ctx.fillStyle = css(r.colour);
     ctx.fillRect(x, y - fs / 2, fs, fs);
     ctx.fillStyle = '#fff';
     ctx.fillText(r.text, x + fs + pad, y);

@@ -6,6 +6,7 @@ import { execFile, spawn } from 'node:child_process';
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { chooseFrameRate } from '../video/probe.js';
 import { ffmpegBinary, ffprobeBinary, imageSequenceInput, refusedContainer, videoFileInput } from '../video/ffmpeg-input.js';
 
 const execFileAsync = promisify(execFile);
@@ -57,7 +58,9 @@ export async function openInput(path: string): Promise<RenderInput> {
   };
   const s = probe.streams?.[0];
   if (!s?.width || !s.height) throw new Error(`no video stream in ${path}`);
-  const rate = [s.avg_frame_rate, s.r_frame_rate].find((r) => r && rateValue(r) > 0 && rateValue(r) < 1000) ?? '25';
+  // The engine's rule (some AVI muxers report an avg_frame_rate twice the real one), so frame times match the results'.
+  const chosen = chooseFrameRate(s);
+  const rate = [s.avg_frame_rate, s.r_frame_rate].find((r) => r && chosen > 0 && Math.abs(rateValue(r) - chosen) < 1e-9) ?? '25';
   const n = Number(s.nb_frames);
   const duration = Number(probe.format?.duration);
   // ffmpeg applies the display rotation when decoding (as the engine does): a quarter turn swaps the sides.

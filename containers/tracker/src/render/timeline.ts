@@ -16,6 +16,8 @@ export interface Samples {
   ts: Float64Array;
   index: Int32Array;
   box: Float32Array;
+  /** Face boxes (Person.Face.BoundingBox) as ratios [left, top, width, height], NaN where a sample has none; absent when no sample has one. */
+  face?: Float32Array;
   /** Position of the same person's next sample, or -1. */
   next: Int32Array;
   count: number;
@@ -60,6 +62,7 @@ class SampleBuilder {
   private ts = new Float64Array(1024);
   private index = new Int32Array(1024);
   private box = new Float32Array(4096);
+  private face: Float32Array | undefined;
   length = 0;
 
   add(p: PersonDetection): void {
@@ -77,10 +80,17 @@ class SampleBuilder {
       this.ts = grow(this.ts, (n) => new Float64Array(n));
       this.index = grow(this.index, (n) => new Int32Array(n));
       this.box = grow(this.box, (n) => new Float32Array(n));
+      if (this.face) this.face = grow(this.face, (n) => new Float32Array(n).fill(NaN));
     }
     this.ts[this.length] = p.Timestamp;
     this.index[this.length] = idx;
     this.box.set(values as number[], 4 * this.length);
+    const fb = p.Person?.Face?.BoundingBox;
+    const face = fb ? [fb.Left, fb.Top, fb.Width, fb.Height] : undefined;
+    if (face?.every((v) => typeof v === 'number')) {
+      this.face ??= new Float32Array(this.box.length).fill(NaN);
+      this.face.set(face as number[], 4 * this.length);
+    }
     this.length++;
   }
 
@@ -89,6 +99,7 @@ class SampleBuilder {
     const order = new Uint32Array(n).map((_, i) => i);
     order.sort((a, b) => this.ts[a] - this.ts[b] || this.index[a] - this.index[b]);
     const s: Samples = { ts: new Float64Array(n), index: new Int32Array(n), box: new Float32Array(4 * n), next: new Int32Array(n).fill(-1), count: n, stepMs: 0 };
+    if (this.face) s.face = new Float32Array(4 * n);
     const last = new Map<number, number>();
     const gaps: number[] = [];
     for (let i = 0; i < n; i++) {
@@ -96,6 +107,7 @@ class SampleBuilder {
       s.ts[i] = this.ts[k];
       s.index[i] = this.index[k];
       s.box.set(this.box.subarray(4 * k, 4 * k + 4), 4 * i);
+      if (s.face && this.face) s.face.set(this.face.subarray(4 * k, 4 * k + 4), 4 * i);
       const prev = last.get(s.index[i]);
       if (prev !== undefined) {
         s.next[prev] = i;
@@ -115,6 +127,11 @@ export interface PersonAt {
   box: [number, number, number, number];
   /** Foot points (bottom centre of the box) in pixels, oldest first, ending at the current position. */
   trail: number[];
+  /**
+   * The face from the results (Person.Face), in pixels: [x1, y1, x2, y2]. Taken from the sample being drawn (else the
+   * next one), kept at the same place relative to the person's box as the box moves between samples.
+   */
+  face?: [number, number, number, number];
 }
 
 /**
@@ -182,9 +199,31 @@ export class Timeline {
       const trail: number[] = [];
       for (let m = 0; m < tr.t.length; m++) trail.push(tr.x[m], tr.y[m]);
       trail.push((box[0] + box[2]) / 2, box[3]);
-      out.push({ index: idx, box, trail });
+      const face = this.faceAt(i, j, box);
+      out.push(face ? { index: idx, box, trail, face } : { index: idx, box, trail });
     }
     return out.sort((a, b) => a.index - b.index);
+  }
+
+  private faceAt(i: number, j: number, box: [number, number, number, number]): [number, number, number, number] | undefined {
+    const f = this.s.face;
+    if (!f) return undefined;
+    const k = !Number.isNaN(f[4 * i]) ? i : j >= 0 && !Number.isNaN(f[4 * j]) && this.s.ts[j] - this.s.ts[i] <= this.holdMs ? j : -1;
+    if (k < 0) return undefined;
+    const b = this.s.box;
+    const [bl, bt, bw, bh] = [b[4 * k], b[4 * k + 1], b[4 * k + 2], b[4 * k + 3]];
+    if (!(bw > 0 && bh > 0)) return undefined;
+    // The face relative to its sample's person box, applied to the box being drawn.
+    const rel = (v: number, o: number, size: number): number => (v - o) / size;
+    const [x1, y1, x2, y2] = box;
+    const W = x2 - x1;
+    const H = y2 - y1;
+    return [
+      x1 + rel(f[4 * k], bl, bw) * W,
+      y1 + rel(f[4 * k + 1], bt, bh) * H,
+      x1 + rel(f[4 * k] + f[4 * k + 2], bl, bw) * W,
+      y1 + rel(f[4 * k + 1] + f[4 * k + 3], bt, bh) * H,
+    ];
   }
 
   private foot(i: number): [number, number] {
