@@ -58,9 +58,13 @@ export class TrackerBatch extends Construct {
       allowAllOutbound: true,
     });
 
-    // Videos up to 10 GB are copied to local disk: a larger, encrypted root volume; IMDSv2 only.
+    // Videos up to 10 GB are copied to local disk: a larger, encrypted root volume. IMDSv2 only, with a hop limit of 1:
+    // Batch runs containers in bridge networking, one hop away from the host, so the instance role's credentials are
+    // out of reach of a container (a video that exploited ffmpeg). The ECS agent runs in the host's network namespace
+    // (0 hops) and keeps them; the tracker gets its job role from the ECS credentials endpoint, not from IMDS.
     const launchTemplate = new ec2.LaunchTemplate(this, 'LaunchTemplate', {
       requireImdsv2: true,
+      httpPutResponseHopLimit: 1,
       blockDevices: [
         {
           deviceName: '/dev/xvda',

@@ -243,6 +243,8 @@ describeData('workflow state machine, executed locally', () => {
     counted = [];
     measured = [];
     terminated.length = 0;
+    faults = {};
+    stepCalls = {};
   });
 
   /** s3rver (which answers 404 to anyone) made as strict as S3 for a Lambda with the given role. */
@@ -294,6 +296,30 @@ describeData('workflow state machine, executed locally', () => {
     return (await store.startJob(job, 100)).job;
   }
 
+  /**
+   * Faults injected in front of a Lambda step, by state name: each call takes the next entry, if any — an error to
+   * throw instead of running the step (what Step Functions reports when the Invoke API fails), or 's3-down' to run
+   * the real step while S3 answers 503 to it, or a function given the real step to run.
+   */
+  type Fault = Error | 's3-down' | ((run: () => Promise<unknown>) => Promise<unknown>);
+  let faults: Record<string, Fault[]> = {};
+  /** Calls of each Lambda step in the last execution, by state name. */
+  let stepCalls: Record<string, number> = {};
+  const lambdaError = (name: string) => Object.assign(new Error(`${name}: Rate Exceeded.`), { name });
+  async function withFaults<T>(state: string, run: () => Promise<T>): Promise<T> {
+    stepCalls[state] = (stepCalls[state] ?? 0) + 1;
+    const fault = faults[state]?.shift();
+    if (fault instanceof Error) throw fault;
+    if (typeof fault === 'function') return fault(run) as Promise<T>;
+    if (fault !== 's3-down') return run();
+    s3Down = true;
+    try {
+      return await run();
+    } finally {
+      s3Down = false;
+    }
+  }
+
   type ArrayJob = (env: Record<string, string>, size: number) => Promise<Json>;
   /** Runs the definition; `batch` answers each RunTracker submission, `arrayJob` each RunSegments one. */
   let handleFailureCalls = 0;
@@ -318,10 +344,10 @@ describeData('workflow state machine, executed locally', () => {
         // The context object Step Functions gives each state ($$.State.EnteredTime: when RunTracker was entered).
         context: { Execution: { Id: `exec-${job.jobId}`, Name: job.jobId, StartTime: submittedAt.toISOString() }, State: { EnteredTime: submittedAt.toISOString(), Name: STATE.runTracker, RetryCount: 0 } },
         overrides: {
-          retryIntervalOverrides: { [STATE.handleFailure]: 0, [STATE.failJob]: 0 },
+          retryIntervalOverrides: { [STATE.prepare]: 0, [STATE.complete]: 0, [STATE.handleFailure]: 0, [STATE.failJob]: 0 },
           taskResourceLocalHandlers: {
-            [STATE.prepare]: (input) => completeSteps.prepare(input as never) as never,
-            [STATE.complete]: (input) => completeSteps.complete(input as never) as never,
+            [STATE.prepare]: (input) => withFaults(STATE.prepare, () => completeSteps.prepare(input as never)) as never,
+            [STATE.complete]: (input) => withFaults(STATE.complete, () => completeSteps.complete(input as never)) as never,
             [STATE.handleFailure]: (input) => {
               handleFailureCalls += 1;
               return failureSteps.handleFailure(input as never) as never;
@@ -697,6 +723,47 @@ describeData('workflow state machine, executed locally', () => {
     expect(record?.statusMessage).toBe(engineMessage);
     expect(published.map((p) => p.message)).toEqual([expectedMessage(job, 'FAILED', record?.completedAt as number, 'long/walk.mp4')]);
   }, 300_000);
+
+  test('a Lambda task throttled twice, then answering: the job SUCCEEDS, notified once', async () => {
+    const job = await admit('street/night.mp4', { channel: { SNSTopicArn: TOPIC, RoleArn: ROLE } });
+    // Lambda's concurrency limit reached while a burst of jobs starts: the Invoke API answers 429 twice.
+    faults[STATE.prepare] = [lambdaError('Lambda.TooManyRequestsException'), lambdaError('Lambda.TooManyRequestsException')];
+    const { submissions, record } = await execute(job, (env) => runContainer(env));
+    expect(stepCalls[STATE.prepare]).toBe(3);
+    expect(submissions).toHaveLength(1);
+    expect(record?.status).toBe('SUCCEEDED');
+    expect(published.map((p) => p.message)).toEqual([expectedMessage(job, 'SUCCEEDED', record?.completedAt as number, 'street/night.mp4')]);
+  });
+
+  test('a Complete that fails once after the results were written is retried: SUCCEEDED, one notification', async () => {
+    const job = await admit('street/night.mp4', { channel: { SNSTopicArn: TOPIC, RoleArn: ROLE } });
+    // The tracker wrote its results; the first Complete cannot read the manifest (S3 answers 503), the second can.
+    faults[STATE.complete] = ['s3-down'];
+    const { output, submissions, record } = await execute(job, (env) => runContainer(env));
+    expect(stepCalls[STATE.complete]).toBe(2);
+    expect(submissions).toHaveLength(1);
+    expect(handleFailureCalls).toBe(0);
+    expect(output.completed).toEqual({ status: 'SUCCEEDED' });
+    expect(record?.status).toBe('SUCCEEDED');
+    expect(record?.statusMessage).toBeUndefined();
+    expect(published.map((p) => p.message)).toEqual([expectedMessage(job, 'SUCCEEDED', record?.completedAt as number, 'street/night.mp4')]);
+  });
+
+  test('a Complete whose answer is lost after it finished the job: the retry changes nothing, one notification', async () => {
+    const job = await admit('street/night.mp4', { channel: { SNSTopicArn: TOPIC, RoleArn: ROLE } });
+    // The first Complete does all its work, then its invocation fails (the Lambda timed out answering).
+    faults[STATE.complete] = [
+      async (run) => {
+        await run();
+        throw Object.assign(new Error('Task timed out after 30.00 seconds'), { name: 'Sandbox.Timedout' });
+      },
+    ];
+    const { output, record } = await execute(job, (env) => runContainer(env));
+    expect(stepCalls[STATE.complete]).toBe(2);
+    expect(output.completed).toEqual({ status: 'ALREADY_FINISHED' });
+    expect(record?.status).toBe('SUCCEEDED');
+    expect(published.map((p) => p.message)).toEqual([expectedMessage(job, 'SUCCEEDED', record?.completedAt as number, 'street/night.mp4')]);
+  });
 
   test('a job that is no longer IN_PROGRESS is not run again (duplicate or redriven execution)', async () => {
     const job = await admit('street/night.mp4', { channel: { SNSTopicArn: TOPIC, RoleArn: ROLE } });

@@ -1,0 +1,113 @@
+/**
+ * Day-one operations of the synthesised stack (issue 20, doc/architecture/0019-day-one-operations.md): facts of the
+ * template that decide whether alarms reach anyone, whether transient errors fail jobs, whether an update breaks
+ * jobs in flight, what a container can reach, and what a teardown leaves behind. One synth per configuration.
+ */
+import { App } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { resolveConfig } from '../../lib/config.js';
+import type { PeoplePathingConfig } from '../../lib/config.js';
+import { PeoplePathingStack } from '../../lib/people-pathing-stack.js';
+import { LAMBDA_TRANSIENT_ERRORS } from '../../lib/workflow-steps.js';
+
+const ENV = { account: '111111111111', region: 'eu-west-1' };
+
+function synth(partial: Partial<PeoplePathingConfig>, context: Record<string, unknown> = {}): Template {
+  const app = new App({ context: { 'aws:cdk:bundling-stacks': [], ...context } });
+  const stack = new PeoplePathingStack(app, 'OpsTest', { config: resolveConfig({ inputBuckets: ['example-bucket'], ...partial }), env: ENV });
+  return Template.fromStack(stack);
+}
+
+type Statement = { Sid?: string; Effect: string; Action: string | string[]; Principal?: { Service?: string | string[] }; Resource?: unknown; Condition?: Record<string, Record<string, unknown>> };
+const list = <T>(v: T | T[] | undefined): T[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
+
+type State = { Type: string; Resource?: string; Retry?: { ErrorEquals: string[]; MaxAttempts?: number; JitterStrategy?: string; IntervalSeconds?: number; MaxDelaySeconds?: number }[] };
+function statesOf(template: Template): Record<string, State> {
+  const [sm] = Object.values(template.findResources('AWS::StepFunctions::StateMachine'));
+  const def = sm.Properties.DefinitionString as string | { 'Fn::Join': [string, unknown[]] };
+  const text = typeof def === 'string' ? def : def['Fn::Join'][1].map((p) => (typeof p === 'string' ? p : 'TOKEN')).join('');
+  return (JSON.parse(text) as { States: Record<string, State> }).States;
+}
+
+function alarmTopicChecks(template: Template) {
+  const topics = template.findResources('AWS::SNS::Topic');
+  const alarmTopicId = Object.keys(topics).find((k) => k.startsWith('MonitoringAlarms'));
+  expect(alarmTopicId).toBeDefined();
+  const policies = Object.values(template.findResources('AWS::SNS::TopicPolicy')).filter((p) =>
+    list(p.Properties.Topics as unknown[]).some((t) => JSON.stringify(t) === JSON.stringify({ Ref: alarmTopicId })),
+  );
+  // One policy for the topic, and it replaces SNS's default (which is what let CloudWatch publish before).
+  expect(policies).toHaveLength(1);
+  const statements = policies[0].Properties.PolicyDocument.Statement as Statement[];
+  const cloudwatch = statements.find((s) => s.Effect === 'Allow' && list(s.Principal?.Service).includes('cloudwatch.amazonaws.com'));
+  expect(cloudwatch).toBeDefined();
+  expect(list(cloudwatch?.Action)).toContain('sns:Publish');
+  // Only this account's alarms (no confused deputy): both source conditions.
+  expect(cloudwatch?.Condition?.StringEquals?.['aws:SourceAccount']).toBe(ENV.account);
+  expect(JSON.stringify(cloudwatch?.Condition?.ArnLike?.['aws:SourceArn'])).toMatch(/:cloudwatch:eu-west-1:111111111111:alarm:\*/);
+  // The topic is KMS-encrypted: CloudWatch must be able to use the key as well.
+  const keyId = (topics[alarmTopicId as string].Properties.KmsMasterKeyId as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+  const key = template.findResources('AWS::KMS::Key')[keyId];
+  const keyStatements = key.Properties.KeyPolicy.Statement as Statement[];
+  const keyForCloudwatch = keyStatements.find((s) => s.Effect === 'Allow' && list(s.Principal?.Service).includes('cloudwatch.amazonaws.com'));
+  expect(list(keyForCloudwatch?.Action)).toEqual(expect.arrayContaining(['kms:Decrypt', 'kms:GenerateDataKey*']));
+  // Every alarm publishes to that topic.
+  const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm'));
+  expect(alarms.length).toBeGreaterThan(3);
+  for (const a of alarms) expect(a.Properties.AlarmActions).toEqual([{ Ref: alarmTopicId }]);
+}
+
+describe('GPU defaults', () => {
+  const template = synth({});
+
+  test('CloudWatch alarms may publish to the encrypted alarm topic (this account only), and use its key', () => {
+    alarmTopicChecks(template);
+  });
+
+  test('every Lambda task retries throttling and Lambda service errors with backoff and jitter, before any other retrier', () => {
+    const states = statesOf(template);
+    // payloadResponseOnly: a Lambda task's Resource is the function's ARN (a token here); service integrations are arn:...:states:::...
+    const lambdaTasks = Object.entries(states).filter(([, s]) => s.Type === 'Task' && !String(s.Resource).includes(':states:::'));
+    expect(lambdaTasks.map(([name]) => name).sort()).toEqual(
+      ['Complete', 'FailJob', 'HandleFailure', 'Prepare', 'ReadSegmentPlan', 'StitchSegments'].sort(),
+    );
+    for (const [, state] of lambdaTasks) {
+      const [first] = state.Retry ?? [];
+      expect(first.ErrorEquals.sort()).toEqual([...LAMBDA_TRANSIENT_ERRORS].sort());
+      expect(first.ErrorEquals).toContain('Lambda.TooManyRequestsException');
+      expect(first.JitterStrategy).toBe('FULL');
+      expect(first.MaxAttempts).toBeGreaterThanOrEqual(5);
+      expect(first.MaxDelaySeconds).toBeGreaterThan(0);
+    }
+  });
+
+  test('Complete (idempotent) retries its own failures too, except missing results', () => {
+    const retry = statesOf(template).Complete.Retry ?? [];
+    const missing = retry.findIndex((r) => r.ErrorEquals.includes('ResultsMissing'));
+    const any = retry.findIndex((r) => r.ErrorEquals.includes('States.TaskFailed'));
+    expect(any).toBeGreaterThan(0);
+    expect(retry[any].MaxAttempts).toBeGreaterThanOrEqual(3);
+    expect(missing).toBeGreaterThan(-1);
+    expect(missing).toBeLessThan(any);
+    expect(retry[missing].MaxAttempts).toBe(0);
+  });
+
+  test('GPU instances: IMDSv2 only, hop limit 1 (a bridge-networked container cannot reach the instance role)', () => {
+    const templates = Object.values(template.findResources('AWS::EC2::LaunchTemplate'));
+    expect(templates).toHaveLength(1);
+    expect(templates[0].Properties.LaunchTemplateData.MetadataOptions).toMatchObject({ HttpTokens: 'required', HttpPutResponseHopLimit: 1 });
+    // The compute environment uses that launch template.
+    const [ce] = Object.values(template.findResources('AWS::Batch::ComputeEnvironment'));
+    expect(ce.Properties.ComputeResources.LaunchTemplate.LaunchTemplateId).toEqual({ Ref: Object.keys(template.findResources('AWS::EC2::LaunchTemplate'))[0] });
+    // The tracker's credentials come from its job role (the ECS credentials endpoint), not from the instance.
+    const [jobDef] = Object.values(template.findResources('AWS::Batch::JobDefinition'));
+    expect(jobDef.Properties.ContainerProperties.JobRoleArn).toBeDefined();
+  });
+});
+
+describe('CPU path', () => {
+  const template = synth({ compute: 'cpu' });
+  test('CloudWatch alarms may publish to the alarm topic on the Fargate path too', () => {
+    alarmTopicChecks(template);
+  });
+});
