@@ -19,7 +19,12 @@ export interface PeoplePathingConfig {
   readonly gpuInstanceTypes: string[];
   /** Spot (default, SPOT_PRICE_CAPACITY_OPTIMIZED) or On-Demand GPU instances. */
   readonly spot: boolean;
-  /** Upper bound of the GPU compute environment, in vCPUs (g5.xlarge = 4 vCPUs = one job). */
+  /**
+   * Upper bound of the GPU compute environment, in vCPUs (g5.xlarge = 4 vCPUs = one job): how many tracker jobs run at
+   * once. Default 80, 20 jobs (Rekognition's per-account job limit); set it as `-c maxGpuJobs=N` (N × 4 vCPUs) or
+   * `-c maxVcpus=V`. Jobs beyond it wait in the Batch queue, in order, and are never failed for waiting (doc 0019);
+   * the EC2 quota for G and VT instances must allow it.
+   */
   readonly maxVcpus: number;
   /** Per-account concurrent jobs (LimitExceededException above it); Rekognition's default was 20. */
   readonly concurrentJobLimit: number;
@@ -46,13 +51,16 @@ export interface PeoplePathingConfig {
   readonly apiAuth: ApiAuthKind;
 }
 
+/** vCPUs of one tracker job: one xlarge GPU instance (g4dn/g5/g6.xlarge). */
+export const VCPUS_PER_GPU_JOB = 4;
+
 export const DEFAULT_GPU_INSTANCE_TYPES = ['g6.xlarge', 'g5.xlarge', 'g4dn.xlarge'];
 
 export const DEFAULTS: Omit<PeoplePathingConfig, 'inputBuckets'> = {
   compute: 'gpu',
   gpuInstanceTypes: DEFAULT_GPU_INSTANCE_TYPES,
   spot: true,
-  maxVcpus: 16,
+  maxVcpus: 20 * VCPUS_PER_GPU_JOB,
   concurrentJobLimit: 20,
   notificationTopicArns: ['arn:aws:sns:*:*:AmazonRekognition*'],
   allowedAccounts: [],
@@ -87,6 +95,14 @@ function positiveInt(name: string, value: unknown): number | undefined {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1) throw new Error(`context ${name} must be a positive integer, got "${String(value)}"`);
   return n;
+}
+
+/** `-c maxGpuJobs=N` (jobs at once) or `-c maxVcpus=V`, not both. */
+function maxVcpusFrom(maxGpuJobs: unknown, maxVcpus: unknown): number | undefined {
+  const jobs = positiveInt('maxGpuJobs', maxGpuJobs);
+  const vcpus = positiveInt('maxVcpus', maxVcpus);
+  if (jobs !== undefined && vcpus !== undefined) throw new Error('set maxGpuJobs or maxVcpus, not both (maxGpuJobs=N means N x 4 vCPUs)');
+  return jobs !== undefined ? jobs * VCPUS_PER_GPU_JOB : vcpus;
 }
 
 /** Fills defaults and validates; throws with a message naming the bad setting. */
@@ -126,7 +142,7 @@ export function configFromContext(node: Node): PeoplePathingConfig {
     compute: ctx('compute') as ComputeKind | undefined,
     gpuInstanceTypes: list(ctx('gpuInstanceTypes')),
     spot: bool(ctx('spot')),
-    maxVcpus: positiveInt('maxVcpus', ctx('maxVcpus')),
+    maxVcpus: maxVcpusFrom(ctx('maxGpuJobs'), ctx('maxVcpus')),
     concurrentJobLimit: positiveInt('concurrentJobLimit', ctx('concurrentJobLimit')),
     notificationTopicArns: list(ctx('notificationTopicArns')),
     allowedAccounts: list(ctx('allowedAccounts')),

@@ -26,6 +26,9 @@ import { TrackerImage } from './tracker-image.js';
 import { PeoplePathingWorkflow } from './workflow.js';
 import { KEYS_KMS_KEY_OUTPUT, KEYS_TABLE_OUTPUT, KEY_PURPOSE } from '../core/auth/keys.js';
 
+/** At most this many segments (GPU jobs) for one long video: what the split used before the GPU limit grew to 20 jobs. */
+export const MAX_SEGMENTS_PER_JOB = 4;
+
 export interface PeoplePathingStackProps extends StackProps {
   readonly config: PeoplePathingConfig;
 }
@@ -98,7 +101,8 @@ export class PeoplePathingStack extends Stack {
     };
     // Long videos in segments (doc/architecture/0014-segmented-tracking.md): as many segments as GPU jobs can run
     // at once (one xlarge instance, 4 vCPUs, per job); 1 turns it off.
-    const segmentParallelism = config.compute === 'gpu' ? Math.floor(config.maxVcpus / 4) : 1;
+    // Capped: the GPU limit is sized for many concurrent jobs (config maxGpuJobs), and one long video must not take it all.
+    const segmentParallelism = config.compute === 'gpu' ? Math.min(MAX_SEGMENTS_PER_JOB, Math.floor(config.maxVcpus / 4)) : 1;
     // AWS_REGION explicitly: ECS on EC2 (the Batch path) does not reliably inject it, and the SDK clients need it.
     const trackerEnvironment: Record<string, string> = {
       AWS_REGION: this.region,
@@ -207,13 +211,18 @@ export class PeoplePathingStack extends Stack {
         STATE_MACHINE_ARN: stateMachineArn,
         // GPU path: the reconciler also reports whether the compute environment can run jobs (an alarm watches it).
         ...(this.batch
-          ? { COMPUTE_ENVIRONMENT: this.batch.computeEnvironment.computeEnvironmentArn, NEVER_STARTED_AFTER_SECONDS: String(NEVER_STARTED_LIMIT.toSeconds()) }
+          ? {
+              COMPUTE_ENVIRONMENT: this.batch.computeEnvironment.computeEnvironmentArn,
+              // A job still queued this long is looked up in JOB_QUEUE: failed only if Batch says it cannot be placed.
+              NEVER_STARTED_AFTER_SECONDS: String(NEVER_STARTED_LIMIT.toSeconds()),
+              JOB_QUEUE: this.batch.jobQueue.jobQueueArn,
+            }
           : {}),
       },
     }).fn;
     if (this.batch) {
-      // DescribeComputeEnvironments has no resource-level permissions.
-      reconcileFn.addToRolePolicy(new iam.PolicyStatement({ actions: ['batch:DescribeComputeEnvironments'], resources: ['*'] }));
+      // DescribeComputeEnvironments and ListJobs (why a queued job waits) have no resource-level permissions.
+      reconcileFn.addToRolePolicy(new iam.PolicyStatement({ actions: ['batch:DescribeComputeEnvironments', 'batch:ListJobs'], resources: ['*'] }));
     }
     reconcileFn.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:Scan', 'dynamodb:UpdateItem'], resources: [table.tableArn] }));
     reconcileFn.addToRolePolicy(new iam.PolicyStatement({ actions: ['states:StartExecution'], resources: [stateMachineArn] }));

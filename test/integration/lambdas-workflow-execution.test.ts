@@ -44,6 +44,11 @@ import type { JobRecord, NewJob } from '../../core/ports.js';
 import type { NotificationChannel, Video } from '../../core/types.js';
 import { DATA, describeWithData, MODELS, YOLOX } from './engine-data.js';
 import { startOwnerProxy } from '../fixtures/s3-owner-proxy.js';
+import { BatchClient } from '@aws-sdk/client-batch';
+import { BatchQueueLookup } from '../../adapters/batch-queue.js';
+import { NEVER_STARTED_MESSAGE, reconcileJobs } from '../../core/jobs/reconcile.js';
+import { GRACE_MS, RELAUNCH_FOR_MS } from '../../lambdas/workflow/reconcile.js';
+import { NEVER_STARTED_LIMIT } from '../../lib/tracker-batch.js';
 import type { OwnerProxy } from '../fixtures/s3-owner-proxy.js';
 
 // aws-local-stepfunctions 3 targets Node >= 22; Node 20 lacks Promise.withResolvers.
@@ -188,6 +193,8 @@ describeData('workflow state machine, executed locally', () => {
   let batchServer: Server;
   let batchEndpoint: string;
   const terminated: Array<{ jobId?: string; reason?: string }> = [];
+  /** The GPU queue as ListJobs shows it: the stand-in of RunTracker registers each submission here. */
+  const batchJobs = new Map<string, { jobId: string; jobName: string; status: string; statusReason?: string; createdAt: number }>();
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'pp-workflow-'));
@@ -218,6 +225,13 @@ describeData('workflow state machine, executed locally', () => {
         if (req.method === 'POST' && req.url === '/v1/terminatejob') {
           terminated.push(JSON.parse(body) as { jobId?: string; reason?: string });
           res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+        } else if (req.method === 'POST' && req.url === '/v1/listjobs') {
+          // ListJobs with a JOB_NAME filter (a trailing * matches a prefix): jobs of every status, as Batch answers it.
+          const { filters } = JSON.parse(body) as { filters?: { name: string; values: string[] }[] };
+          const [value] = filters?.find((f) => f.name === 'JOB_NAME')?.values ?? [];
+          const matches = (name: string) => (value?.endsWith('*') ? name.startsWith(value.slice(0, -1)) : name === value);
+          const jobSummaryList = [...batchJobs.values()].filter((j) => value !== undefined && matches(j.jobName));
+          res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ jobSummaryList }));
         } else {
           res.writeHead(400, { 'content-type': 'application/json' }).end('{"message":"unexpected request"}');
         }
@@ -263,6 +277,26 @@ describeData('workflow state machine, executed locally', () => {
     }) as never,
   });
 
+  /** SNS and STS as recorders (the notifier's own code is the real one). */
+  const notifierFor = (accountId: string) =>
+    new CallerRoleNotifier({
+      accountId,
+      allowList: ['arn:aws:sns:*:*:AmazonRekognition*'],
+      sts: {
+        send: async () => {
+          if (stsAnswer === 'deny') throw Object.assign(new Error('not authorized to perform sts:AssumeRole'), { name: 'AccessDenied' });
+          return { Credentials: { AccessKeyId: 'ASIAFAKE', SecretAccessKey: 'secret', SessionToken: 'token' } };
+        },
+      } as never,
+      snsFor: (region, credentials) =>
+        ({
+          send: async (command: { input: { TopicArn?: string; Message?: string; Subject?: string } }) => {
+            published.push({ region, assumed: credentials !== undefined, topic: command.input.TopicArn, message: command.input.Message, subject: command.input.Subject });
+            return { MessageId: 'm-1' };
+          },
+        }) as never,
+    });
+
   const steps = (role: RoleGrants) =>
     createWorkflowSteps({
       store,
@@ -270,24 +304,7 @@ describeData('workflow state machine, executed locally', () => {
       resultsBucket: RESULTS_BUCKET,
       count: (metric) => counted.push(metric),
       measure: (metric, value) => measured.push([metric, value]),
-      notifierFor: (accountId) =>
-        new CallerRoleNotifier({
-          accountId,
-          allowList: ['arn:aws:sns:*:*:AmazonRekognition*'],
-          sts: {
-            send: async () => {
-              if (stsAnswer === 'deny') throw Object.assign(new Error('not authorized to perform sts:AssumeRole'), { name: 'AccessDenied' });
-              return { Credentials: { AccessKeyId: 'ASIAFAKE', SecretAccessKey: 'secret', SessionToken: 'token' } };
-            },
-          } as never,
-          snsFor: (region, credentials) =>
-            ({
-              send: async (command: { input: { TopicArn?: string; Message?: string; Subject?: string } }) => {
-                published.push({ region, assumed: credentials !== undefined, topic: command.input.TopicArn, message: command.input.Message, subject: command.input.Subject });
-                return { MessageId: 'm-1' };
-              },
-            }) as never,
-        }),
+      notifierFor,
     });
 
   async function admit(key: string, extra: { jobTag?: string; channel?: NotificationChannel; bucket?: string } = {}): Promise<JobRecord> {
@@ -328,6 +345,7 @@ describeData('workflow state machine, executed locally', () => {
     batch: (env: Record<string, string>, call: number) => Promise<Json>,
     arrayJob?: ArrayJob,
     submittedAt = new Date(),
+    onRunning?: (stop: () => void) => void,
   ) {
     handleFailureCalls = 0;
     // Each Lambda step with its own role's S3 permissions (Prepare reads no S3).
@@ -374,7 +392,18 @@ describeData('workflow state machine, executed locally', () => {
         },
       },
     );
-    const output = await (execution.result as Promise<Json>).finally(() => stitchS3.destroy());
+    // StopExecution (the reconciler's): the execution ends ABORTED, running no more states.
+    let stopped = false;
+    onRunning?.(() => {
+      stopped = true;
+      execution.abort();
+    });
+    const output = await (execution.result as Promise<Json>)
+      .catch((error: unknown) => {
+        if (stopped) return { aborted: true } as Json;
+        throw error;
+      })
+      .finally(() => stitchS3.destroy());
     if (process.env.PP_DEBUG) console.log(JSON.stringify(output));
     return { output, submissions, record: await store.getJob(job.accountId, job.jobId) };
   }
@@ -764,6 +793,81 @@ describeData('workflow state machine, executed locally', () => {
     expect(record?.status).toBe('SUCCEEDED');
     expect(published.map((p) => p.message)).toEqual([expectedMessage(job, 'SUCCEEDED', record?.completedAt as number, 'street/night.mp4')]);
   });
+
+  test('a backlog: 30 jobs wait RUNNABLE for 12 simulated hours while the reconciler runs; none is failed, all SUCCEED; a blocked one is failed', async () => {
+    const jobs = await Promise.all(Array.from({ length: 30 }, (_, i) => admit('street/night.mp4', { jobTag: `backlog-${i}`, channel: { SNSTopicArn: TOPIC, RoleArn: ROLE } })));
+    // One more job that Batch says it cannot place (the documented blocking reason the queue's time limits do not cancel).
+    const blocked = await admit('street/night.mp4', { jobTag: 'blocked', channel: { SNSTopicArn: TOPIC, RoleArn: ROLE } });
+    const blockedReason = 'MISCONFIGURATION:SERVICE_ROLE_PERMISSIONS - Batch service role has a permission issue.';
+    let release!: () => void;
+    const released = new Promise<void>((r) => (release = r));
+    let first: { prefix: string; run: Promise<Json> } | undefined;
+    // RunTracker as Batch: the job waits RUNNABLE (no reason: waiting its turn) until capacity frees, then runs.
+    const queued = (env: Record<string, string>): Promise<Json> => {
+      const jobName = env.JOB_NAME;
+      const isBlocked = jobName === `people-pathing-${blocked.jobId}`;
+      batchJobs.set(jobName, { jobId: `batch-${jobName}`, jobName, status: 'RUNNABLE', createdAt: Date.now(), ...(isBlocked ? { statusReason: blockedReason } : {}) });
+      if (isBlocked) return new Promise<Json>(() => undefined); // never placed: only a stop ends it
+      return released.then(async () => {
+        (batchJobs.get(jobName) as { status: string }).status = 'RUNNING';
+        if (!first) {
+          // The first job out of the queue runs the real container; the others get copies of its results (same video).
+          first = { prefix: env.RESULTS_PREFIX, run: runContainer(env) };
+          return first.run;
+        }
+        await first.run;
+        const listed = await s3.send(new ListObjectsV2Command({ Bucket: RESULTS_BUCKET, Prefix: `${first.prefix}/` }));
+        for (const o of listed.Contents ?? []) {
+          const body = await (await s3.send(new GetObjectCommand({ Bucket: RESULTS_BUCKET, Key: o.Key }))).Body?.transformToByteArray();
+          await s3.send(new PutObjectCommand({ Bucket: RESULTS_BUCKET, Key: `${env.RESULTS_PREFIX}/${(o.Key as string).slice(first.prefix.length + 1)}`, Body: body }));
+        }
+        return { JobId: `batch-${jobName}`, JobName: jobName, Status: 'SUCCEEDED' };
+      });
+    };
+    const stops = new Map<string, () => void>();
+    const running = new Set<string>();
+    const executions = [...jobs, blocked].map((job) => {
+      running.add(job.jobId);
+      return execute(job, queued, undefined, new Date(), (stop) => stops.set(job.jobId, stop)).finally(() => running.delete(job.jobId));
+    });
+    // All 31 submitted and waiting.
+    while (batchJobs.size < 31 || [...batchJobs.values()].filter((j) => j.status === 'RUNNABLE').length < 31) await new Promise((r) => setTimeout(r, 50));
+
+    // The scheduled reconciler as the stack configures it, every 30 minutes of simulated time for 12 hours, asking
+    // Batch (ListJobs, through the real adapter) why each long-queued job waits.
+    const batchClient = new BatchClient({ endpoint: batchEndpoint, region: REGION, credentials: { accessKeyId: 'AKIAFAKE', secretAccessKey: 'secret' } });
+    let offset = 0;
+    const ours = new Set([...jobs, blocked].map((j) => j.jobId));
+    const reconcileDeps = {
+      store,
+      launcher: { launch: async () => undefined },
+      executions: {
+        stateOf: async (job: JobRecord) => (running.has(job.jobId) ? 'RUNNING' : ours.has(job.jobId) ? 'ENDED' : 'RUNNING') as 'RUNNING' | 'ENDED',
+        stop: async (job: JobRecord) => stops.get(job.jobId)?.(),
+      },
+      queue: new BatchQueueLookup(batchClient, 'arn:aws:batch:eu-west-1:123456789012:job-queue/GpuQueue'),
+      notifierFor,
+      graceMs: GRACE_MS,
+      relaunchForMs: RELAUNCH_FOR_MS,
+      neverStartedMs: NEVER_STARTED_LIMIT.toMilliseconds(),
+      now: () => Date.now() + offset,
+    };
+    for (offset = 0; offset <= 12 * 3600_000; offset += 30 * 60_000) await reconcileJobs(reconcileDeps);
+    batchClient.destroy();
+    for (const job of jobs) expect((await store.getJob(ACCOUNT, job.jobId))?.status).toBe('IN_PROGRESS');
+    const blockedRecord = await store.getJob(ACCOUNT, blocked.jobId);
+    expect(blockedRecord).toMatchObject({ status: 'FAILED', statusMessage: NEVER_STARTED_MESSAGE });
+
+    // Capacity frees: every waiting job runs and succeeds, each notified once.
+    release();
+    await Promise.all(executions);
+    for (const job of jobs) {
+      const record = await store.getJob(ACCOUNT, job.jobId);
+      expect(record?.status).toBe('SUCCEEDED');
+    }
+    const messages = published.map((p) => JSON.parse(p.message as string) as { JobId: string; Status: string });
+    expect(messages.filter((m) => ours.has(m.JobId)).map((m) => m.Status).sort()).toEqual([...Array(30).fill('SUCCEEDED'), 'FAILED'].sort());
+  }, 300_000);
 
   test('a job that is no longer IN_PROGRESS is not run again (duplicate or redriven execution)', async () => {
     const job = await admit('street/night.mp4', { channel: { SNSTopicArn: TOPIC, RoleArn: ROLE } });

@@ -5,10 +5,11 @@
  */
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { resolveConfig } from '../../lib/config.js';
+import { configFromContext, resolveConfig } from '../../lib/config.js';
 import type { PeoplePathingConfig } from '../../lib/config.js';
 import { PeoplePathingStack } from '../../lib/people-pathing-stack.js';
 import { LAMBDA_TRANSIENT_ERRORS } from '../../lib/workflow-steps.js';
+import { isBlockingReason } from '../../core/jobs/reconcile.js';
 
 const ENV = { account: '111111111111', region: 'eu-west-1' };
 
@@ -109,5 +110,32 @@ describe('CPU path', () => {
   const template = synth({ compute: 'cpu' });
   test('CloudWatch alarms may publish to the alarm topic on the Fargate path too', () => {
     alarmTopicChecks(template);
+  });
+});
+
+describe('blocking reasons (core/jobs/reconcile.ts)', () => {
+  test.each([
+    ['CAPACITY:INSUFFICIENT_INSTANCE_CAPACITY - Service cannot fulfill the capacity requested for instance type [g5.xlarge]', true],
+    ['MISCONFIGURATION:JOB_RESOURCE_REQUIREMENT - The job resource requirement (vCPU/memory/GPU) is higher than that can be met by the CE(s) attached to the job queue.', true],
+    ['MISCONFIGURATION:COMPUTE_ENVIRONMENT_MAX_RESOURCE - CE(s) associated with the job queue cannot meet the CPU requirement of the job.', true],
+    ['MISCONFIGURATION:SERVICE_ROLE_PERMISSIONS - Batch service role has a permission issue.', true],
+    [undefined, false],
+    ['', false],
+    ['Job is waiting for available compute resources', false],
+  ])('%s blocks the queue: %s', (reason, blocking) => {
+    expect(isBlockingReason(reason)).toBe(blocking);
+  });
+});
+
+describe('the GPU limit (context maxGpuJobs / maxVcpus)', () => {
+  const fromContext = (context: Record<string, unknown>) => configFromContext(new App({ context: { inputBuckets: 'example-bucket', ...context } }).node);
+  test('defaults to 20 concurrent GPU jobs (80 vCPUs of xlarge instances)', () => {
+    expect(fromContext({}).maxVcpus).toBe(80);
+  });
+  test('-c maxGpuJobs=N gives N jobs of 4 vCPUs; -c maxVcpus still works; not both', () => {
+    expect(fromContext({ maxGpuJobs: '30' }).maxVcpus).toBe(120);
+    expect(fromContext({ maxVcpus: '16' }).maxVcpus).toBe(16);
+    expect(() => fromContext({ maxGpuJobs: '5', maxVcpus: '16' })).toThrow(/maxGpuJobs or maxVcpus, not both/);
+    expect(() => fromContext({ maxGpuJobs: 'many' })).toThrow(/maxGpuJobs must be a positive integer/);
   });
 });
