@@ -4,7 +4,8 @@
  * queue, and the job definition (1 GPU, the tracker image, retry on Spot reclaim / host errors, a time
  * ceiling). The per-job, duration-derived deadline is enforced inside the container (doc 0004).
  */
-import { Duration, Size, Validations } from 'aws-cdk-lib';
+import { CfnDeletionPolicy, Duration, Size, Validations } from 'aws-cdk-lib';
+import type { CfnResource } from 'aws-cdk-lib';
 import * as batch from 'aws-cdk-lib/aws-batch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
@@ -147,5 +148,11 @@ export class TrackerBatch extends Construct {
       ],
       propagateTags: true,
     });
+    // A new image (or any container change) registers a new revision, and CloudFormation would deregister the one it
+    // replaces. Executions in flight keep the definition they started with (the state machine definition names the
+    // revision), so a Spot resubmission or a segment array after the update would call SubmitJob on an inactive
+    // revision. Replaced revisions are kept ACTIVE instead (they cost nothing; doc/operations.md says how to prune
+    // them): each execution runs the same image from its first submission to its last.
+    (this.jobDefinition.node.defaultChild as CfnResource).cfnOptions.updateReplacePolicy = CfnDeletionPolicy.RETAIN;
   }
 }

@@ -83,7 +83,13 @@ const S3rver = createRequire(import.meta.url)('s3rver') as new (options: Record<
 type Json = Record<string, unknown>;
 
 /** The state machine's definition from the synthesised template, with CloudFormation tokens made concrete. */
-function synthesisedDefinition(): { definition: Json; jobDefinitionEnv: string[]; roles: { complete: RoleGrants; handleFailure: RoleGrants } } {
+function synthesisedDefinition(): {
+  definition: Json;
+  jobDefinitionEnv: string[];
+  roles: { complete: RoleGrants; handleFailure: RoleGrants };
+  /** What CloudFormation does with the revision an update replaces: keeps it (Retain) or deregisters it. */
+  jobDefinitionRetainedOnUpdate: boolean;
+} {
   const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
   const stack = new PeoplePathingStack(app, 'WorkflowTest', { config: resolveConfig({ inputBuckets: [INPUT_BUCKET] }), env: { account: ACCOUNT, region: REGION } });
   const template = Template.fromStack(stack);
@@ -93,6 +99,8 @@ function synthesisedDefinition(): { definition: Json; jobDefinitionEnv: string[]
     const o = v as Json;
     if ('Ref' in o) {
       const ref = o.Ref as string;
+      // A job definition's Ref is its ARN with the revision CloudFormation registered: 1 at the first deploy.
+      if (template.toJSON().Resources[ref]?.Type === 'AWS::Batch::JobDefinition') return `arn:aws:batch:${REGION}:${ACCOUNT}:job-definition/${ref}:1`;
       return ({ 'AWS::Partition': 'aws', 'AWS::Region': REGION, 'AWS::AccountId': ACCOUNT, 'AWS::URLSuffix': 'amazonaws.com' } as Json)[ref] as string ?? `arn:aws:batch:${REGION}:${ACCOUNT}:ref/${ref}`;
     }
     if ('Fn::GetAtt' in o) {
@@ -106,6 +114,7 @@ function synthesisedDefinition(): { definition: Json; jobDefinitionEnv: string[]
     throw new Error(`unresolved token ${JSON.stringify(v)}`);
   };
   const [jobDef] = Object.values(template.findResources('AWS::Batch::JobDefinition'));
+  const jobDefinitionRetainedOnUpdate = jobDef.UpdateReplacePolicy === 'Retain';
   const env = (jobDef.Properties.ContainerProperties.Environment as { Name: string }[]).map((e) => e.Name);
   const resultsBucketId = Object.keys(template.findResources('AWS::S3::Bucket')).find((k) => k.startsWith('StateResults')) as string;
   const roleOf = (fnPrefix: string): RoleGrants => {
@@ -121,6 +130,7 @@ function synthesisedDefinition(): { definition: Json; jobDefinitionEnv: string[]
     definition: JSON.parse(resolve(sm.Properties.DefinitionString)) as Json,
     jobDefinitionEnv: env,
     roles: { complete: roleOf('CompleteFn'), handleFailure: roleOf('HandleFailureFn') },
+    jobDefinitionRetainedOnUpdate,
   };
 }
 
@@ -174,7 +184,9 @@ function batchFailure(jobName: string, statusReason: string, exitCode?: number, 
 const describeData = describeWithData(VIDEO_FILE, YOLOX);
 
 describeData('workflow state machine, executed locally', () => {
-  const { definition, jobDefinitionEnv, roles } = synthesisedDefinition();
+  const { definition, jobDefinitionEnv, roles, jobDefinitionRetainedOnUpdate } = synthesisedDefinition();
+  /** Batch's job definition revisions: an INACTIVE (deregistered) one cannot be submitted. */
+  const inactiveDefinitions = new Set<string>();
   /** An S3 outage for the workflow steps (every call answers 503), to drive the catch-alls. */
   let s3Down = false;
   /** The metrics the workflow steps emitted in the current test. */
@@ -383,6 +395,10 @@ describeData('workflow state machine, executed locally', () => {
             },
             [STATE.runTracker]: async (input) => {
               const params = input as { JobName: string; JobQueue: string; JobDefinition: string; ContainerOverrides: { Environment: { Name: string; Value: string }[] } };
+              // SubmitJob refuses a deregistered revision (Step Functions reports Batch's ClientException).
+              if (inactiveDefinitions.has(params.JobDefinition)) {
+                throw new StatesError('Batch.ClientException', `Job definition ${params.JobDefinition} is INACTIVE and cannot be used to submit jobs.`);
+              }
               const env = Object.fromEntries(params.ContainerOverrides.Environment.map((e) => [e.Name, e.Value]));
               env.JOB_NAME = params.JobName;
               submissions.push(env);
@@ -868,6 +884,29 @@ describeData('workflow state machine, executed locally', () => {
     const messages = published.map((p) => JSON.parse(p.message as string) as { JobId: string; Status: string });
     expect(messages.filter((m) => ours.has(m.JobId)).map((m) => m.Status).sort()).toEqual([...Array(30).fill('SUCCEEDED'), 'FAILED'].sort());
   }, 300_000);
+
+  test('an execution that outlives a job definition revision: a stack update mid-job, then a Spot resubmission, SUCCEEDS', async () => {
+    const job = await admit('street/night.mp4', { channel: { SNSTopicArn: TOPIC, RoleArn: ROLE } });
+    const firstRevision = (definition.States as Record<string, { Parameters?: { JobDefinition?: string } }>)[STATE.runTracker].Parameters?.JobDefinition as string;
+    expect(firstRevision).toMatch(/:job-definition\/.+:1$/);
+    try {
+      const { submissions, record } = await execute(job, async (env, call) => {
+        if (call === 1) {
+          // While the first attempt runs, `cdk deploy` of a new image replaces the job definition (revision 2):
+          // CloudFormation deregisters revision 1 unless the template retains it. Then Spot reclaims the instance.
+          if (!jobDefinitionRetainedOnUpdate) inactiveDefinitions.add(firstRevision);
+          throw batchFailure(env.JOB_NAME, 'Host EC2 (instance i-0123456789abcdef0) terminated.', undefined, 3);
+        }
+        return runContainer(env);
+      });
+      // The execution resubmitted with the revision it started with, and Batch accepted it.
+      expect(submissions).toHaveLength(2);
+      expect(record?.status).toBe('SUCCEEDED');
+      expect(published.map((p) => p.message)).toEqual([expectedMessage(job, 'SUCCEEDED', record?.completedAt as number, 'street/night.mp4')]);
+    } finally {
+      inactiveDefinitions.clear();
+    }
+  });
 
   test('a job that is no longer IN_PROGRESS is not run again (duplicate or redriven execution)', async () => {
     const job = await admit('street/night.mp4', { channel: { SNSTopicArn: TOPIC, RoleArn: ROLE } });

@@ -106,6 +106,19 @@ describe('GPU defaults', () => {
   });
 });
 
+describe('GPU defaults, updates', () => {
+  const template = synth({});
+  test('a stack update keeps the replaced job definition revision ACTIVE (executions in flight still submit it)', () => {
+    const jobDefs = Object.values(template.findResources('AWS::Batch::JobDefinition'));
+    expect(jobDefs).toHaveLength(1);
+    expect(jobDefs[0].UpdateReplacePolicy).toBe('Retain');
+    // The state machine names the revision it was deployed with (the Ref), so an execution keeps one image throughout.
+    const id = Object.keys(template.findResources('AWS::Batch::JobDefinition'))[0];
+    const [sm] = Object.values(template.findResources('AWS::StepFunctions::StateMachine'));
+    expect(JSON.stringify(sm.Properties.DefinitionString)).toContain(`{"Ref":"${id}"}`);
+  });
+});
+
 describe('CPU path', () => {
   const template = synth({ compute: 'cpu' });
   test('CloudWatch alarms may publish to the alarm topic on the Fargate path too', () => {
