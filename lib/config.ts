@@ -49,6 +49,14 @@ export interface PeoplePathingConfig {
   readonly alarmEmail?: string;
   /** How callers authenticate (default 'iam'); `-c apiAuth=keys` for the zero-code switch. */
   readonly apiAuth: ApiAuthKind;
+  /**
+   * A WAF web ACL with a per-source-IP rate-based rule in front of the API (lib/waf.ts). Default: on with
+   * apiAuth=keys (`-c waf=false` refuses it), off with iam (`-c waf=true` adds it). About 6 USD a month plus
+   * 0.60 USD per million requests (doc/deploy.md).
+   */
+  readonly waf?: boolean;
+  /** Requests per 5 minutes one source IP may send before the WAF blocks it (default 1500). */
+  readonly wafRateLimit: number;
 }
 
 /** vCPUs of one tracker job: one xlarge GPU instance (g4dn/g5/g6.xlarge). */
@@ -67,6 +75,7 @@ export const DEFAULTS: Omit<PeoplePathingConfig, 'inputBuckets'> = {
   throttleRateLimit: 20,
   throttleBurstLimit: 40,
   apiAuth: 'iam',
+  wafRateLimit: 1500,
 };
 
 const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
@@ -105,6 +114,11 @@ function maxVcpusFrom(maxGpuJobs: unknown, maxVcpus: unknown): number | undefine
   return jobs !== undefined ? jobs * VCPUS_PER_GPU_JOB : vcpus;
 }
 
+/** Whether the API gets the WAF rate limit: as configured, else on in keys mode only. */
+export function wafEnabled(config: PeoplePathingConfig): boolean {
+  return config.waf ?? config.apiAuth === 'keys';
+}
+
 /** Fills defaults and validates; throws with a message naming the bad setting. */
 export function resolveConfig(partial: Partial<PeoplePathingConfig>): PeoplePathingConfig {
   const inputBuckets = partial.inputBuckets ?? [];
@@ -127,6 +141,7 @@ export function resolveConfig(partial: Partial<PeoplePathingConfig>): PeoplePath
     compute,
   };
   if (config.apiAuth !== 'iam' && config.apiAuth !== 'keys') throw new Error(`apiAuth must be "iam" or "keys", got "${String(config.apiAuth)}"`);
+  if (config.wafRateLimit < 10) throw new Error('wafRateLimit must be at least 10 requests per 5 minutes (the WAF minimum)');
   if (config.maxVcpus < 4) throw new Error('maxVcpus must be at least 4 (one xlarge GPU instance)');
   for (const a of config.allowedAccounts) {
     if (!/^\d{12}$/.test(a)) throw new Error(`allowedAccounts: "${a}" is not a 12-digit AWS account id`);
@@ -150,5 +165,7 @@ export function configFromContext(node: Node): PeoplePathingConfig {
     throttleBurstLimit: positiveInt('throttleBurstLimit', ctx('throttleBurstLimit')),
     alarmEmail: ctx('alarmEmail') as string | undefined,
     apiAuth: ctx('apiAuth') as ApiAuthKind | undefined,
+    waf: bool(ctx('waf')),
+    wafRateLimit: positiveInt('wafRateLimit', ctx('wafRateLimit')),
   });
 }

@@ -16,6 +16,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { PeoplePathingApi, STAGE_NAME } from './api.js';
 import { acknowledgeWildcards } from './nag.js';
+import { wafEnabled } from './config.js';
 import type { PeoplePathingConfig } from './config.js';
 import { AppFunction } from './functions.js';
 import { PeoplePathingMonitoring, TRACKER_SERVICE, WORKFLOW_SERVICE } from './monitoring.js';
@@ -319,6 +320,7 @@ export class PeoplePathingStack extends Stack {
       throttleRateLimit: config.throttleRateLimit,
       throttleBurstLimit: config.throttleBurstLimit,
       auth: config.apiAuth,
+      ...(wafEnabled(config) ? { wafRateLimit: config.wafRateLimit } : {}),
     });
 
     new PeoplePathingMonitoring(this, 'Monitoring', {

@@ -152,3 +152,46 @@ describe('the GPU limit (context maxGpuJobs / maxVcpus)', () => {
     expect(() => fromContext({ maxGpuJobs: 'many' })).toThrow(/maxGpuJobs must be a positive integer/);
   });
 });
+
+describe('keys mode: a WAF rate limit per source IP', () => {
+  const keys = synth({ apiAuth: 'keys' });
+
+  test('a REGIONAL web ACL with a per-IP rate-based rule, associated with the API stage', () => {
+    const acls = Object.values(keys.findResources('AWS::WAFv2::WebACL'));
+    expect(acls).toHaveLength(1);
+    const acl = acls[0].Properties;
+    expect(acl.Scope).toBe('REGIONAL');
+    expect(acl.DefaultAction).toEqual({ Allow: {} });
+    expect(acl.Rules).toHaveLength(1);
+    expect(acl.Rules[0]).toMatchObject({
+      Action: { Block: {} },
+      Statement: { RateBasedStatement: { AggregateKeyType: 'IP', Limit: 1500, EvaluationWindowSec: 300 } },
+    });
+    const aclId = Object.keys(keys.findResources('AWS::WAFv2::WebACL'))[0];
+    const stageId = Object.keys(keys.findResources('AWS::ApiGateway::Stage'))[0];
+    const [association] = Object.values(keys.findResources('AWS::WAFv2::WebACLAssociation'));
+    expect(association.Properties.WebACLArn).toEqual({ 'Fn::GetAtt': [aclId, 'Arn'] });
+    // The stage's ARN: arn:<partition>:apigateway:<region>::/restapis/<api id>/stages/<stage>.
+    const arn = JSON.stringify(association.Properties.ResourceArn);
+    expect(arn).toContain(':apigateway:');
+    expect(arn).toContain('/stages/');
+    expect(arn).toContain(`"Ref":"${stageId}"`);
+  });
+
+  test('a blocked caller gets ThrottlingException with HTTP 429 (the SDKs back off and retry)', () => {
+    const [response] = Object.values(keys.findResources('AWS::ApiGateway::GatewayResponse', { Properties: { ResponseType: 'WAF_FILTERED' } }));
+    expect(response.Properties.StatusCode).toBe('429');
+    expect(response.Properties.ResponseTemplates['application/x-amz-json-1.1']).toContain('"__type":"ThrottlingException"');
+  });
+});
+
+describe('WAF settings', () => {
+  test('-c waf=false refuses it in keys mode; the IAM default has none unless -c waf=true; the limit is a setting', () => {
+    const count = (t: Template) => Object.keys(t.findResources('AWS::WAFv2::WebACL')).length;
+    expect(count(synth({ apiAuth: 'keys', waf: false, compute: 'cpu' }))).toBe(0);
+    expect(count(synth({ compute: 'cpu' }))).toBe(0);
+    const withWaf = synth({ waf: true, wafRateLimit: 300, compute: 'cpu' });
+    expect(Object.values(withWaf.findResources('AWS::WAFv2::WebACL'))[0].Properties.Rules[0].Statement.RateBasedStatement.Limit).toBe(300);
+    expect(() => resolveConfig({ inputBuckets: ['example-bucket'], wafRateLimit: 5 })).toThrow(/at least 10/);
+  });
+});
