@@ -57,6 +57,12 @@ export interface PeoplePathingConfig {
   readonly waf?: boolean;
   /** Requests per 5 minutes one source IP may send before the WAF blocks it (default 1500). */
   readonly wafRateLimit: number;
+  /**
+   * What `cdk destroy` does with the stateful resources — buckets, tables, log groups, KMS keys. 'retain' (default)
+   * keeps them (doc/operations.md lists them and how to remove them); 'destroy' (`-c removalPolicy=destroy`, for
+   * throwaway stacks) deletes them, emptying the buckets first and scheduling the keys' deletion in 7 days.
+   */
+  readonly removalPolicy: 'retain' | 'destroy';
 }
 
 /** vCPUs of one tracker job: one xlarge GPU instance (g4dn/g5/g6.xlarge). */
@@ -76,6 +82,7 @@ export const DEFAULTS: Omit<PeoplePathingConfig, 'inputBuckets'> = {
   throttleBurstLimit: 40,
   apiAuth: 'iam',
   wafRateLimit: 1500,
+  removalPolicy: 'retain',
 };
 
 const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
@@ -141,6 +148,9 @@ export function resolveConfig(partial: Partial<PeoplePathingConfig>): PeoplePath
     compute,
   };
   if (config.apiAuth !== 'iam' && config.apiAuth !== 'keys') throw new Error(`apiAuth must be "iam" or "keys", got "${String(config.apiAuth)}"`);
+  if (config.removalPolicy !== 'retain' && config.removalPolicy !== 'destroy') {
+    throw new Error(`removalPolicy must be "retain" or "destroy", got "${String(config.removalPolicy)}"`);
+  }
   if (config.wafRateLimit < 10) throw new Error('wafRateLimit must be at least 10 requests per 5 minutes (the WAF minimum)');
   if (config.maxVcpus < 4) throw new Error('maxVcpus must be at least 4 (one xlarge GPU instance)');
   for (const a of config.allowedAccounts) {
@@ -166,6 +176,7 @@ export function configFromContext(node: Node): PeoplePathingConfig {
     alarmEmail: ctx('alarmEmail') as string | undefined,
     apiAuth: ctx('apiAuth') as ApiAuthKind | undefined,
     waf: bool(ctx('waf')),
+    removalPolicy: ctx('removalPolicy') as PeoplePathingConfig['removalPolicy'] | undefined,
     wafRateLimit: positiveInt('wafRateLimit', ctx('wafRateLimit')),
   });
 }

@@ -6,7 +6,7 @@
  * from a metric filter on the tracker's structured `job-started` log line (measured from the submission), that of
  * a job Batch cancelled in the queue from HandleFailure.
  */
-import { ArnFormat, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { ArnFormat, Duration, Stack } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import type * as batch from 'aws-cdk-lib/aws-batch';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
@@ -35,8 +35,6 @@ export interface MonitoringProps {
   /** The GPU path's job queue (absent on the Fargate path). */
   readonly jobQueue?: batch.IJobQueue;
   readonly alarmEmail?: string;
-  /** What `cdk destroy` does with the topic's KMS key (default RETAIN; DESTROY schedules its deletion in 7 days). */
-  readonly removalPolicy?: RemovalPolicy;
 }
 
 export class PeoplePathingMonitoring extends Construct {
@@ -48,12 +46,7 @@ export class PeoplePathingMonitoring extends Construct {
     const stack = Stack.of(this);
     // This stack's alarms, and nothing else's: the services publish on behalf of this account only.
     const ownAlarms = stack.formatArn({ service: 'cloudwatch', resource: 'alarm', resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME });
-    const key = new kms.Key(this, 'AlarmTopicKey', {
-      enableKeyRotation: true,
-      description: 'people-pathing alarm topic',
-      removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
-      ...(props.removalPolicy === RemovalPolicy.DESTROY ? { pendingWindow: Duration.days(7) } : {}),
-    });
+    const key = new kms.Key(this, 'AlarmTopicKey', { enableKeyRotation: true, description: 'people-pathing alarm topic' });
     // CloudWatch alarms and EventBridge (Batch's queue-blocked events) publish to the encrypted topic: SNS asks KMS
     // for a data key on their behalf, so each service needs the key too. No source condition here (SNS's guide for
     // encrypted topics has none, and KMS may not see the alarm as the source): the key encrypts only this topic,

@@ -2,7 +2,7 @@
  * The whole service in one stack, composed of constructs: state (table, results bucket), the tracker
  * (Batch on GPU, or Fargate), the workflow, the API and its monitoring. Settings: lib/config.ts.
  */
-import { ArnFormat, CfnOutput, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { ArnFormat, CfnOutput, Duration, RemovalPolicies, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import type { StackProps } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -26,6 +26,20 @@ import { TrackerFargate } from './tracker-fargate.js';
 import { TrackerImage } from './tracker-image.js';
 import { PeoplePathingWorkflow } from './workflow.js';
 import { KEYS_KMS_KEY_OUTPUT, KEYS_TABLE_OUTPUT, KEY_PURPOSE } from '../core/auth/keys.js';
+
+/** The stateful resource types `cdk destroy` keeps by default (doc/operations.md, Teardown). */
+export const STATEFUL_TYPES = ['AWS::S3::Bucket', 'AWS::DynamoDB::Table', 'AWS::Logs::LogGroup', 'AWS::KMS::Key'];
+
+/**
+ * One removal policy for every stateful resource of the stack (`-c removalPolicy`): RETAIN by default, so a
+ * `cdk destroy` never deletes results, job records, logs or the keys that decrypt them; DESTROY for throwaway stacks,
+ * with KMS keys given the shortest pending window (7 days, AWS's minimum).
+ */
+function applyRemovalPolicy(stack: Stack, policy: RemovalPolicy): void {
+  RemovalPolicies.of(stack).apply(policy, { applyToResourceTypes: STATEFUL_TYPES });
+  if (policy !== RemovalPolicy.DESTROY) return;
+  for (const c of stack.node.findAll()) if (c instanceof kms.CfnKey) c.pendingWindowInDays = 7;
+}
 
 /** At most this many segments (GPU jobs) for one long video: what the split used before the GPU limit grew to 20 jobs. */
 export const MAX_SEGMENTS_PER_JOB = 4;
@@ -71,7 +85,8 @@ export class PeoplePathingStack extends Stack {
     const topicArns = config.notificationTopicArns.map((t) => t.replace(/^arn:aws:/, `arn:${this.partition}:`));
     const anyRole = this.formatArn({ service: 'iam', region: '', account: '*', resource: 'role', resourceName: '*' });
 
-    this.state = new PeoplePathingState(this, 'State');
+    const removalPolicy = config.removalPolicy === 'destroy' ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN;
+    this.state = new PeoplePathingState(this, 'State', { removalPolicy });
     const { table, resultsBucket } = this.state;
     const inputObjects = inputObjectArns(this, config.inputBuckets);
 
@@ -332,6 +347,8 @@ export class PeoplePathingStack extends Stack {
       jobQueue: this.batch?.jobQueue,
       alarmEmail: config.alarmEmail,
     });
+
+    applyRemovalPolicy(this, removalPolicy);
 
     const escape = (t: string) => t.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
     acknowledgeWildcards(this, [

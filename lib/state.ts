@@ -12,13 +12,20 @@ export const RESULTS_RETENTION_DAYS = 7;
 /** Results are written under this prefix: results/<accountId>/<jobId>/manifest.json, ... */
 export const RESULTS_PREFIX = 'results/';
 
+export interface PeoplePathingStateProps {
+  /** DESTROY (`-c removalPolicy=destroy`): the buckets are emptied and deleted with the stack. Default RETAIN. */
+  readonly removalPolicy?: RemovalPolicy;
+}
+
 export class PeoplePathingState extends Construct {
   readonly table: dynamodb.Table;
   readonly resultsBucket: s3.Bucket;
   readonly accessLogsBucket: s3.Bucket;
 
-  constructor(scope: Construct, id: string) {
+  constructor(scope: Construct, id: string, props: PeoplePathingStateProps = {}) {
     super(scope, id);
+    const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
+    const autoDeleteObjects = removalPolicy === RemovalPolicy.DESTROY;
 
     this.table = new dynamodb.Table(this, 'Jobs', {
       partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
@@ -28,7 +35,7 @@ export class PeoplePathingState extends Construct {
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       encryption: dynamodb.TableEncryption.AWS_MANAGED,
       deletionProtection: false,
-      removalPolicy: RemovalPolicy.RETAIN,
+      removalPolicy,
     });
 
     this.accessLogsBucket = new s3.Bucket(this, 'AccessLogs', {
@@ -37,7 +44,8 @@ export class PeoplePathingState extends Construct {
       enforceSSL: true,
       objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_PREFERRED,
       lifecycleRules: [{ expiration: Duration.days(90) }],
-      removalPolicy: RemovalPolicy.RETAIN,
+      removalPolicy,
+      autoDeleteObjects,
     });
     Validations.of(this.accessLogsBucket).acknowledge({
       id: 'AwsSolutions-S1',
@@ -54,7 +62,8 @@ export class PeoplePathingState extends Construct {
       lifecycleRules: [
         { id: 'expire-results', expiration: Duration.days(RESULTS_RETENTION_DAYS), abortIncompleteMultipartUploadAfter: Duration.days(1) },
       ],
-      removalPolicy: RemovalPolicy.RETAIN,
+      removalPolicy,
+      autoDeleteObjects,
     });
   }
 }

@@ -12,6 +12,8 @@ import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { createHash } from 'node:crypto';
+import { DEFAULT_GPU_INSTANCE_TYPES } from './config.js';
 import { TIME_FACTOR, attemptCeilingMsFor } from '../core/tracker-protocol.js';
 import type { TrackerImage } from './tracker-image.js';
 
@@ -32,6 +34,20 @@ export const MISCONFIGURATION_WAIT_LIMIT = Duration.minutes(30);
 export const NEVER_STARTED_LIMIT = Duration.hours(CAPACITY_WAIT_LIMIT.toHours() + 1);
 /** Batch-level attempts: a reclaimed Spot instance or a failed host is retried in place. */
 export const BATCH_ATTEMPTS = 3;
+
+/**
+ * The compute environment's construct id. Changing the purchase model (`-c spot`) or the instance types is an
+ * "infrastructure update" for Batch, which it refuses for a SPOT_PRICE_CAPACITY_OPTIMIZED environment (only
+ * BEST_FIT_PROGRESSIVE and SPOT_CAPACITY_OPTIMIZED ones can be updated so), and CDK's compute environments are not
+ * replaceable (ReplaceComputeEnvironment false): the stack update failed. A new id for each such choice makes
+ * CloudFormation create a new environment, point the queue at it and delete the old one, which always works. The
+ * default (Spot, default types) keeps the id existing stacks have; the vCPU limit is a scaling update (same id).
+ */
+export function computeEnvironmentId(props: Pick<TrackerBatchProps, 'spot' | 'instanceTypes'>): string {
+  if (props.spot && props.instanceTypes.join(',') === DEFAULT_GPU_INSTANCE_TYPES.join(',')) return 'GpuCompute';
+  const digest = createHash('sha256').update(JSON.stringify({ spot: props.spot, instanceTypes: props.instanceTypes })).digest('hex').slice(0, 8);
+  return `GpuCompute${props.spot ? 'Spot' : 'OnDemand'}${digest}`;
+}
 
 export interface TrackerBatchProps {
   readonly vpc: ec2.IVpc;
@@ -74,7 +90,7 @@ export class TrackerBatch extends Construct {
       ],
     });
 
-    this.computeEnvironment = new batch.ManagedEc2EcsComputeEnvironment(this, 'GpuCompute', {
+    this.computeEnvironment = new batch.ManagedEc2EcsComputeEnvironment(this, computeEnvironmentId(props), {
       vpc: props.vpc,
       vpcSubnets: { subnetType: ec2.SubnetType.PUBLIC },
       securityGroups: [securityGroup],
@@ -153,6 +169,11 @@ export class TrackerBatch extends Construct {
     // revision), so a Spot resubmission or a segment array after the update would call SubmitJob on an inactive
     // revision. Replaced revisions are kept ACTIVE instead (they cost nothing; doc/operations.md says how to prune
     // them): each execution runs the same image from its first submission to its last.
-    (this.jobDefinition.node.defaultChild as CfnResource).cfnOptions.updateReplacePolicy = CfnDeletionPolicy.RETAIN;
+    const cfnJobDefinition = this.jobDefinition.node.defaultChild as CfnResource;
+    cfnJobDefinition.cfnOptions.updateReplacePolicy = CfnDeletionPolicy.RETAIN;
+    Validations.of(cfnJobDefinition).acknowledge({
+      id: 'CloudFormation-Validate::W3011',
+      reason: 'Only revisions replaced by an update are kept (for executions in flight); the current one is deregistered with the stack, when no execution can use it any more.',
+    });
   }
 }

@@ -3,18 +3,23 @@
  * template that decide whether alarms reach anyone, whether transient errors fail jobs, whether an update breaks
  * jobs in flight, what a container can reach, and what a teardown leaves behind. One synth per configuration.
  */
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { configFromContext, resolveConfig } from '../../lib/config.js';
 import type { PeoplePathingConfig } from '../../lib/config.js';
-import { PeoplePathingStack } from '../../lib/people-pathing-stack.js';
+import { PeoplePathingStack, STATEFUL_TYPES } from '../../lib/people-pathing-stack.js';
 import { LAMBDA_TRANSIENT_ERRORS } from '../../lib/workflow-steps.js';
 import { isBlockingReason } from '../../core/jobs/reconcile.js';
 
 const ENV = { account: '111111111111', region: 'eu-west-1' };
 
+/** The feature flags `cdk synth` and `cdk deploy` apply (cdk.json's context): these tests see what is deployed. */
+const CDK_JSON_CONTEXT = JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8')).context as Record<string, unknown>;
+
 function synth(partial: Partial<PeoplePathingConfig>, context: Record<string, unknown> = {}): Template {
-  const app = new App({ context: { 'aws:cdk:bundling-stacks': [], ...context } });
+  const app = new App({ context: { ...CDK_JSON_CONTEXT, 'aws:cdk:bundling-stacks': [], ...context } });
   const stack = new PeoplePathingStack(app, 'OpsTest', { config: resolveConfig({ inputBuckets: ['example-bucket'], ...partial }), env: ENV });
   return Template.fromStack(stack);
 }
@@ -104,10 +109,7 @@ describe('GPU defaults', () => {
     const [jobDef] = Object.values(template.findResources('AWS::Batch::JobDefinition'));
     expect(jobDef.Properties.ContainerProperties.JobRoleArn).toBeDefined();
   });
-});
 
-describe('GPU defaults, updates', () => {
-  const template = synth({});
   test('a stack update keeps the replaced job definition revision ACTIVE (executions in flight still submit it)', () => {
     const jobDefs = Object.values(template.findResources('AWS::Batch::JobDefinition'));
     expect(jobDefs).toHaveLength(1);
@@ -116,6 +118,65 @@ describe('GPU defaults, updates', () => {
     const id = Object.keys(template.findResources('AWS::Batch::JobDefinition'))[0];
     const [sm] = Object.values(template.findResources('AWS::StepFunctions::StateMachine'));
     expect(JSON.stringify(sm.Properties.DefinitionString)).toContain(`{"Ref":"${id}"}`);
+  });
+});
+
+describe('upgrades and teardown', () => {
+  const gpu = synth({});
+  const onDemand = synth({ spot: false });
+  const computeEnvironments = (t: Template) => Object.keys(t.findResources('AWS::Batch::ComputeEnvironment'));
+
+  test('switching -c spot later creates a new compute environment (never an in-place infrastructure update Batch refuses)', () => {
+    const [spotId] = computeEnvironments(gpu);
+    const [onDemandId] = computeEnvironments(onDemand);
+    expect(spotId).not.toBe(onDemandId);
+    // What made the update fail: the same environment asked to change its purchase model while not replaceable.
+    for (const t of [gpu, onDemand]) {
+      const [ce] = Object.values(t.findResources('AWS::Batch::ComputeEnvironment'));
+      expect(ce.Properties.ReplaceComputeEnvironment).toBe(false);
+    }
+    expect(Object.values(onDemand.findResources('AWS::Batch::ComputeEnvironment'))[0].Properties.ComputeResources).toMatchObject({
+      Type: 'EC2',
+      AllocationStrategy: 'BEST_FIT_PROGRESSIVE',
+    });
+    // The queue follows the environment of each synth; everything outside the environment's construct (which also
+    // owns its instance role and profile) keeps its logical id.
+    for (const [t, id] of [[gpu, spotId], [onDemand, onDemandId]] as const) {
+      const [queue] = Object.values(t.findResources('AWS::Batch::JobQueue'));
+      expect(JSON.stringify(queue.Properties.ComputeEnvironmentOrder)).toContain(`"${id}"`);
+    }
+    const others = (t: Template) => Object.keys(t.toJSON().Resources).filter((k) => !k.startsWith('TrackerGpuCompute')).sort();
+    expect(others(onDemand)).toEqual(others(gpu));
+  });
+
+  test('cdk destroy keeps buckets, tables, log groups and KMS keys by default', () => {
+    const resources = Object.entries(gpu.toJSON().Resources as Record<string, { Type: string; DeletionPolicy?: string; UpdateReplacePolicy?: string }>);
+    const stateful = resources.filter(([, r]) => STATEFUL_TYPES.includes(r.Type));
+    expect(new Set(stateful.map(([, r]) => r.Type))).toEqual(new Set(STATEFUL_TYPES));
+    for (const [id, r] of stateful) expect([id, r.DeletionPolicy, r.UpdateReplacePolicy]).toEqual([id, 'Retain', 'Retain']);
+    expect(Object.keys(gpu.findResources('Custom::S3AutoDeleteObjects'))).toHaveLength(0);
+  });
+
+  test('-c removalPolicy=destroy: everything goes with the stack, buckets emptied first, keys after 7 days', () => {
+    const destroy = synth({ removalPolicy: 'destroy', compute: 'cpu', apiAuth: 'keys' });
+    const resources = Object.entries(destroy.toJSON().Resources as Record<string, { Type: string; DeletionPolicy?: string; Properties?: Record<string, unknown> }>);
+    const stateful = resources.filter(([, r]) => STATEFUL_TYPES.includes(r.Type));
+    expect(stateful.length).toBeGreaterThan(8);
+    for (const [id, r] of stateful) expect([id, r.DeletionPolicy]).toEqual([id, 'Delete']);
+    const buckets = resources.filter(([, r]) => r.Type === 'AWS::S3::Bucket').map(([id]) => id);
+    const emptied = Object.values(destroy.findResources('Custom::S3AutoDeleteObjects')).map((r) => JSON.stringify(r.Properties.BucketName));
+    for (const b of buckets) expect(emptied.some((e) => e.includes(`"${b}"`))).toBe(true);
+    for (const [, r] of resources.filter(([, r]) => r.Type === 'AWS::KMS::Key')) expect(r.Properties?.PendingWindowInDays).toBe(7);
+    expect(() => resolveConfig({ inputBuckets: ['example-bucket'], removalPolicy: 'delete' as never })).toThrow(/removalPolicy must be "retain" or "destroy"/);
+  });
+});
+
+describe('CDK feature flags', () => {
+  test("cdk.json sets every flag aws-cdk-lib recommends, with the one exception ADR 0019 gives", () => {
+    const recommended = createRequire(import.meta.url)('aws-cdk-lib/recommended-feature-flags.json') as Record<string, unknown>;
+    // Partition literals would write arn:aws:... into the template, which must deploy to aws-cn and aws-us-gov as is.
+    const exceptions: Record<string, unknown> = { '@aws-cdk/core:enablePartitionLiterals': false };
+    for (const [flag, value] of Object.entries(recommended)) expect([flag, CDK_JSON_CONTEXT[flag]]).toEqual([flag, flag in exceptions ? exceptions[flag] : value]);
   });
 });
 
