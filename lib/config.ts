@@ -63,6 +63,8 @@ export interface PeoplePathingConfig {
    * throwaway stacks) deletes them, emptying the buckets first and scheduling the keys' deletion in 7 days.
    */
   readonly removalPolicy: 'retain' | 'destroy';
+  /** Optional models mirror the image build fetches from (`-c modelsMirror=s3://bucket/prefix` or `https://...`). */
+  readonly modelsMirror?: string;
 }
 
 /** vCPUs of one tracker job: one xlarge GPU instance (g4dn/g5/g6.xlarge). */
@@ -177,6 +179,7 @@ export function configFromContext(node: Node): PeoplePathingConfig {
     apiAuth: ctx('apiAuth') as ApiAuthKind | undefined,
     waf: bool(ctx('waf')),
     removalPolicy: ctx('removalPolicy') as PeoplePathingConfig['removalPolicy'] | undefined,
+    modelsMirror: ctx('modelsMirror') as string | undefined,
     wafRateLimit: positiveInt('wafRateLimit', ctx('wafRateLimit')),
   });
 }

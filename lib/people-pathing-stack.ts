@@ -134,7 +134,7 @@ export class PeoplePathingStack extends Stack {
         new iam.PolicyStatement({ actions: ['batch:TerminateJob'], resources: [this.formatArn({ service: 'batch', resource: 'job', resourceName: '*' })] }),
       );
     }
-    const image = new TrackerImage(this, 'TrackerImage');
+    const image = new TrackerImage(this, 'TrackerImage', { modelsMirror: config.modelsMirror });
     let trackerLogGroup: logs.ILogGroup;
     if (config.compute === 'gpu') {
       this.batch = new TrackerBatch(this, 'Tracker', {
