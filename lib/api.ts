@@ -11,6 +11,7 @@ import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { ApiRateLimit } from './waf.js';
 
 export const STAGE_NAME = 'prod';
 
@@ -24,7 +25,8 @@ export const GATEWAY_ERRORS: ReadonlyArray<{ type: apigw.ResponseType; name: str
   { type: apigw.ResponseType.MISSING_AUTHENTICATION_TOKEN, name: 'MissingAuthenticationTokenException' },
   { type: apigw.ResponseType.THROTTLED, name: 'ThrottlingException' },
   { type: apigw.ResponseType.QUOTA_EXCEEDED, name: 'ThrottlingException' },
-  { type: apigw.ResponseType.WAF_FILTERED, name: 'AccessDeniedException' },
+  // The web ACL's only rule is the per-IP rate limit (lib/waf.ts): a throttle, which the SDKs back off and retry on 429.
+  { type: apigw.ResponseType.WAF_FILTERED, name: 'ThrottlingException', status: '429' },
   { type: apigw.ResponseType.REQUEST_TOO_LARGE, name: 'InvalidParameterException' },
   // Any other 4xx API Gateway raises itself (bad media type, bad request body, ...).
   { type: apigw.ResponseType.DEFAULT_4XX, name: 'InvalidParameterException' },
@@ -45,6 +47,8 @@ export interface PeoplePathingApiProps {
   readonly throttleBurstLimit: number;
   /** Default 'iam'. */
   readonly auth?: 'iam' | 'keys';
+  /** A WAF rate-based rule per source IP in front of the stage (lib/waf.ts), in requests per 5 minutes; none if undefined. */
+  readonly wafRateLimit?: number;
 }
 
 export class PeoplePathingApi extends Construct {
@@ -128,12 +132,16 @@ export class PeoplePathingApi extends Construct {
       id: 'AwsSolutions-APIG2',
       reason: 'AWS JSON 1.1 bodies are validated by the API Lambda, which must answer Rekognition-shaped InvalidParameterException errors that a request validator cannot produce.',
     });
-    Validations.of(this.api).acknowledge({
-      id: 'AwsSolutions-APIG3',
-      reason: keys
-        ? 'Every request must carry a SigV4 signature the API Lambda verifies against the issued keys (doc 0011) and the stage is throttled; a WAF web ACL is an optional per-deployment add-on (see the README, Deploy to AWS).'
-        : 'Every method requires SigV4 (AWS_IAM) and the stage is throttled; a WAF web ACL is an optional per-deployment add-on (see the README, Deploy to AWS).',
-    });
+    if (props.wafRateLimit !== undefined) {
+      new ApiRateLimit(this, 'Waf', { stage: this.api.deploymentStage, requestsPerFiveMinutes: props.wafRateLimit });
+    } else {
+      Validations.of(this.api).acknowledge({
+        id: 'AwsSolutions-APIG3',
+        reason: keys
+          ? 'The deployment refused the WAF (-c waf=false): every request must carry a SigV4 signature the API Lambda verifies against the issued keys (doc 0011) and the stage is throttled.'
+          : 'Every method requires SigV4 (AWS_IAM), so unsigned floods stop at API Gateway, and the stage is throttled; the per-IP WAF rule is available with -c waf=true (doc/deploy.md).',
+      });
+    }
     Validations.of(this.api).acknowledge({
       id: 'AwsSolutions-COG4',
       reason: keys

@@ -19,7 +19,12 @@ export interface PeoplePathingConfig {
   readonly gpuInstanceTypes: string[];
   /** Spot (default, SPOT_PRICE_CAPACITY_OPTIMIZED) or On-Demand GPU instances. */
   readonly spot: boolean;
-  /** Upper bound of the GPU compute environment, in vCPUs (g5.xlarge = 4 vCPUs = one job). */
+  /**
+   * Upper bound of the GPU compute environment, in vCPUs (g5.xlarge = 4 vCPUs = one job): how many tracker jobs run at
+   * once. Default 80, 20 jobs (Rekognition's per-account job limit); set it as `-c maxGpuJobs=N` (N × 4 vCPUs) or
+   * `-c maxVcpus=V`. Jobs beyond it wait in the Batch queue, in order, and are never failed for waiting (doc 0019);
+   * the EC2 quota for G and VT instances must allow it.
+   */
   readonly maxVcpus: number;
   /** Per-account concurrent jobs (LimitExceededException above it); Rekognition's default was 20. */
   readonly concurrentJobLimit: number;
@@ -44,7 +49,26 @@ export interface PeoplePathingConfig {
   readonly alarmEmail?: string;
   /** How callers authenticate (default 'iam'); `-c apiAuth=keys` for the zero-code switch. */
   readonly apiAuth: ApiAuthKind;
+  /**
+   * A WAF web ACL with a per-source-IP rate-based rule in front of the API (lib/waf.ts). Default: on with
+   * apiAuth=keys (`-c waf=false` refuses it), off with iam (`-c waf=true` adds it). About 6 USD a month plus
+   * 0.60 USD per million requests (doc/deploy.md).
+   */
+  readonly waf?: boolean;
+  /** Requests per 5 minutes one source IP may send before the WAF blocks it (default 1500). */
+  readonly wafRateLimit: number;
+  /**
+   * What `cdk destroy` does with the stateful resources — buckets, tables, log groups, KMS keys. 'retain' (default)
+   * keeps them (doc/operations.md lists them and how to remove them); 'destroy' (`-c removalPolicy=destroy`, for
+   * throwaway stacks) deletes them, emptying the buckets first and scheduling the keys' deletion in 7 days.
+   */
+  readonly removalPolicy: 'retain' | 'destroy';
+  /** Optional models mirror the image build fetches from (`-c modelsMirror=s3://bucket/prefix` or `https://...`). */
+  readonly modelsMirror?: string;
 }
+
+/** vCPUs of one tracker job: one xlarge GPU instance (g4dn/g5/g6.xlarge). */
+export const VCPUS_PER_GPU_JOB = 4;
 
 export const DEFAULT_GPU_INSTANCE_TYPES = ['g6.xlarge', 'g5.xlarge', 'g4dn.xlarge'];
 
@@ -52,13 +76,15 @@ export const DEFAULTS: Omit<PeoplePathingConfig, 'inputBuckets'> = {
   compute: 'gpu',
   gpuInstanceTypes: DEFAULT_GPU_INSTANCE_TYPES,
   spot: true,
-  maxVcpus: 16,
+  maxVcpus: 20 * VCPUS_PER_GPU_JOB,
   concurrentJobLimit: 20,
   notificationTopicArns: ['arn:aws:sns:*:*:AmazonRekognition*'],
   allowedAccounts: [],
   throttleRateLimit: 20,
   throttleBurstLimit: 40,
   apiAuth: 'iam',
+  wafRateLimit: 1500,
+  removalPolicy: 'retain',
 };
 
 const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
@@ -89,6 +115,19 @@ function positiveInt(name: string, value: unknown): number | undefined {
   return n;
 }
 
+/** `-c maxGpuJobs=N` (jobs at once) or `-c maxVcpus=V`, not both. */
+function maxVcpusFrom(maxGpuJobs: unknown, maxVcpus: unknown): number | undefined {
+  const jobs = positiveInt('maxGpuJobs', maxGpuJobs);
+  const vcpus = positiveInt('maxVcpus', maxVcpus);
+  if (jobs !== undefined && vcpus !== undefined) throw new Error('set maxGpuJobs or maxVcpus, not both (maxGpuJobs=N means N x 4 vCPUs)');
+  return jobs !== undefined ? jobs * VCPUS_PER_GPU_JOB : vcpus;
+}
+
+/** Whether the API gets the WAF rate limit: as configured, else on in keys mode only. */
+export function wafEnabled(config: PeoplePathingConfig): boolean {
+  return config.waf ?? config.apiAuth === 'keys';
+}
+
 /** Fills defaults and validates; throws with a message naming the bad setting. */
 export function resolveConfig(partial: Partial<PeoplePathingConfig>): PeoplePathingConfig {
   const inputBuckets = partial.inputBuckets ?? [];
@@ -111,6 +150,10 @@ export function resolveConfig(partial: Partial<PeoplePathingConfig>): PeoplePath
     compute,
   };
   if (config.apiAuth !== 'iam' && config.apiAuth !== 'keys') throw new Error(`apiAuth must be "iam" or "keys", got "${String(config.apiAuth)}"`);
+  if (config.removalPolicy !== 'retain' && config.removalPolicy !== 'destroy') {
+    throw new Error(`removalPolicy must be "retain" or "destroy", got "${String(config.removalPolicy)}"`);
+  }
+  if (config.wafRateLimit < 10) throw new Error('wafRateLimit must be at least 10 requests per 5 minutes (the WAF minimum)');
   if (config.maxVcpus < 4) throw new Error('maxVcpus must be at least 4 (one xlarge GPU instance)');
   for (const a of config.allowedAccounts) {
     if (!/^\d{12}$/.test(a)) throw new Error(`allowedAccounts: "${a}" is not a 12-digit AWS account id`);
@@ -126,7 +169,7 @@ export function configFromContext(node: Node): PeoplePathingConfig {
     compute: ctx('compute') as ComputeKind | undefined,
     gpuInstanceTypes: list(ctx('gpuInstanceTypes')),
     spot: bool(ctx('spot')),
-    maxVcpus: positiveInt('maxVcpus', ctx('maxVcpus')),
+    maxVcpus: maxVcpusFrom(ctx('maxGpuJobs'), ctx('maxVcpus')),
     concurrentJobLimit: positiveInt('concurrentJobLimit', ctx('concurrentJobLimit')),
     notificationTopicArns: list(ctx('notificationTopicArns')),
     allowedAccounts: list(ctx('allowedAccounts')),
@@ -134,5 +177,9 @@ export function configFromContext(node: Node): PeoplePathingConfig {
     throttleBurstLimit: positiveInt('throttleBurstLimit', ctx('throttleBurstLimit')),
     alarmEmail: ctx('alarmEmail') as string | undefined,
     apiAuth: ctx('apiAuth') as ApiAuthKind | undefined,
+    waf: bool(ctx('waf')),
+    removalPolicy: ctx('removalPolicy') as PeoplePathingConfig['removalPolicy'] | undefined,
+    modelsMirror: ctx('modelsMirror') as string | undefined,
+    wafRateLimit: positiveInt('wafRateLimit', ctx('wafRateLimit')),
   });
 }

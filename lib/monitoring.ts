@@ -6,7 +6,7 @@
  * from a metric filter on the tracker's structured `job-started` log line (measured from the submission), that of
  * a job Batch cancelled in the queue from HandleFailure.
  */
-import { Duration } from 'aws-cdk-lib';
+import { ArnFormat, Duration, Stack } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import type * as batch from 'aws-cdk-lib/aws-batch';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
@@ -43,17 +43,34 @@ export class PeoplePathingMonitoring extends Construct {
 
   constructor(scope: Construct, id: string, props: MonitoringProps) {
     super(scope, id);
+    const stack = Stack.of(this);
+    // This stack's alarms, and nothing else's: the services publish on behalf of this account only.
+    const ownAlarms = stack.formatArn({ service: 'cloudwatch', resource: 'alarm', resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME });
     const key = new kms.Key(this, 'AlarmTopicKey', { enableKeyRotation: true, description: 'people-pathing alarm topic' });
-    // CloudWatch alarms publish to the encrypted topic: let the service use the key.
+    // CloudWatch alarms and EventBridge (Batch's queue-blocked events) publish to the encrypted topic: SNS asks KMS
+    // for a data key on their behalf, so each service needs the key too. No source condition here (SNS's guide for
+    // encrypted topics has none, and KMS may not see the alarm as the source): the key encrypts only this topic,
+    // whose own policy below admits this stack's alarms alone.
     key.addToResourcePolicy(
       new iam.PolicyStatement({
-        // CloudWatch alarms and EventBridge (Batch's queue-blocked events) publish to the encrypted topic.
+        sid: 'AlarmPublishersUseTheKey',
         principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com'), new iam.ServicePrincipal('events.amazonaws.com')],
         actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
         resources: ['*'],
       }),
     );
     this.alarmTopic = new sns.Topic(this, 'Alarms', { masterKey: key, enforceSSL: true });
+    // The topic's policy replaces SNS's default one (enforceSSL and the EventBridge target each add a statement), and
+    // the default was what let CloudWatch publish: without this statement every alarm fires into the void.
+    this.alarmTopic.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'CloudWatchAlarmsPublish',
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['sns:Publish'],
+        resources: [this.alarmTopic.topicArn],
+        conditions: { StringEquals: { 'aws:SourceAccount': stack.account }, ArnLike: { 'aws:SourceArn': ownAlarms } },
+      }),
+    );
     if (props.alarmEmail) this.alarmTopic.addSubscription(new subs.EmailSubscription(props.alarmEmail));
 
     const jobMetric = (metricName: string) =>

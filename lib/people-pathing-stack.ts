@@ -2,7 +2,7 @@
  * The whole service in one stack, composed of constructs: state (table, results bucket), the tracker
  * (Batch on GPU, or Fargate), the workflow, the API and its monitoring. Settings: lib/config.ts.
  */
-import { ArnFormat, CfnOutput, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { ArnFormat, CfnOutput, Duration, RemovalPolicies, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import type { StackProps } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -16,6 +16,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { PeoplePathingApi, STAGE_NAME } from './api.js';
 import { acknowledgeWildcards } from './nag.js';
+import { wafEnabled } from './config.js';
 import type { PeoplePathingConfig } from './config.js';
 import { AppFunction } from './functions.js';
 import { PeoplePathingMonitoring, TRACKER_SERVICE, WORKFLOW_SERVICE } from './monitoring.js';
@@ -26,6 +27,23 @@ import { TrackerImage } from './tracker-image.js';
 import { PeoplePathingWorkflow } from './workflow.js';
 import { KEYS_KMS_KEY_OUTPUT, KEYS_TABLE_OUTPUT, KEY_PURPOSE } from '../core/auth/keys.js';
 import { OWED_INDEX } from '../adapters/dynamodb-job-store.js';
+
+/** The stateful resource types `cdk destroy` keeps by default (doc/operations.md, Teardown). */
+export const STATEFUL_TYPES = ['AWS::S3::Bucket', 'AWS::DynamoDB::Table', 'AWS::Logs::LogGroup', 'AWS::KMS::Key'];
+
+/**
+ * One removal policy for every stateful resource of the stack (`-c removalPolicy`): RETAIN by default, so a
+ * `cdk destroy` never deletes results, job records, logs or the keys that decrypt them; DESTROY for throwaway stacks,
+ * with KMS keys given the shortest pending window (7 days, AWS's minimum).
+ */
+function applyRemovalPolicy(stack: Stack, policy: RemovalPolicy): void {
+  RemovalPolicies.of(stack).apply(policy, { applyToResourceTypes: STATEFUL_TYPES });
+  if (policy !== RemovalPolicy.DESTROY) return;
+  for (const c of stack.node.findAll()) if (c instanceof kms.CfnKey) c.pendingWindowInDays = 7;
+}
+
+/** At most this many segments (GPU jobs) for one long video: what the split used before the GPU limit grew to 20 jobs. */
+export const MAX_SEGMENTS_PER_JOB = 4;
 
 export interface PeoplePathingStackProps extends StackProps {
   readonly config: PeoplePathingConfig;
@@ -68,7 +86,8 @@ export class PeoplePathingStack extends Stack {
     const topicArns = config.notificationTopicArns.map((t) => t.replace(/^arn:aws:/, `arn:${this.partition}:`));
     const anyRole = this.formatArn({ service: 'iam', region: '', account: '*', resource: 'role', resourceName: '*' });
 
-    this.state = new PeoplePathingState(this, 'State');
+    const removalPolicy = config.removalPolicy === 'destroy' ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN;
+    this.state = new PeoplePathingState(this, 'State', { removalPolicy });
     const { table, resultsBucket } = this.state;
     const inputObjects = inputObjectArns(this, config.inputBuckets);
 
@@ -99,7 +118,8 @@ export class PeoplePathingStack extends Stack {
     };
     // Long videos in segments (doc/architecture/0014-segmented-tracking.md): as many segments as GPU jobs can run
     // at once (one xlarge instance, 4 vCPUs, per job); 1 turns it off.
-    const segmentParallelism = config.compute === 'gpu' ? Math.floor(config.maxVcpus / 4) : 1;
+    // Capped: the GPU limit is sized for many concurrent jobs (config maxGpuJobs), and one long video must not take it all.
+    const segmentParallelism = config.compute === 'gpu' ? Math.min(MAX_SEGMENTS_PER_JOB, Math.floor(config.maxVcpus / 4)) : 1;
     // AWS_REGION explicitly: ECS on EC2 (the Batch path) does not reliably inject it, and the SDK clients need it.
     const trackerEnvironment: Record<string, string> = {
       AWS_REGION: this.region,
@@ -115,7 +135,7 @@ export class PeoplePathingStack extends Stack {
         new iam.PolicyStatement({ actions: ['batch:TerminateJob'], resources: [this.formatArn({ service: 'batch', resource: 'job', resourceName: '*' })] }),
       );
     }
-    const image = new TrackerImage(this, 'TrackerImage');
+    const image = new TrackerImage(this, 'TrackerImage', { modelsMirror: config.modelsMirror });
     let trackerLogGroup: logs.ILogGroup;
     if (config.compute === 'gpu') {
       this.batch = new TrackerBatch(this, 'Tracker', {
@@ -208,13 +228,18 @@ export class PeoplePathingStack extends Stack {
         STATE_MACHINE_ARN: stateMachineArn,
         // GPU path: the reconciler also reports whether the compute environment can run jobs (an alarm watches it).
         ...(this.batch
-          ? { COMPUTE_ENVIRONMENT: this.batch.computeEnvironment.computeEnvironmentArn, NEVER_STARTED_AFTER_SECONDS: String(NEVER_STARTED_LIMIT.toSeconds()) }
+          ? {
+              COMPUTE_ENVIRONMENT: this.batch.computeEnvironment.computeEnvironmentArn,
+              // A job still queued this long is looked up in JOB_QUEUE: failed only if Batch says it cannot be placed.
+              NEVER_STARTED_AFTER_SECONDS: String(NEVER_STARTED_LIMIT.toSeconds()),
+              JOB_QUEUE: this.batch.jobQueue.jobQueueArn,
+            }
           : {}),
       },
     }).fn;
     if (this.batch) {
-      // DescribeComputeEnvironments has no resource-level permissions.
-      reconcileFn.addToRolePolicy(new iam.PolicyStatement({ actions: ['batch:DescribeComputeEnvironments'], resources: ['*'] }));
+      // DescribeComputeEnvironments and ListJobs (why a queued job waits) have no resource-level permissions.
+      reconcileFn.addToRolePolicy(new iam.PolicyStatement({ actions: ['batch:DescribeComputeEnvironments', 'batch:ListJobs'], resources: ['*'] }));
     }
     reconcileFn.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:Scan', 'dynamodb:GetItem', 'dynamodb:UpdateItem'], resources: [table.tableArn] }));
     // The notification outbox: owed notifications from their sparse index (doc 0017).
@@ -313,6 +338,7 @@ export class PeoplePathingStack extends Stack {
       throttleRateLimit: config.throttleRateLimit,
       throttleBurstLimit: config.throttleBurstLimit,
       auth: config.apiAuth,
+      ...(wafEnabled(config) ? { wafRateLimit: config.wafRateLimit } : {}),
     });
 
     new PeoplePathingMonitoring(this, 'Monitoring', {
@@ -324,6 +350,8 @@ export class PeoplePathingStack extends Stack {
       jobQueue: this.batch?.jobQueue,
       alarmEmail: config.alarmEmail,
     });
+
+    applyRemovalPolicy(this, removalPolicy);
 
     const escape = (t: string) => t.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
     acknowledgeWildcards(this, [

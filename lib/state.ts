@@ -13,13 +13,20 @@ export const RESULTS_RETENTION_DAYS = 7;
 /** Results are written under this prefix: results/<accountId>/<jobId>/manifest.json, ... */
 export const RESULTS_PREFIX = 'results/';
 
+export interface PeoplePathingStateProps {
+  /** DESTROY (`-c removalPolicy=destroy`): the buckets are emptied and deleted with the stack. Default RETAIN. */
+  readonly removalPolicy?: RemovalPolicy;
+}
+
 export class PeoplePathingState extends Construct {
   readonly table: dynamodb.Table;
   readonly resultsBucket: s3.Bucket;
   readonly accessLogsBucket: s3.Bucket;
 
-  constructor(scope: Construct, id: string) {
+  constructor(scope: Construct, id: string, props: PeoplePathingStateProps = {}) {
     super(scope, id);
+    const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
+    const autoDeleteObjects = removalPolicy === RemovalPolicy.DESTROY;
 
     this.table = new dynamodb.Table(this, 'Jobs', {
       partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
@@ -29,7 +36,7 @@ export class PeoplePathingState extends Construct {
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       encryption: dynamodb.TableEncryption.AWS_MANAGED,
       deletionProtection: false,
-      removalPolicy: RemovalPolicy.RETAIN,
+      removalPolicy,
     });
     // The notification outbox (doc 0017): only jobs whose completion message is still owed carry `owed`, so the
     // reconciler queries this sparse index instead of scanning the table.
@@ -46,7 +53,8 @@ export class PeoplePathingState extends Construct {
       enforceSSL: true,
       objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_PREFERRED,
       lifecycleRules: [{ expiration: Duration.days(90) }],
-      removalPolicy: RemovalPolicy.RETAIN,
+      removalPolicy,
+      autoDeleteObjects,
     });
     Validations.of(this.accessLogsBucket).acknowledge({
       id: 'AwsSolutions-S1',
@@ -63,7 +71,8 @@ export class PeoplePathingState extends Construct {
       lifecycleRules: [
         { id: 'expire-results', expiration: Duration.days(RESULTS_RETENTION_DAYS), abortIncompleteMultipartUploadAfter: Duration.days(1) },
       ],
-      removalPolicy: RemovalPolicy.RETAIN,
+      removalPolicy,
+      autoDeleteObjects,
     });
   }
 }

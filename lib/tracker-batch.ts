@@ -4,13 +4,16 @@
  * queue, and the job definition (1 GPU, the tracker image, retry on Spot reclaim / host errors, a time
  * ceiling). The per-job, duration-derived deadline is enforced inside the container (doc 0004).
  */
-import { Duration, Size, Validations } from 'aws-cdk-lib';
+import { CfnDeletionPolicy, Duration, Size, Validations } from 'aws-cdk-lib';
+import type { CfnResource } from 'aws-cdk-lib';
 import * as batch from 'aws-cdk-lib/aws-batch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { createHash } from 'node:crypto';
+import { DEFAULT_GPU_INSTANCE_TYPES } from './config.js';
 import { TIME_FACTOR, attemptCeilingMsFor } from '../core/tracker-protocol.js';
 import type { TrackerImage } from './tracker-image.js';
 
@@ -31,6 +34,20 @@ export const MISCONFIGURATION_WAIT_LIMIT = Duration.minutes(30);
 export const NEVER_STARTED_LIMIT = Duration.hours(CAPACITY_WAIT_LIMIT.toHours() + 1);
 /** Batch-level attempts: a reclaimed Spot instance or a failed host is retried in place. */
 export const BATCH_ATTEMPTS = 3;
+
+/**
+ * The compute environment's construct id. Changing the purchase model (`-c spot`) or the instance types is an
+ * "infrastructure update" for Batch, which it refuses for a SPOT_PRICE_CAPACITY_OPTIMIZED environment (only
+ * BEST_FIT_PROGRESSIVE and SPOT_CAPACITY_OPTIMIZED ones can be updated so), and CDK's compute environments are not
+ * replaceable (ReplaceComputeEnvironment false): the stack update failed. A new id for each such choice makes
+ * CloudFormation create a new environment, point the queue at it and delete the old one, which always works. The
+ * default (Spot, default types) keeps the id existing stacks have; the vCPU limit is a scaling update (same id).
+ */
+export function computeEnvironmentId(props: Pick<TrackerBatchProps, 'spot' | 'instanceTypes'>): string {
+  if (props.spot && props.instanceTypes.join(',') === DEFAULT_GPU_INSTANCE_TYPES.join(',')) return 'GpuCompute';
+  const digest = createHash('sha256').update(JSON.stringify({ spot: props.spot, instanceTypes: props.instanceTypes })).digest('hex').slice(0, 8);
+  return `GpuCompute${props.spot ? 'Spot' : 'OnDemand'}${digest}`;
+}
 
 export interface TrackerBatchProps {
   readonly vpc: ec2.IVpc;
@@ -58,9 +75,13 @@ export class TrackerBatch extends Construct {
       allowAllOutbound: true,
     });
 
-    // Videos up to 10 GB are copied to local disk: a larger, encrypted root volume; IMDSv2 only.
+    // Videos up to 10 GB are copied to local disk: a larger, encrypted root volume. IMDSv2 only, with a hop limit of 1:
+    // Batch runs containers in bridge networking, one hop away from the host, so the instance role's credentials are
+    // out of reach of a container (a video that exploited ffmpeg). The ECS agent runs in the host's network namespace
+    // (0 hops) and keeps them; the tracker gets its job role from the ECS credentials endpoint, not from IMDS.
     const launchTemplate = new ec2.LaunchTemplate(this, 'LaunchTemplate', {
       requireImdsv2: true,
+      httpPutResponseHopLimit: 1,
       blockDevices: [
         {
           deviceName: '/dev/xvda',
@@ -69,7 +90,7 @@ export class TrackerBatch extends Construct {
       ],
     });
 
-    this.computeEnvironment = new batch.ManagedEc2EcsComputeEnvironment(this, 'GpuCompute', {
+    this.computeEnvironment = new batch.ManagedEc2EcsComputeEnvironment(this, computeEnvironmentId(props), {
       vpc: props.vpc,
       vpcSubnets: { subnetType: ec2.SubnetType.PUBLIC },
       securityGroups: [securityGroup],
@@ -142,6 +163,17 @@ export class TrackerBatch extends Construct {
         batch.RetryStrategy.of(batch.Action.EXIT, batch.Reason.custom({ onReason: '*' })),
       ],
       propagateTags: true,
+    });
+    // A new image (or any container change) registers a new revision, and CloudFormation would deregister the one it
+    // replaces. Executions in flight keep the definition they started with (the state machine definition names the
+    // revision), so a Spot resubmission or a segment array after the update would call SubmitJob on an inactive
+    // revision. Replaced revisions are kept ACTIVE instead (they cost nothing; doc/operations.md says how to prune
+    // them): each execution runs the same image from its first submission to its last.
+    const cfnJobDefinition = this.jobDefinition.node.defaultChild as CfnResource;
+    cfnJobDefinition.cfnOptions.updateReplacePolicy = CfnDeletionPolicy.RETAIN;
+    Validations.of(cfnJobDefinition).acknowledge({
+      id: 'CloudFormation-Validate::W3011',
+      reason: 'Only revisions replaced by an update are kept (for executions in flight); the current one is deregistered with the stack, when no execution can use it any more.',
     });
   }
 }

@@ -21,12 +21,30 @@ export const TRACKER_BUILD_CONTEXT_ALLOW = [
   'containers/tracker/**',
 ];
 
+export interface TrackerImageProps {
+  /**
+   * Where the image build fetches the models from instead of the catalogue's public URLs (config modelsMirror): an
+   * https:// base URL, or s3://bucket/prefix, read over the bucket's HTTPS endpoint (the build has no AWS
+   * credentials: the prefix must be readable by the build host, e.g. public, as the models themselves are).
+   */
+  readonly modelsMirror?: string;
+}
+
+/** The https base URL the build fetches from, for a configured mirror. */
+export function modelsMirrorUrl(mirror: string): string {
+  const s3 = /^s3:\/\/([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(\/.*)?$/.exec(mirror);
+  if (s3) return `https://${s3[1]}.s3.amazonaws.com${(s3[2] ?? '').replace(/\/+$/, '')}`;
+  if (/^https:\/\/[^\s/]+(\/\S*)?$/.test(mirror)) return mirror.replace(/\/+$/, '');
+  throw new Error(`modelsMirror must be s3://bucket/prefix or an https:// URL, got "${mirror}"`);
+}
+
 export class TrackerImage extends Construct {
   readonly asset: ecrAssets.DockerImageAsset;
 
-  constructor(scope: Construct, id: string) {
+  constructor(scope: Construct, id: string, props: TrackerImageProps = {}) {
     super(scope, id);
     this.asset = new ecrAssets.DockerImageAsset(this, 'Image', {
+      ...(props.modelsMirror ? { buildArgs: { MODELS_MIRROR: modelsMirrorUrl(props.modelsMirror) } } : {}),
       directory: REPO_ROOT,
       file: 'containers/tracker/Dockerfile',
       platform: ecrAssets.Platform.LINUX_AMD64,

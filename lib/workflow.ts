@@ -96,6 +96,19 @@ export class PeoplePathingWorkflow extends Construct {
     prepare.addCatch(failJob, { errors: ['States.ALL'], resultPath: '$.error' });
 
     const complete = lambdaStep(this, STATE.complete, props.completeFn, '$.completed', { resultsPrefix: sfn.JsonPath.stringAt('$.prepared.resultsPrefix') });
+    // Complete is idempotent (the conditional finish: a second call neither rewrites the job nor notifies again), and
+    // by the time it runs the results are in S3: a transient failure of its own (S3 or DynamoDB throttled, a cold
+    // start timing out) is retried, never turned into a FAILED job. Only what survives the retries reaches the catch.
+    // Missing or unreadable-format results will not appear by waiting: no retry (a retrier of 0 attempts, ahead of the next).
+    complete.addRetry({ errors: ['ResultsMissing'], maxAttempts: 0 });
+    complete.addRetry({
+      errors: ['States.TaskFailed'],
+      interval: Duration.seconds(5),
+      maxAttempts: 4,
+      backoffRate: 2,
+      maxDelay: Duration.seconds(60),
+      jitterStrategy: sfn.JitterType.FULL,
+    });
     complete.addCatch(handleFailure, { errors: ['States.ALL'], resultPath: '$.error' });
 
     const environment = {

@@ -6,10 +6,11 @@
  * them leaves a job that nothing runs. And a workflow can end without finishing its job (an execution that
  * times out or is stopped never reaches its catch-all). For each IN_PROGRESS job older than `graceMs` (the API
  * may be launching it right now), the execution is looked up:
- *  - running: left alone — unless its tracker never started (no `startedAt`) `neverStartedMs` after admission:
- *    then it waited in the queue for a reason the queue's own time limits do not cover (AWS Batch cancels only
- *    the capacity and misconfiguration reasons it classifies), so the execution is stopped (which stops its Batch
- *    job) and the job failed ("could not be started in time");
+ *  - running: left alone — waiting in the queue for its turn is never a failure, however long the backlog. Only a
+ *    job whose tracker has not started (no `startedAt`) `neverStartedMs` after admission is looked up in the queue:
+ *    if Batch says it cannot be placed (a blocking statusReason, `isBlockingReason`) — one the queue's own time
+ *    limits did not cancel — the execution is stopped (which stops its Batch job) and the job failed ("could not be
+ *    started in time");
  *  - none: launched again — launches are idempotent per job — while the job is younger than `relaunchForMs`,
  *    else failed ("could not be started");
  *  - ended: failed ("did not complete").
@@ -38,6 +39,24 @@ export const NOT_STARTED_MESSAGE = 'The job could not be started. Try again.';
 export const NOT_COMPLETED_MESSAGE = 'The job did not complete. Try again.';
 export const NEVER_STARTED_MESSAGE = 'The job could not be started in time (no compute capacity). Try again later.';
 
+/**
+ * Where a job's tracker waits (AWS Batch ListJobs): the statusReason Batch gives the job while it is RUNNABLE, or
+ * undefined when it has none (waiting its turn) or is not waiting any more.
+ */
+export interface QueueLookup {
+  waitReasonOf(job: JobRecord): Promise<string | undefined>;
+}
+
+/**
+ * Batch's documented reasons for a RUNNABLE job that blocks its queue ("Jobs stuck in a RUNNABLE status", AWS Batch
+ * User Guide): `CAPACITY:INSUFFICIENT_INSTANCE_CAPACITY`, `MISCONFIGURATION:JOB_RESOURCE_REQUIREMENT`,
+ * `MISCONFIGURATION:COMPUTE_ENVIRONMENT_MAX_RESOURCE`, `MISCONFIGURATION:SERVICE_ROLE_PERMISSIONS`, ... — each a class
+ * and a code, then a message. Anything else (no reason at all, the usual case) is a job waiting for its turn.
+ */
+export function isBlockingReason(statusReason: string | undefined): boolean {
+  return statusReason !== undefined && /^(CAPACITY|MISCONFIGURATION|RESOURCE):[A-Z_]+/.test(statusReason.trim());
+}
+
 export interface ReconcileDeps {
   store: JobStore;
   launcher: WorkflowLauncher;
@@ -48,10 +67,13 @@ export interface ReconcileDeps {
   /** A job with no execution is launched again until it is this old, then failed. */
   relaunchForMs: number;
   /**
-   * A job whose execution runs but whose tracker never started is stopped and failed once it is this old
-   * (needs `executions.stop`). Undefined: never (local mode, the Fargate path).
+   * A job whose execution runs but whose tracker has not started is looked up in the queue once it is this old, and
+   * stopped and failed if Batch says it cannot be placed (needs `executions.stop` and `queue`). Undefined: never
+   * (local mode, the Fargate path).
    */
   neverStartedMs?: number;
+  /** The tracker's queue (GPU path). Without it a waiting job is never failed by the reconciler. */
+  queue?: QueueLookup;
   /**
    * A counter above its account's IN_PROGRESS jobs is corrected once seen so for this long (0: at once, where no
    * start can be in flight). Undefined: counters are not checked.
@@ -67,13 +89,15 @@ export interface ReconcileReport {
   failed: string[];
   /** Jobs whose lookup or launch threw; they are tried again on the next run. */
   errors: string[];
+  /** Jobs past `neverStartedMs` still waiting in the queue for their turn (left alone). */
+  waiting: string[];
   /** Slots given back, by account. */
   slotsFreed: Record<string, number>;
 }
 
 export async function reconcileJobs(deps: ReconcileDeps): Promise<ReconcileReport> {
   const now = (deps.now ?? Date.now)();
-  const report: ReconcileReport = { checked: 0, relaunched: [], failed: [], errors: [], slotsFreed: {} };
+  const report: ReconcileReport = { checked: 0, relaunched: [], failed: [], errors: [], waiting: [], slotsFreed: {} };
   const fail = async (job: JobRecord, statusMessage: string): Promise<void> => {
     const finished = await completeJob({ store: deps.store, notifier: deps.notifierFor(job.accountId), now: deps.now }, job.accountId, job.jobId, {
       status: 'FAILED',
@@ -90,7 +114,13 @@ export async function reconcileJobs(deps: ReconcileDeps): Promise<ReconcileRepor
       const state = await deps.executions.stateOf(job);
       if (state === 'RUNNING') {
         const stop = deps.executions.stop?.bind(deps.executions);
-        if (stop && deps.neverStartedMs !== undefined && job.startedAt === undefined && age >= deps.neverStartedMs) {
+        if (stop && deps.queue && deps.neverStartedMs !== undefined && job.startedAt === undefined && age >= deps.neverStartedMs) {
+          const reason = await deps.queue.waitReasonOf(job);
+          if (!isBlockingReason(reason)) {
+            report.waiting.push(job.jobId);
+            continue;
+          }
+          deps.log?.('a job Batch cannot place is stopped', { jobId: job.jobId, statusReason: reason?.split(' ')[0] });
           // Stop first: a job failed while its execution lives on could still get a GPU later, for nothing.
           await stop(job);
           await fail(job, NEVER_STARTED_MESSAGE);

@@ -11,6 +11,7 @@ import { SFNClient } from '@aws-sdk/client-sfn';
 import { reconcileJobs, type ReconcileDeps, type ReconcileReport } from '../../core/jobs/reconcile.js';
 import { republishOwedNotifications, type RepublishReport } from '../../core/jobs/outbox.js';
 import { computeEnvironmentHealth } from '../../adapters/batch-health.js';
+import { BatchQueueLookup } from '../../adapters/batch-queue.js';
 import { SfnExecutions, SfnLauncher } from '../../adapters/sfn-launcher.js';
 import { env, jobStore, logger, metrics, notifiers, observed, tracer } from './runtime.js';
 
@@ -29,6 +30,7 @@ export const NOTIFICATION_GRACE_MS = 5 * 60_000;
 export const NOTIFICATIONS_PER_RUN = 200;
 
 let deps: ReconcileDeps | undefined;
+let batch: BatchClient | undefined;
 
 function getDeps(): ReconcileDeps {
   if (deps) return deps;
@@ -42,14 +44,18 @@ function getDeps(): ReconcileDeps {
     graceMs: GRACE_MS,
     relaunchForMs: RELAUNCH_FOR_MS,
     slotAuditMs: SLOT_AUDIT_MS,
-    // GPU path: a job still in the Batch queue this long after admission is stopped and failed (doc 0012).
-    ...(process.env.NEVER_STARTED_AFTER_SECONDS ? { neverStartedMs: Number(process.env.NEVER_STARTED_AFTER_SECONDS) * 1000 } : {}),
+    // GPU path: a job still in the Batch queue this long after admission is stopped and failed if Batch says it cannot
+    // be placed; one waiting for its turn is left alone (doc 0019).
+    ...(process.env.NEVER_STARTED_AFTER_SECONDS && process.env.JOB_QUEUE
+      ? {
+          neverStartedMs: Number(process.env.NEVER_STARTED_AFTER_SECONDS) * 1000,
+          queue: new BatchQueueLookup((batch ??= tracer.captureAWSv3Client(new BatchClient({}))), process.env.JOB_QUEUE),
+        }
+      : {}),
     log: (message, fields) => logger.warn(message, fields),
   };
   return deps;
 }
-
-let batch: BatchClient | undefined;
 
 /** GPU path (COMPUTE_ENVIRONMENT set): 1 when the compute environment cannot run jobs, else 0 (an alarm watches it). */
 async function checkComputeEnvironment(): Promise<void> {
@@ -104,7 +110,7 @@ export const handler = observed(async (): Promise<ReconcileReport & { notificati
   if (report.relaunched.length + report.failed.length + report.errors.length + slotsFreed > 0) {
     // Job ids and counts; no account ids.
     const { checked, relaunched, failed, errors } = report;
-    logger.warn('reconciled jobs', { checked, relaunched, failed, errors, slotsFreed });
+    logger.warn('reconciled jobs', { checked, relaunched, failed, errors, slotsFreed, waiting: report.waiting.length });
   }
   return { ...report, ...(notifications ? { notifications } : {}) };
 });

@@ -153,22 +153,28 @@ describe('reconcileJobs (jobs left IN_PROGRESS with nothing running them)', () =
     },
   );
 
-  it('stops and fails, once, a job whose tracker never left the queue by neverStartedMs; a started one is left running', async () => {
+  it('stops and fails, once, a job Batch cannot place after neverStartedMs; one waiting its turn and a started one are left running', async () => {
     const launcher = new SfnLauncher(sfn as unknown as Pick<SFNClient, 'send'>, STATE_MACHINE);
     const { job: waiting } = await store.startJob(newJob(), 5);
     const { job: started } = await store.startJob(newJob(), 5);
+    const { job: queued } = await store.startJob(newJob(), 5);
     await launcher.launch(waiting);
     await launcher.launch(started);
+    await launcher.launch(queued);
     // The second job's container came out of the queue (the tracker marks the job when it starts).
     await store.markStarted(started.accountId, started.jobId, clock + 10 * MIN);
-    const withLimit = (): ReconcileDeps => ({ ...deps(), neverStartedMs: 7 * 60 * MIN });
+    // What Batch's ListJobs says of each RUNNABLE job: the first blocks the queue, the third waits its turn (no reason).
+    const reasons = new Map<string, string>([[waiting.jobId, 'MISCONFIGURATION:SERVICE_ROLE_PERMISSIONS - Batch service role has a permission issue.']]);
+    const queue = { waitReasonOf: async (job: JobRecord) => reasons.get(job.jobId) };
+    const withLimit = (): ReconcileDeps => ({ ...deps(), neverStartedMs: 7 * 60 * MIN, queue });
 
     clock += 6 * 60 * MIN; // still within the limit: Batch's own capacity cancel may come yet
-    expect(await reconcileJobs(withLimit())).toMatchObject({ checked: 2, failed: [] });
+    expect(await reconcileJobs(withLimit())).toMatchObject({ checked: 3, failed: [] });
     expect(sfn.stopped).toEqual([]);
 
     clock += 61 * MIN;
-    expect(await reconcileJobs(withLimit())).toMatchObject({ checked: 2, failed: [waiting.jobId] });
+    expect(await reconcileJobs(withLimit())).toMatchObject({ checked: 3, failed: [waiting.jobId], waiting: [queued.jobId] });
+    expect(await store.getJob(queued.accountId, queued.jobId)).toMatchObject({ status: 'IN_PROGRESS' });
     expect(sfn.stopped).toEqual([executionArn(STATE_MACHINE, waiting.jobId)]);
     expect(await store.getJob(waiting.accountId, waiting.jobId)).toMatchObject({ status: 'FAILED', statusMessage: NEVER_STARTED_MESSAGE });
     expect(await store.getJob(started.accountId, started.jobId)).toMatchObject({ status: 'IN_PROGRESS', startedAt: expect.any(Number) });
@@ -177,12 +183,17 @@ describe('reconcileJobs (jobs left IN_PROGRESS with nothing running them)', () =
     // Without the limit (local mode, the Fargate path) nothing is stopped.
     const { job: other } = await store.startJob(newJob(), 5);
     await launcher.launch(other);
+    reasons.set(other.jobId, 'CAPACITY:INSUFFICIENT_INSTANCE_CAPACITY - Service cannot fulfill the capacity requested for instance type [g5.xlarge]');
     clock += 8 * 60 * MIN;
     expect(await reconcileJobs(deps())).toMatchObject({ failed: [] });
     expect(sfn.stopped).toHaveLength(1);
     clock += 10 * MIN;
-    await reconcileJobs(withLimit());
+    expect(await reconcileJobs(withLimit())).toMatchObject({ failed: [other.jobId], waiting: [queued.jobId] });
     expect(published).toHaveLength(2);
+    // The one waiting its turn, a day later, is still waiting, never failed.
+    clock += 24 * 60 * MIN;
+    expect(await reconcileJobs(withLimit())).toMatchObject({ failed: [], waiting: [queued.jobId] });
+    expect(await store.getJob(queued.accountId, queued.jobId)).toMatchObject({ status: 'IN_PROGRESS' });
   });
 
   it('keeps trying a launch that fails, then fails the job after relaunchForMs', async () => {

@@ -44,6 +44,11 @@ import type { JobRecord, NewJob } from '../../core/ports.js';
 import type { NotificationChannel, Video } from '../../core/types.js';
 import { DATA, describeWithData, MODELS, YOLOX } from './engine-data.js';
 import { startOwnerProxy } from '../fixtures/s3-owner-proxy.js';
+import { BatchClient } from '@aws-sdk/client-batch';
+import { BatchQueueLookup } from '../../adapters/batch-queue.js';
+import { NEVER_STARTED_MESSAGE, reconcileJobs } from '../../core/jobs/reconcile.js';
+import { GRACE_MS, RELAUNCH_FOR_MS } from '../../lambdas/workflow/reconcile.js';
+import { NEVER_STARTED_LIMIT } from '../../lib/tracker-batch.js';
 import type { OwnerProxy } from '../fixtures/s3-owner-proxy.js';
 
 // aws-local-stepfunctions 3 targets Node >= 22; Node 20 lacks Promise.withResolvers.
@@ -78,7 +83,13 @@ const S3rver = createRequire(import.meta.url)('s3rver') as new (options: Record<
 type Json = Record<string, unknown>;
 
 /** The state machine's definition from the synthesised template, with CloudFormation tokens made concrete. */
-function synthesisedDefinition(): { definition: Json; jobDefinitionEnv: string[]; roles: { complete: RoleGrants; handleFailure: RoleGrants } } {
+function synthesisedDefinition(): {
+  definition: Json;
+  jobDefinitionEnv: string[];
+  roles: { complete: RoleGrants; handleFailure: RoleGrants };
+  /** What CloudFormation does with the revision an update replaces: keeps it (Retain) or deregisters it. */
+  jobDefinitionRetainedOnUpdate: boolean;
+} {
   const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
   const stack = new PeoplePathingStack(app, 'WorkflowTest', { config: resolveConfig({ inputBuckets: [INPUT_BUCKET] }), env: { account: ACCOUNT, region: REGION } });
   const template = Template.fromStack(stack);
@@ -88,6 +99,8 @@ function synthesisedDefinition(): { definition: Json; jobDefinitionEnv: string[]
     const o = v as Json;
     if ('Ref' in o) {
       const ref = o.Ref as string;
+      // A job definition's Ref is its ARN with the revision CloudFormation registered: 1 at the first deploy.
+      if (template.toJSON().Resources[ref]?.Type === 'AWS::Batch::JobDefinition') return `arn:aws:batch:${REGION}:${ACCOUNT}:job-definition/${ref}:1`;
       return ({ 'AWS::Partition': 'aws', 'AWS::Region': REGION, 'AWS::AccountId': ACCOUNT, 'AWS::URLSuffix': 'amazonaws.com' } as Json)[ref] as string ?? `arn:aws:batch:${REGION}:${ACCOUNT}:ref/${ref}`;
     }
     if ('Fn::GetAtt' in o) {
@@ -101,6 +114,7 @@ function synthesisedDefinition(): { definition: Json; jobDefinitionEnv: string[]
     throw new Error(`unresolved token ${JSON.stringify(v)}`);
   };
   const [jobDef] = Object.values(template.findResources('AWS::Batch::JobDefinition'));
+  const jobDefinitionRetainedOnUpdate = jobDef.UpdateReplacePolicy === 'Retain';
   const env = (jobDef.Properties.ContainerProperties.Environment as { Name: string }[]).map((e) => e.Name);
   const resultsBucketId = Object.keys(template.findResources('AWS::S3::Bucket')).find((k) => k.startsWith('StateResults')) as string;
   const roleOf = (fnPrefix: string): RoleGrants => {
@@ -116,6 +130,7 @@ function synthesisedDefinition(): { definition: Json; jobDefinitionEnv: string[]
     definition: JSON.parse(resolve(sm.Properties.DefinitionString)) as Json,
     jobDefinitionEnv: env,
     roles: { complete: roleOf('CompleteFn'), handleFailure: roleOf('HandleFailureFn') },
+    jobDefinitionRetainedOnUpdate,
   };
 }
 
@@ -169,7 +184,9 @@ function batchFailure(jobName: string, statusReason: string, exitCode?: number, 
 const describeData = describeWithData(VIDEO_FILE, YOLOX);
 
 describeData('workflow state machine, executed locally', () => {
-  const { definition, jobDefinitionEnv, roles } = synthesisedDefinition();
+  const { definition, jobDefinitionEnv, roles, jobDefinitionRetainedOnUpdate } = synthesisedDefinition();
+  /** Batch's job definition revisions: an INACTIVE (deregistered) one cannot be submitted. */
+  const inactiveDefinitions = new Set<string>();
   /** An S3 outage for the workflow steps (every call answers 503), to drive the catch-alls. */
   let s3Down = false;
   /** The metrics the workflow steps emitted in the current test. */
@@ -188,6 +205,8 @@ describeData('workflow state machine, executed locally', () => {
   let batchServer: Server;
   let batchEndpoint: string;
   const terminated: Array<{ jobId?: string; reason?: string }> = [];
+  /** The GPU queue as ListJobs shows it: the stand-in of RunTracker registers each submission here. */
+  const batchJobs = new Map<string, { jobId: string; jobName: string; status: string; statusReason?: string; createdAt: number }>();
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'pp-workflow-'));
@@ -218,6 +237,13 @@ describeData('workflow state machine, executed locally', () => {
         if (req.method === 'POST' && req.url === '/v1/terminatejob') {
           terminated.push(JSON.parse(body) as { jobId?: string; reason?: string });
           res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+        } else if (req.method === 'POST' && req.url === '/v1/listjobs') {
+          // ListJobs with a JOB_NAME filter (a trailing * matches a prefix): jobs of every status, as Batch answers it.
+          const { filters } = JSON.parse(body) as { filters?: { name: string; values: string[] }[] };
+          const [value] = filters?.find((f) => f.name === 'JOB_NAME')?.values ?? [];
+          const matches = (name: string) => (value?.endsWith('*') ? name.startsWith(value.slice(0, -1)) : name === value);
+          const jobSummaryList = [...batchJobs.values()].filter((j) => value !== undefined && matches(j.jobName));
+          res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ jobSummaryList }));
         } else {
           res.writeHead(400, { 'content-type': 'application/json' }).end('{"message":"unexpected request"}');
         }
@@ -243,6 +269,8 @@ describeData('workflow state machine, executed locally', () => {
     counted = [];
     measured = [];
     terminated.length = 0;
+    faults = {};
+    stepCalls = {};
   });
 
   /** s3rver (which answers 404 to anyone) made as strict as S3 for a Lambda with the given role. */
@@ -261,6 +289,26 @@ describeData('workflow state machine, executed locally', () => {
     }) as never,
   });
 
+  /** SNS and STS as recorders (the notifier's own code is the real one). */
+  const notifierFor = (accountId: string) =>
+    new CallerRoleNotifier({
+      accountId,
+      allowList: ['arn:aws:sns:*:*:AmazonRekognition*'],
+      sts: {
+        send: async () => {
+          if (stsAnswer === 'deny') throw Object.assign(new Error('not authorized to perform sts:AssumeRole'), { name: 'AccessDenied' });
+          return { Credentials: { AccessKeyId: 'ASIAFAKE', SecretAccessKey: 'secret', SessionToken: 'token' } };
+        },
+      } as never,
+      snsFor: (region, credentials) =>
+        ({
+          send: async (command: { input: { TopicArn?: string; Message?: string; Subject?: string } }) => {
+            published.push({ region, assumed: credentials !== undefined, topic: command.input.TopicArn, message: command.input.Message, subject: command.input.Subject });
+            return { MessageId: 'm-1' };
+          },
+        }) as never,
+    });
+
   const steps = (role: RoleGrants) =>
     createWorkflowSteps({
       store,
@@ -268,30 +316,37 @@ describeData('workflow state machine, executed locally', () => {
       resultsBucket: RESULTS_BUCKET,
       count: (metric) => counted.push(metric),
       measure: (metric, value) => measured.push([metric, value]),
-      notifierFor: (accountId) =>
-        new CallerRoleNotifier({
-          accountId,
-          allowList: ['arn:aws:sns:*:*:AmazonRekognition*'],
-          sts: {
-            send: async () => {
-              if (stsAnswer === 'deny') throw Object.assign(new Error('not authorized to perform sts:AssumeRole'), { name: 'AccessDenied' });
-              return { Credentials: { AccessKeyId: 'ASIAFAKE', SecretAccessKey: 'secret', SessionToken: 'token' } };
-            },
-          } as never,
-          snsFor: (region, credentials) =>
-            ({
-              send: async (command: { input: { TopicArn?: string; Message?: string; Subject?: string } }) => {
-                published.push({ region, assumed: credentials !== undefined, topic: command.input.TopicArn, message: command.input.Message, subject: command.input.Subject });
-                return { MessageId: 'm-1' };
-              },
-            }) as never,
-        }),
+      notifierFor,
     });
 
   async function admit(key: string, extra: { jobTag?: string; channel?: NotificationChannel; bucket?: string } = {}): Promise<JobRecord> {
     const video: Video = { S3Object: { Bucket: extra.bucket ?? INPUT_BUCKET, Name: key } };
     const job: NewJob = { accountId: ACCOUNT, video, jobTag: extra.jobTag, notificationChannel: extra.channel, requestHash: `${key}-${Math.random()}` };
     return (await store.startJob(job, 100)).job;
+  }
+
+  /**
+   * Faults injected in front of a Lambda step, by state name: each call takes the next entry, if any — an error to
+   * throw instead of running the step (what Step Functions reports when the Invoke API fails), or 's3-down' to run
+   * the real step while S3 answers 503 to it, or a function given the real step to run.
+   */
+  type Fault = Error | 's3-down' | ((run: () => Promise<unknown>) => Promise<unknown>);
+  let faults: Record<string, Fault[]> = {};
+  /** Calls of each Lambda step in the last execution, by state name. */
+  let stepCalls: Record<string, number> = {};
+  const lambdaError = (name: string) => Object.assign(new Error(`${name}: Rate Exceeded.`), { name });
+  async function withFaults<T>(state: string, run: () => Promise<T>): Promise<T> {
+    stepCalls[state] = (stepCalls[state] ?? 0) + 1;
+    const fault = faults[state]?.shift();
+    if (fault instanceof Error) throw fault;
+    if (typeof fault === 'function') return fault(run) as Promise<T>;
+    if (fault !== 's3-down') return run();
+    s3Down = true;
+    try {
+      return await run();
+    } finally {
+      s3Down = false;
+    }
   }
 
   type ArrayJob = (env: Record<string, string>, size: number) => Promise<Json>;
@@ -302,6 +357,7 @@ describeData('workflow state machine, executed locally', () => {
     batch: (env: Record<string, string>, call: number) => Promise<Json>,
     arrayJob?: ArrayJob,
     submittedAt = new Date(),
+    onRunning?: (stop: () => void) => void,
   ) {
     handleFailureCalls = 0;
     // Each Lambda step with its own role's S3 permissions (Prepare reads no S3).
@@ -318,10 +374,10 @@ describeData('workflow state machine, executed locally', () => {
         // The context object Step Functions gives each state ($$.State.EnteredTime: when RunTracker was entered).
         context: { Execution: { Id: `exec-${job.jobId}`, Name: job.jobId, StartTime: submittedAt.toISOString() }, State: { EnteredTime: submittedAt.toISOString(), Name: STATE.runTracker, RetryCount: 0 } },
         overrides: {
-          retryIntervalOverrides: { [STATE.handleFailure]: 0, [STATE.failJob]: 0 },
+          retryIntervalOverrides: { [STATE.prepare]: 0, [STATE.complete]: 0, [STATE.handleFailure]: 0, [STATE.failJob]: 0 },
           taskResourceLocalHandlers: {
-            [STATE.prepare]: (input) => completeSteps.prepare(input as never) as never,
-            [STATE.complete]: (input) => completeSteps.complete(input as never) as never,
+            [STATE.prepare]: (input) => withFaults(STATE.prepare, () => completeSteps.prepare(input as never)) as never,
+            [STATE.complete]: (input) => withFaults(STATE.complete, () => completeSteps.complete(input as never)) as never,
             [STATE.handleFailure]: (input) => {
               handleFailureCalls += 1;
               return failureSteps.handleFailure(input as never) as never;
@@ -339,6 +395,10 @@ describeData('workflow state machine, executed locally', () => {
             },
             [STATE.runTracker]: async (input) => {
               const params = input as { JobName: string; JobQueue: string; JobDefinition: string; ContainerOverrides: { Environment: { Name: string; Value: string }[] } };
+              // SubmitJob refuses a deregistered revision (Step Functions reports Batch's ClientException).
+              if (inactiveDefinitions.has(params.JobDefinition)) {
+                throw new StatesError('Batch.ClientException', `Job definition ${params.JobDefinition} is INACTIVE and cannot be used to submit jobs.`);
+              }
               const env = Object.fromEntries(params.ContainerOverrides.Environment.map((e) => [e.Name, e.Value]));
               env.JOB_NAME = params.JobName;
               submissions.push(env);
@@ -348,7 +408,18 @@ describeData('workflow state machine, executed locally', () => {
         },
       },
     );
-    const output = await (execution.result as Promise<Json>).finally(() => stitchS3.destroy());
+    // StopExecution (the reconciler's): the execution ends ABORTED, running no more states.
+    let stopped = false;
+    onRunning?.(() => {
+      stopped = true;
+      execution.abort();
+    });
+    const output = await (execution.result as Promise<Json>)
+      .catch((error: unknown) => {
+        if (stopped) return { aborted: true } as Json;
+        throw error;
+      })
+      .finally(() => stitchS3.destroy());
     if (process.env.PP_DEBUG) console.log(JSON.stringify(output));
     return { output, submissions, record: await store.getJob(job.accountId, job.jobId) };
   }
@@ -697,6 +768,145 @@ describeData('workflow state machine, executed locally', () => {
     expect(record?.statusMessage).toBe(engineMessage);
     expect(published.map((p) => p.message)).toEqual([expectedMessage(job, 'FAILED', record?.completedAt as number, 'long/walk.mp4')]);
   }, 300_000);
+
+  test('a Lambda task throttled twice, then answering: the job SUCCEEDS, notified once', async () => {
+    const job = await admit('street/night.mp4', { channel: { SNSTopicArn: TOPIC, RoleArn: ROLE } });
+    // Lambda's concurrency limit reached while a burst of jobs starts: the Invoke API answers 429 twice.
+    faults[STATE.prepare] = [lambdaError('Lambda.TooManyRequestsException'), lambdaError('Lambda.TooManyRequestsException')];
+    const { submissions, record } = await execute(job, (env) => runContainer(env));
+    expect(stepCalls[STATE.prepare]).toBe(3);
+    expect(submissions).toHaveLength(1);
+    expect(record?.status).toBe('SUCCEEDED');
+    expect(published.map((p) => p.message)).toEqual([expectedMessage(job, 'SUCCEEDED', record?.completedAt as number, 'street/night.mp4')]);
+  });
+
+  test('a Complete that fails once after the results were written is retried: SUCCEEDED, one notification', async () => {
+    const job = await admit('street/night.mp4', { channel: { SNSTopicArn: TOPIC, RoleArn: ROLE } });
+    // The tracker wrote its results; the first Complete cannot read the manifest (S3 answers 503), the second can.
+    faults[STATE.complete] = ['s3-down'];
+    const { output, submissions, record } = await execute(job, (env) => runContainer(env));
+    expect(stepCalls[STATE.complete]).toBe(2);
+    expect(submissions).toHaveLength(1);
+    expect(handleFailureCalls).toBe(0);
+    expect(output.completed).toEqual({ status: 'SUCCEEDED' });
+    expect(record?.status).toBe('SUCCEEDED');
+    expect(record?.statusMessage).toBeUndefined();
+    expect(published.map((p) => p.message)).toEqual([expectedMessage(job, 'SUCCEEDED', record?.completedAt as number, 'street/night.mp4')]);
+  });
+
+  test('a Complete whose answer is lost after it finished the job: the retry changes nothing, one notification', async () => {
+    const job = await admit('street/night.mp4', { channel: { SNSTopicArn: TOPIC, RoleArn: ROLE } });
+    // The first Complete does all its work, then its invocation fails (the Lambda timed out answering).
+    faults[STATE.complete] = [
+      async (run) => {
+        await run();
+        throw Object.assign(new Error('Task timed out after 30.00 seconds'), { name: 'Sandbox.Timedout' });
+      },
+    ];
+    const { output, record } = await execute(job, (env) => runContainer(env));
+    expect(stepCalls[STATE.complete]).toBe(2);
+    expect(output.completed).toEqual({ status: 'ALREADY_FINISHED' });
+    expect(record?.status).toBe('SUCCEEDED');
+    expect(published.map((p) => p.message)).toEqual([expectedMessage(job, 'SUCCEEDED', record?.completedAt as number, 'street/night.mp4')]);
+  });
+
+  test('a backlog: 30 jobs wait RUNNABLE for 12 simulated hours while the reconciler runs; none is failed, all SUCCEED; a blocked one is failed', async () => {
+    const jobs = await Promise.all(Array.from({ length: 30 }, (_, i) => admit('street/night.mp4', { jobTag: `backlog-${i}`, channel: { SNSTopicArn: TOPIC, RoleArn: ROLE } })));
+    // One more job that Batch says it cannot place (the documented blocking reason the queue's time limits do not cancel).
+    const blocked = await admit('street/night.mp4', { jobTag: 'blocked', channel: { SNSTopicArn: TOPIC, RoleArn: ROLE } });
+    const blockedReason = 'MISCONFIGURATION:SERVICE_ROLE_PERMISSIONS - Batch service role has a permission issue.';
+    let release!: () => void;
+    const released = new Promise<void>((r) => (release = r));
+    let first: { prefix: string; run: Promise<Json> } | undefined;
+    // RunTracker as Batch: the job waits RUNNABLE (no reason: waiting its turn) until capacity frees, then runs.
+    const queued = (env: Record<string, string>): Promise<Json> => {
+      const jobName = env.JOB_NAME;
+      const isBlocked = jobName === `people-pathing-${blocked.jobId}`;
+      batchJobs.set(jobName, { jobId: `batch-${jobName}`, jobName, status: 'RUNNABLE', createdAt: Date.now(), ...(isBlocked ? { statusReason: blockedReason } : {}) });
+      if (isBlocked) return new Promise<Json>(() => undefined); // never placed: only a stop ends it
+      return released.then(async () => {
+        (batchJobs.get(jobName) as { status: string }).status = 'RUNNING';
+        if (!first) {
+          // The first job out of the queue runs the real container; the others get copies of its results (same video).
+          first = { prefix: env.RESULTS_PREFIX, run: runContainer(env) };
+          return first.run;
+        }
+        await first.run;
+        const listed = await s3.send(new ListObjectsV2Command({ Bucket: RESULTS_BUCKET, Prefix: `${first.prefix}/` }));
+        for (const o of listed.Contents ?? []) {
+          const body = await (await s3.send(new GetObjectCommand({ Bucket: RESULTS_BUCKET, Key: o.Key }))).Body?.transformToByteArray();
+          await s3.send(new PutObjectCommand({ Bucket: RESULTS_BUCKET, Key: `${env.RESULTS_PREFIX}/${(o.Key as string).slice(first.prefix.length + 1)}`, Body: body }));
+        }
+        return { JobId: `batch-${jobName}`, JobName: jobName, Status: 'SUCCEEDED' };
+      });
+    };
+    const stops = new Map<string, () => void>();
+    const running = new Set<string>();
+    const executions = [...jobs, blocked].map((job) => {
+      running.add(job.jobId);
+      return execute(job, queued, undefined, new Date(), (stop) => stops.set(job.jobId, stop)).finally(() => running.delete(job.jobId));
+    });
+    // All 31 submitted and waiting.
+    while (batchJobs.size < 31 || [...batchJobs.values()].filter((j) => j.status === 'RUNNABLE').length < 31) await new Promise((r) => setTimeout(r, 50));
+
+    // The scheduled reconciler as the stack configures it, every 30 minutes of simulated time for 12 hours, asking
+    // Batch (ListJobs, through the real adapter) why each long-queued job waits.
+    const batchClient = new BatchClient({ endpoint: batchEndpoint, region: REGION, credentials: { accessKeyId: 'AKIAFAKE', secretAccessKey: 'secret' } });
+    let offset = 0;
+    const ours = new Set([...jobs, blocked].map((j) => j.jobId));
+    const reconcileDeps = {
+      store,
+      launcher: { launch: async () => undefined },
+      executions: {
+        stateOf: async (job: JobRecord) => (running.has(job.jobId) ? 'RUNNING' : ours.has(job.jobId) ? 'ENDED' : 'RUNNING') as 'RUNNING' | 'ENDED',
+        stop: async (job: JobRecord) => stops.get(job.jobId)?.(),
+      },
+      queue: new BatchQueueLookup(batchClient, 'arn:aws:batch:eu-west-1:123456789012:job-queue/GpuQueue'),
+      notifierFor,
+      graceMs: GRACE_MS,
+      relaunchForMs: RELAUNCH_FOR_MS,
+      neverStartedMs: NEVER_STARTED_LIMIT.toMilliseconds(),
+      now: () => Date.now() + offset,
+    };
+    for (offset = 0; offset <= 12 * 3600_000; offset += 30 * 60_000) await reconcileJobs(reconcileDeps);
+    batchClient.destroy();
+    for (const job of jobs) expect((await store.getJob(ACCOUNT, job.jobId))?.status).toBe('IN_PROGRESS');
+    const blockedRecord = await store.getJob(ACCOUNT, blocked.jobId);
+    expect(blockedRecord).toMatchObject({ status: 'FAILED', statusMessage: NEVER_STARTED_MESSAGE });
+
+    // Capacity frees: every waiting job runs and succeeds, each notified once.
+    release();
+    await Promise.all(executions);
+    for (const job of jobs) {
+      const record = await store.getJob(ACCOUNT, job.jobId);
+      expect(record?.status).toBe('SUCCEEDED');
+    }
+    const messages = published.map((p) => JSON.parse(p.message as string) as { JobId: string; Status: string });
+    expect(messages.filter((m) => ours.has(m.JobId)).map((m) => m.Status).sort()).toEqual([...Array(30).fill('SUCCEEDED'), 'FAILED'].sort());
+  }, 300_000);
+
+  test('an execution that outlives a job definition revision: a stack update mid-job, then a Spot resubmission, SUCCEEDS', async () => {
+    const job = await admit('street/night.mp4', { channel: { SNSTopicArn: TOPIC, RoleArn: ROLE } });
+    const firstRevision = (definition.States as Record<string, { Parameters?: { JobDefinition?: string } }>)[STATE.runTracker].Parameters?.JobDefinition as string;
+    expect(firstRevision).toMatch(/:job-definition\/.+:1$/);
+    try {
+      const { submissions, record } = await execute(job, async (env, call) => {
+        if (call === 1) {
+          // While the first attempt runs, `cdk deploy` of a new image replaces the job definition (revision 2):
+          // CloudFormation deregisters revision 1 unless the template retains it. Then Spot reclaims the instance.
+          if (!jobDefinitionRetainedOnUpdate) inactiveDefinitions.add(firstRevision);
+          throw batchFailure(env.JOB_NAME, 'Host EC2 (instance i-0123456789abcdef0) terminated.', undefined, 3);
+        }
+        return runContainer(env);
+      });
+      // The execution resubmitted with the revision it started with, and Batch accepted it.
+      expect(submissions).toHaveLength(2);
+      expect(record?.status).toBe('SUCCEEDED');
+      expect(published.map((p) => p.message)).toEqual([expectedMessage(job, 'SUCCEEDED', record?.completedAt as number, 'street/night.mp4')]);
+    } finally {
+      inactiveDefinitions.clear();
+    }
+  });
 
   test('a job that is no longer IN_PROGRESS is not run again (duplicate or redriven execution)', async () => {
     const job = await admit('street/night.mp4', { channel: { SNSTopicArn: TOPIC, RoleArn: ROLE } });

@@ -3,11 +3,12 @@
  * by an HTTP server on 127.0.0.1 (standing in for the public URLs, which tests never reach), the downloader, the
  * `people-pathing models` command, and `serve` / `track` started with an empty cache.
  */
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtemp, readdir, readFile, rm, writeFile, mkdir, copyFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
-import { createServer as createNetServer, type Socket } from 'node:net';
+import { createServer as createHttpsServer } from 'node:https';
+import { connect, createServer as createNetServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -231,6 +232,63 @@ describeData('model downloader and cache', () => {
     expect(await runModels(['fetch', FACES.name, '--from', base, '--dir', dir], io)).toBe(0);
     expect(await sha256(join(dir, FACES.file))).toBe(FACES.sha256);
   });
+
+  it('models fetch goes through the proxy HTTPS_PROXY names (CONNECT), and straight to a host NO_PROXY names', async () => {
+    // An HTTPS mirror under a name only the proxy can resolve, with a certificate the child process is told to trust.
+    const tls = join(home, 'tls');
+    await mkdir(tls, { recursive: true });
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=models.mirror.test',
+      '-addext', 'subjectAltName=DNS:models.mirror.test,IP:127.0.0.1', '-keyout', join(tls, 'key.pem'), '-out', join(tls, 'cert.pem')], { stdio: 'ignore' });
+    const httpsMirror = createHttpsServer({ key: await readFile(join(tls, 'key.pem')), cert: await readFile(join(tls, 'cert.pem')) }, (req, res) => {
+      readFile(join(MODELS, decodeURIComponent((req.url ?? '/').slice('/mirror/'.length)))).then(
+        (bytes) => res.writeHead(200, { 'Content-Length': bytes.length }).end(bytes),
+        () => res.writeHead(404).end(),
+      );
+    });
+    await new Promise<void>((r) => httpsMirror.listen(0, '127.0.0.1', r));
+    const mirrorPort = (httpsMirror.address() as { port: number }).port;
+    // The proxy: CONNECT host:port is tunnelled to the mirror whatever the host (it stands in for the proxy's DNS).
+    const tunnels: string[] = [];
+    const proxy = createServer((_req, res) => res.writeHead(405).end());
+    proxy.on('connect', (req: { url?: string }, client: Socket, head: Buffer) => {
+      tunnels.push(req.url ?? '');
+      const upstream = connect(mirrorPort, '127.0.0.1', () => {
+        client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+        upstream.write(head);
+        upstream.pipe(client);
+        client.pipe(upstream);
+      });
+      upstream.on('error', () => client.destroy());
+      client.on('error', () => upstream.destroy());
+    });
+    await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
+    const proxyUrl = `http://127.0.0.1:${(proxy.address() as { port: number }).port}`;
+    try {
+      const env = (extra: Record<string, string>): NodeJS.ProcessEnv => {
+        const e: NodeJS.ProcessEnv = { ...bareEnv(home, ''), NODE_EXTRA_CA_CERTS: join(tls, 'cert.pem'), ...extra };
+        for (const k of ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy', 'NO_PROXY', 'no_proxy']) if (!(k in extra)) delete e[k];
+        return e;
+      };
+      const viaProxy = join(home, 'via-proxy');
+      const fetched = await runCli(['models', 'fetch', FACES.name, '--from', `https://models.mirror.test:${mirrorPort}/mirror`, '--dir', viaProxy], env({ HTTPS_PROXY: proxyUrl }));
+      expect(fetched.code).toBe(0);
+      expect(await sha256(join(viaProxy, FACES.file))).toBe(FACES.sha256);
+      expect(tunnels).toEqual([`models.mirror.test:${mirrorPort}`]);
+      // The lower-case spelling too (curl's and most tools' convention).
+      const lower = await runCli(['models', 'fetch', FACES.name, '--from', `https://models.mirror.test:${mirrorPort}/mirror`, '--dir', join(home, 'via-proxy-lower')], env({ https_proxy: proxyUrl }));
+      expect(lower.code).toBe(0);
+      expect(tunnels).toHaveLength(2);
+      // NO_PROXY: the mirror on 127.0.0.1 is reached directly; the proxy sees nothing more.
+      const direct = await runCli(['models', 'fetch', FACES.name, '--from', `https://127.0.0.1:${mirrorPort}/mirror`, '--dir', join(home, 'direct')], env({ HTTPS_PROXY: proxyUrl, NO_PROXY: '127.0.0.1' }));
+      expect(direct.code).toBe(0);
+      expect(tunnels).toHaveLength(2);
+    } finally {
+      proxy.closeAllConnections();
+      await new Promise((r) => proxy.close(r));
+      httpsMirror.closeAllConnections();
+      await new Promise((r) => httpsMirror.close(r));
+    }
+  }, 120_000);
 
   it('says in one line how to fetch from a folder when the mirror cannot be reached', async () => {
     const { env, cache } = await freshEnv(`http://127.0.0.1:${await closedPort()}`);

@@ -148,7 +148,8 @@ describe('people-pathing stack (GPU, defaults)', () => {
         AllocationStrategy: 'SPOT_PRICE_CAPACITY_OPTIMIZED',
         InstanceTypes: ['g6.xlarge', 'g5.xlarge', 'g4dn.xlarge'],
         MinvCpus: 0,
-        MaxvCpus: 16,
+        // 20 GPU jobs at once (Rekognition's per-account job limit), 4 vCPUs each; more wait in the queue.
+        MaxvCpus: 80,
         Ec2Configuration: [{ ImageType: 'ECS_AL2023_NVIDIA' }],
       }),
     });
@@ -299,6 +300,7 @@ describe('people-pathing stack (GPU, defaults)', () => {
       'ecr:GetAuthorizationToken',
       'batch:DescribeJobs',
       'batch:DescribeComputeEnvironments',
+      'batch:ListJobs',
       'ec2:DescribeSubnets',
     ]);
     const offenders: string[] = [];
@@ -371,7 +373,7 @@ describe('people-pathing stack (GPU, defaults)', () => {
     expect(text).toContain('TRACKER_MODE');
     const [jobDef] = Object.values(template.findResources('AWS::Batch::JobDefinition'));
     const env = jobDef.Properties.ContainerProperties.Environment as { Name: string; Value: string }[];
-    // maxVcpus 16 / one 4-vCPU GPU instance per job.
+    // At most 4 segments per video, however many GPU jobs the compute environment runs at once.
     expect(env).toContainEqual({ Name: 'TRACKER_SEGMENT_PARALLELISM', Value: '4' });
     const stitch = statementsOfRole(template, roleIdOf(template, 'StitchFn'));
     expect([...new Set(stitch.flatMap(actionsOf))].sort()).toEqual(
@@ -397,6 +399,7 @@ describe('people-pathing stack (GPU, defaults)', () => {
     expect([...new Set(statements.flatMap(actionsOf))].sort()).toEqual(
       [
         'batch:DescribeComputeEnvironments', // is the GPU compute environment healthy? (a metric, an alarm)
+        'batch:ListJobs', // why a long-queued job waits: failed only if Batch says it cannot be placed
         'dynamodb:GetItem', // finishJob reads the job first (does it owe a notification?)
         'dynamodb:Query', // the owed-notifications index only
         'dynamodb:Scan', // listInProgress

@@ -11,7 +11,8 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { build } from 'esbuild';
 import { LAMBDA_RUNTIME, REPO_ROOT } from '../../lib/functions.js';
-import { TRACKER_BUILD_CONTEXT_ALLOW } from '../../lib/tracker-image.js';
+import { App, Stack } from 'aws-cdk-lib';
+import { TRACKER_BUILD_CONTEXT_ALLOW, TrackerImage, modelsMirrorUrl } from '../../lib/tracker-image.js';
 import { DEFAULT_MODEL_NAMES, findModel } from '../../containers/tracker/src/models/catalogue.js';
 
 const run = promisify(execFile);
@@ -45,7 +46,8 @@ test('every file the image bundles is in the build context and copied by the Doc
 test('the image fetches its models through the catalogue: no URL or checksum of its own, YOLOX-S as the detector', async () => {
   const dockerfile = await readFile(join(REPO_ROOT, 'containers/tracker/Dockerfile'), 'utf8');
   expect(dockerfile).not.toMatch(/https?:\/\//);
-  expect(dockerfile).not.toMatch(/[0-9a-f]{64}/);
+  // The only sha256 values are the base images' digests (FROM pins), never a model's.
+  expect(dockerfile.replace(/@sha256:[0-9a-f]{64}/g, '')).not.toMatch(/[0-9a-f]{64}/);
   const fetchLine = /node fetch\.mjs fetch --dir \/models ([^\n]+)/.exec(dockerfile);
   const names = fetchLine?.[1].trim().split(/\s+/) ?? [];
   expect(names).toEqual(expect.arrayContaining([DEFAULT_MODEL_NAMES.gpuDetector, DEFAULT_MODEL_NAMES.reid, DEFAULT_MODEL_NAMES.faces]));
@@ -61,7 +63,7 @@ test('the image runs the Node LTS the Lambdas run (nodejs24.x), bundled for it',
   const dockerfile = await readFile(join(REPO_ROOT, 'containers/tracker/Dockerfile'), 'utf8');
   const lambdaMajor = /^nodejs(\d+)\.x$/.exec(LAMBDA_RUNTIME.name)?.[1];
   expect(lambdaMajor).toBe('24');
-  expect(dockerfile).toMatch(new RegExp(`^ARG NODE_IMAGE=node:${lambdaMajor}(\\.\\d+)*-bookworm$`, 'm'));
+  expect(dockerfile).toMatch(new RegExp(`^ARG NODE_IMAGE=node:${lambdaMajor}(\\.\\d+)*-bookworm@sha256:[0-9a-f]{64}$`, 'm'));
   const targets = [...dockerfile.matchAll(/--target=(node\d+)/g)].map((m) => m[1]);
   expect(targets).toEqual([`node${lambdaMajor}`]);
   // The runtime stage takes its node binary from the build stage, which is NODE_IMAGE.
@@ -117,9 +119,40 @@ test('the model stage builds from the models folder alone (it imports nothing ou
     logLevel: 'silent',
     absWorkingDir: REPO_ROOT,
   });
-  const sources = Object.keys(result.metafile.inputs);
+  // Besides itself, only undici (fetch through the environment's proxy), which the model stage copies in.
+  const sources = Object.keys(result.metafile.inputs).filter((p) => !p.startsWith('node_modules/undici/'));
   expect(sources.length).toBeGreaterThan(1);
   for (const source of sources) expect({ source, inModels: source.startsWith('containers/tracker/src/models/') }).toEqual({ source, inModels: true });
   const dockerfile = await readFile(join(REPO_ROOT, 'containers/tracker/Dockerfile'), 'utf8');
+  expect(dockerfile).toMatch(/^COPY --from=build \/src\/node_modules\/undici \.\/node_modules\/undici$/m);
   expect(dockerfile).toMatch(/^COPY containers\/tracker\/src\/models \.\/models$/m);
+});
+
+test('every base image is pinned by digest, so a rebuild gets the same bytes (tags move, Docker Hub rate-limits)', async () => {
+  const dockerfile = await readFile(join(REPO_ROOT, 'containers/tracker/Dockerfile'), 'utf8');
+  const args = new Map([...dockerfile.matchAll(/^ARG (\w+)=(\S*)$/gm)].map((m) => [m[1], m[2]]));
+  const froms = [...dockerfile.matchAll(/^FROM (\S+)/gm)].map((m) => m[1]);
+  expect(froms.length).toBeGreaterThanOrEqual(3);
+  for (const from of froms) {
+    const image = from.replace(/^\$\{(\w+)\}$/, (_, name: string) => args.get(name) ?? '');
+    expect({ from, image }).toEqual({ from, image: expect.stringMatching(/^[\w./-]+:[\w.-]+@sha256:[0-9a-f]{64}$/) });
+  }
+});
+
+test('-c modelsMirror reaches the model stage as a build arg: https as given, s3:// over its HTTPS endpoint', async () => {
+  const dockerfile = await readFile(join(REPO_ROOT, 'containers/tracker/Dockerfile'), 'utf8');
+  const modelStage = dockerfile.slice(dockerfile.indexOf('AS model'), dockerfile.indexOf('---- runtime'));
+  expect(modelStage).toMatch(/^ARG MODELS_MIRROR$/m);
+  expect(modelStage).toContain('PEOPLE_PATHING_MODELS_URL="${MODELS_MIRROR}" node fetch.mjs fetch');
+  expect(modelsMirrorUrl('https://models.example.com/people-pathing/')).toBe('https://models.example.com/people-pathing');
+  expect(modelsMirrorUrl('s3://corp-models/people-pathing')).toBe('https://corp-models.s3.amazonaws.com/people-pathing');
+  expect(() => modelsMirrorUrl('http://insecure.example.com')).toThrow(/s3:\/\/bucket\/prefix or an https:\/\/ URL/);
+  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  const stack = new Stack(app, 'ImageTest');
+  const image = new TrackerImage(stack, 'Image', { modelsMirror: 's3://corp-models/people-pathing' });
+  const assembly = app.synth();
+  const manifest = assembly.artifacts.find((a) => a.manifest.type === 'cdk:asset-manifest') as { file: string } | undefined;
+  const images = JSON.parse(await readFile(manifest?.file as string, 'utf8')).dockerImages as Record<string, { source: { dockerBuildArgs?: Record<string, string> } }>;
+  expect(Object.values(images).map((i) => i.source.dockerBuildArgs)).toEqual([{ MODELS_MIRROR: 'https://corp-models.s3.amazonaws.com/people-pathing' }]);
+  expect(image.asset.imageUri).toBeDefined();
 });

@@ -15,6 +15,7 @@ import { isAbsolute, join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import type { CatalogueModel } from './catalogue.js';
+import { EnvHttpProxyAgent, fetch as undiciFetch } from 'undici';
 
 export interface FetchOptions {
   /** A mirror: an http(s) URL base (the file is `<base>/<file>`) or a local folder holding the files. */
@@ -80,6 +81,13 @@ async function writeVerified(model: CatalogueModel, body: AsyncIterable<Uint8Arr
   }
 }
 
+let agent: EnvHttpProxyAgent | undefined;
+/** One agent per process: it reads the proxy variables once, and directly connects when none is set. */
+function proxyAgent(): EnvHttpProxyAgent {
+  agent ??= new EnvHttpProxyAgent();
+  return agent;
+}
+
 async function fromUrl(model: CatalogueModel, url: string, tmp: string, opts: FetchOptions): Promise<void> {
   const connectMs = opts.connectTimeoutMs ?? 10_000;
   const readMs = opts.readTimeoutMs ?? 30_000;
@@ -88,7 +96,9 @@ async function fromUrl(model: CatalogueModel, url: string, tmp: string, opts: Fe
   try {
     let response: Response;
     try {
-      response = await fetch(url, { signal: controller.signal, redirect: 'follow' });
+      // undici's fetch with the proxy the environment names (HTTPS_PROXY/https_proxy, HTTP_PROXY, NO_PROXY): Node's
+      // own fetch ignores them (Node 20; Node 24 only with NODE_USE_ENV_PROXY=1), and a corporate build host has one.
+      response = (await undiciFetch(url, { signal: controller.signal, redirect: 'follow', dispatcher: proxyAgent() })) as unknown as Response;
     } catch (err) {
       throw new Error(errorText(err));
     }
