@@ -65,7 +65,6 @@ export class PeoplePathingStack extends Stack {
     // No partition is written into the template: ARNs are built with the partition the stack is deployed in
     // (aws, aws-cn, aws-us-gov). Topic patterns configured as arn:aws:... are read in that partition too.
     const topicArns = config.notificationTopicArns.map((t) => t.replace(/^arn:aws:/, `arn:${this.partition}:`));
-    const anyRole = this.formatArn({ service: 'iam', region: '', account: '*', resource: 'role', resourceName: '*' });
 
     this.state = new PeoplePathingState(this, 'State');
     const { table, resultsBucket } = this.state;
@@ -133,10 +132,32 @@ export class PeoplePathingStack extends Stack {
     }
 
     // Workflow Lambdas: thin wrappers around core's job lifecycle.
+    // The one stable publisher role (doc/architecture/0020-roles-and-segment-cost.md): the Lambdas that publish or
+    // check a NotificationChannel assume it, and only it assumes callers' roles — which name it in their trust
+    // policies, with sts:ExternalId = the caller's account. A fixed name, so its ARN survives stack updates.
+    const publisherRole = new iam.Role(this, 'PublisherRole', {
+      roleName: `${this.stackName.slice(0, 30)}-publisher-${this.region}`,
+      assumedBy: new iam.AccountPrincipal(this.account),
+      maxSessionDuration: Duration.hours(1),
+      description: "people-pathing: assumes callers' NotificationChannel roles (sts:ExternalId = the caller's account) to publish completions",
+    });
+    // In IAM mode only principals of this account and allowedAccounts can call the API, and a caller may name only
+    // a role of its own account or an allowed one: the role ARNs are scoped to those accounts. In keys mode a key
+    // may be issued for any account, so any account's roles; the trust policy and the ExternalId the code sets
+    // (the caller's authenticated account) are what constrain it there (doc 0020).
+    const roleAccounts = config.apiAuth === 'iam' ? [this.account, ...config.allowedAccounts] : ['*'];
+    publisherRole.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['sts:AssumeRole'],
+        resources: roleAccounts.map((account) => this.formatArn({ service: 'iam', region: '', account, resource: 'role', resourceName: '*' })),
+      }),
+    );
     const workflowEnv = {
       JOBS_TABLE: table.tableName,
       RESULTS_BUCKET: resultsBucket.bucketName,
       NOTIFICATION_TOPIC_ALLOW_LIST: topicArns.join(','),
+      ALLOWED_ACCOUNTS: config.allowedAccounts.join(','),
+      PUBLISHER_ROLE_ARN: publisherRole.roleArn,
     };
     const workflowFn = (id: string, entry: string, description: string) =>
       new AppFunction(this, id, { entry, description, serviceName: WORKFLOW_SERVICE, environment: workflowEnv }).fn;
@@ -150,10 +171,12 @@ export class PeoplePathingStack extends Stack {
     for (const fn of [prepareFn, completeFn, handleFailureFn]) {
       fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:GetItem'], resources: [table.tableArn] }));
     }
+    const publishers: lambda.Function[] = [];
     const allowNotifications = (fn: lambda.Function) => {
-      // Rekognition's model: publish as the caller's RoleArn (it must trust this role), else as this role
-      // to allow-listed topics only (doc/architecture/0001-signing.md).
-      fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['sts:AssumeRole'], resources: [anyRole] }));
+      // Rekognition's model: publish as the caller's RoleArn, through the publisher role (the only role this one
+      // may assume), else as this role to allow-listed topics only (doc 0001, doc 0020).
+      fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['sts:AssumeRole'], resources: [publisherRole.roleArn] }));
+      publishers.push(fn);
       fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['sns:Publish'], resources: topicArns }));
     };
     for (const fn of [completeFn, handleFailureFn]) {
@@ -260,6 +283,8 @@ export class PeoplePathingStack extends Stack {
         CONCURRENT_JOB_LIMIT: String(config.concurrentJobLimit),
         PAGINATION_SECRET_ARN: paginationSecret.secretArn,
         NOTIFICATION_TOPIC_ALLOW_LIST: topicArns.join(','),
+        ALLOWED_ACCOUNTS: config.allowedAccounts.join(','),
+        PUBLISHER_ROLE_ARN: publisherRole.roleArn,
       },
     }).fn;
     apiFn.addToRolePolicy(
@@ -332,10 +357,6 @@ export class PeoplePathingStack extends Stack {
         match: new RegExp(`^Resource::arn:<AWS::Partition>:s3:::${escape(b)}/\\*$`),
         reason: 'Videos are any object of a configured input bucket (context inputBuckets); callers choose the keys.',
       })),
-      {
-        match: /^Resource::arn:<AWS::Partition>:iam::\*:role\/\*$/,
-        reason: "NotificationChannel.RoleArn may be any role of the caller's account: the notifier only assumes roles of the account that started the job, and only if the role's trust policy names this role (doc 0001).",
-      },
       ...config.notificationTopicArns.map((t) => ({
         match: new RegExp(`^Resource::${escape(t).replace(/^arn:aws:/, 'arn:<AWS::Partition>:')}$`),
         reason: 'Allow-list of caller topics the service may publish completion messages to with its own role (context notificationTopicArns).',
@@ -366,6 +387,30 @@ export class PeoplePathingStack extends Stack {
         reason: 'ecs:RunTask on every revision of the tracker task definition (EcsRunTask grant).',
       },
     ]);
+    // The publisher role trusts exactly the Lambda roles that publish or check a channel (set here, once they all
+    // exist; the constructor's principal is only a placeholder CDK requires).
+    (publisherRole.node.defaultChild as iam.CfnRole).assumeRolePolicyDocument = new iam.PolicyDocument({
+      statements: [
+        new iam.PolicyStatement({ actions: ['sts:AssumeRole'], principals: publishers.map((f) => new iam.ArnPrincipal(f.role!.roleArn)) }),
+      ],
+    });
+    // Only the publisher role assumes callers' roles; customers' role names are not known at deploy time.
+    acknowledgeWildcards(publisherRole, [
+      {
+        match: /^Resource::arn:<AWS::Partition>:iam::(<AWS::AccountId>|[0-9]{12}):role\/\*$/,
+        reason:
+          "NotificationChannel.RoleArn: a role of this account or of an allowedAccounts account, whose names are the callers' choice; it is assumed only if its trust policy names this role with sts:ExternalId = the caller's account (doc 0020).",
+      },
+      ...(config.apiAuth === 'keys'
+        ? [
+            {
+              match: /^Resource::arn:<AWS::Partition>:iam::\*:role\/\*$/,
+              reason:
+                "Keys mode: keys are issued for any account, so a caller's own role may be in any account; it is assumed only if its trust policy names this role with sts:ExternalId = the caller's authenticated account (doc 0020).",
+            },
+          ]
+        : []),
+    ]);
     Validations.of(this.api.api).acknowledge({
       id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
       reason: "API Gateway's account-level CloudWatch role uses the managed policy AWS documents for it; it only lets API Gateway write its logs.",
@@ -384,9 +429,13 @@ export class PeoplePathingStack extends Stack {
         description: 'Resource for the callers\' IAM policy (execute-api:Invoke); also add the same ARN without "/*" for POST /',
       });
     }
+    new CfnOutput(this, 'NotificationPublisherRole', {
+      value: publisherRole.roleArn,
+      description: "Trust it in NotificationChannel.RoleArn roles, with sts:ExternalId = the caller's account id (doc/deploy.md)",
+    });
     new CfnOutput(this, 'NotificationPublisherRoles', {
       value: [completeFn, handleFailureFn, apiFn, reconcileFn].map((f) => f.role?.roleArn ?? '').join(','),
-      description: 'Roles that publish completion messages: trust them in NotificationChannel.RoleArn roles, or allow them in topic policies',
+      description: 'Roles that publish completion messages as the service to allow-listed topics: allow them in those topic policies',
     });
     new CfnOutput(this, 'VideoReaderRoles', {
       value: [apiFn.role?.roleArn ?? '', trackerRole.roleArn].join(','),

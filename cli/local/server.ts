@@ -47,6 +47,8 @@ export interface LocalServerOptions {
   /** Regions a credential scope may name under auth 'keys' (default: any). */
   regions?: string[];
   /** Under auth 'none' only: access key id → account id; unmapped keys are their own account. */
+  /** Accounts besides the caller's own whose NotificationChannel roles a caller may name (as -c allowedAccounts). */
+  allowedAccounts?: string[];
   accounts?: Record<string, string>;
   processor: VideoProcessor;
   concurrentJobLimit?: number;
@@ -161,6 +163,8 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
     launcher: worker,
     results: new LocalResultsStore(),
     notifierFor: () => notifier,
+    // The account part of the NotificationChannel check, as deployed (no IAM here to prove a role's trust).
+    notificationRoles: { allowedAccounts: options.allowedAccounts ?? [] },
     tokens: new PaginationTokens(await loadOrCreateKey(join(dataDir, 'pagination.key'))),
     concurrentJobLimit: options.concurrentJobLimit ?? DEFAULT_CONCURRENT_JOB_LIMIT,
     maxVideoBytes: options.maxVideoBytes,
