@@ -24,6 +24,7 @@ import { NEVER_STARTED_LIMIT, TrackerBatch } from './tracker-batch.js';
 import { TrackerFargate } from './tracker-fargate.js';
 import { TrackerImage } from './tracker-image.js';
 import { PeoplePathingWorkflow } from './workflow.js';
+import { SEGMENTS_JOB_TAG } from './segmented-workflow.js';
 import { KEYS_KMS_KEY_OUTPUT, KEYS_TABLE_OUTPUT, KEY_PURPOSE } from '../core/auth/keys.js';
 
 export interface PeoplePathingStackProps extends StackProps {
@@ -109,8 +110,14 @@ export class PeoplePathingStack extends Stack {
     if (segmentParallelism > 1) {
       // Array children read the plan the first run wrote, and a child whose video fails stops its siblings.
       readResults(trackerRole);
+      // TerminateJob supports only the `job` resource type (ids made at submit) and aws:ResourceTag: only this stack's
+      // segments array jobs, which the workflow tags at submit (lib/segmented-workflow.ts), never another job.
       trackerRole.addToPolicy(
-        new iam.PolicyStatement({ actions: ['batch:TerminateJob'], resources: [this.formatArn({ service: 'batch', resource: 'job', resourceName: '*' })] }),
+        new iam.PolicyStatement({
+          actions: ['batch:TerminateJob'],
+          resources: [this.formatArn({ service: 'batch', resource: 'job', resourceName: '*' })],
+          conditions: { StringEquals: { [`aws:ResourceTag/${SEGMENTS_JOB_TAG}`]: this.stackName } },
+        }),
       );
     }
     const image = new TrackerImage(this, 'TrackerImage');
@@ -215,6 +222,17 @@ export class PeoplePathingStack extends Stack {
       vpc,
       ...(segments ? { segments } : {}),
     });
+
+    if (segments) {
+      // SubmitJob with tags (the segments array job's SEGMENTS_JOB_TAG) needs batch:TagResource on the new job.
+      this.workflow.stateMachine.addToRolePolicy(
+        new iam.PolicyStatement({
+          actions: ['batch:TagResource'],
+          resources: [this.formatArn({ service: 'batch', resource: 'job', resourceName: '*' })],
+          conditions: { StringEquals: { [`aws:RequestTag/${SEGMENTS_JOB_TAG}`]: this.stackName } },
+        }),
+      );
+    }
 
     // The reconciler (lambdas/workflow/reconcile.ts, core/jobs/reconcile.ts): every 10 minutes, an IN_PROGRESS job
     // that nothing runs — admitted but never launched, or whose execution ended without finishing it — is launched
@@ -380,7 +398,7 @@ export class PeoplePathingStack extends Stack {
       {
         match: /^Resource::arn:<AWS::Partition>:batch:[^:]+:(<AWS::AccountId>|[0-9]{12}):job\/\*$/,
         reason:
-          'batch:TerminateJob on jobs of this account and region: Step Functions terminates the Batch job of a stopped or timed-out execution, and a segment child that fails on the video terminates its array job\'s other children; job ids are made at submit and run time.',
+          "Batch jobs of this account and region (ids are made at submit time; `job` is the only resource type): Step Functions terminates the Batch job of a stopped or timed-out execution; the tracker's TerminateJob and the workflow's TagResource are further limited to jobs tagged people-pathing-stack=<this stack> (aws:ResourceTag / aws:RequestTag).",
       },
       {
         match: /TrackerCpuTask[0-9A-F]{8}.*:\*\]?$/,

@@ -430,8 +430,17 @@ describe('people-pathing stack (GPU, defaults)', () => {
     );
     const put = statements.find((s) => actionsOf(s).includes('s3:PutObject'));
     expect(JSON.stringify(put?.Resource)).toContain('/results/*');
-    const terminate = statements.find((s) => actionsOf(s).includes('batch:TerminateJob'));
-    expect(JSON.stringify(terminate?.Resource)).toMatch(/:batch:.*:job\/\*"/);
+    // TerminateJob has only the `job` resource type: scoped by tag to this stack's segments array jobs.
+    const terminate = statements.filter((s) => actionsOf(s).includes('batch:TerminateJob'));
+    expect(terminate).toHaveLength(1);
+    expect(JSON.stringify(terminate[0].Resource)).toMatch(/:batch:.*:job\/\*"/);
+    expect(terminate[0].Condition).toEqual({ StringEquals: { 'aws:ResourceTag/people-pathing-stack': 'PeoplePathingTest' } });
+    // ... which the workflow tags when it submits them, and may tag with that tag only.
+    const def = JSON.stringify(template.findResources('AWS::StepFunctions::StateMachine'));
+    expect(def).toContain('\\"Tags\\":{\\"people-pathing-stack\\":\\"PeoplePathingTest\\"}');
+    const [smRoleId] = Object.keys(template.findResources('AWS::IAM::Role')).filter((k) => k.startsWith('WorkflowStateMachineRole'));
+    const tag = statementsOfRole(template, smRoleId).filter((s) => actionsOf(s).includes('batch:TagResource'));
+    expect(tag.map((s) => s.Condition)).toEqual([{ StringEquals: { 'aws:RequestTag/people-pathing-stack': 'PeoplePathingTest' } }]);
   });
 
   test('long videos: after RunTracker the workflow reads the plan, runs a Batch array job of segments, stitches in a Lambda', () => {
