@@ -19,6 +19,11 @@ export interface PeoplePathingConfig {
   readonly gpuInstanceTypes: string[];
   /** Spot (default, SPOT_PRICE_CAPACITY_OPTIMIZED) or On-Demand GPU instances. */
   readonly spot: boolean;
+  /**
+   * With Spot: a second, On-Demand GPU compute environment after the Spot one in the job queue (default true;
+   * `-c onDemandFallback=false` keeps the queue Spot only). See doc/architecture/0020-roles-and-segment-cost.md.
+   */
+  readonly onDemandFallback: boolean;
   /** Upper bound of the GPU compute environment, in vCPUs (g5.xlarge = 4 vCPUs = one job). */
   readonly maxVcpus: number;
   /** Per-account concurrent jobs (LimitExceededException above it); Rekognition's default was 20. */
@@ -52,6 +57,7 @@ export const DEFAULTS: Omit<PeoplePathingConfig, 'inputBuckets'> = {
   compute: 'gpu',
   gpuInstanceTypes: DEFAULT_GPU_INSTANCE_TYPES,
   spot: true,
+  onDemandFallback: true,
   maxVcpus: 16,
   concurrentJobLimit: 20,
   notificationTopicArns: ['arn:aws:sns:*:*:AmazonRekognition*'],
@@ -126,6 +132,7 @@ export function configFromContext(node: Node): PeoplePathingConfig {
     compute: ctx('compute') as ComputeKind | undefined,
     gpuInstanceTypes: list(ctx('gpuInstanceTypes')),
     spot: bool(ctx('spot')),
+    onDemandFallback: bool(ctx('onDemandFallback')),
     maxVcpus: positiveInt('maxVcpus', ctx('maxVcpus')),
     concurrentJobLimit: positiveInt('concurrentJobLimit', ctx('concurrentJobLimit')),
     notificationTopicArns: list(ctx('notificationTopicArns')),

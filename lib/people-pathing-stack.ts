@@ -128,6 +128,7 @@ export class PeoplePathingStack extends Stack {
         image,
         instanceTypes: config.gpuInstanceTypes,
         spot: config.spot,
+        onDemandFallback: config.onDemandFallback,
         maxVcpus: config.maxVcpus,
         jobRole: trackerRole,
         environment: trackerEnvironment,

@@ -66,6 +66,32 @@ function assumeRoleGrants(template: Template): { roles: string[]; resources: unk
   );
 }
 
+describe('On-Demand fallback of the Spot GPU queue (doc 0020)', () => {
+  const environments = (template: Template) => template.findResources('AWS::Batch::ComputeEnvironment');
+  const queueOrder = (template: Template) => {
+    const [queue] = Object.values(template.findResources('AWS::Batch::JobQueue'));
+    const envs = environments(template);
+    return (queue.Properties.ComputeEnvironmentOrder as { ComputeEnvironment: { 'Fn::GetAtt': [string, string] }; Order: number }[])
+      .sort((a, b) => a.Order - b.Order)
+      .map((o) => envs[o.ComputeEnvironment['Fn::GetAtt'][0]].Properties.ComputeResources.Type);
+  };
+
+  test('by default the queue tries Spot first, then an On-Demand environment of the same GPU instances, both from 0 vCPUs', () => {
+    const { template } = synth({ inputBuckets: ['example-bucket'] });
+    expect(queueOrder(template)).toEqual(['SPOT', 'EC2']);
+    const resources = Object.values(environments(template)).map((e) => e.Properties.ComputeResources);
+    for (const r of resources) {
+      expect(r.MinvCpus).toBe(0);
+      expect(r.InstanceTypes).toEqual(['g6.xlarge', 'g5.xlarge', 'g4dn.xlarge']);
+    }
+  });
+
+  test('-c onDemandFallback=false keeps the queue Spot only; On-Demand alone needs no fallback', () => {
+    expect(queueOrder(synth({ inputBuckets: ['example-bucket'], onDemandFallback: false }).template)).toEqual(['SPOT']);
+    expect(queueOrder(synth({ inputBuckets: ['example-bucket'], spot: false }).template)).toEqual(['EC2']);
+  });
+});
+
 describe('the notification publisher role (confused deputy, doc 0020)', () => {
   const rolesArn = (account: string) => ({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:iam::${account}:role/*`]] });
   const anyAccountRoles = { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::*:role/*']] };
