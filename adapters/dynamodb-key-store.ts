@@ -17,7 +17,7 @@ import type { AttributeValue, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createTableIfMissing } from './dynamodb-tables.js';
 import { DecryptCommand, EncryptCommand } from '@aws-sdk/client-kms';
 import type { KMSClient } from '@aws-sdk/client-kms';
-import { KEYS_KMS_KEY_OUTPUT, KEYS_TABLE_OUTPUT, KEY_PURPOSE, newAccessKey } from '../core/auth/keys.js';
+import { KEYS_KMS_KEY_OUTPUT, KEYS_TABLE_OUTPUT, KEY_PURPOSE, newAccessKey, validateAwsAccount } from '../core/auth/keys.js';
 import type { AccessKeyInfo, ActiveKey, IssuedKey, KeyStore } from '../core/auth/keys.js';
 
 export { KEYS_KMS_KEY_OUTPUT, KEYS_TABLE_OUTPUT, KEY_PURPOSE };
@@ -55,6 +55,7 @@ export class DynamoDbKeyStore implements KeyStore {
 
   async create(account: string): Promise<IssuedKey> {
     if (!this.options.kmsKeyId) throw new Error('creating keys needs the KMS key id of the keys table');
+    validateAwsAccount(account);
     const key = newAccessKey(account, (this.options.now ?? (() => new Date()))());
     const encrypted = await this.options.kms.send(
       new EncryptCommand({

@@ -4,10 +4,26 @@
  * region (301/400) → undefined (InvalidS3ObjectException); throttling and 5xx are rethrown (the caller gets
  * InternalServerError and retries). The tracker container reads the video with the same owner check.
  */
-import { HeadObjectCommand, S3ServiceException } from '@aws-sdk/client-s3';
+import { createWriteStream } from 'node:fs';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { GetObjectCommand, HeadObjectCommand, S3ServiceException } from '@aws-sdk/client-s3';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { VideoObjectInfo, VideoSource } from '../core/ports.js';
-import type { Video } from '../core/types.js';
+import type { S3Object, Video } from '../core/types.js';
+
+/**
+ * The tracker's copy of the input video (the unsplit run and every segment child): GetObject with
+ * ExpectedBucketOwner = the job's account, as the API's HeadObject checked at Start — the service's role may be
+ * able to read other accounts' buckets too. Any failure throws (the caller reports the video unreadable).
+ */
+export async function downloadVideo(client: Pick<S3Client, 'send'>, video: S3Object, accountId: string, toPath: string): Promise<void> {
+  const object = await client.send(
+    new GetObjectCommand({ Bucket: video.Bucket, Key: video.Name, VersionId: video.Version, ExpectedBucketOwner: accountId }),
+  );
+  if (!object.Body) throw new Error('empty body');
+  await pipeline(object.Body as Readable, createWriteStream(toPath));
+}
 
 export class S3VideoSource implements VideoSource {
   constructor(private readonly client: Pick<S3Client, 'send'>) {}

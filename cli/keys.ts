@@ -8,6 +8,7 @@
  * stack's KMS key), found through the stack's CloudFormation outputs with the caller's AWS credentials.
  */
 import { command, stdio } from './args.js';
+import { validateAwsAccount } from '../core/auth/keys.js';
 import type { KeyStore } from '../core/auth/keys.js';
 import { FileKeyStore } from './local/key-file-store.js';
 
@@ -42,6 +43,15 @@ export async function run(argv: string[], io: { stackStore?: StackStoreFactory; 
   const [action, ...rest] = positionals;
   const fail = (message: string) => cmd.usageError(message);
   if (values['data-dir'] !== undefined && values.stack !== undefined) return fail('give --data-dir or --stack, not both');
+  if (action === 'create' && typeof values.stack === 'string' && typeof values.account === 'string') {
+    // Checked before the stack is looked up: one line, nothing created (doc/deploy.md, keys mode).
+    try {
+      validateAwsAccount(values.account);
+    } catch (e) {
+      err(`people-pathing keys: ${(e as Error).message}\n`);
+      return 2;
+    }
+  }
   const store: KeyStore =
     typeof values.stack === 'string'
       ? await (io.stackStore ?? deployedStore)(values.stack)

@@ -39,11 +39,12 @@ export const TOPIC_NOT_IN_ACCOUNT = "notification topic is not in the job's acco
 
 /**
  * The confused-deputy rule of every notifier, deployed (adapters/sns-notifier.ts) and local (cli/local/adapters.ts):
- * the topic must be an SNS topic of the account that started the job. Checked when publishing, as SNS would.
+ * the topic must be an SNS topic of the account that started the job, or of an account the deployment allows
+ * (`-c allowedAccounts`). Checked when publishing, as SNS would.
  */
-export function assertTopicInAccount(channel: NotificationChannel, accountId: string): { region: string } {
+export function assertTopicInAccount(channel: NotificationChannel, accountId: string, allowedAccounts: readonly string[] = []): { region: string } {
   const parts = channel.SNSTopicArn.split(':');
-  if (parts.length < 6 || parts[0] !== 'arn' || parts[2] !== 'sns' || parts[4] !== accountId) {
+  if (parts.length < 6 || parts[0] !== 'arn' || parts[2] !== 'sns' || !(parts[4] === accountId || allowedAccounts.includes(parts[4]))) {
     throw new NotificationRefusedError(TOPIC_NOT_IN_ACCOUNT);
   }
   return { region: parts[3] };

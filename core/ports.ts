@@ -97,6 +97,15 @@ export interface Notifier {
   publish(channel: NotificationChannel, message: string): Promise<void>;
 }
 
+/**
+ * Proves that a caller's NotificationChannel.RoleArn trusts this service's publisher role with
+ * sts:ExternalId = `externalId` (the caller's account), by assuming it (core/auth/notification-role.ts).
+ * 'refused' when STS denies it; other failures (throttling, network) throw.
+ */
+export interface RoleTrustProbe {
+  canAssume(roleArn: string, externalId: string): Promise<'trusted' | 'refused'>;
+}
+
 /** Starts the processing of an admitted job (Step Functions StartExecution, or the local worker). */
 export interface WorkflowLauncher {
   launch(job: JobRecord): Promise<void>;

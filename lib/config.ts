@@ -20,6 +20,11 @@ export interface PeoplePathingConfig {
   /** Spot (default, SPOT_PRICE_CAPACITY_OPTIMIZED) or On-Demand GPU instances. */
   readonly spot: boolean;
   /**
+   * With Spot: a second, On-Demand GPU compute environment after the Spot one in the job queue (default true;
+   * `-c onDemandFallback=false` keeps the queue Spot only). See doc/architecture/0020-roles-and-segment-cost.md.
+   */
+  readonly onDemandFallback: boolean;
+  /**
    * Upper bound of the GPU compute environment, in vCPUs (g5.xlarge = 4 vCPUs = one job): how many tracker jobs run at
    * once. Default 80, 20 jobs (Rekognition's per-account job limit); set it as `-c maxGpuJobs=N` (N × 4 vCPUs) or
    * `-c maxVcpus=V`. Jobs beyond it wait in the Batch queue, in order, and are never failed for waiting (doc 0019);
@@ -76,6 +81,7 @@ export const DEFAULTS: Omit<PeoplePathingConfig, 'inputBuckets'> = {
   compute: 'gpu',
   gpuInstanceTypes: DEFAULT_GPU_INSTANCE_TYPES,
   spot: true,
+  onDemandFallback: true,
   maxVcpus: 20 * VCPUS_PER_GPU_JOB,
   concurrentJobLimit: 20,
   notificationTopicArns: ['arn:aws:sns:*:*:AmazonRekognition*'],
@@ -169,6 +175,7 @@ export function configFromContext(node: Node): PeoplePathingConfig {
     compute: ctx('compute') as ComputeKind | undefined,
     gpuInstanceTypes: list(ctx('gpuInstanceTypes')),
     spot: bool(ctx('spot')),
+    onDemandFallback: bool(ctx('onDemandFallback')),
     maxVcpus: maxVcpusFrom(ctx('maxGpuJobs'), ctx('maxVcpus')),
     concurrentJobLimit: positiveInt('concurrentJobLimit', ctx('concurrentJobLimit')),
     notificationTopicArns: list(ctx('notificationTopicArns')),

@@ -25,6 +25,7 @@ import { NEVER_STARTED_LIMIT, TrackerBatch } from './tracker-batch.js';
 import { TrackerFargate } from './tracker-fargate.js';
 import { TrackerImage } from './tracker-image.js';
 import { PeoplePathingWorkflow } from './workflow.js';
+import { SEGMENTS_JOB_TAG } from './segmented-workflow.js';
 import { KEYS_KMS_KEY_OUTPUT, KEYS_TABLE_OUTPUT, KEY_PURPOSE } from '../core/auth/keys.js';
 import { OWED_INDEX } from '../adapters/dynamodb-job-store.js';
 
@@ -84,7 +85,6 @@ export class PeoplePathingStack extends Stack {
     // No partition is written into the template: ARNs are built with the partition the stack is deployed in
     // (aws, aws-cn, aws-us-gov). Topic patterns configured as arn:aws:... are read in that partition too.
     const topicArns = config.notificationTopicArns.map((t) => t.replace(/^arn:aws:/, `arn:${this.partition}:`));
-    const anyRole = this.formatArn({ service: 'iam', region: '', account: '*', resource: 'role', resourceName: '*' });
 
     const removalPolicy = config.removalPolicy === 'destroy' ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN;
     this.state = new PeoplePathingState(this, 'State', { removalPolicy });
@@ -131,8 +131,14 @@ export class PeoplePathingStack extends Stack {
     if (segmentParallelism > 1) {
       // Array children read the plan the first run wrote, and a child whose video fails stops its siblings.
       readResults(trackerRole);
+      // TerminateJob supports only the `job` resource type (ids made at submit) and aws:ResourceTag: only this stack's
+      // segments array jobs, which the workflow tags at submit (lib/segmented-workflow.ts), never another job.
       trackerRole.addToPolicy(
-        new iam.PolicyStatement({ actions: ['batch:TerminateJob'], resources: [this.formatArn({ service: 'batch', resource: 'job', resourceName: '*' })] }),
+        new iam.PolicyStatement({
+          actions: ['batch:TerminateJob'],
+          resources: [this.formatArn({ service: 'batch', resource: 'job', resourceName: '*' })],
+          conditions: { StringEquals: { [`aws:ResourceTag/${SEGMENTS_JOB_TAG}`]: this.stackName } },
+        }),
       );
     }
     const image = new TrackerImage(this, 'TrackerImage', { modelsMirror: config.modelsMirror });
@@ -143,6 +149,7 @@ export class PeoplePathingStack extends Stack {
         image,
         instanceTypes: config.gpuInstanceTypes,
         spot: config.spot,
+        onDemandFallback: config.onDemandFallback,
         maxVcpus: config.maxVcpus,
         jobRole: trackerRole,
         environment: trackerEnvironment,
@@ -154,10 +161,32 @@ export class PeoplePathingStack extends Stack {
     }
 
     // Workflow Lambdas: thin wrappers around core's job lifecycle.
+    // The one stable publisher role (doc/architecture/0020-roles-and-segment-cost.md): the Lambdas that publish or
+    // check a NotificationChannel assume it, and only it assumes callers' roles — which name it in their trust
+    // policies, with sts:ExternalId = the caller's account. A fixed name, so its ARN survives stack updates.
+    const publisherRole = new iam.Role(this, 'PublisherRole', {
+      roleName: `${this.stackName.slice(0, 30)}-publisher-${this.region}`,
+      assumedBy: new iam.AccountPrincipal(this.account),
+      maxSessionDuration: Duration.hours(1),
+      description: "people-pathing: assumes callers' NotificationChannel roles (sts:ExternalId = the caller's account) to publish completions",
+    });
+    // In IAM mode only principals of this account and allowedAccounts can call the API, and a caller may name only
+    // a role of its own account or an allowed one: the role ARNs are scoped to those accounts. In keys mode a key
+    // may be issued for any account, so any account's roles; the trust policy and the ExternalId the code sets
+    // (the caller's authenticated account) are what constrain it there (doc 0020).
+    const roleAccounts = config.apiAuth === 'iam' ? [this.account, ...config.allowedAccounts] : ['*'];
+    publisherRole.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['sts:AssumeRole'],
+        resources: roleAccounts.map((account) => this.formatArn({ service: 'iam', region: '', account, resource: 'role', resourceName: '*' })),
+      }),
+    );
     const workflowEnv = {
       JOBS_TABLE: table.tableName,
       RESULTS_BUCKET: resultsBucket.bucketName,
       NOTIFICATION_TOPIC_ALLOW_LIST: topicArns.join(','),
+      ALLOWED_ACCOUNTS: config.allowedAccounts.join(','),
+      PUBLISHER_ROLE_ARN: publisherRole.roleArn,
     };
     const workflowFn = (id: string, entry: string, description: string) =>
       new AppFunction(this, id, { entry, description, serviceName: WORKFLOW_SERVICE, environment: workflowEnv }).fn;
@@ -171,10 +200,12 @@ export class PeoplePathingStack extends Stack {
     for (const fn of [prepareFn, completeFn, handleFailureFn]) {
       fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:GetItem'], resources: [table.tableArn] }));
     }
+    const publishers: lambda.Function[] = [];
     const allowNotifications = (fn: lambda.Function) => {
-      // Rekognition's model: publish as the caller's RoleArn (it must trust this role), else as this role
-      // to allow-listed topics only (doc/architecture/0001-signing.md).
-      fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['sts:AssumeRole'], resources: [anyRole] }));
+      // Rekognition's model: publish as the caller's RoleArn, through the publisher role (the only role this one
+      // may assume), else as this role to allow-listed topics only (doc 0001, doc 0020).
+      fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['sts:AssumeRole'], resources: [publisherRole.roleArn] }));
+      publishers.push(fn);
       fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['sns:Publish'], resources: topicArns }));
     };
     for (const fn of [completeFn, handleFailureFn]) {
@@ -213,6 +244,17 @@ export class PeoplePathingStack extends Stack {
       vpc,
       ...(segments ? { segments } : {}),
     });
+
+    if (segments) {
+      // SubmitJob with tags (the segments array job's SEGMENTS_JOB_TAG) needs batch:TagResource on the new job.
+      this.workflow.stateMachine.addToRolePolicy(
+        new iam.PolicyStatement({
+          actions: ['batch:TagResource'],
+          resources: [this.formatArn({ service: 'batch', resource: 'job', resourceName: '*' })],
+          conditions: { StringEquals: { [`aws:RequestTag/${SEGMENTS_JOB_TAG}`]: this.stackName } },
+        }),
+      );
+    }
 
     // The reconciler (lambdas/workflow/reconcile.ts, core/jobs/reconcile.ts): every 10 minutes, an IN_PROGRESS job
     // that nothing runs — admitted but never launched, or whose execution ended without finishing it — is launched
@@ -288,6 +330,8 @@ export class PeoplePathingStack extends Stack {
         CONCURRENT_JOB_LIMIT: String(config.concurrentJobLimit),
         PAGINATION_SECRET_ARN: paginationSecret.secretArn,
         NOTIFICATION_TOPIC_ALLOW_LIST: topicArns.join(','),
+        ALLOWED_ACCOUNTS: config.allowedAccounts.join(','),
+        PUBLISHER_ROLE_ARN: publisherRole.roleArn,
       },
     }).fn;
     apiFn.addToRolePolicy(
@@ -363,10 +407,6 @@ export class PeoplePathingStack extends Stack {
         match: new RegExp(`^Resource::arn:<AWS::Partition>:s3:::${escape(b)}/\\*$`),
         reason: 'Videos are any object of a configured input bucket (context inputBuckets); callers choose the keys.',
       })),
-      {
-        match: /^Resource::arn:<AWS::Partition>:iam::\*:role\/\*$/,
-        reason: "NotificationChannel.RoleArn may be any role of the caller's account: the notifier only assumes roles of the account that started the job, and only if the role's trust policy names this role (doc 0001).",
-      },
       ...config.notificationTopicArns.map((t) => ({
         match: new RegExp(`^Resource::${escape(t).replace(/^arn:aws:/, 'arn:<AWS::Partition>:')}$`),
         reason: 'Allow-list of caller topics the service may publish completion messages to with its own role (context notificationTopicArns).',
@@ -390,12 +430,36 @@ export class PeoplePathingStack extends Stack {
       {
         match: /^Resource::arn:<AWS::Partition>:batch:[^:]+:(<AWS::AccountId>|[0-9]{12}):job\/\*$/,
         reason:
-          'batch:TerminateJob on jobs of this account and region: Step Functions terminates the Batch job of a stopped or timed-out execution, and a segment child that fails on the video terminates its array job\'s other children; job ids are made at submit and run time.',
+          "Batch jobs of this account and region (ids are made at submit time; `job` is the only resource type): Step Functions terminates the Batch job of a stopped or timed-out execution; the tracker's TerminateJob and the workflow's TagResource are further limited to jobs tagged people-pathing-stack=<this stack> (aws:ResourceTag / aws:RequestTag).",
       },
       {
         match: /TrackerCpuTask[0-9A-F]{8}.*:\*\]?$/,
         reason: 'ecs:RunTask on every revision of the tracker task definition (EcsRunTask grant).',
       },
+    ]);
+    // The publisher role trusts exactly the Lambda roles that publish or check a channel (set here, once they all
+    // exist; the constructor's principal is only a placeholder CDK requires).
+    (publisherRole.node.defaultChild as iam.CfnRole).assumeRolePolicyDocument = new iam.PolicyDocument({
+      statements: [
+        new iam.PolicyStatement({ actions: ['sts:AssumeRole'], principals: publishers.map((f) => new iam.ArnPrincipal(f.role!.roleArn)) }),
+      ],
+    });
+    // Only the publisher role assumes callers' roles; customers' role names are not known at deploy time.
+    acknowledgeWildcards(publisherRole, [
+      {
+        match: /^Resource::arn:<AWS::Partition>:iam::(<AWS::AccountId>|[0-9]{12}):role\/\*$/,
+        reason:
+          "NotificationChannel.RoleArn: a role of this account or of an allowedAccounts account, whose names are the callers' choice; it is assumed only if its trust policy names this role with sts:ExternalId = the caller's account (doc 0020).",
+      },
+      ...(config.apiAuth === 'keys'
+        ? [
+            {
+              match: /^Resource::arn:<AWS::Partition>:iam::\*:role\/\*$/,
+              reason:
+                "Keys mode: keys are issued for any account, so a caller's own role may be in any account; it is assumed only if its trust policy names this role with sts:ExternalId = the caller's authenticated account (doc 0020).",
+            },
+          ]
+        : []),
     ]);
     Validations.of(this.api.api).acknowledge({
       id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
@@ -415,9 +479,13 @@ export class PeoplePathingStack extends Stack {
         description: 'Resource for the callers\' IAM policy (execute-api:Invoke); also add the same ARN without "/*" for POST /',
       });
     }
+    new CfnOutput(this, 'NotificationPublisherRole', {
+      value: publisherRole.roleArn,
+      description: "Trust it in NotificationChannel.RoleArn roles, with sts:ExternalId = the caller's account id (doc/deploy.md)",
+    });
     new CfnOutput(this, 'NotificationPublisherRoles', {
       value: [completeFn, handleFailureFn, apiFn, reconcileFn].map((f) => f.role?.roleArn ?? '').join(','),
-      description: 'Roles that publish completion messages: trust them in NotificationChannel.RoleArn roles, or allow them in topic policies',
+      description: 'Roles that publish completion messages as the service to allow-listed topics: allow them in those topic policies',
     });
     new CfnOutput(this, 'VideoReaderRoles', {
       value: [apiFn.role?.roleArn ?? '', trackerRole.roleArn].join(','),

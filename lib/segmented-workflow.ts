@@ -11,7 +11,7 @@
  * The tracker cut the video when its plan (TRACKER_SEGMENT_PARALLELISM) had more than one segment: it wrote
  * segments/plan.json and exited without tracking.
  */
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
@@ -25,6 +25,13 @@ export const SEGMENT_STATE = {
   runSegments: 'RunSegments',
   stitch: 'StitchSegments',
 } as const;
+
+/**
+ * The tag every segments array job carries (value: the stack name). batch:TerminateJob has only the `job` resource
+ * type, whose ids are made at submit time, and the aws:ResourceTag condition: the tracker role may terminate only
+ * jobs with this tag, so a child stops its own array job and nothing else in the region (doc 0020).
+ */
+export const SEGMENTS_JOB_TAG = 'people-pathing-stack';
 
 export interface SegmentedPathProps {
   readonly readPlanFn: lambda.IFunction;
@@ -46,6 +53,7 @@ export function segmentedPath(scope: Construct, props: SegmentedPathProps): sfn.
     jobQueueArn: props.batch.jobQueue.jobQueueArn,
     jobDefinitionArn: props.batch.jobDefinition.jobDefinitionArn,
     arraySize: sfn.JsonPath.numberAt('$.plan.size'),
+    tags: { [SEGMENTS_JOB_TAG]: Stack.of(scope).stackName },
     containerOverrides: { environment: { ...props.environment, TRACKER_MODE: 'segment' } },
     integrationPattern: sfn.IntegrationPattern.RUN_JOB,
     resultSelector: { JobId: sfn.JsonPath.stringAt('$.JobId'), Status: sfn.JsonPath.stringAt('$.Status') },

@@ -54,6 +54,8 @@ export interface TrackerBatchProps {
   readonly image: TrackerImage;
   readonly instanceTypes: string[];
   readonly spot: boolean;
+  /** With Spot: a second, On-Demand compute environment after the Spot one in the queue's order (doc 0020). */
+  readonly onDemandFallback?: boolean;
   readonly maxVcpus: number;
   readonly jobRole: iam.IRole;
   /** Static environment of the container (table, bucket, ...). */
@@ -62,6 +64,8 @@ export interface TrackerBatchProps {
 
 export class TrackerBatch extends Construct {
   readonly computeEnvironment: batch.ManagedEc2EcsComputeEnvironment;
+  /** The On-Demand compute environment the queue falls back to (Spot with onDemandFallback only). */
+  readonly onDemandComputeEnvironment?: batch.ManagedEc2EcsComputeEnvironment;
   readonly jobQueue: batch.JobQueue;
   readonly jobDefinition: batch.EcsJobDefinition;
   readonly logGroup: logs.LogGroup;
@@ -90,32 +94,43 @@ export class TrackerBatch extends Construct {
       ],
     });
 
-    this.computeEnvironment = new batch.ManagedEc2EcsComputeEnvironment(this, computeEnvironmentId(props), {
-      vpc: props.vpc,
-      vpcSubnets: { subnetType: ec2.SubnetType.PUBLIC },
-      securityGroups: [securityGroup],
-      instanceTypes: props.instanceTypes.map((t) => new ec2.InstanceType(t)),
-      useOptimalInstanceClasses: false,
-      images: [{ imageType: batch.EcsMachineImageType.ECS_AL2023_NVIDIA }],
-      minvCpus: 0,
-      maxvCpus: props.maxVcpus,
-      spot: props.spot,
-      allocationStrategy: props.spot
-        ? batch.AllocationStrategy.SPOT_PRICE_CAPACITY_OPTIMIZED
-        : batch.AllocationStrategy.BEST_FIT_PROGRESSIVE,
-      launchTemplate,
-      updateToLatestImageVersion: true,
-    });
-    const instanceRole = this.computeEnvironment.instanceRole;
-    if (instanceRole) {
-      Validations.of(instanceRole).acknowledge({
-        id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonEC2ContainerServiceforEC2Role]',
-        reason: 'AWS Batch ECS container instances need the ECS agent policy AWS maintains for exactly this role.',
+    const gpuCompute = (id: string, spot: boolean) => {
+      const ce = new batch.ManagedEc2EcsComputeEnvironment(this, id, {
+        vpc: props.vpc,
+        vpcSubnets: { subnetType: ec2.SubnetType.PUBLIC },
+        securityGroups: [securityGroup],
+        instanceTypes: props.instanceTypes.map((t) => new ec2.InstanceType(t)),
+        useOptimalInstanceClasses: false,
+        images: [{ imageType: batch.EcsMachineImageType.ECS_AL2023_NVIDIA }],
+        minvCpus: 0,
+        maxvCpus: props.maxVcpus,
+        spot,
+        allocationStrategy: spot ? batch.AllocationStrategy.SPOT_PRICE_CAPACITY_OPTIMIZED : batch.AllocationStrategy.BEST_FIT_PROGRESSIVE,
+        launchTemplate,
+        updateToLatestImageVersion: true,
       });
+      if (ce.instanceRole) {
+        Validations.of(ce.instanceRole).acknowledge({
+          id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonEC2ContainerServiceforEC2Role]',
+          reason: 'AWS Batch ECS container instances need the ECS agent policy AWS maintains for exactly this role.',
+        });
+      }
+      return ce;
+    };
+    this.computeEnvironment = gpuCompute(computeEnvironmentId(props), props.spot);
+    // Spot first; the queue places jobs in the On-Demand environment after it, so a job is not left waiting on Spot
+    // (on by default, -c onDemandFallback=false to refuse the On-Demand price). Both start from 0 vCPUs.
+    // Its id is the one `-c spot=false` would give the main environment, so switching Spot on or off later is
+    // an update of the queue's order, not a replacement of a named environment in use.
+    if (props.spot && (props.onDemandFallback ?? true)) {
+      this.onDemandComputeEnvironment = gpuCompute(computeEnvironmentId({ spot: false, instanceTypes: props.instanceTypes }), false);
     }
 
     this.jobQueue = new batch.JobQueue(this, 'GpuQueue', {
-      computeEnvironments: [{ computeEnvironment: this.computeEnvironment, order: 1 }],
+      computeEnvironments: [
+        { computeEnvironment: this.computeEnvironment, order: 1 },
+        ...(this.onDemandComputeEnvironment ? [{ computeEnvironment: this.onDemandComputeEnvironment, order: 2 }] : []),
+      ],
       // A job that can never start must not wait forever: Batch cancels it and the workflow marks it FAILED.
       jobStateTimeLimitActions: [
         {

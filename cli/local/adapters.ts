@@ -26,7 +26,11 @@ export class LocalResultsStore implements ResultsStore {
 export class FileNotifier {
   private chain: Promise<void> = Promise.resolve();
 
-  constructor(private readonly file: string) {}
+  /** `allowedAccounts`: accounts besides the job's own whose topics a job may name (serve --allowed-accounts). */
+  constructor(
+    private readonly file: string,
+    private readonly allowedAccounts: readonly string[] = [],
+  ) {}
 
   /** The notifier of jobs started by `accountId`. */
   forAccount(accountId: string): Notifier {
@@ -35,7 +39,7 @@ export class FileNotifier {
 
   private publish(accountId: string, channel: NotificationChannel, message: string): Promise<void> {
     const next = this.chain.then(async () => {
-      assertTopicInAccount(channel, accountId);
+      assertTopicInAccount(channel, accountId, this.allowedAccounts);
       const line = JSON.stringify({ AccountId: accountId, TopicArn: channel.SNSTopicArn, Message: message }) + '\n';
       await mkdir(dirname(this.file), { recursive: true });
       await appendFile(this.file, line, 'utf8');

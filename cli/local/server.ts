@@ -54,6 +54,8 @@ export interface LocalServerOptions {
   /** Regions a credential scope may name under auth 'keys' (default: any). */
   regions?: string[];
   /** Under auth 'none' only: access key id → account id; unmapped keys are their own account. */
+  /** Accounts besides the caller's own whose NotificationChannel roles a caller may name (as -c allowedAccounts). */
+  allowedAccounts?: string[];
   accounts?: Record<string, string>;
   processor: VideoProcessor;
   concurrentJobLimit?: number;
@@ -177,7 +179,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
     throw e;
   }
   const store = new DynamoDbJobStore({ client: dynamo.client, tableName: LOCAL_TABLE_NAME, owedIndex });
-  const notifications = new FileNotifier(notificationsFile);
+  const notifications = new FileNotifier(notificationsFile, options.allowedAccounts ?? []);
   // Each account's jobs notify through a notifier that refuses topics of other accounts (as deployed).
   const notifierFor = (accountId: string) => notifications.forAccount(accountId);
   const buckets = new LocalBuckets(bucketsDir);
@@ -197,6 +199,8 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
     launcher: worker,
     results: new LocalResultsStore(),
     notifierFor,
+    // The account part of the NotificationChannel check, as deployed (no IAM here to prove a role's trust).
+    notificationRoles: { allowedAccounts: options.allowedAccounts ?? [] },
     tokens: new PaginationTokens(await loadOrCreateKey(join(dataDir, 'pagination.key'))),
     concurrentJobLimit: options.concurrentJobLimit ?? DEFAULT_CONCURRENT_JOB_LIMIT,
     maxVideoBytes: options.maxVideoBytes,

@@ -19,6 +19,8 @@ import {
 import { PaginationTokens } from './pagination.js';
 import { parseBody, validateGetRequest, validateStartRequest } from './validation.js';
 import { completeJob } from '../jobs/lifecycle.js';
+import { authorizeNotificationChannel } from '../auth/notification-role.js';
+import type { NotificationRolePolicy } from '../auth/notification-role.js';
 import { NOT_STARTED_MESSAGE } from '../jobs/reconcile.js';
 import { JOB_ID_PATTERN, requestHash } from '../jobs/request-hash.js';
 
@@ -59,6 +61,11 @@ export interface ApiDeps {
    * and notified like any completion).
    */
   notifierFor: (accountId: string) => Notifier;
+  /**
+   * Which NotificationChannel roles a caller may name (core/auth/notification-role.ts). Default: only roles of
+   * the caller's own account, with no trust probe (local mode).
+   */
+  notificationRoles?: NotificationRolePolicy;
   tokens: PaginationTokens;
   concurrentJobLimit: number;
   maxVideoBytes?: number;
@@ -123,6 +130,7 @@ async function dispatch(req: ApiRequest, deps: ApiDeps): Promise<unknown> {
 
 async function startPersonTracking(accountId: string, body: Record<string, unknown>, deps: ApiDeps): Promise<StartPersonTrackingResponse> {
   const request = validateStartRequest(body);
+  await authorizeNotificationChannel(request.NotificationChannel, accountId, deps.notificationRoles ?? { allowedAccounts: [] });
   const info = await deps.videoSource.head(request.Video, accountId);
   if (!info) throw invalidS3Object();
   const maxBytes = deps.maxVideoBytes ?? MAX_VIDEO_BYTES;

@@ -53,6 +53,19 @@ export const ACCOUNT_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 export const ACCESS_KEY_ID_PATTERN = /^AKPP[A-Z2-7]{16}$/;
 const BASE32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
 
+/**
+ * A deployed stack's callers are AWS accounts: their jobs' NotificationChannel roles and topics carry a 12-digit
+ * account id (spec §2.1), so a key for anything else could never run a job with a notification.
+ */
+export const AWS_ACCOUNT_PATTERN = /^\d{12}$/;
+
+export function validateAwsAccount(account: string): string {
+  if (!AWS_ACCOUNT_PATTERN.test(account)) {
+    throw new Error(`account must be a 12-digit AWS account id for a deployed stack; got '${account}'`);
+  }
+  return account;
+}
+
 export function validateAccount(account: string): string {
   if (!ACCOUNT_PATTERN.test(account)) {
     throw new Error(`account must be 1-64 characters of letters, digits, '.', '_' or '-', starting with a letter or digit; got '${account}'`);

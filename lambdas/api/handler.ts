@@ -9,7 +9,8 @@
  * Environment: JOBS_TABLE, RESULTS_BUCKET (informational: result locations are stored per job),
  * STATE_MACHINE_ARN, CONCURRENT_JOB_LIMIT (default 20), and the NextToken MAC key as PAGINATION_SECRET
  * (the key itself) or PAGINATION_SECRET_ARN (a Secrets Manager secret read once per cold start),
- * NOTIFICATION_TOPIC_ALLOW_LIST (see adapters/sns-notifier.ts; used only to report a failed launch);
+ * NOTIFICATION_TOPIC_ALLOW_LIST, ALLOWED_ACCOUNTS and PUBLISHER_ROLE_ARN (adapters/sns-notifier.ts: the check of a
+ * NotificationChannel at Start, and the notification of a failed launch);
  * with API_AUTH=keys also KEYS_TABLE, KEYS_KMS_KEY_ARN and API_AUTH_REGIONS (default: the Lambda's AWS_REGION).
  * Logs carry request ids and error kinds only — never bucket keys, topics or bodies.
  */
@@ -41,7 +42,8 @@ import { DynamoDbJobStore } from '../../adapters/dynamodb-job-store.js';
 import { S3VideoSource } from '../../adapters/s3-video-source.js';
 import { S3ResultsStore } from '../../adapters/s3-results-store.js';
 import { SfnLauncher } from '../../adapters/sfn-launcher.js';
-import { callerRoleNotifiers } from '../../adapters/sns-notifier.js';
+import { callerRoleNotifiers, notificationSettings } from '../../adapters/sns-notifier.js';
+import { StsRoleTrustProbe, publisherSts } from '../../adapters/sts-publisher.js';
 
 export interface ApiObservability {
   logger: Logger;
@@ -161,7 +163,14 @@ export async function depsFromEnvironment(obs: ApiObservability): Promise<Lambda
     newSns: (config) => tracer.captureAWSv3Client(new SNSClient(config)),
     onEvent: (event) => logger.info('notification', { event }),
   });
+  const settings = notificationSettings();
   return {
+    // NotificationChannel at Start: own or allowed account, and a role that trusts the publisher role (doc 0020).
+    notificationRoles: {
+      allowedAccounts: settings.allowedAccounts,
+      topicAllowList: settings.allowList,
+      probe: new StsRoleTrustProbe(publisherSts({ sts, publisherRoleArn: settings.publisherRoleArn })),
+    },
     store: new DynamoDbJobStore({ client: dynamo, tableName: env('JOBS_TABLE') }),
     videoSource: new S3VideoSource(s3),
     launcher: new SfnLauncher(sfn, env('STATE_MACHINE_ARN')),

@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
+  AccessDeniedException,
   GetPersonTrackingCommand,
   IdempotentParameterMismatchException,
   InvalidPaginationTokenException,
@@ -390,5 +391,48 @@ describe('local endpoint: concurrent job limit', () => {
     } finally {
       client.destroy();
     }
+  });
+});
+
+describe('local mode checks NotificationChannel.RoleArn accounts as deployed (doc 0020)', () => {
+  let dataDir: string;
+  let server: LocalServer;
+  let alice: RekognitionClient;
+
+  beforeAll(async () => {
+    dataDir = await makeDataDir();
+    await putObject(join(dataDir, 'buckets'), 'videos', 'walk/clip.mp4');
+    server = await startLocalServer({
+      port: 0,
+      dataDir,
+      processor: new SyntheticProcessor({ detections: 5 }),
+      auth: 'none',
+      accounts: { [ALICE.key]: ALICE.account },
+      allowedAccounts: ['333333333333'],
+    });
+    alice = rekognition(server.url, ALICE.key);
+  });
+
+  afterAll(async () => {
+    alice?.destroy();
+    await server?.close();
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  const channel = (roleAccount: string) => ({ SNSTopicArn: `arn:aws:sns:us-east-1:${ALICE.account}:AmazonRekognitionTopic`, RoleArn: `arn:aws:iam::${roleAccount}:role/Publisher` });
+
+  it("accepts a role of the caller's own account and of an allowed account", async () => {
+    for (const account of [ALICE.account, '333333333333']) {
+      const { JobId } = await alice.send(new StartPersonTrackingCommand({ Video: VIDEO, NotificationChannel: channel(account) }));
+      expect(JobId).toMatch(/^[0-9a-f]{64}$/);
+    }
+    await server.idle();
+  });
+
+  it("refuses another account's role with Rekognition's AccessDeniedException, before a job exists", async () => {
+    const error = await alice.send(new StartPersonTrackingCommand({ Video: VIDEO, NotificationChannel: channel(BOB.account) })).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(AccessDeniedException);
+    expect(error).toMatchObject({ $fault: 'client', $metadata: { httpStatusCode: 400 } });
+    expect((error as Error).message).toBe('NotificationChannel.RoleArn must be a role in your own AWS account or in an account this service allows');
   });
 });

@@ -22,6 +22,9 @@ import { LocalWorker } from '../../cli/local/worker.js';
 import type { JobRecord, WorkflowLauncher } from '../../core/ports.js';
 import { SYNTHETIC_METADATA, SyntheticProcessor } from '../fixtures/api/synthetic-processor.js';
 import { makeDataDir, putObject } from '../fixtures/api/helpers.js';
+import { FakeIam } from '../fixtures/iam-trust-fake.js';
+import { notificationSettings } from '../../adapters/sns-notifier.js';
+import { StsRoleTrustProbe, publisherSts } from '../../adapters/sts-publisher.js';
 
 process.env.POWERTOOLS_METRICS_DISABLED = 'true'; // no EMF lines on stdout in tests
 process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
@@ -226,5 +229,114 @@ describe('API Lambda handler with REST proxy events', () => {
     } finally {
       store.getJob = original;
     }
+  });
+});
+
+describe('StartPersonTracking checks NotificationChannel.RoleArn (confused deputy, doc 0020)', () => {
+  const LAMBDA_ROLE = 'arn:aws:iam::999999999999:role/pp-ApiFnRole';
+  const PUBLISHER = 'arn:aws:iam::999999999999:role/pp-publisher-eu-west-1';
+  const CALLER = '111111111111';
+  const OTHER = '222222222222';
+  const ALLOWED = '444444444444';
+  const topic = (account: string, name = 'jobs') => `arn:aws:sns:eu-west-1:${account}:${name}`;
+  let dataDir: string;
+  let dynamo: EmbeddedDynamo;
+  let worker: LocalWorker;
+  let invoke: (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>;
+  const iam = new FakeIam()
+    .role(`arn:aws:iam::${CALLER}:role/Trusting`, { principals: [PUBLISHER], externalIds: [CALLER] })
+    .role(`arn:aws:iam::${CALLER}:role/RekognitionOnly`, { principals: ['rekognition.amazonaws.com'] })
+    .role(`arn:aws:iam::${CALLER}:role/NoExternalId`, { principals: [PUBLISHER], externalIds: [OTHER] })
+    .role(`arn:aws:iam::${OTHER}:role/Trusting`, { principals: [PUBLISHER], externalIds: [OTHER] })
+    .role(`arn:aws:iam::${ALLOWED}:role/Central`, { principals: [PUBLISHER], externalIds: [CALLER] });
+
+  beforeAll(async () => {
+    dataDir = await makeDataDir('pp-lambda-roles-');
+    const bucketsDir = join(dataDir, 'buckets');
+    await putObject(bucketsDir, 'videos', 'clip.mp4');
+    await mkdir(join(dataDir, 'results'), { recursive: true });
+    dynamo = await startEmbeddedDynamo();
+    await createJobsTable(dynamo.client, 'jobs-table');
+    const store = new DynamoDbJobStore({ client: dynamo.client, tableName: 'jobs-table' });
+    const notifications = new FileNotifier(join(dataDir, 'notifications.ndjson'));
+    const notifierFor = (accountId: string) => notifications.forAccount(accountId);
+    const buckets = new LocalBuckets(bucketsDir);
+    worker = new LocalWorker({ store, notifierFor, processor: new SyntheticProcessor({ detections: 10 }), buckets, resultsRoot: join(dataDir, 'results') });
+    // The Lambda's wiring (lambdas/api/handler.ts depsFromEnvironment), with STS replaced by the fake.
+    const env = { NOTIFICATION_TOPIC_ALLOW_LIST: 'arn:aws:sns:*:*:AmazonRekognition*', ALLOWED_ACCOUNTS: ALLOWED, PUBLISHER_ROLE_ARN: PUBLISHER };
+    const settings = notificationSettings(env);
+    const deps: ApiDeps = {
+      store,
+      videoSource: buckets,
+      launcher: worker,
+      results: new LocalResultsStore(),
+      notifierFor,
+      notificationRoles: {
+        allowedAccounts: settings.allowedAccounts,
+        topicAllowList: settings.allowList,
+        probe: new StsRoleTrustProbe(publisherSts({ sts: iam.as(LAMBDA_ROLE), publisherRoleArn: settings.publisherRoleArn, newSts: iam.fromCredentials })),
+      },
+      tokens: new PaginationTokens('a-test-secret-of-enough-length'),
+      concurrentJobLimit: 20,
+    };
+    iam.role(PUBLISHER, { principals: [LAMBDA_ROLE] });
+    const handler = createApiHandler(async () => deps, {
+      logger: new Logger({ serviceName: 'test' }),
+      tracer: new Tracer({ serviceName: 'test', enabled: false }),
+      metrics: new Metrics({ namespace: 'Test', serviceName: 'test' }),
+    });
+    invoke = (event) => handler(event, context);
+  });
+
+  afterAll(async () => {
+    await worker?.close();
+    await dynamo?.close();
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  const start = (caller: string, channel: { SNSTopicArn: string; RoleArn: string }) =>
+    invoke(proxyEvent(caller, 'RekognitionService.StartPersonTracking', { Video: VIDEO, NotificationChannel: channel }));
+  const expectDenied = (r: APIGatewayProxyResult, message: RegExp) => {
+    expect(r.statusCode).toBe(400);
+    expect(r.headers?.['x-amzn-ErrorType']).toBe('AccessDeniedException');
+    const b = JSON.parse(r.body) as Record<string, unknown>;
+    expect(b).toMatchObject({ __type: 'AccessDeniedException', Code: 'AccessDeniedException' });
+    expect(b.Message).toMatch(message);
+    expect(String(b.Message)).not.toContain('\n');
+  };
+
+  it('accepts a role of the caller\'s own account that trusts the publisher role with ExternalId = the caller', async () => {
+    const r = await start(CALLER, { SNSTopicArn: topic(CALLER), RoleArn: `arn:aws:iam::${CALLER}:role/Trusting` });
+    expect(r.statusCode).toBe(200);
+    // Proven through the publisher role, with the caller's account as ExternalId.
+    expect(iam.calls.at(-1)).toEqual({ as: PUBLISHER, roleArn: `arn:aws:iam::${CALLER}:role/Trusting`, externalId: CALLER, allowed: true });
+    expect(iam.calls.some((c) => c.as === LAMBDA_ROLE && c.roleArn === PUBLISHER && c.allowed)).toBe(true);
+  });
+
+  it('refuses a role of another account, even one that trusts the publisher role, without trying to assume it', async () => {
+    const before = iam.calls.length;
+    const r = await start(CALLER, { SNSTopicArn: topic(CALLER), RoleArn: `arn:aws:iam::${OTHER}:role/Trusting` });
+    expectDenied(r, /RoleArn must be a role in your own AWS account/);
+    expect(iam.calls.slice(before).filter((c) => c.roleArn !== PUBLISHER)).toEqual([]);
+  });
+
+  it('accepts a role of an allowedAccounts account that trusts the publisher role for the caller', async () => {
+    const r = await start(CALLER, { SNSTopicArn: topic(ALLOWED), RoleArn: `arn:aws:iam::${ALLOWED}:role/Central` });
+    expect(r.statusCode).toBe(200);
+  });
+
+  it('refuses at Start a role whose trust policy does not name the publisher role with this ExternalId', async () => {
+    for (const role of ['RekognitionOnly', 'NoExternalId', 'Missing']) {
+      const r = await start(CALLER, { SNSTopicArn: topic(CALLER), RoleArn: `arn:aws:iam::${CALLER}:role/${role}` });
+      expectDenied(r, /trust policy must allow this service's publisher role with sts:ExternalId set to your account id/);
+    }
+  });
+
+  it('still accepts an unassumable role when the topic is the caller\'s own and on the allow-list (published as the service)', async () => {
+    const r = await start(CALLER, { SNSTopicArn: topic(CALLER, 'AmazonRekognitionJobs'), RoleArn: `arn:aws:iam::${CALLER}:role/RekognitionOnly` });
+    expect(r.statusCode).toBe(200);
+    // ... but not another account's allow-listed topic.
+    const foreign = await start(CALLER, { SNSTopicArn: topic(OTHER, 'AmazonRekognitionJobs'), RoleArn: `arn:aws:iam::${CALLER}:role/RekognitionOnly` });
+    expectDenied(foreign, /trust policy/);
   });
 });

@@ -229,6 +229,7 @@ describeData('workflow state machine, executed locally', () => {
     // 24 s of the PETS09 walk: 3 segments of 8 s with 2 s overlaps when the stack's plan is made that short.
     execFileSync('ffmpeg', ['-v', 'error', '-y', '-i', join(DATA, 'videos', 'pets09_s2l1_opencv_vtest.avi'), '-t', '24', '-c:v', 'libx264', '-preset', 'ultrafast', '-g', '50', '-an', join(dir, 'walk.mp4')]);
     await s3.send(new PutObjectCommand({ Bucket: INPUT_BUCKET, Key: 'long/walk.mp4', Body: await readFile(join(dir, 'walk.mp4')) }));
+    await s3.send(new PutObjectCommand({ Bucket: FOREIGN_BUCKET, Key: 'long/walk.mp4', Body: await readFile(join(dir, 'walk.mp4')) }));
     // Batch's TerminateJob (REST-JSON POST /v1/terminatejob), recorded.
     batchServer = createServer((req, res) => {
       let body = '';
@@ -725,7 +726,12 @@ describeData('workflow state machine, executed locally', () => {
   test('long video: the tracker plans, an array job tracks the segments, the stitch step writes one set of persons', async () => {
     const job = await admit('long/walk.mp4', { channel: { SNSTopicArn: TOPIC, RoleArn: ROLE } });
     const children = arrayOfContainers({ PEOPLE_PATHING_FACES: 'off' });
+    const checkedBefore = ownerProxy.checked.length;
     const { output, submissions, record } = await execute(job, (env) => runContainer(env, SEGMENTED), children);
+    // Every copy of the video (the planning run and each child) asked S3 for a bucket of the job's account.
+    expect(ownerProxy.checked.slice(checkedBefore).filter((c) => c.bucket === INPUT_BUCKET)).toEqual(
+      Array.from({ length: 1 + children.started.length }, () => ({ bucket: INPUT_BUCKET, expectedOwner: ACCOUNT })),
+    );
     expect(submissions).toHaveLength(1);
     expect(output.plan).toEqual({ segmented: true, size: 3 });
     expect(children.started.sort()).toEqual([0, 1, 2]);
@@ -907,6 +913,20 @@ describeData('workflow state machine, executed locally', () => {
       inactiveDefinitions.clear();
     }
   });
+
+  test("long video: a segment child never reads a bucket another account owns; the job is FAILED as unreadable", async () => {
+    const job = await admit('long/walk.mp4', { channel: { SNSTopicArn: TOPIC, RoleArn: ROLE } });
+    // The children are handed the same key in a bucket of another account, which the service's role can read.
+    const foreign = JSON.stringify({ S3Object: { Bucket: FOREIGN_BUCKET, Name: 'long/walk.mp4' } });
+    const children = arrayOfContainers({ PEOPLE_PATHING_FACES: 'off', VIDEO: foreign });
+    const checkedBefore = ownerProxy.checked.length;
+    const { output, record } = await execute(job, (env) => runContainer(env, SEGMENTED), children);
+    expect(ownerProxy.checked.slice(checkedBefore).filter((c) => c.bucket === FOREIGN_BUCKET)[0]).toEqual({ bucket: FOREIGN_BUCKET, expectedOwner: ACCOUNT });
+    expect(output.failure).toMatchObject({ action: 'FAILED' });
+    expect(record?.status).toBe('FAILED');
+    expect(record?.statusMessage).toBe(STATUS_MESSAGES.unreadable);
+    expect(published.map((p) => p.message)).toEqual([expectedMessage(job, 'FAILED', record?.completedAt as number, 'long/walk.mp4')]);
+  }, 300_000);
 
   test('a job that is no longer IN_PROGRESS is not run again (duplicate or redriven execution)', async () => {
     const job = await admit('street/night.mp4', { channel: { SNSTopicArn: TOPIC, RoleArn: ROLE } });

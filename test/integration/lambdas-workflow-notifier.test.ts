@@ -8,6 +8,7 @@ import type { SNSClient } from '@aws-sdk/client-sns';
 import { CallerRoleNotifier, arnMatches, callerRoleNotifiers } from '../../adapters/sns-notifier.js';
 import { classifyFailure } from '../../lambdas/workflow/failure.js';
 import { STATUS_MESSAGES } from '../../core/tracker-protocol.js';
+import { FakeIam } from '../fixtures/iam-trust-fake.js';
 
 const ACCOUNT = '123456789012';
 const OTHER = '210987654321';
@@ -52,6 +53,51 @@ describe('callerRoleNotifiers (the Lambdas\' wiring)', () => {
     await expect(notifierFor(ACCOUNT).publish({ SNSTopicArn: `arn:aws:sns:eu-west-1:${ACCOUNT}:NotListed`, RoleArn: role }, 'm')).rejects.toThrow();
     expect(published).toEqual([`arn:aws:sns:eu-west-1:${ACCOUNT}:AmazonRekognitionA`, `arn:aws:sns:eu-west-1:${ACCOUNT}:Other`]);
     expect(made).toEqual([{ region: 'eu-west-1', assumed: false }]);
+  });
+});
+
+describe('publishing as the caller\'s role goes through the one publisher role (doc 0020)', () => {
+  const LAMBDA = 'arn:aws:iam::999999999999:role/pp-CompleteFnRole';
+  const PUBLISHER = 'arn:aws:iam::999999999999:role/pp-publisher-eu-west-1';
+  const env = { NOTIFICATION_TOPIC_ALLOW_LIST: '', ALLOWED_ACCOUNTS: OTHER, PUBLISHER_ROLE_ARN: PUBLISHER };
+
+  function wiring(iam: FakeIam) {
+    const published: { topic: string; as: string | undefined }[] = [];
+    const notifierFor = callerRoleNotifiers({
+      sts: iam.as(LAMBDA),
+      newSts: iam.fromCredentials,
+      newSns: (config) =>
+        ({
+          send: async (c: { input: { TopicArn?: string } }) => published.push({ topic: c.input.TopicArn!, as: config.credentials?.accessKeyId.replace('ASIA|', '') }),
+        }) as unknown as Pick<SNSClient, 'send'>,
+      env,
+    });
+    return { notifierFor, published };
+  }
+
+  test('the Lambda assumes only the publisher role, which assumes the caller\'s role with ExternalId = the job\'s account', async () => {
+    const role = `arn:aws:iam::${ACCOUNT}:role/Notify`;
+    const iam = new FakeIam().role(PUBLISHER, { principals: [LAMBDA] }).role(role, { principals: [PUBLISHER], externalIds: [ACCOUNT] });
+    const { notifierFor, published } = wiring(iam);
+    const topic = `arn:aws:sns:eu-west-1:${ACCOUNT}:any-name`;
+    await notifierFor(ACCOUNT).publish({ SNSTopicArn: topic, RoleArn: role }, 'm');
+    expect(published).toEqual([{ topic, as: role }]);
+    expect(iam.calls.map((c) => [c.as, c.roleArn, c.externalId, c.allowed])).toEqual([
+      [LAMBDA, PUBLISHER, undefined, true],
+      [PUBLISHER, role, ACCOUNT, true],
+    ]);
+  });
+
+  test('an allowed account\'s role that trusts another caller cannot be borrowed: the ExternalId is the job\'s account', async () => {
+    const central = `arn:aws:iam::${OTHER}:role/Central`;
+    // The central role serves callers of OTHER only.
+    const iam = new FakeIam().role(PUBLISHER, { principals: [LAMBDA] }).role(central, { principals: [PUBLISHER], externalIds: [OTHER] });
+    const { notifierFor, published } = wiring(iam);
+    await expect(notifierFor(ACCOUNT).publish({ SNSTopicArn: `arn:aws:sns:eu-west-1:${OTHER}:t`, RoleArn: central }, 'm')).rejects.toMatchObject({
+      name: 'NotificationNotAllowed',
+    });
+    expect(published).toEqual([]);
+    expect(iam.calls.at(-1)).toMatchObject({ as: PUBLISHER, roleArn: central, externalId: ACCOUNT, allowed: false });
   });
 });
 

@@ -51,6 +51,103 @@ function definitionOf(template: Template): { StartAt: string; States: Record<str
   return JSON.parse(text);
 }
 
+function publisherRoleId(template: Template): string {
+  const id = Object.keys(template.findResources('AWS::IAM::Role')).find((k) => k.startsWith('PublisherRole'));
+  if (!id) throw new Error('no PublisherRole');
+  return id;
+}
+
+/** Every (policy id, resource) pair that grants sts:AssumeRole, and the roles the policy is attached to. */
+function assumeRoleGrants(template: Template): { roles: string[]; resources: unknown[] }[] {
+  return Object.values(template.findResources('AWS::IAM::Policy')).flatMap((policy) =>
+    (policy.Properties.PolicyDocument.Statement as Statement[])
+      .filter((st) => actionsOf(st).includes('sts:AssumeRole'))
+      .map((st) => ({ roles: ((policy.Properties.Roles ?? []) as { Ref: string }[]).map((r) => r.Ref), resources: resourcesOf(st) })),
+  );
+}
+
+describe('On-Demand fallback of the Spot GPU queue (doc 0020)', () => {
+  const environments = (template: Template) => template.findResources('AWS::Batch::ComputeEnvironment');
+  const queueOrder = (template: Template) => {
+    const [queue] = Object.values(template.findResources('AWS::Batch::JobQueue'));
+    const envs = environments(template);
+    return (queue.Properties.ComputeEnvironmentOrder as { ComputeEnvironment: { 'Fn::GetAtt': [string, string] }; Order: number }[])
+      .sort((a, b) => a.Order - b.Order)
+      .map((o) => envs[o.ComputeEnvironment['Fn::GetAtt'][0]].Properties.ComputeResources.Type);
+  };
+
+  test('by default the queue tries Spot first, then an On-Demand environment of the same GPU instances, both from 0 vCPUs', () => {
+    const { template } = synth({ inputBuckets: ['example-bucket'] });
+    expect(queueOrder(template)).toEqual(['SPOT', 'EC2']);
+    const resources = Object.values(environments(template)).map((e) => e.Properties.ComputeResources);
+    for (const r of resources) {
+      expect(r.MinvCpus).toBe(0);
+      expect(r.InstanceTypes).toEqual(['g6.xlarge', 'g5.xlarge', 'g4dn.xlarge']);
+    }
+  });
+
+  test('-c onDemandFallback=false keeps the queue Spot only; On-Demand alone needs no fallback', () => {
+    expect(queueOrder(synth({ inputBuckets: ['example-bucket'], onDemandFallback: false }).template)).toEqual(['SPOT']);
+    expect(queueOrder(synth({ inputBuckets: ['example-bucket'], spot: false }).template)).toEqual(['EC2']);
+  });
+});
+
+describe('the notification publisher role (confused deputy, doc 0020)', () => {
+  const rolesArn = (account: string) => ({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:iam::${account}:role/*`]] });
+  const anyAccountRoles = { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::*:role/*']] };
+
+  test('one stable role, trusted by exactly the four Lambda roles that publish or check a channel', () => {
+    const { template } = synth({ inputBuckets: ['example-bucket'] });
+    const id = publisherRoleId(template);
+    const role = template.findResources('AWS::IAM::Role')[id];
+    expect(JSON.stringify(role.Properties.RoleName)).toContain('-publisher-');
+    const trust = role.Properties.AssumeRolePolicyDocument.Statement as Statement[];
+    expect(trust).toHaveLength(1);
+    const principals = ([] as unknown[]).concat((trust[0].Principal as { AWS: unknown }).AWS);
+    const expected = ['ApiFn', 'CompleteFn', 'HandleFailureFn', 'ReconcileFn'].map((f) => ({ 'Fn::GetAtt': [roleIdOf(template, f), 'Arn'] }));
+    expect(principals).toEqual(expect.arrayContaining(expected));
+    expect(principals).toHaveLength(4);
+    expect(trust[0].Condition).toBeUndefined();
+    // Callers paste its ARN into their trust policies.
+    expect(JSON.stringify(template.findOutputs('NotificationPublisherRole'))).toContain(id);
+  });
+
+  test('IAM mode: only the publisher role may assume callers\' roles, and only roles of this account and allowedAccounts', () => {
+    const { template } = synth({ inputBuckets: ['example-bucket'], allowedAccounts: ['222222222222'] });
+    const id = publisherRoleId(template);
+    const grants = assumeRoleGrants(template);
+    // Every other grant is of the publisher role itself.
+    for (const g of grants.filter((x) => !x.roles.includes(id))) expect(g.resources).toEqual([{ 'Fn::GetAtt': [id, 'Arn'] }]);
+    const own = grants.filter((x) => x.roles.includes(id));
+    expect(own).toHaveLength(1);
+    expect(own[0].roles).toEqual([id]);
+    // ENV's account is concrete in these tests (an env-agnostic stack renders AWS::AccountId there).
+    expect(own[0].resources).toEqual([rolesArn('111111111111'), rolesArn('222222222222')]);
+    expect(JSON.stringify(grants)).not.toContain(':iam::*:role/*');
+    // The publisher role can do nothing else.
+    expect([...new Set(statementsOfRole(template, id).flatMap(actionsOf))]).toEqual(['sts:AssumeRole']);
+  });
+
+  test('keys mode: keys may be issued for any account, so any account\'s roles — still only by the publisher role', () => {
+    const { template } = synth({ inputBuckets: ['example-bucket'], apiAuth: 'keys' });
+    const id = publisherRoleId(template);
+    const grants = assumeRoleGrants(template);
+    for (const g of grants.filter((x) => !x.roles.includes(id))) expect(g.resources).toEqual([{ 'Fn::GetAtt': [id, 'Arn'] }]);
+    expect(grants.filter((x) => x.roles.includes(id)).map((g) => g.resources)).toEqual([[anyAccountRoles]]);
+  });
+
+  test('the Lambdas that check or publish a channel know the publisher role and the allowed accounts', () => {
+    const { template } = synth({ inputBuckets: ['example-bucket'], allowedAccounts: ['222222222222'] });
+    for (const f of ['ApiFn', 'CompleteFn', 'HandleFailureFn', 'ReconcileFn']) {
+      const fns = template.findResources('AWS::Lambda::Function');
+      const fn = Object.entries(fns).find(([k]) => k.startsWith(f))![1];
+      const env = fn.Properties.Environment.Variables as Record<string, unknown>;
+      expect(env.PUBLISHER_ROLE_ARN).toEqual({ 'Fn::GetAtt': [publisherRoleId(template), 'Arn'] });
+      expect(env.ALLOWED_ACCOUNTS).toBe('222222222222');
+    }
+  });
+});
+
 describe('people-pathing stack (GPU, defaults)', () => {
   const { stack, template } = synth({ inputBuckets: ['example-bucket', 'second-videos'] });
 
@@ -361,8 +458,17 @@ describe('people-pathing stack (GPU, defaults)', () => {
     );
     const put = statements.find((s) => actionsOf(s).includes('s3:PutObject'));
     expect(JSON.stringify(put?.Resource)).toContain('/results/*');
-    const terminate = statements.find((s) => actionsOf(s).includes('batch:TerminateJob'));
-    expect(JSON.stringify(terminate?.Resource)).toMatch(/:batch:.*:job\/\*"/);
+    // TerminateJob has only the `job` resource type: scoped by tag to this stack's segments array jobs.
+    const terminate = statements.filter((s) => actionsOf(s).includes('batch:TerminateJob'));
+    expect(terminate).toHaveLength(1);
+    expect(JSON.stringify(terminate[0].Resource)).toMatch(/:batch:.*:job\/\*"/);
+    expect(terminate[0].Condition).toEqual({ StringEquals: { 'aws:ResourceTag/people-pathing-stack': 'PeoplePathingTest' } });
+    // ... which the workflow tags when it submits them, and may tag with that tag only.
+    const def = JSON.stringify(template.findResources('AWS::StepFunctions::StateMachine'));
+    expect(def).toContain('\\"Tags\\":{\\"people-pathing-stack\\":\\"PeoplePathingTest\\"}');
+    const [smRoleId] = Object.keys(template.findResources('AWS::IAM::Role')).filter((k) => k.startsWith('WorkflowStateMachineRole'));
+    const tag = statementsOfRole(template, smRoleId).filter((s) => actionsOf(s).includes('batch:TagResource'));
+    expect(tag.map((s) => s.Condition)).toEqual([{ StringEquals: { 'aws:RequestTag/people-pathing-stack': 'PeoplePathingTest' } }]);
   });
 
   test('long videos: after RunTracker the workflow reads the plan, runs a Batch array job of segments, stitches in a Lambda', () => {
@@ -386,8 +492,9 @@ describe('people-pathing stack (GPU, defaults)', () => {
     // In the partition the stack is deployed in.
     const publish = statements.find((s) => actionsOf(s).includes('sns:Publish'));
     expect(publish?.Resource).toEqual({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':sns:*:*:AmazonRekognition*']] });
-    const assume = statements.find((s) => actionsOf(s).includes('sts:AssumeRole'));
-    expect(assume?.Resource).toEqual({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::*:role/*']] });
+    // They assume only the stack's one publisher role, never callers' roles directly (confused deputy, doc 0020).
+    const assume = statements.filter((s) => actionsOf(s).includes('sts:AssumeRole'));
+    expect(assume.map((s) => s.Resource)).toEqual([{ 'Fn::GetAtt': [publisherRoleId(template), 'Arn'] }]);
     const prepare = statementsOfRole(template, roleIdOf(template, 'PrepareFn'));
     expect([...new Set(prepare.flatMap(actionsOf))].sort()).toEqual(
       ['dynamodb:GetItem', 'logs:CreateLogStream', 'logs:PutLogEvents', 'xray:PutTelemetryRecords', 'xray:PutTraceSegments'].sort(),

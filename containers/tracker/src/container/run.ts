@@ -12,12 +12,12 @@
  * Logs are one JSON object per line with job ids, sizes, durations and error names — never keys, bucket
  * names, frames or detections.
  */
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import { mkdir, readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { downloadVideo } from '../../../../adapters/s3-video-source.js';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { JobStore, ProgressDetail, VideoProcessor } from '../../../../core/ports.js';
 import { RESULT_FILES } from '../../../../core/results-format.js';
@@ -128,13 +128,8 @@ export async function runTrackerJob(deps: ContainerDeps): Promise<number> {
 
     // 1. The video, to local disk.
     try {
-      // Only a bucket of the caller's own account (as the API's HeadObject checked at Start): the service's role
-      // may be able to read other accounts' buckets too.
-      const object = await deps.s3.send(
-        new GetObjectCommand({ Bucket: job.video.Bucket, Key: job.video.Name, VersionId: job.video.Version, ExpectedBucketOwner: job.accountId }),
-      );
-      if (!object.Body) throw new Error('empty body');
-      await pipeline(object.Body as Readable, createWriteStream(videoPath));
+      // Only a bucket of the caller's own account (adapters/s3-video-source.ts).
+      await downloadVideo(deps.s3, job.video, job.accountId, videoPath);
     } catch (error) {
       deps.log('video-download-failed', { jobId: job.jobId, error: error instanceof Error ? error.name : 'error' });
       return await fail(EXIT.VIDEO_UNREADABLE, { code: 'VIDEO_UNREADABLE', message: STATUS_MESSAGES.unreadable });

@@ -11,11 +11,10 @@
  *     other children through the parent array job, so the job fails at once with that message.
  *   - The stitch step (lambdas/workflow/segment-steps.ts) joins the segment folders into the results format.
  */
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import { mkdir, readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { VideoMetadata } from '../../../../core/types.js';
@@ -24,6 +23,7 @@ import { SEGMENT_FILES } from '../../../../core/stitch/segment-files.js';
 import { EXIT, FAILURE_FILE, STATUS_MESSAGES } from '../../../../core/tracker-protocol.js';
 import type { FailureReport } from '../../../../core/tracker-protocol.js';
 import { engineFailure, readEnv } from './run.js';
+import { downloadVideo } from '../../../../adapters/s3-video-source.js';
 import { PLAN_FILE, segmentPrefix, type PlanFile } from '../../../../core/segment-protocol.js';
 
 /** The container's plan hook: a plan of more than one segment for `parallelism`, as the file to upload. */
@@ -96,9 +96,8 @@ export async function runSegmentChild(deps: SegmentChildDeps): Promise<number> {
     const ext = (/\.[A-Za-z0-9]{1,5}$/.exec(job.video.Name ?? '')?.[0] ?? '.video').toLowerCase();
     const videoPath = join(dir, `input${ext}`);
     try {
-      const object = await deps.s3.send(new GetObjectCommand({ Bucket: job.video.Bucket, Key: job.video.Name, VersionId: job.video.Version }));
-      if (!object.Body) throw new Error('empty body');
-      await pipeline(object.Body as Readable, createWriteStream(videoPath));
+      // The same owner check as the unsplit run: only a bucket of the job's account.
+      await downloadVideo(deps.s3, job.video, job.accountId, videoPath);
     } catch (error) {
       deps.log('video-download-failed', { jobId: job.jobId, index, error: error instanceof Error ? error.name : 'error' });
       return await fail(EXIT.VIDEO_UNREADABLE, { code: 'VIDEO_UNREADABLE', message: STATUS_MESSAGES.unreadable });
