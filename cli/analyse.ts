@@ -55,24 +55,27 @@ export async function writeCsvs(dir: string, a: Analysis): Promise<string[]> {
   return files.map(([name]) => join(dir, name));
 }
 
-/** Reads and validates a zone file; a bad one is a UsageError of one line naming the field. */
+/** A zone file that cannot be used: one line that names the file and the field; exit 2. */
+class BadZoneFile extends Error {}
+
+/** Reads and validates a zone file. */
 export async function loadZoneFile(path: string): Promise<ZoneFile> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
   } catch {
-    throw new UsageError(`cannot read the zone file ${path}`);
+    throw new BadZoneFile(`cannot read the zone file ${path}`);
   }
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch (e) {
-    throw new UsageError(`${path} is not JSON (${(e as Error).message}); see doc/analytics.md for the zone file`);
+    throw new BadZoneFile(`${path} is not JSON (${(e as Error).message}); see doc/analytics.md for the zone file`);
   }
   try {
     return parseZoneFile(value);
   } catch (e) {
-    if (e instanceof ZoneFileError) throw new UsageError(`${path}: ${e.message}`);
+    if (e instanceof ZoneFileError) throw new BadZoneFile(`${path}: ${e.message}`);
     throw e;
   }
 }
@@ -118,7 +121,14 @@ export async function run(argv: string[]): Promise<number> {
         throw new UsageError(`--endpoint ${values.endpoint} is not a URL`);
       }
     }
-    const zones = await loadZoneFile(values.zones);
+    let zones: ZoneFile;
+    try {
+      zones = await loadZoneFile(values.zones);
+    } catch (e) {
+      if (!(e instanceof BadZoneFile)) throw e;
+      cmd.io.err(`people-pathing analyse: ${e.message}\n`);
+      return 2;
+    }
 
     const HEAT_COLS = 320;
     const options = { raw: values.raw === true, anchor, bucketSeconds } as const;
