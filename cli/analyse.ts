@@ -8,7 +8,7 @@
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { command, UsageError } from './args.js';
+import { command, stdio, UsageError, type CommandIo } from './args.js';
 import { FootfallAnalyser, HeatmapAccumulator, parseZoneFile, ZoneFileError, type Analysis, type ZoneFile } from '../core/analytics/index.js';
 import { readJob, readResultsFile, ResultsFormatError, type PersonSink, type ReadStats } from './analyse-input.js';
 import { renderHeatmap } from '../containers/tracker/src/render/index.js';
@@ -80,8 +80,8 @@ export async function loadZoneFile(path: string): Promise<ZoneFile> {
   }
 }
 
-export async function run(argv: string[]): Promise<number> {
-  const cmd = command('analyse', USAGE);
+export async function run(argv: string[], io: CommandIo = stdio): Promise<number> {
+  const cmd = command('analyse', USAGE, io);
   const parsed = cmd.parse(
     argv,
     {
