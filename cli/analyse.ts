@@ -182,3 +182,25 @@ export async function run(argv: string[], io: CommandIo = stdio): Promise<number
     return 0;
   });
 }
+
+/**
+ * For `render --zones`: the zone file, and the analysis of a results file under the default rule, read as `analyse`
+ * reads it. A bad zone file throws UsageError (one line naming the field).
+ */
+export async function analyseForRender(resultsPath: string, zonesPath: string): Promise<{ zones: ZoneFile; analysis: Analysis }> {
+  let zones: ZoneFile;
+  try {
+    zones = await loadZoneFile(zonesPath);
+  } catch (e) {
+    if (e instanceof BadZoneFile) throw new UsageError(e.message);
+    throw e;
+  }
+  let analyser = new FootfallAnalyser(zones);
+  await readResultsFile(resultsPath, {
+    start(meta) {
+      if (meta?.FrameWidth && meta.FrameHeight) analyser = new FootfallAnalyser(zones, { aspectRatio: meta.FrameWidth / meta.FrameHeight });
+    },
+    person: (s) => analyser.add(s),
+  });
+  return { zones, analysis: analyser.finish() };
+}
