@@ -3,7 +3,7 @@
  *
  * Draws GetPersonTracking results (from `track`, `get` or any deployment) onto the original frames.
  */
-import { command } from './args.js';
+import { command, stdio, type CommandIo } from './args.js';
 import { drawZones, loadResults, renderPaths, renderVideo } from '../containers/tracker/src/render/index.js';
 import { LiveCounter } from '../core/analytics/index.js';
 import { analyseForRender } from './analyse.js';
@@ -18,8 +18,8 @@ const USAGE = `usage: people-pathing render <video file | MOT sequence folder> -
 At least one of --out and --paths is needed.
 `;
 
-export async function run(argv: string[]): Promise<number> {
-  const cmd = command('render', USAGE);
+export async function run(argv: string[], io: CommandIo = stdio): Promise<number> {
+  const cmd = command('render', USAGE, io);
   const parsed = cmd.parse(
     argv,
     { results: { type: 'string' }, out: { type: 'string' }, paths: { type: 'string' }, 'trail-seconds': { type: 'string' }, zones: { type: 'string' } },

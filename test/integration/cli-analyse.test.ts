@@ -10,6 +10,8 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { run } from '../../cli/analyse.js';
+import { run as render } from '../../cli/render.js';
+import { execFileSync } from 'node:child_process';
 import { loadMotSequence, motRowsToPersons, motVideoMetadata } from '../../containers/tracker/src/eval/index.js';
 import type { Analysis, Point, ZoneFile } from '../../core/analytics/index.js';
 import type { PersonDetection } from '../../core/types.js';
@@ -173,5 +175,23 @@ describeData('people-pathing analyse on ground-truth tracks', () => {
     const cut = await cli([join(dir, 'cut.json'), '--zones', join('scripts', 'counts', 'TUD-Campus.json')]);
     expect(cut.code).toBe(1);
     expect(cut.err).toMatch(/cut short/);
+  });
+
+  it('--heatmap and render --zones draw over the video: a PNG of its size, the line in its colour along the line', async () => {
+    const { path } = results['TUD-Campus'];
+    const seq = join(DATA, 'mot', 'TUD-Campus');
+    const zones = join(dir, 'door.json');
+    await writeFile(zones, JSON.stringify({ lines: [{ name: 'door', points: [[0.5, 0.05], [0.5, 0.95]] }], zones: [] }));
+    const heat = join(dir, 'heat.png');
+    expect((await cli([path, '--zones', zones, '--heatmap', heat, '--video', seq])).code).toBe(0);
+    const size = (png: string): string => execFileSync('ffprobe', ['-v', 'error', '-show_entries', 'stream=width,height', '-of', 'csv=p=0', png], { encoding: 'utf8' }).trim();
+    expect(size(heat)).toBe('640,480');
+    const paths = join(dir, 'paths.png');
+    const quiet = { out: () => undefined, err: () => undefined };
+    expect(await render([seq, '--results', path, '--zones', zones, '--paths', paths], quiet)).toBe(0);
+    // the pixel a quarter of the way down the line is the line's colour (#ffd400)
+    const rgb = execFileSync('ffmpeg', ['-v', 'error', '-i', paths, '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-'], { maxBuffer: 16 << 20 });
+    const p = (Math.round(0.25 * 480) * 640 + 320) * 3;
+    expect(Math.hypot(rgb[p] - 255, rgb[p + 1] - 212, rgb[p + 2] - 0)).toBeLessThan(40);
   });
 });
