@@ -3,16 +3,19 @@
  *
  * Draws GetPersonTracking results (from `track`, `get` or any deployment) onto the original frames.
  */
-import { UsageError, command, requireReadable } from './args.js';
-import { createBlurrer, loadResults, renderPaths, renderVideo, type BlurMode } from '../containers/tracker/src/render/index.js';
+import { UsageError, command, requireReadable, stdio, type CommandIo } from './args.js';
+import { createBlurrer, drawZones, loadResults, renderPaths, renderVideo, type BlurMode } from '../containers/tracker/src/render/index.js';
+import { LiveCounter } from '../core/analytics/index.js';
+import { analyseForRender } from './analyse.js';
 
 const USAGE = `usage: people-pathing render <video file | MOT sequence folder> --results results.json [--out annotated.mp4] [--paths paths.png]
-                             [--blur faces|persons]
+                             [--zones zones.json] [--blur faces|persons]
 
   --results FILE      GetPersonTracking JSON ({VideoMetadata, Persons}) from track, get or a deployment
   --out FILE          annotated video: each person's box, Index and last seconds of trail (H.264 MP4)
   --paths FILE        PNG: every path over one representative frame, with a legend (Index, first and last seen)
   --trail-seconds N   trail length in the video (default 2)
+  --zones FILE        also draw these lines and zones (analyse's zone file) with running IN/OUT counts and occupancy
   --blur faces        blur every face (Person.Face from the results, else found by YuNet in each person's box)
   --blur persons      blur every person box (for sharing a video under privacy rules)
   --models-dir DIR    folder holding the face model (default $PEOPLE_PATHING_MODELS_DIR, else the model cache)
@@ -20,8 +23,8 @@ const USAGE = `usage: people-pathing render <video file | MOT sequence folder> -
 At least one of --out and --paths is needed.
 `;
 
-export async function run(argv: string[]): Promise<number> {
-  const cmd = command('render', USAGE);
+export async function run(argv: string[], io: CommandIo = stdio): Promise<number> {
+  const cmd = command('render', USAGE, io);
   const parsed = cmd.parse(
     argv,
     {
@@ -29,6 +32,7 @@ export async function run(argv: string[]): Promise<number> {
       out: { type: 'string' },
       paths: { type: 'string' },
       'trail-seconds': { type: 'string' },
+      zones: { type: 'string' },
       blur: { type: 'string' },
       'models-dir': { type: 'string' },
       'face-model': { type: 'string' },
@@ -52,33 +56,39 @@ export async function run(argv: string[]): Promise<number> {
       'results file',
       `make one with \`people-pathing track ${input} --out ${values.results}\` (or \`people-pathing get --job-id ID --out ${values.results}\`)`,
     );
-    return draw(input, values.results, values.out, values.paths, trailSeconds, values.blur as BlurMode | undefined, {
-      faceModel: values['face-model'],
-      modelsDir: values['models-dir'],
-    });
+    if (values.zones) await requireReadable(values.zones, 'zone file', 'draw one in the console, or write it as doc/analytics.md shows');
+    return draw(input, values.results, values, trailSeconds, values.blur as BlurMode | undefined);
   });
 }
 
 async function draw(
   input: string,
   results: string,
-  out: string | undefined,
-  paths: string | undefined,
+  values: { out?: string; paths?: string; zones?: string; 'face-model'?: string; 'models-dir'?: string },
   trailSeconds: number,
   mode: BlurMode | undefined,
-  models: { faceModel?: string; modelsDir?: string },
 ): Promise<number> {
   const samples = await loadResults(results);
-  const blur = mode ? await createBlurrer(mode, models) : undefined;
+  const counted = values.zones ? await analyseForRender(results, values.zones) : undefined;
+  const live = counted && new LiveCounter(counted.analysis);
+  const blur = mode ? await createBlurrer(mode, { faceModel: values['face-model'], modelsDir: values['models-dir'] }) : undefined;
   try {
-    if (out) {
+    if (values.out) {
       const t0 = Date.now();
-      const r = await renderVideo(input, samples, out, { trailSeconds, blur });
-      process.stderr.write(`wrote ${out}: ${r.frames} frames ${r.width}x${r.height} at ${r.rate} fps in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
+      const overlay =
+        counted && live
+          ? { overlay: (ctx: Parameters<typeof drawZones>[0], t: number, w: number, h: number, text: boolean) => drawZones(ctx, counted.zones, live.at(t), w, h, text) }
+          : {};
+      const r = await renderVideo(input, samples, values.out, { trailSeconds, blur, ...overlay });
+      process.stderr.write(`wrote ${values.out}: ${r.frames} frames ${r.width}x${r.height} at ${r.rate} fps in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
     }
-    if (paths) {
-      const r = await renderPaths(input, samples, paths, { blur });
-      process.stderr.write(`wrote ${paths}: ${r.persons} paths on ${r.width}x${r.height}\n`);
+    if (values.paths) {
+      const overlay =
+        counted && live
+          ? { overlay: (ctx: Parameters<typeof drawZones>[0], w: number, h: number, text: boolean) => drawZones(ctx, counted.zones, live.at(Infinity), w, h, text) }
+          : {};
+      const r = await renderPaths(input, samples, values.paths, { blur, ...overlay });
+      process.stderr.write(`wrote ${values.paths}: ${r.persons} paths on ${r.width}x${r.height}\n`);
     }
     if (blur) process.stderr.write(`blurred ${blur.stats.regions} ${mode === 'faces' ? 'face' : 'person'} regions\n`);
   } finally {

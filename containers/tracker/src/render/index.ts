@@ -7,16 +7,18 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { writeFile } from 'node:fs/promises';
-import { createCanvas, ImageData } from '@napi-rs/canvas';
+import { createCanvas, ImageData, type SKRSContext2D } from '@napi-rs/canvas';
 import { assignColours, colourForIndex, css, type Rgb } from './colors.js';
 import { LabelPlacer } from './labels.js';
 import type { Blurrer } from './blur.js';
 import { drawPersons, fontSizeFor, fontsAvailable, lineWidthFor } from './draw.js';
-import { decodeRgba, openInput, type RenderInput } from './input.js';
+import { decodeRgba, openInput, representativeFrame } from './input.js';
 import { ffmpegBinary } from '../video/ffmpeg-input.js';
 import { Timeline, pathsOf, type Samples } from './timeline.js';
 
 export { openInput, decodeRgba } from './input.js';
+export { renderHeatmap } from './heatmap.js';
+export { drawZones } from './zones.js';
 export { loadResults, buildSamples, Timeline } from './timeline.js';
 export { assignColours, colourForIndex } from './colors.js';
 export { createBlurrer, type Blurrer, type BlurMode } from './blur.js';
@@ -28,6 +30,15 @@ export interface RenderVideoOptions {
   preset?: string;
   /** Privacy blur (faces or persons) applied to every frame before drawing. */
   blur?: Blurrer;
+  /** Draws over each frame after the persons (e.g. lines and zones with running counts); `timestamp` in ms. */
+  overlay?: (ctx: SKRSContext2D, timestamp: number, width: number, height: number, withText: boolean) => void;
+}
+
+export interface RenderPathsOptions {
+  /** Privacy blur (faces or persons) applied to the picture's frame before drawing. */
+  blur?: Blurrer;
+  /** Draws over the paths picture, after the paths and before the legend. */
+  overlay?: (ctx: SKRSContext2D, width: number, height: number, withText: boolean) => void;
 }
 
 export interface RenderStats {
@@ -70,6 +81,7 @@ export async function renderVideo(inputPath: string, samples: Samples, outPath: 
       await options.blur?.apply(rgba, width, height, persons, frames * frameMs);
       ctx.putImageData(new ImageData(new Uint8ClampedArray(rgba.buffer, rgba.byteOffset, rgba.byteLength), width, height), 0, 0);
       drawPersons(ctx, persons, width, height, withText, { colours, labels });
+      options.overlay?.(ctx, frames * frameMs, width, height, withText);
       const out = ctx.getImageData(0, 0, width, height).data;
       frames++;
       if (!enc.stdin.write(Buffer.from(out.buffer, out.byteOffset, out.byteLength))) {
@@ -85,27 +97,6 @@ export async function renderVideo(inputPath: string, samples: Samples, outPath: 
   return { frames, width, height, rate: input.rate };
 }
 
-/** Picks the frame in the middle of the input (people have usually entered by then) as RGBA, with its time (ms). */
-async function representativeFrame(input: RenderInput): Promise<{ rgba: Uint8Array; tMs: number }> {
-  let source: RenderInput = input;
-  let tMs = 0;
-  if (input.sequenceFrame) {
-    const n = Math.max(1, Math.ceil((input.frameCount ?? 1) / 2));
-    source = { ...input, args: input.sequenceFrame(n) };
-    tMs = ((n - 1) * 1000) / input.fps;
-  } else if (input.durationSec) {
-    // A frame's own time is known (for the blur's boxes): ffmpeg gives the first frame at or after the seek point,
-    // so seek a quarter frame before the frame wanted.
-    const frame = Math.floor((input.durationSec / 2) * input.fps);
-    tMs = (frame * 1000) / input.fps;
-    source = { ...input, args: ['-ss', Math.max(0, (frame - 0.25) / input.fps).toFixed(6), ...input.args] };
-  }
-  for await (const frame of decodeRgba(source, ['-frames:v', '1'])) return { rgba: Uint8Array.from(frame), tMs };
-  // Seeking past the end of a short or odd file gives nothing: fall back to its first frame.
-  for await (const frame of decodeRgba(input, ['-frames:v', '1'])) return { rgba: Uint8Array.from(frame), tMs: 0 };
-  throw new Error('the input has no frames');
-}
-
 function clock(ms: number): string {
   const s = ms / 1000;
   const m = Math.floor(s / 60);
@@ -113,7 +104,7 @@ function clock(ms: number): string {
 }
 
 /** Every path over one representative frame, with a legend (Index, first and last seen). Writes a PNG of the input's size. */
-export async function renderPaths(inputPath: string, samples: Samples, outPath: string, options: { blur?: Blurrer } = {}): Promise<{ width: number; height: number; persons: number }> {
+export async function renderPaths(inputPath: string, samples: Samples, outPath: string, options: RenderPathsOptions = {}): Promise<{ width: number; height: number; persons: number }> {
   const input = await openInput(inputPath);
   const { width, height } = input;
   const withText = fontsAvailable();
@@ -150,6 +141,7 @@ export async function renderPaths(inputPath: string, samples: Samples, outPath: 
     ctx.arc(lastSeg[lastSeg.length - 2], lastSeg[lastSeg.length - 1], lw * 1.5, 0, 2 * Math.PI);
     ctx.fill();
   }
+  options.overlay?.(ctx, width, height, withText);
   if (withText && paths.length) drawLegend(ctx, paths.map(([index, p]) => ({ index, colour: colourOf(index), text: `${index}  ${clock(p.first)} – ${clock(p.last)}` })), width, height);
   await writeFile(outPath, await canvas.encode('png'));
   return { width, height, persons: paths.length };

@@ -157,3 +157,24 @@ export async function* decodeRgba(input: RenderInput, extraArgs: string[] = []):
     if (ff.exitCode === null) ff.kill('SIGKILL');
   }
 }
+
+/** Picks the frame in the middle of the input (people have usually entered by then) as RGBA. */
+export async function representativeFrame(input: RenderInput): Promise<{ rgba: Uint8Array; tMs: number }> {
+  let source: RenderInput = input;
+  let tMs = 0;
+  if (input.sequenceFrame) {
+    const n = Math.max(1, Math.ceil((input.frameCount ?? 1) / 2));
+    source = { ...input, args: input.sequenceFrame(n) };
+    tMs = ((n - 1) * 1000) / input.fps;
+  } else if (input.durationSec) {
+    // A frame's own time is known (for the blur's boxes): ffmpeg gives the first frame at or after the seek point,
+    // so seek a quarter frame before the frame wanted.
+    const frame = Math.floor((input.durationSec / 2) * input.fps);
+    tMs = (frame * 1000) / input.fps;
+    source = { ...input, args: ['-ss', Math.max(0, (frame - 0.25) / input.fps).toFixed(6), ...input.args] };
+  }
+  for await (const frame of decodeRgba(source, ['-frames:v', '1'])) return { rgba: Uint8Array.from(frame), tMs };
+  // Seeking past the end of a short or odd file gives nothing: fall back to its first frame.
+  for await (const frame of decodeRgba(input, ['-frames:v', '1'])) return { rgba: Uint8Array.from(frame), tMs: 0 };
+  throw new Error('the input has no frames');
+}
