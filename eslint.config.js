@@ -3,7 +3,7 @@ import tseslint from 'typescript-eslint';
 
 /** A relative import that reaches one of our top-level folders other than `allowed`. */
 const OURS_OUTSIDE = (allowed) =>
-  `(^|/)(${['adapters', 'bin', 'cli', 'containers', 'core', 'lambdas', 'lib', 'scripts', 'test'].filter((d) => d !== allowed).join('|')})/`;
+  `(^|/)(${['adapters', 'bin', 'cli', 'console', 'containers', 'core', 'lambdas', 'lib', 'scripts', 'test'].filter((d) => d !== allowed).join('|')})/`;
 
 /** no-restricted-imports for one layer: relative imports matching `regex`, and the listed packages, are errors. */
 const layer = (files, regex, packages, message) => [
@@ -39,6 +39,9 @@ export default tseslint.config(
   // beyond core/ and the engine's pure track/ and geometry modules.
   ...layer('containers/tracker/src/stitch/**/*.ts', '(^|/)(adapters|bin|cli|lambdas|lib|scripts|test)/|^\\.\\./(?!track/|geometry\\.js$|stitch/)[a-z]', ['onnxruntime-node', '@aws-sdk/*'], 'the stitcher is plain TypeScript for the stitch Lambda: only core/, track/ and geometry'),
   ...layer('cli/**/*.ts', '(^|/)lambdas/|(^|/)containers/tracker/src/(?!(index|render/index)\\.js$)', [], 'cli/ never imports lambdas/, and uses the engine only through containers/tracker/src/index.ts (or render/index.ts)'),
+  // The browser console is a room of its own (console/, its own tsconfig and build): it imports its own files and the
+  // footfall analytics (core/analytics/, plain TypeScript with no I/O) and nothing else of ours, and no Node module.
+  ...layer('console/**/*.ts', '(^|/)(adapters|bin|cli|containers|lambdas|lib|scripts|test)/|(^|/)core/(?!analytics/)', ['node:*', '@aws-sdk/*'], 'console/ is a browser app: only its own files and core/analytics/'),
   {
     files: ['**/*.js'],
     languageOptions: { globals: { process: 'readonly', console: 'readonly' } },

@@ -27,6 +27,7 @@ import { reconcileJobs } from '../../core/jobs/reconcile.js';
 import { localAuthenticator } from './auth.js';
 import type { LocalAuthMode } from './auth.js';
 import { FileKeyStore } from './key-file-store.js';
+import { createConsoleHandler } from './console/handler.js';
 
 export const LOCAL_TABLE_NAME = 'people-pathing-jobs';
 const MAX_BODY_BYTES = 1 << 20;
@@ -54,6 +55,8 @@ export interface LocalServerOptions {
   workerConcurrency?: number;
   maxVideoBytes?: number;
   log?: (line: string) => void;
+  /** The built console app (default dist/console); tests point it elsewhere. */
+  consoleDir?: string;
 }
 
 export interface LocalServer {
@@ -61,6 +64,8 @@ export interface LocalServer {
   port: number;
   dataDir: string;
   notificationsFile: string;
+  /** The browser console (doc/console.md). */
+  consoleUrl: string;
   /** Resolves when the worker has nothing queued or running (tests, benchmarks). */
   idle(): Promise<void>;
   close(): Promise<void>;
@@ -166,12 +171,17 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
     maxVideoBytes: options.maxVideoBytes,
     logger: { error: (message, details) => log(`${message} ${JSON.stringify(details)}`) },
   };
-  const authenticate =
-    options.auth === 'none'
-      ? localAuthenticator({ mode: 'none', accounts: options.accounts ?? {} })
-      : localAuthenticator({ mode: 'keys', keys: new FileKeyStore(dataDir), regions: options.regions });
+  const keyStore = options.auth === 'none' ? undefined : new FileKeyStore(dataDir);
+  const authenticate = keyStore
+    ? localAuthenticator({ mode: 'keys', keys: keyStore, regions: options.regions })
+    : localAuthenticator({ mode: 'none', accounts: options.accounts ?? {} });
+  // The console (cli/local/console/): its own routes under /console/, sessions bound to issued keys.
+  const consoleHandler = createConsoleHandler({
+    deps, listJobs: (account) => store.listAccountJobs(account), authenticate, keys: keyStore, buckets, bucketsDir, dataDir, staticDir: options.consoleDir, log,
+  });
 
   const server = createServer((req, res) => {
+    if (consoleHandler.owns(req)) return void consoleHandler.handle(req, res);
     void (async () => {
       let response: ApiResponse;
       try {
@@ -218,6 +228,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
   let closing: Promise<void> | undefined;
   return {
     url: `http://127.0.0.1:${port}`,
+    consoleUrl: `http://127.0.0.1:${port}/console/`,
     port,
     dataDir,
     notificationsFile,
