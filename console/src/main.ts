@@ -63,8 +63,8 @@ function leave(): void {
   leaving = [];
 }
 
+/** Replaces the page's content (what the previous view started was stopped by leave(), in route or sign-in). */
 function setView(title: string, ...children: (Node | string)[]): void {
-  leave();
   clear(main);
   document.title = `${title} · people-pathing console`;
   main.append(...children);
@@ -87,6 +87,7 @@ export function progressText(p: JobSummary['JobProgress']): string {
 // ---------------------------------------------------------------------------------------------------- sign-in
 
 function showSignIn(message?: string): void {
+  leave();
   who.replaceChildren();
   const error = h('p', { className: 'error', role: 'alert', id: 'signin-error' }, message ?? '');
   const keyId = h('input', { id: 'key-id', name: 'key-id', autocomplete: 'username', required: true, spellcheck: 'false' });
@@ -414,7 +415,7 @@ async function jobView(jobId: string): Promise<void> {
           changed();
         });
         return h('li', {}, h('span', { className: 'legend', style: 'background:#ffd400' }), name,
-          h('button', { type: 'button', 'aria-label': `Flip the IN direction of ${l.name}`, onclick: () => { l.points = [l.points[1], l.points[0]]; announce.textContent = `IN direction of ${l.name} flipped.`; changed(); } }, 'Flip IN'),
+          h('button', { type: 'button', 'aria-label': `Flip IN direction of ${l.name}`, onclick: () => { l.points = [l.points[1], l.points[0]]; announce.textContent = `IN direction of ${l.name} flipped.`; changed(); } }, 'Flip IN'),
           h('button', { type: 'button', 'aria-label': `Delete ${l.name}`, onclick: () => { editor.shapes.lines.splice(i, 1); changed(); } }, 'Delete'));
       }),
       ...editor.shapes.zones.map((z, i) => {
@@ -460,6 +461,7 @@ async function jobView(jobId: string): Promise<void> {
 
 function route(): void {
   if (!session) return;
+  leave();
   const m = /^#\/jobs\/([A-Za-z0-9_-]+)$/.exec(location.hash);
   if (m) void jobView(m[1]);
   else jobsView();
