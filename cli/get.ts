@@ -96,6 +96,19 @@ function isLoopback(url: URL): boolean {
   return h === 'localhost' || h === '::1' || /^127\./.test(h);
 }
 
+/** The Rekognition client for an endpoint, signed as every command signs (also used by `analyse --job-id`). */
+export function rekognitionClient(endpoint: URL, regionOption?: string, signingNameOption?: string): RekognitionClient {
+  const region = regionOption ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1';
+  const signingName = signingNameOption ?? (/\.execute-api\./.test(endpoint.hostname) ? 'execute-api' : undefined);
+  const config: RekognitionClientConfig & { signingName?: string } = { region, endpoint: endpoint.toString().replace(/\/$/, '') };
+  // spec §9.2 variant B: the SDK honours `signingName` at run time although its types do not list it.
+  if (signingName) config.signingName = signingName;
+  if (isLoopback(endpoint) && !process.env.AWS_ACCESS_KEY_ID && !process.env.AWS_PROFILE) {
+    config.credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
+  }
+  return new RekognitionClient(config);
+}
+
 export async function run(argv: string[]): Promise<number> {
   const cmd = command('get', USAGE);
   const parsed = cmd.parse(argv, {
@@ -122,15 +135,7 @@ export async function run(argv: string[]): Promise<number> {
   }
   if (!endpoint || !values['job-id'] || (sortBy !== 'TIMESTAMP' && sortBy !== 'INDEX') || !(Number.isInteger(pageSize) && pageSize >= 1) || !(pollSeconds > 0)) return cmd.usageError();
   const jobId = values['job-id'];
-  const region = values.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1';
-  const signingName = values['signing-name'] ?? (/\.execute-api\./.test(endpoint.hostname) ? 'execute-api' : undefined);
-  const config: RekognitionClientConfig & { signingName?: string } = { region, endpoint: endpoint.toString().replace(/\/$/, '') };
-  // spec §9.2 variant B: the SDK honours `signingName` at run time although its types do not list it.
-  if (signingName) config.signingName = signingName;
-  if (isLoopback(endpoint) && !process.env.AWS_ACCESS_KEY_ID && !process.env.AWS_PROFILE) {
-    config.credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
-  }
-  const client = new RekognitionClient(config);
+  const client = rekognitionClient(endpoint, values.region, values['signing-name']);
   let progress: JobProgress | undefined;
   if (values.wait) captureProgress(client, (p) => (progress = p));
   const tty = process.stderr.isTTY === true;

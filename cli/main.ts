@@ -8,6 +8,7 @@ const commands: Record<string, { summary: string; load: () => Promise<{ run(argv
   render: { summary: 'draw tracked paths onto a video or one picture', load: () => import('./render.js') },
   keys: { summary: 'create, list or revoke the access keys callers sign requests with', load: () => import('./keys.js') },
   models: { summary: 'fetch the tracking models into the cache (--from a mirror or folder), or list them', load: () => import('./models.js') },
+  analyse: { summary: 'count line crossings, zone visits, dwell and occupancy in tracked results; draw a heatmap', load: () => import('./analyse.js') },
   get: { summary: 'page through GetPersonTracking of a job and write the merged result', load: () => import('./get.js') },
 };
 

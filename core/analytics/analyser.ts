@@ -6,7 +6,7 @@
  * memory holds one small state per person per line and zone, plus the events the output lists anyway.
  *
  *  - `raw`: the rule of issue 22 exactly, on the boxes as they are (no smoothing, no margin, no linking).
- *  - default: the anchor path is smoothed (exponential, time constant in seconds), a side of a line or of a zone edge
+ *  - default: the anchor path is smoothed (centred moving average, a window in seconds), a side of a line or of a zone edge
  *    is only taken once the anchor is a margin (a fraction of the person's box height) past it (hysteresis), and a
  *    track that ends is joined to a new Index that starts close by soon after (identity break), so the pair counts
  *    as one person. See doc/architecture/0022-counting-rule.md for the choice and its measurements.
@@ -28,7 +28,7 @@ export interface AnalyseOptions {
   bucketSeconds?: number;
   /** Frame width / frame height (VideoMetadata), so distances are isotropic; default 16/9. */
   aspectRatio?: number;
-  /** Default rule: time constant of the anchor's exponential smoothing, seconds. */
+  /** Default rule: half-width of the centred moving average of the anchor's path, seconds. */
   smoothingSeconds?: number;
   /** Default rule: how far past a line or zone edge the anchor must be to take that side, in box heights. */
   marginHeights?: number;
@@ -40,10 +40,10 @@ export interface AnalyseOptions {
 
 /** The default rule's parameters (chosen in ADR 0022). */
 export const DEFAULT_RULE = {
-  smoothingSeconds: 0.3,
-  marginHeights: 0.1,
-  linkSeconds: 2,
-  linkDistanceHeights: 0.75,
+  smoothingSeconds: 0.15,
+  marginHeights: 0.025,
+  linkSeconds: 4,
+  linkDistanceHeights: 0.5,
 } as const;
 
 export interface Crossing {
@@ -153,6 +153,11 @@ interface Track {
   firstX: number;
   firstY: number;
   firstH: number;
+  /** Whether the first / latest box touches the frame's border (the person entered or left the view). */
+  firstAtEdge: boolean;
+  lastAtEdge: boolean;
+  /** Raw samples still inside a smoothing window; `head` is the next one to smooth. */
+  buf: { t: number[]; x: number[]; y: number[]; h: number[]; head: number };
   lines: LineState[];
   zones: ZoneState[];
   successor: Track | undefined;
@@ -175,6 +180,9 @@ interface ZoneGeom {
   maxMargin: number;
   visits: PendingVisit[];
 }
+
+/** A box this close to the frame's border (ratio) touches it. */
+const EDGE = 0.01;
 
 function percentile(sorted: readonly number[], p: number): number {
   if (sorted.length === 0) return 0;
@@ -243,9 +251,11 @@ export class FootfallAnalyser {
     const x = (b.Left + b.Width / 2) * o.AspectRatio;
     const y = o.Anchor === 'bottom' ? b.Top + b.Height : b.Top + b.Height / 2;
     const h = b.Height;
+    const atEdge = b.Left <= EDGE || b.Top <= EDGE || b.Left + b.Width >= 1 - EDGE || b.Top + b.Height >= 1 - EDGE;
     let tr = this.tracks.get(sample.Index);
     if (tr === undefined) {
       tr = this.newTrack(sample.Index, t, x, y, h);
+      tr.firstAtEdge = atEdge;
       this.tracks.set(sample.Index, tr);
     } else {
       if (!(t > tr.lastT)) {
@@ -254,15 +264,58 @@ export class FootfallAnalyser {
       }
       const dt = t - tr.lastT;
       if (dt < this.minGap) this.minGap = dt;
-      const a = o.SmoothingSeconds > 0 ? 1 - Math.exp(-dt / (o.SmoothingSeconds * 1000)) : 1;
-      tr.sx += a * (x - tr.sx);
-      tr.sy += a * (y - tr.sy);
-      tr.sh += a * (h - tr.sh);
       tr.lastT = t;
     }
+    tr.lastAtEdge = atEdge;
     this.detections++;
     if (t > this.maxT) this.maxT = t;
-    this.step(tr, t);
+    const q = tr.buf;
+    q.t.push(t);
+    q.x.push(x);
+    q.y.push(y);
+    q.h.push(h);
+    // A sample is smoothed once the samples `w` after it have arrived; the rest wait for finish().
+    const w = o.SmoothingSeconds * 1000;
+    while (q.head < q.t.length && t >= q.t[q.head] + w) this.smoothAndStep(tr, false);
+    // Drop what no later window reaches; compact now and then so the buffer stays the window's size.
+    let drop = 0;
+    while (drop < q.head && q.t[drop] < q.t[q.head < q.t.length ? q.head : q.t.length - 1] - w) drop++;
+    if (drop > 64 || (drop > 0 && drop === q.t.length)) {
+      q.t.splice(0, drop);
+      q.x.splice(0, drop);
+      q.y.splice(0, drop);
+      q.h.splice(0, drop);
+      q.head -= drop;
+    }
+  }
+
+  /**
+   * Smooths the track's next waiting sample with a centred moving average over ±SmoothingSeconds, shrunk
+   * symmetrically at the track's ends (so a track's first and last positions are its own, with no lag), and runs
+   * the state machines on it.
+   */
+  private smoothAndStep(tr: Track, ended: boolean): void {
+    const q = tr.buf;
+    const i = q.head++;
+    const ti = q.t[i];
+    const hw = Math.min(this.options.SmoothingSeconds * 1000, ti - tr.firstT, ended ? tr.lastT - ti : Infinity);
+    let sx = 0, sy = 0, sh = 0, n = 0;
+    for (let j = i; j >= 0 && q.t[j] >= ti - hw; j--) {
+      sx += q.x[j];
+      sy += q.y[j];
+      sh += q.h[j];
+      n++;
+    }
+    for (let j = i + 1; j < q.t.length && q.t[j] <= ti + hw; j++) {
+      sx += q.x[j];
+      sy += q.y[j];
+      sh += q.h[j];
+      n++;
+    }
+    tr.sx = sx / n;
+    tr.sy = sy / n;
+    tr.sh = sh / n;
+    this.step(tr, ti);
   }
 
   private newTrack(index: number, t: number, x: number, y: number, h: number): Track {
@@ -277,6 +330,9 @@ export class FootfallAnalyser {
       firstX: x,
       firstY: y,
       firstH: h,
+      firstAtEdge: false,
+      lastAtEdge: false,
+      buf: { t: [], x: [], y: [], h: [], head: 0 },
       lines: this.lines.map(() => ({
         side: 0,
         crossDir: 0,
@@ -378,6 +434,7 @@ export class FootfallAnalyser {
     if (this.finished) throw new Error('FootfallAnalyser: finish() called twice');
     this.finished = true;
     const tracks = [...this.tracks.values()].sort((a, b) => a.firstT - b.firstT || a.index - b.index);
+    for (const tr of tracks) while (tr.buf.head < tr.buf.t.length) this.smoothAndStep(tr, true);
     for (const tr of tracks) for (const z of tr.zones) if (z.open) z.open.exit = z.lastInside; // open at the end of the track
     const links = this.options.LinkSeconds > 0 ? this.link(tracks) : 0;
     for (const tr of tracks) {
@@ -461,8 +518,9 @@ export class FootfallAnalyser {
   }
 
   /**
-   * Identity breaks: each track, in order of its start, takes as predecessor the nearest track that ended before it
-   * started, at most LinkSeconds earlier and LinkDistanceHeights box heights away, and has no successor yet.
+   * Identity breaks: each track that does not start at the frame's border, in order of its start, takes as
+   * predecessor the nearest track that ended before it started, away from the border, at most LinkSeconds earlier and
+   * LinkDistanceHeights box heights away, and has no successor yet.
    */
   private link(tracks: Track[]): number {
     const o = this.options;
@@ -470,6 +528,8 @@ export class FootfallAnalyser {
     const byEnd = [...tracks].sort((a, b) => a.lastT - b.lastT);
     let links = 0;
     for (const b of tracks) {
+      // A track that starts at the frame's border is someone entering the view, not a lost track coming back.
+      if (b.firstAtEdge) continue;
       // byEnd entries with lastT in [b.firstT - gapMs, b.firstT)
       let lo = 0, hi = byEnd.length;
       while (lo < hi) {
@@ -481,7 +541,7 @@ export class FootfallAnalyser {
       let bestD = Infinity;
       for (let i = lo; i < byEnd.length && byEnd[i].lastT < b.firstT; i++) {
         const a = byEnd[i];
-        if (a.successor || a === b) continue;
+        if (a.successor || a === b || a.lastAtEdge) continue;
         const d = Math.hypot(a.sx - b.firstX, a.sy - b.firstY);
         if (d <= o.LinkDistanceHeights * Math.max(a.sh, b.firstH) && d < bestD) {
           best = a;

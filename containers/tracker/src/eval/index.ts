@@ -171,3 +171,4 @@ export function formatTable(results: readonly EvaluationResult[]): string {
   );
   return [head, ...rows].join('\n');
 }
+export { motRowsToPersons, motTimestamp, motVideoMetadata } from './rekognition.js';

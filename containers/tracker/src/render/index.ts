@@ -10,11 +10,12 @@ import { writeFile } from 'node:fs/promises';
 import { createCanvas, ImageData } from '@napi-rs/canvas';
 import { colourForIndex, css } from './colors.js';
 import { drawPersons, fontSizeFor, fontsAvailable, lineWidthFor } from './draw.js';
-import { decodeRgba, openInput, type RenderInput } from './input.js';
+import { decodeRgba, openInput, representativeFrame } from './input.js';
 import { ffmpegBinary } from '../video/ffmpeg-input.js';
 import { Timeline, pathsOf, type Samples } from './timeline.js';
 
 export { openInput, decodeRgba } from './input.js';
+export { renderHeatmap } from './heatmap.js';
 export { loadResults, buildSamples, Timeline } from './timeline.js';
 export { colourForIndex } from './colors.js';
 
@@ -74,21 +75,6 @@ export async function renderVideo(inputPath: string, samples: Samples, outPath: 
   const code = await encoded;
   if (code !== 0) throw new Error(`ffmpeg could not encode ${outPath}: ${encErr.trim().split('\n').slice(-3).join(' ')}`);
   return { frames, width, height, rate: input.rate };
-}
-
-/** Picks the frame in the middle of the input (people have usually entered by then) as RGBA. */
-async function representativeFrame(input: RenderInput): Promise<Uint8Array> {
-  let source: RenderInput = input;
-  if (input.sequenceFrame) {
-    const n = Math.max(1, Math.ceil((input.frameCount ?? 1) / 2));
-    source = { ...input, args: input.sequenceFrame(n) };
-  } else if (input.durationSec) {
-    source = { ...input, args: ['-ss', (input.durationSec / 2).toFixed(3), ...input.args] };
-  }
-  for await (const frame of decodeRgba(source, ['-frames:v', '1'])) return Uint8Array.from(frame);
-  // Seeking past the end of a short or odd file gives nothing: fall back to its first frame.
-  for await (const frame of decodeRgba(input, ['-frames:v', '1'])) return Uint8Array.from(frame);
-  throw new Error('the input has no frames');
 }
 
 function clock(ms: number): string {

@@ -154,3 +154,18 @@ export async function* decodeRgba(input: RenderInput, extraArgs: string[] = []):
     if (ff.exitCode === null) ff.kill('SIGKILL');
   }
 }
+
+/** Picks the frame in the middle of the input (people have usually entered by then) as RGBA. */
+export async function representativeFrame(input: RenderInput): Promise<Uint8Array> {
+  let source: RenderInput = input;
+  if (input.sequenceFrame) {
+    const n = Math.max(1, Math.ceil((input.frameCount ?? 1) / 2));
+    source = { ...input, args: input.sequenceFrame(n) };
+  } else if (input.durationSec) {
+    source = { ...input, args: ['-ss', (input.durationSec / 2).toFixed(3), ...input.args] };
+  }
+  for await (const frame of decodeRgba(source, ['-frames:v', '1'])) return Uint8Array.from(frame);
+  // Seeking past the end of a short or odd file gives nothing: fall back to its first frame.
+  for await (const frame of decodeRgba(input, ['-frames:v', '1'])) return Uint8Array.from(frame);
+  throw new Error('the input has no frames');
+}

@@ -1,0 +1,109 @@
+/**
+ * The count evaluation shared by `npm run eval:counts` and its CI guard: the raw rule on a sequence's ground-truth
+ * boxes is the reference; a tracker's boxes are counted under a rule and compared with it.
+ *
+ * Lines are named `across-*` (across the walking flow) or `along-*` (along it); the zone files live beside this file.
+ */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { analyse, fromPersonDetection, parseZoneFile, type AnalyseOptions, type Analysis, type PersonSample, type ZoneFile } from '../../core/analytics/index.js';
+import { motRowsToPersons, type MotRow, type SeqInfo } from '../../containers/tracker/src/eval/index.js';
+
+export const COUNT_SEQUENCES = ['PETS09-S2L1', 'TUD-Campus'] as const;
+
+/** Issue 22's targets: total absolute error as a share of the ground truth's count; median dwell per zone. */
+export const TARGETS = { across: 0.05, along: 0.2, zoneVisits: 0.1, medianDwell: 0.1 } as const;
+
+export async function loadZones(path: string): Promise<ZoneFile> {
+  return parseZoneFile(JSON.parse(await readFile(path, 'utf8')));
+}
+
+export function samplesOf(rows: readonly MotRow[], info: SeqInfo, isGroundTruth: boolean): PersonSample[] {
+  const need = { frameRate: info.frameRate ?? 25, imWidth: info.imWidth ?? 1, imHeight: info.imHeight ?? 1 };
+  return motRowsToPersons(rows, need, { dropZeroFlag: isGroundTruth }).map((p) => fromPersonDetection(p) as PersonSample);
+}
+
+export interface CategoryScore {
+  /** Ground-truth events (crossings IN + OUT, or visits) and the summed absolute difference. */
+  reference: number;
+  absError: number;
+  /** absError / reference. */
+  error: number;
+}
+
+export interface DwellScore {
+  zone: string;
+  reference: number;
+  measured: number;
+  /** |measured − reference| / reference. */
+  error: number;
+}
+
+export interface Comparison {
+  across: CategoryScore;
+  along: CategoryScore;
+  zoneVisits: CategoryScore;
+  medianDwell: DwellScore[];
+  lines: { name: string; reference: { in: number; out: number }; measured: { in: number; out: number } }[];
+  zones: { name: string; reference: number; measured: number }[];
+}
+
+const kindOf = (name: string): 'across' | 'along' | undefined => (name.startsWith('across') ? 'across' : name.startsWith('along') ? 'along' : undefined);
+
+/** Compares `measured` with `reference` (both from the same zone file). */
+export function compare(reference: Analysis, measured: Analysis): Comparison {
+  const cat = (): CategoryScore => ({ reference: 0, absError: 0, error: 0 });
+  const across = cat(), along = cat(), zoneVisits = cat();
+  const lines = reference.Lines.map((r, k) => {
+    const m = measured.Lines[k];
+    const c = kindOf(r.Name) === 'across' ? across : kindOf(r.Name) === 'along' ? along : undefined;
+    if (c) {
+      c.reference += r.In + r.Out;
+      c.absError += Math.abs(m.In - r.In) + Math.abs(m.Out - r.Out);
+    }
+    return { name: r.Name, reference: { in: r.In, out: r.Out }, measured: { in: m.In, out: m.Out } };
+  });
+  const zones = reference.Zones.map((r, k) => {
+    zoneVisits.reference += r.Visits;
+    zoneVisits.absError += Math.abs(measured.Zones[k].Visits - r.Visits);
+    return { name: r.Name, reference: r.Visits, measured: measured.Zones[k].Visits };
+  });
+  for (const c of [across, along, zoneVisits]) c.error = c.reference > 0 ? c.absError / c.reference : c.absError > 0 ? Infinity : 0;
+  const medianDwell = reference.Zones.filter((r) => r.Visits > 0).map((r) => {
+    const m = measured.Zones.find((z) => z.Name === r.Name) as Analysis['Zones'][number];
+    const ref = r.DwellMillis.Median;
+    return { zone: r.Name, reference: ref, measured: m.DwellMillis.Median, error: ref > 0 ? Math.abs(m.DwellMillis.Median - ref) / ref : 0 };
+  });
+  return { across, along, zoneVisits, medianDwell, lines, zones };
+}
+
+/** Sums the categories of several comparisons (the issue's targets are over all lines and zones of both sequences). */
+export function pool(cs: readonly Comparison[]): { across: CategoryScore; along: CategoryScore; zoneVisits: CategoryScore; medianDwellMaxError: number } {
+  const sum = (k: 'across' | 'along' | 'zoneVisits'): CategoryScore => {
+    const reference = cs.reduce((s, c) => s + c[k].reference, 0);
+    const absError = cs.reduce((s, c) => s + c[k].absError, 0);
+    return { reference, absError, error: reference > 0 ? absError / reference : 0 };
+  };
+  return { across: sum('across'), along: sum('along'), zoneVisits: sum('zoneVisits'), medianDwellMaxError: Math.max(0, ...cs.flatMap((c) => c.medianDwell.map((d) => d.error))) };
+}
+
+export interface SequenceCounts {
+  sequence: string;
+  zoneFile: string;
+  /** The raw rule on ground truth (the reference), the default rule on our tracks, and the naive raw rule on our tracks. */
+  groundTruth: Analysis;
+  ours: Analysis;
+  naive: Analysis;
+  comparison: Comparison;
+  naiveComparison: Comparison;
+}
+
+export function countSequence(sequence: string, zoneFile: string, zones: ZoneFile, gt: PersonSample[], ours: PersonSample[], info: SeqInfo, rule: AnalyseOptions = {}): SequenceCounts {
+  const aspectRatio = (info.imWidth ?? 16) / (info.imHeight ?? 9);
+  const groundTruth = analyse(gt, zones, { raw: true, aspectRatio });
+  const mine = analyse(ours, zones, { ...rule, raw: false, aspectRatio });
+  const naive = analyse(ours, zones, { raw: true, aspectRatio });
+  return { sequence, zoneFile, groundTruth, ours: mine, naive, comparison: compare(groundTruth, mine), naiveComparison: compare(groundTruth, naive) };
+}
+
+export const zoneFilePath = (dir: string, sequence: string): string => join(dir, `${sequence}.json`);

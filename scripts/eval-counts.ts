@@ -1,0 +1,108 @@
+/**
+ * Footfall count evaluation: `npm run eval:counts -- [options]` (JSON on stdout, a table on stderr).
+ *
+ * For PETS09-S2L1 and TUD-Campus (PEOPLE_PATHING_DATA_DIR/mot), the raw rule on the MOTChallenge ground-truth boxes
+ * (converted to GetPersonTracking persons) is the reference. Our tracker runs on the frames as `npm run eval` runs it
+ * and its persons are counted under the default rule, and under the raw rule (the naive baseline). Lines across the
+ * walking flow, lines along it and zones come from scripts/counts/<SEQ>.json.
+ *
+ *   --tracker-dir DIR   read our tracks from DIR/<SEQ>.txt (MOT rows) instead of running the tracker
+ *   --save-dir DIR      write the tracker's MOT rows to DIR/<SEQ>.txt
+ *   --counts-dir DIR    zone files (default scripts/counts; scripts/counts/tuning is the tuning set)
+ *   --rule k=v          override a default-rule parameter (smoothingSeconds, marginHeights, linkSeconds,
+ *                       linkDistanceHeights), repeatable: for tuning
+ *   --details           include every analysis in the JSON
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { hostname, cpus } from 'node:os';
+import { loadMotSequence, parseMotText, readMotFile, type MotRow } from '../containers/tracker/src/eval/index.js';
+import { trackToMot } from '../containers/tracker/src/index.js';
+import { DEFAULT_RULE, type AnalyseOptions } from '../core/analytics/index.js';
+import { COUNT_SEQUENCES, TARGETS, countSequence, loadZones, pool, samplesOf, zoneFilePath, type SequenceCounts } from './counts/evaluate.js';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const DATA = resolve(process.env.PEOPLE_PATHING_DATA_DIR ?? join(process.cwd(), '..', 'shared', 'data'));
+
+const pct = (x: number): string => `${(100 * x).toFixed(1)} %`;
+
+async function main(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      'tracker-dir': { type: 'string' },
+      'save-dir': { type: 'string' },
+      'counts-dir': { type: 'string' },
+      rule: { type: 'string', multiple: true },
+      details: { type: 'boolean' },
+    },
+  });
+  const rule: AnalyseOptions = {};
+  for (const kv of values.rule ?? []) {
+    const [k, v] = kv.split('=');
+    if (!(k in DEFAULT_RULE) || !Number.isFinite(Number(v))) throw new Error(`--rule ${kv}: expected one of ${Object.keys(DEFAULT_RULE).join(', ')} = a number`);
+    (rule as Record<string, number>)[k] = Number(v);
+  }
+  const countsDir = resolve(values['counts-dir'] ?? join(HERE, 'counts'));
+  const results: SequenceCounts[] = [];
+  for (const name of COUNT_SEQUENCES) {
+    const dir = join(DATA, 'mot', name);
+    const zoneFile = zoneFilePath(countsDir, name);
+    if (!existsSync(zoneFile)) continue;
+    const seq = await loadMotSequence(dir);
+    let rows: MotRow[];
+    const saved = values['tracker-dir'] ? join(resolve(values['tracker-dir']), `${name}.txt`) : undefined;
+    if (saved) rows = await readMotFile(saved);
+    else {
+      process.stderr.write(`tracking ${name}…\n`);
+      const out = await trackToMot(seq.dir, {});
+      rows = parseMotText(out.rows, `tracker output for ${name}`);
+      if (values['save-dir']) {
+        await mkdir(resolve(values['save-dir']), { recursive: true });
+        await writeFile(join(resolve(values['save-dir']), `${name}.txt`), out.rows);
+      }
+    }
+    results.push(countSequence(name, zoneFile, await loadZones(zoneFile), samplesOf(seq.gt, seq.info, true), samplesOf(rows, seq.info, false), seq.info, rule));
+  }
+  const ours = pool(results.map((r) => r.comparison));
+  const naive = pool(results.map((r) => r.naiveComparison));
+  const table = [
+    'category            reference  default rule (ours)   naive (raw rule, ours)   target',
+    ...(['across', 'along', 'zoneVisits'] as const).map((k) =>
+      `${k.padEnd(18)} ${String(ours[k].reference).padStart(10)}  ${`${ours[k].absError} (${pct(ours[k].error)})`.padStart(19)}  ${`${naive[k].absError} (${pct(naive[k].error)})`.padStart(22)}   ≤ ${pct(TARGETS[k])}`),
+    `${'medianDwell (max)'.padEnd(18)} ${''.padStart(10)}  ${pct(ours.medianDwellMaxError).padStart(19)}  ${pct(naive.medianDwellMaxError).padStart(22)}   ≤ ${pct(TARGETS.medianDwell)}`,
+  ].join('\n');
+  process.stderr.write(`${table}\n`);
+  const report = {
+    date: new Date().toISOString(),
+    machine: `${hostname()} ${cpus().length}× ${cpus()[0]?.model ?? 'cpu'}`,
+    rule: { ...DEFAULT_RULE, ...rule },
+    countsDir,
+    targets: TARGETS,
+    pooled: { ours, naive },
+    meetsTargets: ours.across.error <= TARGETS.across && ours.along.error <= TARGETS.along && ours.zoneVisits.error <= TARGETS.zoneVisits && ours.medianDwellMaxError <= TARGETS.medianDwell,
+    sequences: results.map((r) => ({
+      sequence: r.sequence,
+      zoneFile: r.zoneFile,
+      ours: r.comparison,
+      naive: r.naiveComparison,
+      links: r.ours.Links,
+      ...(values.details ? { analyses: { groundTruth: r.groundTruth, ours: r.ours, naive: r.naive } } : {}),
+    })),
+  };
+  process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+  return 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (e: unknown) => {
+    process.stderr.write(`${e instanceof Error ? e.message : String(e)}\n`);
+    process.exitCode = 1;
+  },
+);
