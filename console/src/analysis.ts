@@ -9,6 +9,9 @@ import { clock, download, duration, h } from './dom.js';
 import type { EditableZones } from './editor.js';
 import type { PersonDetectionJson, Tracks } from './tracks.js';
 
+/** The CSVs of `people-pathing analyse --csv`. */
+const CSV_FILES = ['crossings', 'visits', 'occupancy', 'buckets'] as const;
+
 const ZONE_COLOURS = ['#0072b2', '#d55e00', '#009e73', '#cc79a7', '#e69f00', '#56b4e9', '#f0e442', '#000000'];
 
 interface JobLike {
@@ -28,17 +31,22 @@ export class AnalysisView {
   private readonly heat = h('canvas', { id: 'heatmap', role: 'img', 'aria-label': 'Heatmap: where people stood and walked, over a frame of the video' });
   private readonly error = h('p', { className: 'error', role: 'alert' });
   private readonly frame = new Image();
+  private readonly exportState = h('p', { className: 'hint', role: 'status', id: 'export-state' });
   private readonly baseName: string;
+  private readonly aspect: number | undefined;
 
   constructor(
     private readonly job: JobLike,
     private readonly tracks: Tracks,
-    base: string,
+    private readonly base: string,
+    /** Saves the current shapes as the video's zone file. */
+    private readonly save: () => Promise<unknown>,
   ) {
     this.samples = job.Persons.map((p) => fromPersonDetection(p)).filter((s): s is PersonSample => s !== undefined);
     this.baseName = (job.Video.S3Object?.Name ?? 'video').replace(/.*\//, '').replace(/\.[^.]*$/, '') || 'video';
     const W = job.VideoMetadata?.FrameWidth ?? 1280;
     const H = job.VideoMetadata?.FrameHeight ?? 720;
+    this.aspect = job.VideoMetadata?.FrameWidth && job.VideoMetadata.FrameHeight ? W / H : undefined;
     this.heat.width = W;
     this.heat.height = H;
     this.frame.addEventListener('load', () => this.drawHeatmap());
@@ -59,9 +67,28 @@ export class AnalysisView {
         button('export-json', 'Analysis JSON', () => this.analysis && download(`${this.baseName}-analysis.json`, JSON.stringify(this.analysis, null, 2) + '\n', 'application/json')),
         button('export-zones', 'Zone file', () => download(`${this.baseName}-zones.json`, JSON.stringify(this.zones, null, 2) + '\n', 'application/json')),
         button('export-heatmap', 'Heatmap PNG', () => this.heat.toBlob((b) => b && download(`${this.baseName}-heatmap.png`, b, 'image/png'), 'image/png')),
-        ...csvExports(this),
+        ...CSV_FILES.map((name) => button(`export-csv-${name}`, `${name}.csv`, () => void this.exportCsv(name))),
       ),
+      this.exportState,
     );
+  }
+
+  /**
+   * A CSV of the current shapes: they are saved as the video's zone file, then the server writes the CSV with the
+   * CLI's own writer (`analyse --csv`) from that file, so the columns are those of the command line.
+   */
+  private async exportCsv(name: (typeof CSV_FILES)[number]): Promise<void> {
+    try {
+      await this.save();
+    } catch (e) {
+      this.exportState.textContent = `Not exported: ${(e as Error).message}`;
+      return;
+    }
+    this.exportState.textContent = `${name}.csv from the saved zone file.`;
+    const a = h('a', { href: `${this.base}/export/${name}.csv`, download: `${this.baseName}-${name}.csv` });
+    document.body.append(a);
+    a.click();
+    a.remove();
   }
 
   /** The analysis of the current shapes, or undefined before the first update. */
@@ -85,7 +112,8 @@ export class AnalysisView {
       this.error.textContent = (e as Error).message;
       return;
     }
-    this.analysis = analyse(this.samples, this.zones);
+    // As `people-pathing analyse` does: distances in frame heights, from the video's aspect ratio.
+    this.analysis = analyse(this.samples, this.zones, this.aspect ? { aspectRatio: this.aspect } : {});
     this.renderCounts();
     this.renderChart();
   }
@@ -175,8 +203,9 @@ export class AnalysisView {
     ctx.drawImage(this.frame, 0, 0, W, H);
     ctx.fillStyle = 'rgba(0,0,0,0.3)';
     ctx.fillRect(0, 0, W, H);
-    const cols = 160;
-    const rows = Math.max(1, Math.round((cols * H) / W));
+    // The grid `analyse --heatmap` uses: 320 columns, rows by the frame's aspect ratio.
+    const cols = 320;
+    const rows = Math.max(1, Math.round(cols / (this.aspect ?? 16 / 9)));
     const acc = new HeatmapAccumulator(cols, rows);
     for (const s of this.samples) acc.add(s);
     const grid = acc.grid();
@@ -192,7 +221,3 @@ export class AnalysisView {
   }
 }
 
-/** CSV export buttons (filled in by csv.ts once the analytics module's CSV writers are merged). */
-function csvExports(_view: AnalysisView): HTMLElement[] {
-  return [];
-}

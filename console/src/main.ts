@@ -319,7 +319,10 @@ async function jobView(jobId: string): Promise<void> {
   // Person details: by clicking the overlay, or from the list (keyboard).
   const personPick = h('select', { id: 'person-pick' }, h('option', { value: '' }, 'Choose a person…'), ...tracks.tracks.map((t) => h('option', { value: t.index }, `Person ${t.index}`)));
   const personInfo = h('div', { className: 'person', id: 'person-info', 'aria-live': 'polite' }, h('p', { className: 'muted' }, 'Click a person on the video, or choose one.'));
-  const analysis = new AnalysisView(job, tracks, base);
+  // The zone file of this video (saved by "Save zone file", and before each CSV export).
+  let shapes: EditableZones = { lines: [], zones: [] };
+  const saveShapes = () => call<{ Path: string }>(`${base}/zones`, { method: 'PUT', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(shapes) });
+  const analysis = new AnalysisView(job, tracks, base, saveShapes);
   const showPerson = (index: number | undefined) => {
     handle.setSelected(index);
     personPick.value = index === undefined ? '' : String(index);
@@ -380,7 +383,8 @@ async function jobView(jobId: string): Promise<void> {
   const announce = h('p', { className: 'visually-hidden', role: 'status', 'aria-live': 'polite', id: 'editor-announce' });
   const shapesList = h('ul', { className: 'shapes', id: 'shapes', style: 'list-style:none;padding:0' });
   const saveState = h('p', { role: 'status', id: 'save-state', className: 'hint' }, saved.Saved ? `Saved: ${saved.Path}` : 'Not saved yet.');
-  const editor = new ZoneEditor(editCanvas, saved.Zones, (message) => {
+  shapes = saved.Zones;
+  const editor = new ZoneEditor(editCanvas, shapes, (message) => {
     announce.textContent = message;
     changed();
   });
@@ -402,7 +406,7 @@ async function jobView(jobId: string): Promise<void> {
   finish.addEventListener('click', () => editor.finishZone());
   save.addEventListener('click', () => {
     saveState.textContent = 'Saving…';
-    call<{ Path: string }>(`${base}/zones`, { method: 'PUT', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(editor.shapes) })
+    saveShapes()
       .then((r) => (saveState.textContent = `Saved: ${r.Path} (use it with people-pathing analyse --zones)`))
       .catch((e: Error) => (saveState.textContent = `Not saved: ${e.message}`));
   });

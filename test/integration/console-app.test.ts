@@ -21,9 +21,9 @@ import { promisify } from 'node:util';
 import { chromium } from 'playwright-core';
 import type { Browser, Page } from 'playwright-core';
 import { RekognitionClient, paginateGetPersonTracking } from '@aws-sdk/client-rekognition';
-import type { PersonDetection } from '@aws-sdk/client-rekognition';
-import { analyse, fromPersonDetection, parseZoneFile } from '../../core/analytics/index.js';
-import type { PersonSample } from '../../core/analytics/index.js';
+import type { PersonDetection, VideoMetadata } from '@aws-sdk/client-rekognition';
+import { parseZoneFile } from '../../core/analytics/index.js';
+import type { Analysis } from '../../core/analytics/index.js';
 import { FileKeyStore } from '../../cli/local/key-file-store.js';
 import { makeDataDir } from '../fixtures/api/helpers.js';
 import { describeWithData, DATA, MODELS } from './engine-data.js';
@@ -305,10 +305,9 @@ describeData('the console (Chromium, real server, real engine)', () => {
     near(zones.zones[0].points, [[0.3, 0.5], [0.6, 0.5], [0.6, 0.8], [0.3, 0.8]]);
 
     // analyse with the saved file over the job's results as GetPersonTracking JSON.
-    const persons = await allPersons(server, petsJobId);
     const results = join(dataDir, 'pets09-results.json');
-    await writeFile(results, JSON.stringify({ JobStatus: 'SUCCEEDED', Persons: persons }));
-    const expected = await analyseWithCli(results, savedPath);
+    await writeFile(results, JSON.stringify(await allResults(server, petsJobId)));
+    const { analysis: expected, csvDir } = await analyseWithCli(results, savedPath, dataDir);
     await page.locator('#line-counts tr[data-line="door"]').waitFor();
     const shownIn = Number(await page.getAttribute('#line-counts tr[data-line="door"] td[data-in]', 'data-in'));
     const shownOut = Number(await page.getAttribute('#line-counts tr[data-line="door"] td[data-out]', 'data-out'));
@@ -335,11 +334,13 @@ describeData('the console (Chromium, real server, real engine)', () => {
     const png = await readFile(await save('export-heatmap'));
     expect(png.subarray(1, 4).toString()).toBe('PNG');
     expect([png.readUInt32BE(16), png.readUInt32BE(20)]).toEqual([768, 576]);
-    for (const button of await page.locator('button[id^="export-csv-"]').all()) {
-      const csv = await readFile(await save((await button.getAttribute('id'))!), 'utf8');
-      expect(csv.split('\n')[0]).toMatch(/,/);
+    for (const name of ['crossings', 'visits', 'occupancy', 'buckets']) {
+      const csv = await readFile(await save(`export-csv-${name}`), 'utf8');
+      expect([name, csv]).toEqual([name, await readFile(join(csvDir, `${name}.csv`), 'utf8')]);
     }
-    expect((await readdir(join(dataDir, 'exports'))).length).toBeGreaterThanOrEqual(3);
+    expect((await readdir(join(dataDir, 'exports'))).sort()).toEqual(
+      ['analysis.json', 'buckets.csv', 'crossings.csv', 'heatmap.png', 'occupancy.csv', 'visits.csv', 'zones.json'].map((f) => `pets09-${f}`),
+    );
   });
 
   it('state changes need the CSRF header; a revoked key ends its session', async () => {
@@ -374,21 +375,33 @@ async function optionLabel(page: Page, prefix: string): Promise<string> {
   return page.evaluate((p) => [...document.querySelectorAll('#video-pick option')].find((o) => o.textContent!.startsWith(p))!.textContent!, prefix);
 }
 
-async function allPersons(server: Served, jobId: string): Promise<PersonDetection[]> {
+/** The job's GetPersonTracking pages through the real SDK, merged: what `people-pathing get --out` writes. */
+async function allResults(server: Served, jobId: string): Promise<{ JobStatus?: string; VideoMetadata?: VideoMetadata; Persons: PersonDetection[] }> {
   const client = new RekognitionClient({ region: 'us-east-1', endpoint: server.url, credentials: { accessKeyId: server.keyId, secretAccessKey: server.secret } });
-  const persons: PersonDetection[] = [];
+  const merged: { JobStatus?: string; VideoMetadata?: VideoMetadata; Persons: PersonDetection[] } = { Persons: [] };
   try {
-    for await (const page of paginateGetPersonTracking({ client }, { JobId: jobId })) persons.push(...(page.Persons ?? []));
+    for await (const page of paginateGetPersonTracking({ client }, { JobId: jobId })) {
+      merged.JobStatus = page.JobStatus;
+      merged.VideoMetadata = page.VideoMetadata;
+      merged.Persons.push(...(page.Persons ?? []));
+    }
   } finally {
     client.destroy();
   }
-  return persons;
+  return merged;
 }
 
-/** The analysis of `results` with `zones`, computed as the CLI computes it. */
-async function analyseWithCli(results: string, zonesFile: string): Promise<ReturnType<typeof analyse>> {
-  void execFileAsync;
-  const doc = JSON.parse(await readFile(results, 'utf8')) as { Persons: PersonDetection[] };
-  const samples = doc.Persons.map((p) => fromPersonDetection(p as Parameters<typeof fromPersonDetection>[0])).filter((s): s is PersonSample => s !== undefined);
-  return analyse(samples, parseZoneFile(JSON.parse(await readFile(zonesFile, 'utf8'))));
+async function allPersons(server: Served, jobId: string): Promise<PersonDetection[]> {
+  return (await allResults(server, jobId)).Persons;
+}
+
+/** `people-pathing analyse RESULTS --zones Z --out analysis.json --csv DIR`, the real command: its analysis and CSV folder. */
+async function analyseWithCli(results: string, zonesFile: string, outDir: string): Promise<{ analysis: Analysis; csvDir: string }> {
+  const out = join(outDir, 'cli-analysis.json');
+  const csvDir = join(outDir, 'cli-csv');
+  await execFileAsync(process.execPath, ['--import', 'tsx', join(REPO, 'cli/main.ts'), 'analyse', results, '--zones', zonesFile, '--out', out, '--csv', csvDir], {
+    cwd: REPO,
+    env: { ...process.env, NODE_OPTIONS: '' },
+  });
+  return { analysis: JSON.parse(await readFile(out, 'utf8')) as Analysis, csvDir };
 }

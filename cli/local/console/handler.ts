@@ -29,7 +29,9 @@ import type { ApiDeps, ApiResponse } from '../../../core/api/handler.js';
 import { ServiceError, videoTooLarge } from '../../../core/api/errors.js';
 import type { JobRecord } from '../../../core/ports.js';
 import type { GetPersonTrackingResponse, PersonDetection } from '../../../core/types.js';
-import { parseZoneFile, ZoneFileError } from '../../../core/analytics/index.js';
+import { analyse, fromPersonDetection, parseZoneFile, ZoneFileError } from '../../../core/analytics/index.js';
+import type { PersonSample } from '../../../core/analytics/index.js';
+import { writeCsvs } from '../../analyse.js';
 import type { LocalBuckets } from '../buckets.js';
 import { accessKeyIdOf } from '../auth.js';
 import type { Authenticate } from '../auth.js';
@@ -337,7 +339,7 @@ export function createConsoleHandler(options: ConsoleOptions): ConsoleHandler {
         return sendApi(res, await api(session, 'StartPersonTracking', request));
       }
     }
-    const m = /^jobs\/([^/]+)(?:\/(video|frame\.png|paths\.png|zones))?$/.exec(route);
+    const m = /^jobs\/([^/]+)(?:\/(video|frame\.png|paths\.png|zones|export\/(?:crossings|visits|occupancy|buckets)\.csv))?$/.exec(route);
     if (m) {
       const [, jobId, part] = m;
       if (!part && method === 'GET') {
@@ -362,6 +364,27 @@ export function createConsoleHandler(options: ConsoleOptions): ConsoleHandler {
         const whole = await wholeJob(session, jobId);
         if ('statusCode' in whole) return sendApi(res, whole as ApiResponse);
         return sendFile(req, res, await pathsPng(videoFile(job), whole.Persons ?? [], cacheDir(job)), 'image/png', noStore);
+      }
+      if (part?.startsWith('export/') && method === 'GET') {
+        // The CSVs of `analyse --csv`, by the CLI's own writer, for the saved zone file of the job's video.
+        const zonesText = await readFile(zoneFilePath(options.dataDir, session.account, job.video.S3Object?.Bucket ?? '', job.video.S3Object?.Name ?? ''), 'utf8').catch(() => undefined);
+        if (!zonesText) throw new HttpError(409, 'NoZoneFile', 'Save the lines and zones first.');
+        const whole = await wholeJob(session, jobId);
+        if ('statusCode' in whole) return sendApi(res, whole as ApiResponse);
+        const samples = (whole.Persons ?? []).map((p) => fromPersonDetection(p)).filter((s): s is PersonSample => s !== undefined);
+        const meta = whole.VideoMetadata;
+        const analysis = analyse(samples, parseZoneFile(JSON.parse(zonesText) as unknown), meta?.FrameWidth && meta.FrameHeight ? { aspectRatio: meta.FrameWidth / meta.FrameHeight } : {});
+        const dir = join(cacheDir(job), `csv-${randomBytes(6).toString('hex')}`);
+        try {
+          const name = part.slice('export/'.length);
+          const file = (await writeCsvs(dir, analysis)).find((f) => f.endsWith(`/${name}`))!;
+          const body = await readFile(file);
+          res.writeHead(200, { ...noStore, 'Content-Type': 'text/csv; charset=utf-8', 'Content-Disposition': `attachment; filename="${name}"`, 'Content-Length': String(body.length) });
+          res.end(body);
+        } finally {
+          await rm(dir, { recursive: true, force: true });
+        }
+        return;
       }
       if (part === 'zones') {
         const bucket = job.video.S3Object?.Bucket ?? '';
