@@ -105,6 +105,14 @@ export class AnalysisView {
   }
 
   update(shapes: EditableZones): void {
+    if (!shapes.lines.length && !shapes.zones.length) {
+      // Nothing to count yet: a hint, not an error.
+      this.analysis = undefined;
+      this.error.textContent = '';
+      this.counts.replaceChildren(h('p', { className: 'muted' }, 'Draw a line or a zone above to see counts, dwell and occupancy.'));
+      this.chart.replaceChildren();
+      return;
+    }
     try {
       this.zones = parseZoneFile(JSON.parse(JSON.stringify(shapes)) as unknown);
       this.error.textContent = '';

@@ -379,7 +379,7 @@ export function createConsoleHandler(options: ConsoleOptions): ConsoleHandler {
           const name = part.slice('export/'.length);
           const file = (await writeCsvs(dir, analysis)).find((f) => f.endsWith(`/${name}`))!;
           const body = await readFile(file);
-          res.writeHead(200, { ...noStore, 'Content-Type': 'text/csv; charset=utf-8', 'Content-Disposition': `attachment; filename="${name}"`, 'Content-Length': String(body.length) });
+          res.writeHead(200, { ...noStore, 'Content-Type': 'text/csv; charset=utf-8', 'Content-Disposition': 'attachment', 'Content-Length': String(body.length) });
           res.end(body);
         } finally {
           await rm(dir, { recursive: true, force: true });
