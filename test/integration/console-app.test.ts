@@ -104,6 +104,8 @@ describeData('the console (Chromium, real server, real engine)', () => {
   };
 
   beforeAll(async () => {
+    // The app as `npm run build` builds it (dist/console), which the server serves.
+    await execFileAsync(process.execPath, [join(REPO, 'console', 'build.js')], { cwd: REPO });
     dataDir = await makeDataDir('pp-console-');
     shots = join(dataDir, 'screenshots');
     await mkdir(shots, { recursive: true });
@@ -167,7 +169,7 @@ describeData('the console (Chromium, real server, real engine)', () => {
     await waitText(page, '#start-status', /Job \S+ started/);
     petsJobId = /Job (\S+) started/.exec((await page.textContent('#start-status'))!)![1];
     // JobProgress while IN_PROGRESS, as `get --wait` prints it.
-    await waitText(page, `tr[data-job="${petsJobId}"] .progress-text`, /\d+\.\d%/, 120_000);
+    await waitText(page, `tr[data-job="${petsJobId}"] .progress-text`, /[1-9]\d*\.\d%.*frames [1-9]\d*\/\d+/, 300_000);
     await shot('jobs-in-progress');
     await waitText(page, `tr[data-job="${petsJobId}"] .status`, /SUCCEEDED/, 540_000);
     const row = page.locator(`tr[data-job="${petsJobId}"]`);
