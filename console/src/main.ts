@@ -81,7 +81,7 @@ export function progressText(p: JobSummary['JobProgress']): string {
   if (p?.Segments !== undefined) parts.push(`segments ${p.SegmentsDone ?? 0}/${p.Segments}`);
   if (p?.Frames !== undefined) parts.push(`frames ${p.FramesDone ?? 0}/${p.Frames}`);
   if (p?.EtaSeconds !== undefined) parts.push(`ETA ${clock(p.EtaSeconds * 1000).replace(/\.\d$/, '')}`);
-  return parts.join('  ') || 'starting…';
+  return parts.join(' · ') || 'starting…';
 }
 
 // ---------------------------------------------------------------------------------------------------- sign-in
