@@ -1,14 +1,14 @@
 /**
  * Where `people-pathing analyse` reads persons from: a GetPersonTracking JSON file (what `track --out` and `get`
- * write, one page saved from Rekognition, a JSON array of pages, or pages one after another as NDJSON), stream-parsed
- * so a file of millions of detections never becomes one string or one array; or a job, paged through
+ * write, one page saved from Rekognition, a JSON array of pages, or pages one after another as NDJSON), read by a
+ * streaming scanner so a file of millions of detections never becomes one string or one array; or a job, paged through
  * GetPersonTracking on any endpoint with the same client `people-pathing get` uses.
  */
 import { createReadStream } from 'node:fs';
-import { JSONParser } from '@streamparser/json';
 import { paginateGetPersonTracking } from '@aws-sdk/client-rekognition';
 import { fromPersonDetection, type PersonDetectionLike, type PersonSample } from '../core/analytics/index.js';
 import { rekognitionClient } from './get.js';
+import { PagesScanner, ResultsSyntaxError } from './results-scanner.js';
 
 export interface VideoMetadataLike {
   FrameWidth?: number;
@@ -47,39 +47,34 @@ export async function readResultsFile(path: string, sink: PersonSink): Promise<R
     for (const s of waiting) sink.person(s);
     waiting = [];
   };
-  // Pages at the top level ($.Persons) or in an array of pages ($.*.Persons); '' as separator reads NDJSON and
-  // concatenated documents too. keepStack: false drops each person once it is emitted.
-  const parser = new JSONParser({ paths: ['$.Persons.*', '$.*.Persons.*', '$.VideoMetadata', '$.*.VideoMetadata', '$.Persons', '$.*.Persons'], keepStack: false, separator: '' });
-  parser.onValue = ({ value, key, parent }) => {
-    if (key === 'VideoMetadata') {
+  const scanner = new PagesScanner(
+    (value) => {
+      const sample = fromPersonDetection(value as PersonDetectionLike);
+      if (!sample) {
+        stats.unusable++;
+        return;
+      }
+      stats.detections++;
+      if (started) sink.person(sample);
+      else {
+        waiting.push(sample);
+        if (meta !== undefined || waiting.length >= META_WAIT) begin();
+      }
+    },
+    (value) => {
       if (meta === undefined && value && typeof value === 'object') meta = value as VideoMetadataLike;
-      return;
-    }
-    if (key === 'Persons') {
-      if (Array.isArray(parent) || (parent && typeof parent === 'object')) stats.pages++;
-      return;
-    }
-    const sample = fromPersonDetection(value as PersonDetectionLike);
-    if (!sample) {
-      stats.unusable++;
-      return;
-    }
-    stats.detections++;
-    if (started) sink.person(sample);
-    else {
-      waiting.push(sample);
-      if (meta !== undefined || waiting.length >= META_WAIT) begin();
-    }
-  };
+    },
+  );
   try {
-    for await (const chunk of createReadStream(path)) parser.write(chunk as Buffer);
-    if (!parser.isEnded) parser.end();
+    for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) scanner.write(chunk as Buffer);
+    scanner.end();
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
     if (e.code === 'ENOENT') throw new ResultsFormatError(`results file not found: ${path}`);
-    if (e.code) throw err;
-    throw new ResultsFormatError(`${path} is not GetPersonTracking JSON: ${e.message.split('\n')[0]}`);
+    if (e instanceof ResultsSyntaxError) throw new ResultsFormatError(`${path} is not GetPersonTracking JSON: ${e.message}`);
+    throw err;
   }
+  stats.pages = scanner.pages;
   if (!started) begin();
   if (stats.pages === 0) throw new ResultsFormatError(`${path} has no Persons: give GetPersonTracking JSON (track --out, get --out, or saved pages)`);
   return stats;

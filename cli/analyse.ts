@@ -8,7 +8,7 @@
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { command, UsageError } from './args.js';
+import { command, stdio, UsageError, type CommandIo } from './args.js';
 import { FootfallAnalyser, HeatmapAccumulator, parseZoneFile, ZoneFileError, type Analysis, type ZoneFile } from '../core/analytics/index.js';
 import { readJob, readResultsFile, ResultsFormatError, type PersonSink, type ReadStats } from './analyse-input.js';
 import { renderHeatmap } from '../containers/tracker/src/render/index.js';
@@ -55,30 +55,33 @@ export async function writeCsvs(dir: string, a: Analysis): Promise<string[]> {
   return files.map(([name]) => join(dir, name));
 }
 
-/** Reads and validates a zone file; a bad one is a UsageError of one line naming the field. */
+/** A zone file that cannot be used: one line that names the file and the field; exit 2. */
+class BadZoneFile extends Error {}
+
+/** Reads and validates a zone file. */
 export async function loadZoneFile(path: string): Promise<ZoneFile> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
   } catch {
-    throw new UsageError(`cannot read the zone file ${path}`);
+    throw new BadZoneFile(`cannot read the zone file ${path}`);
   }
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch (e) {
-    throw new UsageError(`${path} is not JSON (${(e as Error).message}); see doc/analytics.md for the zone file`);
+    throw new BadZoneFile(`${path} is not JSON (${(e as Error).message}); see doc/analytics.md for the zone file`);
   }
   try {
     return parseZoneFile(value);
   } catch (e) {
-    if (e instanceof ZoneFileError) throw new UsageError(`${path}: ${e.message}`);
+    if (e instanceof ZoneFileError) throw new BadZoneFile(`${path}: ${e.message}`);
     throw e;
   }
 }
 
-export async function run(argv: string[]): Promise<number> {
-  const cmd = command('analyse', USAGE);
+export async function run(argv: string[], io: CommandIo = stdio): Promise<number> {
+  const cmd = command('analyse', USAGE, io);
   const parsed = cmd.parse(
     argv,
     {
@@ -118,7 +121,14 @@ export async function run(argv: string[]): Promise<number> {
         throw new UsageError(`--endpoint ${values.endpoint} is not a URL`);
       }
     }
-    const zones = await loadZoneFile(values.zones);
+    let zones: ZoneFile;
+    try {
+      zones = await loadZoneFile(values.zones);
+    } catch (e) {
+      if (!(e instanceof BadZoneFile)) throw e;
+      cmd.io.err(`people-pathing analyse: ${e.message}\n`);
+      return 2;
+    }
 
     const HEAT_COLS = 320;
     const options = { raw: values.raw === true, anchor, bucketSeconds } as const;
@@ -171,4 +181,26 @@ export async function run(argv: string[]): Promise<number> {
     cmd.io.err(summary.join('\n') + '\n');
     return 0;
   });
+}
+
+/**
+ * For `render --zones`: the zone file, and the analysis of a results file under the default rule, read as `analyse`
+ * reads it. A bad zone file throws UsageError (one line naming the field).
+ */
+export async function analyseForRender(resultsPath: string, zonesPath: string): Promise<{ zones: ZoneFile; analysis: Analysis }> {
+  let zones: ZoneFile;
+  try {
+    zones = await loadZoneFile(zonesPath);
+  } catch (e) {
+    if (e instanceof BadZoneFile) throw new UsageError(e.message);
+    throw e;
+  }
+  let analyser = new FootfallAnalyser(zones);
+  await readResultsFile(resultsPath, {
+    start(meta) {
+      if (meta?.FrameWidth && meta.FrameHeight) analyser = new FootfallAnalyser(zones, { aspectRatio: meta.FrameWidth / meta.FrameHeight });
+    },
+    person: (s) => analyser.add(s),
+  });
+  return { zones, analysis: analyser.finish() };
 }

@@ -7,7 +7,7 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { writeFile } from 'node:fs/promises';
-import { createCanvas, ImageData } from '@napi-rs/canvas';
+import { createCanvas, ImageData, type SKRSContext2D } from '@napi-rs/canvas';
 import { colourForIndex, css } from './colors.js';
 import { drawPersons, fontSizeFor, fontsAvailable, lineWidthFor } from './draw.js';
 import { decodeRgba, openInput, representativeFrame } from './input.js';
@@ -16,6 +16,7 @@ import { Timeline, pathsOf, type Samples } from './timeline.js';
 
 export { openInput, decodeRgba } from './input.js';
 export { renderHeatmap } from './heatmap.js';
+export { drawZones } from './zones.js';
 export { loadResults, buildSamples, Timeline } from './timeline.js';
 export { colourForIndex } from './colors.js';
 
@@ -24,6 +25,13 @@ export interface RenderVideoOptions {
   /** x264 constant rate factor (lower is better quality). Default 18. */
   crf?: number;
   preset?: string;
+  /** Draws over each frame after the persons (e.g. lines and zones with running counts); `timestamp` in ms. */
+  overlay?: (ctx: SKRSContext2D, timestamp: number, width: number, height: number, withText: boolean) => void;
+}
+
+export interface RenderPathsOptions {
+  /** Draws over the paths picture, after the paths and before the legend. */
+  overlay?: (ctx: SKRSContext2D, width: number, height: number, withText: boolean) => void;
 }
 
 export interface RenderStats {
@@ -62,6 +70,7 @@ export async function renderVideo(inputPath: string, samples: Samples, outPath: 
     for await (const rgba of decodeRgba(input)) {
       ctx.putImageData(new ImageData(new Uint8ClampedArray(rgba.buffer, rgba.byteOffset, rgba.byteLength), width, height), 0, 0);
       drawPersons(ctx, timeline.at(frames * frameMs), width, height, withText);
+      options.overlay?.(ctx, frames * frameMs, width, height, withText);
       const out = ctx.getImageData(0, 0, width, height).data;
       frames++;
       if (!enc.stdin.write(Buffer.from(out.buffer, out.byteOffset, out.byteLength))) {
@@ -84,7 +93,7 @@ function clock(ms: number): string {
 }
 
 /** Every path over one representative frame, with a legend (Index, first and last seen). Writes a PNG of the input's size. */
-export async function renderPaths(inputPath: string, samples: Samples, outPath: string): Promise<{ width: number; height: number; persons: number }> {
+export async function renderPaths(inputPath: string, samples: Samples, outPath: string, options: RenderPathsOptions = {}): Promise<{ width: number; height: number; persons: number }> {
   const input = await openInput(inputPath);
   const { width, height } = input;
   const withText = fontsAvailable();
@@ -118,6 +127,7 @@ export async function renderPaths(inputPath: string, samples: Samples, outPath: 
     ctx.arc(lastSeg[lastSeg.length - 2], lastSeg[lastSeg.length - 1], lw * 1.5, 0, 2 * Math.PI);
     ctx.fill();
   }
+  options.overlay?.(ctx, width, height, withText);
   if (withText && paths.length) drawLegend(ctx, paths.map(([index, p]) => ({ index, text: `${index}  ${clock(p.first)} – ${clock(p.last)}` })), width, height);
   await writeFile(outPath, await canvas.encode('png'));
   return { width, height, persons: paths.length };
