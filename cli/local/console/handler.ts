@@ -227,9 +227,10 @@ export function createConsoleHandler(options: ConsoleOptions): ConsoleHandler {
     const name = url.searchParams.get('name') ?? '';
     const declared = Number(req.headers['content-length']);
     if (Number.isFinite(declared) && declared > maxBytes) {
+      // Answered before the body is read; the connection closes once the answer is out, dropping the rest.
       res.shouldKeepAlive = false;
+      res.once('finish', () => req.destroy());
       sendApi(res, errorResponse(videoTooLarge(declared, maxBytes), 'console-' + randomBytes(8).toString('hex')));
-      req.destroy();
       return;
     }
     const key = uploadKey(session.account, name);
