@@ -174,7 +174,7 @@ function jobsView(): void {
     drop,
     status,
   );
-  const tbody = h('tbody');
+  const tbody = h('tbody', {}, h('tr', {}, h('td', { colspan: 8, className: 'muted' }, 'Loading jobs…')));
   const table = h(
     'table',
     { id: 'jobs' },
