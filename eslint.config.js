@@ -3,7 +3,7 @@ import tseslint from 'typescript-eslint';
 
 /** A relative import that reaches one of our top-level folders other than `allowed`. */
 const OURS_OUTSIDE = (allowed) =>
-  `(^|/)(${['adapters', 'bin', 'cli', 'containers', 'core', 'lambdas', 'lib', 'scripts', 'test'].filter((d) => d !== allowed).join('|')})/`;
+  `(^|/)(${['adapters', 'bin', 'cli', 'console', 'containers', 'core', 'lambdas', 'lib', 'scripts', 'test'].filter((d) => d !== allowed).join('|')})/`;
 
 /** no-restricted-imports for one layer: relative imports matching `regex`, and the listed packages, are errors. */
 const layer = (files, regex, packages, message) => [
@@ -36,6 +36,9 @@ export default tseslint.config(
   ...layer('lambdas/**/*.ts', '(^|/)(cli|containers)/', [], 'lambdas/ never import cli/ or containers/ (shared domain code, such as the stitcher, lives in core/)'),
   ...layer('containers/**/*.ts', '(^|/)(lambdas|cli)/', [], 'containers/ never import lambdas/ or cli/'),
   ...layer('cli/**/*.ts', '(^|/)lambdas/|(^|/)containers/tracker/src/(?!(index|render/index)\\.js$)', [], 'cli/ never imports lambdas/, and uses the engine only through containers/tracker/src/index.ts (or render/index.ts)'),
+  // The browser console is a room of its own (console/, its own tsconfig and build): it imports its own files and the
+  // footfall analytics (core/analytics/, plain TypeScript with no I/O) and nothing else of ours, and no Node module.
+  ...layer('console/**/*.ts', '(^|/)(adapters|bin|cli|containers|lambdas|lib|scripts|test)/|(^|/)core/(?!analytics/)', ['node:*', '@aws-sdk/*'], 'console/ is a browser app: only its own files and core/analytics/'),
   {
     files: ['**/*.js'],
     languageOptions: { globals: { process: 'readonly', console: 'readonly' } },

@@ -454,6 +454,18 @@ export class DynamoDbJobStore implements JobStore {
     return items.filter((item) => Number(item.ttl) > this.nowSeconds()).map(toRecord);
   }
 
+  /**
+   * Every unexpired job of one account, newest first: the local console's jobs list. A Scan, so local mode only
+   * (the embedded store holds one user's jobs); the deployed API has no list operation.
+   */
+  async listAccountJobs(accountId: string): Promise<JobRecord[]> {
+    const items = await this.scanAll('sk = :job AND accountId = :account', { ':job': JOB_SK, ':account': accountId });
+    return items
+      .filter((item) => Number(item.ttl) > this.nowSeconds())
+      .map(toRecord)
+      .sort((a, b) => b.createdAt - a.createdAt);
+  }
+
   /** Every item matching `filter`, across Scan pages (consistent reads). */
   private async scanAll(filter: string, values: Record<string, unknown>, names?: Record<string, string>): Promise<Record<string, unknown>[]> {
     const items: Record<string, unknown>[] = [];

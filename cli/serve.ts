@@ -147,6 +147,7 @@ async function serve(values: Record<string, string | boolean | undefined>): Prom
     log: (line) => process.stdout.write(`${new Date().toISOString()} ${line}\n`),
   });
   process.stdout.write(`people-pathing: Rekognition-compatible endpoint on ${server.url} (data ${server.dataDir})\n`);
+  process.stdout.write(`people-pathing: console on ${server.consoleUrl} (loopback only; sign in with an issued key)\n`);
   if (auth === 'none') {
     process.stderr.write('people-pathing: WARNING --auth none: signatures are not verified; any caller can act as any account\n');
   } else {

@@ -44,6 +44,14 @@ export const STEPS = [
     // Incremental (tsconfig.build.json: dist/.tsbuildinfo): after a change only what it affects is re-emitted.
     command: () => [process.execPath, require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.build.json'],
   },
+  {
+    // The browser console (console/, its own room): one esbuild bundle of its sources and core/analytics.
+    name: 'console',
+    dirs: () => ['console', 'core/analytics'],
+    extensions: ['.ts', '.js', '.html', '.css', '.json'],
+    files: ['package-lock.json'],
+    command: () => [process.execPath, 'console/build.js'],
+  },
 ];
 
 function listFiles(dir, extensions, out) {
@@ -104,7 +112,8 @@ export function ensureBuilt({ force = false, log = (line) => process.stderr.writ
     if (!force && isFresh(step, hash)) continue;
     log(`people-pathing: building ${step.name} into dist/ (sources changed since the last build)`);
     const [program, ...args] = step.command();
-    const r = spawnSync(program, args, { cwd: ROOT, stdio: 'inherit' });
+    // A step's own output goes to stderr: a command's stdout (track's JSON, say) carries only what it writes.
+    const r = spawnSync(program, args, { cwd: ROOT, stdio: ['ignore', 2, 2] });
     if (r.status !== 0) {
       throw new Error(`the ${step.name} build step failed${r.error ? ` (${r.error.message})` : ''}; fix the errors above, then run the command again`);
     }

@@ -30,6 +30,7 @@ import type { CompletionStep } from '../../core/jobs/lifecycle.js';
 import { localAuthenticator } from './auth.js';
 import type { LocalAuthMode } from './auth.js';
 import { FileKeyStore } from './key-file-store.js';
+import { createConsoleHandler } from './console/handler.js';
 
 export const LOCAL_TABLE_NAME = 'people-pathing-jobs';
 /**
@@ -70,6 +71,8 @@ export interface LocalServerOptions {
   outbox?: { intervalMs?: number; graceMs?: number };
   /** Test-only crash injection at a completion boundary (cli/serve.ts reads PEOPLE_PATHING_TEST_CRASH_AT). */
   atStep?: (step: CompletionStep, jobId: string) => void;
+  /** The built console app (default dist/console); tests point it elsewhere. */
+  consoleDir?: string;
 }
 
 /** Local mode's outbox defaults: a completer publishes within milliseconds, so 30 s of grace never races it. */
@@ -81,6 +84,8 @@ export interface LocalServer {
   port: number;
   dataDir: string;
   notificationsFile: string;
+  /** The browser console (doc/console.md). */
+  consoleUrl: string;
   /** Resolves when the worker has nothing queued or running (tests, benchmarks). */
   idle(): Promise<void>;
   close(): Promise<void>;
@@ -206,12 +211,17 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
     maxVideoBytes: options.maxVideoBytes,
     logger: { error: (message, details) => log(`${message} ${JSON.stringify(details)}`) },
   };
-  const authenticate =
-    options.auth === 'none'
-      ? localAuthenticator({ mode: 'none', accounts: options.accounts ?? {} })
-      : localAuthenticator({ mode: 'keys', keys: new FileKeyStore(dataDir), regions: options.regions });
+  const keyStore = options.auth === 'none' ? undefined : new FileKeyStore(dataDir);
+  const authenticate = keyStore
+    ? localAuthenticator({ mode: 'keys', keys: keyStore, regions: options.regions })
+    : localAuthenticator({ mode: 'none', accounts: options.accounts ?? {} });
+  // The console (cli/local/console/): its own routes under /console/, sessions bound to issued keys.
+  const consoleHandler = createConsoleHandler({
+    deps, listJobs: (account) => store.listAccountJobs(account), authenticate, keys: keyStore, buckets, bucketsDir, dataDir, staticDir: options.consoleDir, log,
+  });
 
   const server = createServer((req, res) => {
+    if (consoleHandler.owns(req)) return void consoleHandler.handle(req, res);
     void (async () => {
       let response: ApiResponse;
       let bodyRead = false;
@@ -286,6 +296,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
   let closing: Promise<void> | undefined;
   return {
     url: `http://127.0.0.1:${port}`,
+    consoleUrl: `http://127.0.0.1:${port}/console/`,
     port,
     dataDir,
     notificationsFile,

@@ -43,7 +43,7 @@ export { trackPersons, type PersonsSample } from './pipeline/persons.js';
 export { trackToMot, trackToResults } from './pipeline/outputs.js';
 export { createEngineProcessor, prepareEngineModels } from './pipeline/processor.js';
 export { gpuRequired } from './ort-session.js';
-export { ACCEPTED_CONTAINERS, ACCEPTED_DEMUXERS } from './video/ffmpeg-input.js';
+export { ACCEPTED_CONTAINERS, ACCEPTED_DEMUXERS, ffmpegBinary, videoFileInput } from './video/ffmpeg-input.js';
 export { CATALOGUE, DEFAULT_MODEL_NAMES, findModel, type CatalogueModel } from './models/catalogue.js';
 export { ModelUnavailableError, OFFLINE_HINT, obtainModel, userModelsCache } from './models/resolve.js';
 export { runModels } from './models/cli.js';
