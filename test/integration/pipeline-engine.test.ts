@@ -153,7 +153,7 @@ describeData('people-pathing track (CLI)', () => {
   });
 
   it.each([
-    ['a missing file', async () => join(dir, 'missing.mp4'), /input not found/],
+    ['a missing file', async () => join(dir, 'missing.mp4'), /^people-pathing track: no video or MOT sequence at \S+missing\.mp4 \(no such file or folder\): give a video file/],
     [
       'a text file named .mp4',
       async () => {
