@@ -163,7 +163,11 @@ describe('local notifications: a publish that fails until the fault clears, and 
     const bob = rekognition(server!.url, BOB.key);
     try {
       const video = { S3Object: { Bucket: 'videos', Name: 'clip.mp4' } };
-      const foreign = (await bob.send(new StartPersonTrackingCommand({ Video: video, NotificationChannel: aliceChannel }))).JobId!;
+      // Account A's role is refused at Start (doc/architecture/0020); with Bob's own role, A's topic is refused when
+      // publishing, as the deployed notifier refuses it.
+      await expect(bob.send(new StartPersonTrackingCommand({ Video: video, NotificationChannel: aliceChannel }))).rejects.toMatchObject({ name: 'AccessDeniedException' });
+      const aliceTopic = { SNSTopicArn: aliceChannel.SNSTopicArn, RoleArn: bobChannel.RoleArn };
+      const foreign = (await bob.send(new StartPersonTrackingCommand({ Video: video, NotificationChannel: aliceTopic }))).JobId!;
       const own = (await bob.send(new StartPersonTrackingCommand({ Video: video, NotificationChannel: bobChannel }))).JobId!;
       await server!.idle();
       expect((await bob.send(new GetPersonTrackingCommand({ JobId: foreign }))).JobStatus).toBe('SUCCEEDED');
