@@ -6,7 +6,7 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { mkdir, readFile, rm, symlink } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, rm } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { GetPersonTrackingCommand, RekognitionClient, StartPersonTrackingCommand } from '@aws-sdk/client-rekognition';
@@ -30,7 +30,8 @@ describeWithData(VIDEO, YOLOX)('serve and get print nothing on stderr in normal 
   beforeAll(async () => {
     dataDir = await makeDataDir('pp-quiet-');
     await mkdir(join(dataDir, 'buckets', 'videos'), { recursive: true });
-    await symlink(VIDEO, join(dataDir, 'buckets', 'videos', 'street.mp4'));
+    // A copy: a symlink leaving the bucket is not found, as in S3 (doc/architecture/0018).
+    await copyFile(VIDEO, join(dataDir, 'buckets', 'videos', 'street.mp4'));
   });
   afterAll(async () => {
     if (child && child.exitCode === null) {
