@@ -232,6 +232,9 @@ export class PeoplePathingStack extends Stack {
       readResults(readPlanFn);
       readResults(stitchFn);
       stitchFn.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: [resultsBucket.arnForObjects(`${RESULTS_PREFIX}*`)] }));
+      // HandleFailure asks Batch why a segments array job's children failed (a Spot reclaim is resubmitted);
+      // ListJobs has no resource-level permissions.
+      handleFailureFn.addToRolePolicy(new iam.PolicyStatement({ actions: ['batch:ListJobs'], resources: ['*'] }));
       segments = { readPlanFn, stitchFn };
     }
 

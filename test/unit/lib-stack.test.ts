@@ -352,16 +352,18 @@ describe('people-pathing stack (GPU, defaults)', () => {
   test('every Task state has a catch-all that ends in the job FAILED and notified', () => {
     const { States } = definitionOf(template);
     const tasks = Object.entries(States).filter(([, st]) => st.Type === 'Task');
-    expect(tasks.map(([name]) => name).sort()).toEqual(['Complete', 'FailJob', 'HandleFailure', 'Prepare', 'ReadSegmentPlan', 'RunSegments', 'RunTracker', 'StitchSegments']);
+    expect(tasks.map(([name]) => name).sort()).toEqual(['Complete', 'FailJob', 'HandleFailure', 'HandleSegmentsFailure', 'Prepare', 'ReadSegmentPlan', 'RunSegments', 'RunTracker', 'StitchSegments']);
     for (const [name, st] of tasks) {
       const catchAll = ((st.Catch ?? []) as { ErrorEquals: string[]; Next: string }[]).find((c) => c.ErrorEquals.includes('States.ALL'));
       expect({ name, catches: catchAll !== undefined }).toEqual({ name, catches: true });
-      // Caught errors go to HandleFailure (the tracker, Complete) or to FailJob (everything else) ...
-      expect(['HandleFailure', 'FailJob', 'WorkflowFailed']).toContain(catchAll?.Next);
+      // Caught errors go to HandleFailure (the tracker, Complete), HandleSegmentsFailure (the array job) or to FailJob
+      // (everything else) ...
+      expect(['HandleFailure', 'HandleSegmentsFailure', 'FailJob', 'WorkflowFailed']).toContain(catchAll?.Next);
       if (name === 'FailJob') expect(catchAll?.Next).toBe('WorkflowFailed');
     }
     // ... both invoke the HandleFailure Lambda (it fails the job and notifies), FailJob told the failure is final.
     expect(States.FailJob.Resource).toEqual(States.HandleFailure.Resource);
+    expect(States.HandleSegmentsFailure.Resource).toEqual(States.HandleFailure.Resource);
     expect(JSON.stringify(States.FailJob.Parameters)).toContain('"final":true');
     expect(States.FailJob.Next).toBe('JobFailed');
     expect(States.WorkflowFailed.Type).toBe('Fail');
@@ -485,6 +487,24 @@ describe('people-pathing stack (GPU, defaults)', () => {
     expect([...new Set(stitch.flatMap(actionsOf))].sort()).toEqual(
       ['logs:CreateLogStream', 'logs:PutLogEvents', 's3:GetObject', 's3:ListBucket', 's3:PutObject', 'xray:PutTelemetryRecords', 'xray:PutTraceSegments'].sort(),
     );
+  });
+
+  test('long videos: an array job whose children Spot reclaimed is submitted again with the same plan, within the resubmission budget', () => {
+    const { States } = definitionOf(template);
+    const catchAll = (States.RunSegments.Catch as { ErrorEquals: string[]; Next: string }[]).find((c) => c.ErrorEquals.includes('States.ALL'));
+    expect(catchAll?.Next).toBe('HandleSegmentsFailure');
+    // The HandleFailure Lambda, told it is the array job, with the job's resubmission count.
+    expect(States.HandleSegmentsFailure.Parameters).toMatchObject({ segments: true, 'resubmits.$': '$.prepared.resubmits' });
+    expect(States.HandleSegmentsFailure.Next).toBe('RetrySegmentsOrEnd');
+    const choice = States.RetrySegmentsOrEnd as { Choices: { Variable: string; StringEquals: string; Next: string }[]; Default: string };
+    expect(choice.Choices).toEqual([{ Variable: '$.failure.action', StringEquals: 'RETRY', Next: 'CountSegmentsResubmit' }]);
+    expect(choice.Default).toBe('JobFailed');
+    // The count and the plan carried; back to RunSegments (not RunTracker: no new plan, no planning run).
+    expect(States.CountSegmentsResubmit.Parameters).toMatchObject({ 'plan.$': '$.plan', prepared: { 'resubmits.$': '$.failure.resubmits' } });
+    expect(States.CountSegmentsResubmit.Next).toBe('RunSegments');
+    // It asks Batch why the children failed.
+    const statements = statementsOfRole(template, roleIdOf(template, 'HandleFailureFn'));
+    expect(statements.filter((s) => actionsOf(s).includes('batch:ListJobs')).map((s) => s.Resource)).toEqual(['*']);
   });
 
   test('workflow Lambdas publish notifications only to allow-listed topics and assume only roles', () => {
