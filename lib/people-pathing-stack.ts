@@ -26,6 +26,7 @@ import { TrackerFargate } from './tracker-fargate.js';
 import { TrackerImage } from './tracker-image.js';
 import { PeoplePathingWorkflow } from './workflow.js';
 import { SEGMENTS_JOB_TAG } from './segmented-workflow.js';
+import { minSplitSeconds } from '../core/segment-protocol.js';
 import { KEYS_KMS_KEY_OUTPUT, KEYS_TABLE_OUTPUT, KEY_PURPOSE } from '../core/auth/keys.js';
 import { OWED_INDEX } from '../adapters/dynamodb-job-store.js';
 
@@ -126,7 +127,13 @@ export class PeoplePathingStack extends Stack {
       JOBS_TABLE: table.tableName,
       RESULTS_BUCKET: resultsBucket.bucketName,
       POWERTOOLS_SERVICE_NAME: TRACKER_SERVICE,
-      ...(segmentParallelism > 1 ? { TRACKER_SEGMENT_PARALLELISM: String(segmentParallelism) } : {}),
+      ...(segmentParallelism > 1
+        ? {
+            TRACKER_SEGMENT_PARALLELISM: String(segmentParallelism),
+            // Shorter videos run as one job: a split would cost more instance starts than it saves (doc 0020).
+            TRACKER_SEGMENT_MIN_SECONDS: String(config.segmentMinSeconds ?? minSplitSeconds(segmentParallelism)),
+          }
+        : {}),
     };
     if (segmentParallelism > 1) {
       // Array children read the plan the first run wrote, and a child whose video fails stops its siblings.

@@ -87,6 +87,8 @@ type Json = Record<string, unknown>;
 function synthesisedDefinition(): {
   definition: Json;
   jobDefinitionEnv: string[];
+  /** The job definition's environment values. */
+  jobDefinitionValues: Record<string, string>;
   roles: { complete: RoleGrants; handleFailure: RoleGrants };
   /** What CloudFormation does with the revision an update replaces: keeps it (Retain) or deregisters it. */
   jobDefinitionRetainedOnUpdate: boolean;
@@ -130,6 +132,7 @@ function synthesisedDefinition(): {
   return {
     definition: JSON.parse(resolve(sm.Properties.DefinitionString)) as Json,
     jobDefinitionEnv: env,
+    jobDefinitionValues: Object.fromEntries((jobDef.Properties.ContainerProperties.Environment as { Name: string; Value: string }[]).map((e) => [e.Name, e.Value])),
     roles: { complete: roleOf('CompleteFn'), handleFailure: roleOf('HandleFailureFn') },
     jobDefinitionRetainedOnUpdate,
   };
@@ -185,7 +188,7 @@ function batchFailure(jobName: string, statusReason: string, exitCode?: number, 
 const describeData = describeWithData(VIDEO_FILE, YOLOX);
 
 describeData('workflow state machine, executed locally', () => {
-  const { definition, jobDefinitionEnv, roles, jobDefinitionRetainedOnUpdate } = synthesisedDefinition();
+  const { definition, jobDefinitionEnv, jobDefinitionValues, roles, jobDefinitionRetainedOnUpdate } = synthesisedDefinition();
   /** Batch's job definition revisions: an INACTIVE (deregistered) one cannot be submitted. */
   const inactiveDefinitions = new Set<string>();
   /** An S3 outage for the workflow steps (every call answers 503), to drive the catch-alls. */
@@ -960,6 +963,19 @@ describeData('workflow state machine, executed locally', () => {
       inactiveDefinitions.clear();
     }
   });
+
+  test('a video below the stack\'s split threshold runs as one job, even where the plan would cut it', async () => {
+    const job = await admit('long/walk.mp4', { channel: { SNSTopicArn: TOPIC, RoleArn: ROLE } });
+    // The synthesised job definition's threshold (derived from the cold start, GPU rate and stitch figures) with the
+    // short plan that cuts this 24 s video into three segments when nothing stops it.
+    const minSeconds = Number(jobDefinitionValues.TRACKER_SEGMENT_MIN_SECONDS);
+    expect(minSeconds).toBeGreaterThan(24);
+    const { output, submissions, record } = await execute(job, (env) => runContainer(env, { ...SEGMENTED, TRACKER_SEGMENT_MIN_SECONDS: String(minSeconds) }));
+    expect(submissions).toHaveLength(1);
+    expect(output.plan).toEqual({ segmented: false, size: 0 });
+    expect(record?.status).toBe('SUCCEEDED');
+    expect(published.map((p) => p.message)).toEqual([expectedMessage(job, 'SUCCEEDED', record?.completedAt as number, 'long/walk.mp4')]);
+  }, 300_000);
 
   test('long video: a segment child lost to Spot on every attempt is resubmitted; only its segment is tracked again; SUCCEEDED', async () => {
     const job = await admit('long/walk.mp4', { channel: { SNSTopicArn: TOPIC, RoleArn: ROLE } });

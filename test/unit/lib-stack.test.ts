@@ -9,6 +9,8 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { resolveConfig } from '../../lib/config.js';
 import type { PeoplePathingConfig } from '../../lib/config.js';
+import { configFromContext } from '../../lib/config.js';
+import { minSplitSeconds } from '../../core/segment-protocol.js';
 import { PeoplePathingStack } from '../../lib/people-pathing-stack.js';
 import { TIME_FACTOR, TRANSFER_MARGIN_MS, deadlineMsFor } from '../../core/tracker-protocol.js';
 
@@ -84,6 +86,20 @@ describe('On-Demand fallback of the Spot GPU queue (doc 0020)', () => {
       expect(r.MinvCpus).toBe(0);
       expect(r.InstanceTypes).toEqual(['g6.xlarge', 'g5.xlarge', 'g4dn.xlarge']);
     }
+  });
+
+  test('-c segmentMinSeconds=N sets the split threshold the tracker applies; the default is derived per parallelism', () => {
+    const envOf = (t: Template) =>
+      (Object.values(t.findResources('AWS::Batch::JobDefinition'))[0].Properties.ContainerProperties.Environment as { Name: string; Value: string }[]).find(
+        (e) => e.Name === 'TRACKER_SEGMENT_MIN_SECONDS',
+      )?.Value;
+    const fromContext = configFromContext(new App({ context: { inputBuckets: 'example-bucket', segmentMinSeconds: '600' } }).node);
+    expect(fromContext.segmentMinSeconds).toBe(600);
+    expect(envOf(synth(fromContext).template)).toBe('600');
+    // Two segments at once save less wall time than four: a longer video is needed to pay for the extra start.
+    expect(envOf(synth({ inputBuckets: ['example-bucket'], maxGpuJobs: undefined, maxVcpus: 8 } as Partial<PeoplePathingConfig>).template)).toBe(String(minSplitSeconds(2)));
+    expect(minSplitSeconds(2)).toBeGreaterThan(minSplitSeconds(4));
+    expect(() => configFromContext(new App({ context: { inputBuckets: 'example-bucket', segmentMinSeconds: '-5' } }).node)).toThrow(/segmentMinSeconds/);
   });
 
   test('-c onDemandFallback=false keeps the queue Spot only; On-Demand alone needs no fallback', () => {
@@ -483,6 +499,9 @@ describe('people-pathing stack (GPU, defaults)', () => {
     const env = jobDef.Properties.ContainerProperties.Environment as { Name: string; Value: string }[];
     // At most 4 segments per video, however many GPU jobs the compute environment runs at once.
     expect(env).toContainEqual({ Name: 'TRACKER_SEGMENT_PARALLELISM', Value: '4' });
+    // Videos below the derived split threshold (84 min for 4 segments, doc 0020) run as one job.
+    expect(env).toContainEqual({ Name: 'TRACKER_SEGMENT_MIN_SECONDS', Value: String(minSplitSeconds(4)) });
+    expect(minSplitSeconds(4)).toBe(5040);
     const stitch = statementsOfRole(template, roleIdOf(template, 'StitchFn'));
     expect([...new Set(stitch.flatMap(actionsOf))].sort()).toEqual(
       ['logs:CreateLogStream', 'logs:PutLogEvents', 's3:GetObject', 's3:ListBucket', 's3:PutObject', 'xray:PutTelemetryRecords', 'xray:PutTraceSegments'].sort(),

@@ -30,8 +30,11 @@ import { PLAN_FILE, segmentPrefix, type PlanFile } from '../../../../core/segmen
 export function planHook(parallelism: number, job: SegmentJobOptions, env: Record<string, string | undefined>) {
   const segmentSec = Number(env.TRACKER_SEGMENT_SECONDS);
   const overlapSec = Number(env.TRACKER_OVERLAP_SECONDS);
+  // Below the stack's split threshold (TRACKER_SEGMENT_MIN_SECONDS, doc 0020) a video is tracked as one job.
+  const minSec = Number(env.TRACKER_SEGMENT_MIN_SECONDS ?? 0);
   return async (videoPath: string, videoMetadata: VideoMetadata): Promise<{ name: string; body: string } | undefined> => {
     if (!(parallelism > 1)) return undefined;
+    if (minSec > 0 && !((videoMetadata.DurationMillis ?? 0) >= minSec * 1000)) return undefined;
     const { plan } = await planFor(videoPath, job, {
       workers: parallelism,
       ...(segmentSec > 0 ? { segmentSec } : {}),
