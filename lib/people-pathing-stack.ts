@@ -423,7 +423,7 @@ export class PeoplePathingStack extends Stack {
       })),
       {
         match: /^Resource::\*$/,
-        reason: 'X-Ray trace upload, ECR GetAuthorizationToken and CloudWatch Logs delivery actions have no resource-level permissions (enforced by the IAM test in test/unit/lib-stack.test.ts).',
+        reason: 'X-Ray trace upload, ECR GetAuthorizationToken, CloudWatch Logs delivery and Batch DescribeJobs/ListJobs/DescribeComputeEnvironments actions have no resource-level permissions (enforced by the IAM test in test/unit/lib-stack.test.ts).',
       },
       {
         match: /^Resource::<(Prepare|Complete|HandleFailure|ReadPlan|Stitch)Fn[A-Za-z0-9]+\.Arn>:\*$/,
