@@ -21,3 +21,34 @@ export interface PlanFile {
 export function segmentPrefix(index: number): string {
   return `segments/segment-${String(index).padStart(5, '0')}`;
 }
+
+/**
+ * The figures the AWS split threshold is derived from (doc/architecture/0020, Consequences). Measured ones carry their
+ * source; the others are assumptions until measured on a GPU instance.
+ */
+export const SPLIT_FIGURES = {
+  /** Assumed: a GPU instance's cold start plus the image pull, the middle of 60–120 s. */
+  coldStartSec: 90,
+  /** Rekognition's analysis cadence: samples per second of video. */
+  samplesPerSec: 15,
+  /** Assumed: analysed samples per second on one GPU (YOLOX-class detector with re-ID; doc/segments.md projection). */
+  gpuSamplesPerSec: 300,
+  /** Measured (doc/segments.md): the stitch of a 6 h video with the results written, 6.7 s; an upper bound. */
+  stitchSec: 7,
+  /** The plan's default overlap (doc/architecture/0014). */
+  overlapSec: 5,
+} as const;
+
+/**
+ * Shortest video (seconds) the AWS workflow cuts into `parallelism` segments. Splitting saves
+ * D·r·(1 − 1/N) of wall time (r = seconds of GPU work per second of video) and costs, in wall time, one more cold
+ * start (the plan runs in a GPU container of its own before the children start), the stitch and the overlap analysed
+ * again (O·r); it must also save at least one more cold start to be worth N instance starts instead of one, each of
+ * which may wait for capacity. So D ≥ (2·C + stitch + O·r) / (r·(1 − 1/N)), rounded up to the minute.
+ */
+export function minSplitSeconds(parallelism: number, figures: { [K in keyof typeof SPLIT_FIGURES]: number } = SPLIT_FIGURES): number {
+  if (!(parallelism > 1)) return Infinity;
+  const r = figures.samplesPerSec / figures.gpuSamplesPerSec;
+  const d = (2 * figures.coldStartSec + figures.stitchSec + figures.overlapSec * r) / (r * (1 - 1 / parallelism));
+  return Math.ceil(d / 60) * 60;
+}

@@ -70,6 +70,12 @@ export interface PeoplePathingConfig {
   readonly removalPolicy: 'retain' | 'destroy';
   /** Optional models mirror the image build fetches from (`-c modelsMirror=s3://bucket/prefix` or `https://...`). */
   readonly modelsMirror?: string;
+  /**
+   * GPU path: videos shorter than this many seconds run as one job, never in segments (`-c segmentMinSeconds=N`).
+   * Default: derived from the cold start, GPU rate and stitch figures for the stack's parallelism (core/segment-protocol.ts
+   * minSplitSeconds; 5040 s = 84 min for 4 segments), doc/architecture/0020.
+   */
+  readonly segmentMinSeconds?: number;
 }
 
 /** vCPUs of one tracker job: one xlarge GPU instance (g4dn/g5/g6.xlarge). */
@@ -188,5 +194,6 @@ export function configFromContext(node: Node): PeoplePathingConfig {
     removalPolicy: ctx('removalPolicy') as PeoplePathingConfig['removalPolicy'] | undefined,
     modelsMirror: ctx('modelsMirror') as string | undefined,
     wafRateLimit: positiveInt('wafRateLimit', ctx('wafRateLimit')),
+    segmentMinSeconds: positiveInt('segmentMinSeconds', ctx('segmentMinSeconds')),
   });
 }

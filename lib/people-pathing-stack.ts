@@ -26,6 +26,7 @@ import { TrackerFargate } from './tracker-fargate.js';
 import { TrackerImage } from './tracker-image.js';
 import { PeoplePathingWorkflow } from './workflow.js';
 import { SEGMENTS_JOB_TAG } from './segmented-workflow.js';
+import { minSplitSeconds } from '../core/segment-protocol.js';
 import { KEYS_KMS_KEY_OUTPUT, KEYS_TABLE_OUTPUT, KEY_PURPOSE } from '../core/auth/keys.js';
 import { OWED_INDEX } from '../adapters/dynamodb-job-store.js';
 
@@ -126,7 +127,13 @@ export class PeoplePathingStack extends Stack {
       JOBS_TABLE: table.tableName,
       RESULTS_BUCKET: resultsBucket.bucketName,
       POWERTOOLS_SERVICE_NAME: TRACKER_SERVICE,
-      ...(segmentParallelism > 1 ? { TRACKER_SEGMENT_PARALLELISM: String(segmentParallelism) } : {}),
+      ...(segmentParallelism > 1
+        ? {
+            TRACKER_SEGMENT_PARALLELISM: String(segmentParallelism),
+            // Shorter videos run as one job: a split would cost more instance starts than it saves (doc 0020).
+            TRACKER_SEGMENT_MIN_SECONDS: String(config.segmentMinSeconds ?? minSplitSeconds(segmentParallelism)),
+          }
+        : {}),
     };
     if (segmentParallelism > 1) {
       // Array children read the plan the first run wrote, and a child whose video fails stops its siblings.
@@ -232,6 +239,9 @@ export class PeoplePathingStack extends Stack {
       readResults(readPlanFn);
       readResults(stitchFn);
       stitchFn.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: [resultsBucket.arnForObjects(`${RESULTS_PREFIX}*`)] }));
+      // HandleFailure asks Batch why a segments array job's children failed (a Spot reclaim is resubmitted);
+      // ListJobs has no resource-level permissions.
+      handleFailureFn.addToRolePolicy(new iam.PolicyStatement({ actions: ['batch:ListJobs'], resources: ['*'] }));
       segments = { readPlanFn, stitchFn };
     }
 
@@ -413,7 +423,7 @@ export class PeoplePathingStack extends Stack {
       })),
       {
         match: /^Resource::\*$/,
-        reason: 'X-Ray trace upload, ECR GetAuthorizationToken and CloudWatch Logs delivery actions have no resource-level permissions (enforced by the IAM test in test/unit/lib-stack.test.ts).',
+        reason: 'X-Ray trace upload, ECR GetAuthorizationToken, CloudWatch Logs delivery and Batch DescribeJobs/ListJobs/DescribeComputeEnvironments actions have no resource-level permissions (enforced by the IAM test in test/unit/lib-stack.test.ts).',
       },
       {
         match: /^Resource::<(Prepare|Complete|HandleFailure|ReadPlan|Stitch)Fn[A-Za-z0-9]+\.Arn>:\*$/,

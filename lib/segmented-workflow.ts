@@ -6,7 +6,11 @@
  *                                 RunSegments (Batch array job: child index = segment, same image and job
  *                                    │          definition, so Spot retries apply per child)
  *                                 StitchSegments (Lambda) ─▶ Complete
- *   RunSegments and StitchSegments errors are caught into HandleFailure like RunTracker's.
+ *   ReadSegmentPlan and StitchSegments errors are caught into HandleFailure like RunTracker's. RunSegments' are
+ *   caught into HandleSegmentsFailure (the same Lambda, told it is the array job): when every failed child was lost
+ *   to its host (Spot reclaims past the job definition's attempts) it answers RETRY and the array job is submitted
+ *   again, sharing the job's resubmission budget (MAX_RESUBMITS) with RunTracker's; children whose segment is
+ *   already in S3 exit at once, so only the lost segments are tracked again. Anything else fails the job.
  *
  * The tracker cut the video when its plan (TRACKER_SEGMENT_PARALLELISM) had more than one segment: it wrote
  * segments/plan.json and exited without tracking.
@@ -24,6 +28,9 @@ export const SEGMENT_STATE = {
   isSegmented: 'IsSegmented',
   runSegments: 'RunSegments',
   stitch: 'StitchSegments',
+  handleFailure: 'HandleSegmentsFailure',
+  retryOrEnd: 'RetrySegmentsOrEnd',
+  countResubmit: 'CountSegmentsResubmit',
 } as const;
 
 /**
@@ -41,6 +48,10 @@ export interface SegmentedPathProps {
   readonly environment: Record<string, string>;
   readonly complete: sfn.IChainable;
   readonly handleFailure: sfn.IChainable;
+  /** The HandleFailure Lambda, the workflow's last resort (FailJob) and its end state for a FAILED job. */
+  readonly handleFailureFn: lambda.IFunction;
+  readonly failJob: sfn.IChainable;
+  readonly failed: sfn.IChainable;
 }
 
 /** The states between RunTracker and Complete; returns the first one. */
@@ -65,7 +76,28 @@ export function segmentedPath(scope: Construct, props: SegmentedPathProps): sfn.
     maxAttempts: 4,
     backoffRate: 2,
   });
-  runSegments.addCatch(props.handleFailure, { errors: ['States.ALL'], resultPath: '$.error' });
+  const handleSegmentsFailure = lambdaStep(scope, SEGMENT_STATE.handleFailure, props.handleFailureFn, '$.failure', {
+    error: sfn.JsonPath.objectAt('$.error'),
+    resubmits: sfn.JsonPath.numberAt('$.prepared.resubmits'),
+    segments: true,
+  });
+  handleSegmentsFailure.addRetry({ errors: ['States.TaskFailed'], interval: Duration.seconds(5), maxAttempts: 3, backoffRate: 2 });
+  handleSegmentsFailure.addCatch(props.failJob, { errors: ['States.ALL'], resultPath: '$.error' });
+  runSegments.addCatch(handleSegmentsFailure, { errors: ['States.ALL'], resultPath: '$.error' });
+  // RETRY: the same plan, the count carried; the array job is submitted again.
+  const countResubmit = new sfn.Pass(scope, SEGMENT_STATE.countResubmit, {
+    parameters: {
+      'jobId.$': '$.jobId',
+      'accountId.$': '$.accountId',
+      'video.$': '$.video',
+      prepared: { proceed: true, 'resultsPrefix.$': '$.prepared.resultsPrefix', 'resubmits.$': '$.failure.resubmits' },
+      'plan.$': '$.plan',
+    },
+  });
+  countResubmit.next(runSegments);
+  handleSegmentsFailure.next(
+    new sfn.Choice(scope, SEGMENT_STATE.retryOrEnd).when(sfn.Condition.stringEquals('$.failure.action', 'RETRY'), countResubmit).otherwise(props.failed),
+  );
 
   const stitch = lambdaStep(scope, SEGMENT_STATE.stitch, props.stitchFn, '$.stitched');
   stitch.addCatch(props.handleFailure, { errors: ['States.ALL'], resultPath: '$.error' });

@@ -111,6 +111,8 @@ export class PeoplePathingWorkflow extends Construct {
     });
     complete.addCatch(handleFailure, { errors: ['States.ALL'], resultPath: '$.error' });
 
+    const failed = new sfn.Succeed(this, STATE.failed, { comment: 'The job is FAILED with a StatusMessage (the workflow itself worked).' });
+
     const environment = {
       JOB_ID: sfn.JsonPath.stringAt('$.jobId'),
       ACCOUNT_ID: sfn.JsonPath.stringAt('$.accountId'),
@@ -136,7 +138,16 @@ export class PeoplePathingWorkflow extends Construct {
         resultPath: '$.tracker',
       });
       if (props.segments) {
-        afterRun = segmentedPath(this, { ...props.segments, batch: props.batch, environment, complete, handleFailure });
+        afterRun = segmentedPath(this, {
+          ...props.segments,
+          batch: props.batch,
+          environment,
+          complete,
+          handleFailure,
+          handleFailureFn: props.handleFailureFn,
+          failJob,
+          failed,
+        });
       }
     } else if (props.fargate) {
       const f = props.fargate;
@@ -198,7 +209,6 @@ export class PeoplePathingWorkflow extends Construct {
     });
     countResubmit.next(runTracker);
 
-    const failed = new sfn.Succeed(this, STATE.failed, { comment: 'The job is FAILED with a StatusMessage (the workflow itself worked).' });
     failJob.next(failed);
     handleFailure.next(
       new sfn.Choice(this, STATE.retryOrEnd).when(sfn.Condition.stringEquals('$.failure.action', 'RETRY'), countResubmit).otherwise(failed),

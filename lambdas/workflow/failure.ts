@@ -97,6 +97,25 @@ export function classifyFailure(error: CaughtError | undefined, report?: Failure
   return { kind: 'INTERNAL', retryable: false, statusMessage: STATUS_MESSAGES.internal };
 }
 
+/** What Batch's ListJobs tells of one FAILED child of an array job (JobSummary: statusReason, container.reason). */
+export interface FailedChild {
+  statusReason?: string;
+  containerReason?: string;
+}
+
+/**
+ * A segments array job failed and no child left failure.json (no child failed on the video): were its failed
+ * children all lost to their hosts? A child exhausts the job definition's attempts when Spot reclaims each of its
+ * instances, and Batch then fails the parent with no reason of its own; the children's own status reasons say why
+ * ("Host EC2 (instance i-...) terminated."). Only when every failed child says so is the array worth submitting again:
+ * one child that crashed on its own makes it the CONTAINER failure classifyFailure reports.
+ */
+export function segmentChildrenLostToHosts(children: readonly FailedChild[]): FailureDecision | undefined {
+  if (children.length === 0) return undefined;
+  const lost = children.every((c) => [c.statusReason, c.containerReason].some((r) => typeof r === 'string' && HOST_REASON.test(r)));
+  return lost ? { kind: 'HOST', retryable: true, statusMessage: STATUS_MESSAGES.interrupted } : undefined;
+}
+
 /**
  * How long a Batch job that never started waited in the queue, from its submission (CreatedAt) to its cancellation
  * (StoppedAt); undefined for a job that started or a cause without those times.

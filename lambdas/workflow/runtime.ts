@@ -9,11 +9,13 @@ import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { Tracer } from '@aws-lambda-powertools/tracer';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
+import { BatchClient } from '@aws-sdk/client-batch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { STSClient } from '@aws-sdk/client-sts';
 import type { Notifier } from '../../core/ports.js';
+import { batchFailedArrayChildren } from '../../adapters/batch-array-children.js';
 import { DynamoDbJobStore } from '../../adapters/dynamodb-job-store.js';
 import { callerRoleNotifiers } from '../../adapters/sns-notifier.js';
 import { createWorkflowSteps } from './steps.js';
@@ -62,6 +64,7 @@ function getSteps(): WorkflowSteps {
     count: (metric) => metrics.addMetric(metric, MetricUnit.Count, 1),
     measure: (metric, value) => metrics.addMetric(metric, MetricUnit.Seconds, value),
     log: (message, fields) => logger.info(message, fields ?? {}),
+    failedArrayChildren: batchFailedArrayChildren(tracer.captureAWSv3Client(new BatchClient({}))),
   });
   return steps;
 }

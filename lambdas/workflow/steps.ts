@@ -12,8 +12,8 @@ import type { ResultsManifest } from '../../core/results-format.js';
 import type { VideoJobStatus } from '../../core/types.js';
 import { FAILURE_FILE, STATUS_MESSAGES, resultsPrefixFor } from '../../core/tracker-protocol.js';
 import type { FailureReport } from '../../core/tracker-protocol.js';
-import { classifyFailure, neverStartedWaitMs } from './failure.js';
-import type { CaughtError, FailureKind } from './failure.js';
+import { classifyFailure, neverStartedWaitMs, segmentChildrenLostToHosts } from './failure.js';
+import type { CaughtError, FailedChild, FailureDecision, FailureKind } from './failure.js';
 
 /** Times the workflow submits the tracker again after Batch's own attempts were all reclaimed. */
 export const MAX_RESUBMITS = 2;
@@ -41,6 +41,8 @@ export interface HandleFailureInput extends JobKey {
    * and without a retry decision, so nothing that may have made the step fail is needed again.
    */
   final?: boolean;
+  /** The failed step was RunSegments (the array job): its failed children's reasons decide a resubmission. */
+  segments?: boolean;
 }
 
 export type HandleFailureResult =
@@ -59,6 +61,18 @@ export interface WorkflowDeps {
   /** Records a measurement (Powertools metrics in Lambda): the queue wait of a job Batch cancelled before it started. */
   measure?: (metric: 'QueueWaitSeconds', value: number) => void;
   log?: (message: string, fields?: Record<string, unknown>) => void;
+  /** The FAILED children of a Batch array job (adapters/batch-array-children.ts); without it a failed array is not resubmitted. */
+  failedArrayChildren?: (arrayJobId: string) => Promise<FailedChild[]>;
+}
+
+/** The Batch job id in a States.TaskFailed cause (the DescribeJobs job), if any. */
+function batchJobIdOf(error: CaughtError | undefined): string | undefined {
+  try {
+    const id = (JSON.parse(error?.Cause ?? '') as { JobId?: unknown }).JobId;
+    return typeof id === 'string' && id.length > 0 ? id : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 async function readObject(deps: WorkflowDeps, key: string): Promise<string | undefined> {
@@ -140,7 +154,12 @@ export function createWorkflowSteps(deps: WorkflowDeps) {
         const waitMs = neverStartedWaitMs(input.error);
         if (waitMs !== undefined) deps.measure?.('QueueWaitSeconds', Math.round(waitMs / 1000));
       }
-      const decision = input.final === true ? { kind: 'INTERNAL' as const, retryable: false, statusMessage: STATUS_MESSAGES.internal } : classifyFailure(input.error, report);
+      let decision: FailureDecision | undefined;
+      if (input.final === true) decision = { kind: 'INTERNAL', retryable: false, statusMessage: STATUS_MESSAGES.internal };
+      // A segments array job that failed with no child's failure report: ask Batch why its children failed.
+      const arrayJobId = input.segments === true && !report ? batchJobIdOf(input.error) : undefined;
+      if (!decision && arrayJobId && deps.failedArrayChildren) decision = segmentChildrenLostToHosts(await deps.failedArrayChildren(arrayJobId));
+      decision ??= classifyFailure(input.error, report);
       // No capacity, or no compute environment that can place it: one is worth an operator's look (an alarm).
       if (decision.kind === 'CAPACITY' || decision.kind === 'MISCONFIGURATION') count('JobsNeverStarted');
       log('tracker failure', { jobId: input.jobId, error: input.error?.Error, kind: decision.kind, resubmits, final: input.final === true });

@@ -46,6 +46,7 @@ import { DATA, describeWithData, MODELS, YOLOX } from './engine-data.js';
 import { startOwnerProxy } from '../fixtures/s3-owner-proxy.js';
 import { BatchClient } from '@aws-sdk/client-batch';
 import { BatchQueueLookup } from '../../adapters/batch-queue.js';
+import { batchFailedArrayChildren } from '../../adapters/batch-array-children.js';
 import { NEVER_STARTED_MESSAGE, reconcileJobs } from '../../core/jobs/reconcile.js';
 import { GRACE_MS, RELAUNCH_FOR_MS } from '../../lambdas/workflow/reconcile.js';
 import { NEVER_STARTED_LIMIT } from '../../lib/tracker-batch.js';
@@ -86,6 +87,8 @@ type Json = Record<string, unknown>;
 function synthesisedDefinition(): {
   definition: Json;
   jobDefinitionEnv: string[];
+  /** The job definition's environment values. */
+  jobDefinitionValues: Record<string, string>;
   roles: { complete: RoleGrants; handleFailure: RoleGrants };
   /** What CloudFormation does with the revision an update replaces: keeps it (Retain) or deregisters it. */
   jobDefinitionRetainedOnUpdate: boolean;
@@ -129,6 +132,7 @@ function synthesisedDefinition(): {
   return {
     definition: JSON.parse(resolve(sm.Properties.DefinitionString)) as Json,
     jobDefinitionEnv: env,
+    jobDefinitionValues: Object.fromEntries((jobDef.Properties.ContainerProperties.Environment as { Name: string; Value: string }[]).map((e) => [e.Name, e.Value])),
     roles: { complete: roleOf('CompleteFn'), handleFailure: roleOf('HandleFailureFn') },
     jobDefinitionRetainedOnUpdate,
   };
@@ -184,7 +188,7 @@ function batchFailure(jobName: string, statusReason: string, exitCode?: number, 
 const describeData = describeWithData(VIDEO_FILE, YOLOX);
 
 describeData('workflow state machine, executed locally', () => {
-  const { definition, jobDefinitionEnv, roles, jobDefinitionRetainedOnUpdate } = synthesisedDefinition();
+  const { definition, jobDefinitionEnv, jobDefinitionValues, roles, jobDefinitionRetainedOnUpdate } = synthesisedDefinition();
   /** Batch's job definition revisions: an INACTIVE (deregistered) one cannot be submitted. */
   const inactiveDefinitions = new Set<string>();
   /** An S3 outage for the workflow steps (every call answers 503), to drive the catch-alls. */
@@ -206,6 +210,8 @@ describeData('workflow state machine, executed locally', () => {
   let batchEndpoint: string;
   const terminated: Array<{ jobId?: string; reason?: string }> = [];
   /** The GPU queue as ListJobs shows it: the stand-in of RunTracker registers each submission here. */
+  /** The children of each array job the fake ran, as ListJobs summarises them. */
+  const arrayChildren = new Map<string, { jobId: string; status: string; statusReason?: string; arrayProperties: { index: number } }[]>();
   const batchJobs = new Map<string, { jobId: string; jobName: string; status: string; statusReason?: string; createdAt: number }>();
 
   beforeAll(async () => {
@@ -238,6 +244,15 @@ describeData('workflow state machine, executed locally', () => {
         if (req.method === 'POST' && req.url === '/v1/terminatejob') {
           terminated.push(JSON.parse(body) as { jobId?: string; reason?: string });
           res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+        } else if (req.method === 'POST' && req.url === '/v1/listjobs' && (JSON.parse(body) as { arrayJobId?: string }).arrayJobId !== undefined) {
+          // ListJobs of an array job's children, by status (Batch's default is RUNNING): one page of summaries.
+          const { arrayJobId, jobStatus, jobQueue } = JSON.parse(body) as { arrayJobId: string; jobStatus?: string; jobQueue?: string };
+          if (jobQueue !== undefined) {
+            res.writeHead(400, { 'content-type': 'application/json' }).end('{"message":"only one of jobQueue, arrayJobId, multiNodeJobId"}');
+            return;
+          }
+          const jobSummaryList = (arrayChildren.get(arrayJobId) ?? []).filter((c) => c.status === (jobStatus ?? 'RUNNING'));
+          res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ jobSummaryList }));
         } else if (req.method === 'POST' && req.url === '/v1/listjobs') {
           // ListJobs with a JOB_NAME filter (a trailing * matches a prefix): jobs of every status, as Batch answers it.
           const { filters } = JSON.parse(body) as { filters?: { name: string; values: string[] }[] };
@@ -318,6 +333,9 @@ describeData('workflow state machine, executed locally', () => {
       count: (metric) => counted.push(metric),
       measure: (metric, value) => measured.push([metric, value]),
       notifierFor,
+      failedArrayChildren: batchFailedArrayChildren(
+        new BatchClient({ endpoint: batchEndpoint, region: REGION, credentials: { accessKeyId: 'x', secretAccessKey: 'x' } }),
+      ),
     });
 
   async function admit(key: string, extra: { jobTag?: string; channel?: NotificationChannel; bucket?: string } = {}): Promise<JobRecord> {
@@ -375,7 +393,7 @@ describeData('workflow state machine, executed locally', () => {
         // The context object Step Functions gives each state ($$.State.EnteredTime: when RunTracker was entered).
         context: { Execution: { Id: `exec-${job.jobId}`, Name: job.jobId, StartTime: submittedAt.toISOString() }, State: { EnteredTime: submittedAt.toISOString(), Name: STATE.runTracker, RetryCount: 0 } },
         overrides: {
-          retryIntervalOverrides: { [STATE.prepare]: 0, [STATE.complete]: 0, [STATE.handleFailure]: 0, [STATE.failJob]: 0 },
+          retryIntervalOverrides: { [STATE.prepare]: 0, [STATE.complete]: 0, [STATE.handleFailure]: 0, [STATE.failJob]: 0, [SEGMENT_STATE.handleFailure]: 0 },
           taskResourceLocalHandlers: {
             [STATE.prepare]: (input) => withFaults(STATE.prepare, () => completeSteps.prepare(input as never)) as never,
             [STATE.complete]: (input) => withFaults(STATE.complete, () => completeSteps.complete(input as never)) as never,
@@ -385,6 +403,11 @@ describeData('workflow state machine, executed locally', () => {
             },
             // FailJob is the HandleFailure Lambda, told the failure is final.
             [STATE.failJob]: (input) => failureSteps.handleFailure(input as never) as never,
+            // The HandleFailure Lambda again, for the segments array job.
+            [SEGMENT_STATE.handleFailure]: (input) => {
+              handleFailureCalls += 1;
+              return failureSteps.handleFailure(input as never) as never;
+            },
             [SEGMENT_STATE.readPlan]: (input) => seg.readPlan(input as never) as never,
             [SEGMENT_STATE.stitch]: (input) => seg.stitch(input as never) as never,
             [SEGMENT_STATE.runSegments]: async (input) => {
@@ -477,28 +500,55 @@ describeData('workflow state machine, executed locally', () => {
    * AWS_BATCH_JOB_ID=<parent>:k. When TerminateJob names the parent, running children are killed and no more start;
    * a failed child fails the array job (States.TaskFailed, as Step Functions reports a FAILED parent).
    */
-  function arrayOfContainers(extra: Record<string, string>, perChild: (k: number) => Record<string, string> = () => ({})): ArrayJob & { started: number[] } {
+  function arrayOfContainers(
+    extra: Record<string, string>,
+    perChild: (k: number) => Record<string, string> = () => ({}),
+    /** Child k of the n-th submission (1-based) loses every attempt's Spot instance: it never runs and FAILS with Batch's host reason. */
+    lost: (k: number, submission: number) => boolean = () => false,
+  ): ArrayJob & { started: number[]; ran: number[][] } {
     const started: number[] = [];
+    const ran: number[][] = [];
     const run = async (env: Record<string, string>, size: number): Promise<Json> => {
-      const parent = `batch-${env.JOB_NAME}`;
+      ran.push([]);
+      const submission = ran.length;
+      // Each submission is a new array job (a new id).
+      const parent = submission === 1 ? `batch-${env.JOB_NAME}` : `batch-${env.JOB_NAME}-${submission}`;
+      const children: { jobId: string; status: string; statusReason?: string; arrayProperties: { index: number } }[] = [];
+      arrayChildren.set(parent, children);
       const running = new Set<ChildProcess>();
       let next = 0;
       let failed: number | undefined;
+      let anyLost = false;
       const stopped = () => terminated.some((t) => t.jobId === parent);
       const lane = async (): Promise<void> => {
         while (next < size && !stopped()) {
           const k = next++;
+          const child = { jobId: `${parent}:${k}`, arrayProperties: { index: k } };
+          if (lost(k, submission)) {
+            anyLost = true;
+            children.push({ ...child, status: 'FAILED', statusReason: `Host EC2 (instance i-0${k}23456789abcdef) terminated.` });
+            continue;
+          }
           started.push(k);
+          ran[submission - 1].push(k);
           const code = await runChildProcess({ ...env, ...extra, ...perChild(k), AWS_BATCH_JOB_ARRAY_INDEX: String(k), AWS_BATCH_JOB_ID: `${parent}:${k}` }, running);
+          children.push({ ...child, status: code === 0 ? 'SUCCEEDED' : 'FAILED', ...(code === 0 ? {} : { statusReason: 'Essential container in task exited' }) });
           if (code !== 0 && failed === undefined) failed = code;
           if (stopped()) for (const c of running) c.kill('SIGKILL');
         }
       };
       await Promise.all([lane(), lane()]);
       if (failed !== undefined || stopped()) throw batchFailure(env.JOB_NAME, 'Essential container in task exited', failed ?? 137);
+      // A parent whose children failed says only that; the reasons are the children's.
+      if (anyLost) {
+        throw new StatesError(
+          'States.TaskFailed',
+          JSON.stringify({ JobName: env.JOB_NAME, JobId: parent, Status: 'FAILED', StatusReason: 'Array Child Job failed', Attempts: [], ArrayProperties: { Size: size } }),
+        );
+      }
       return { JobId: parent, JobName: env.JOB_NAME, Status: 'SUCCEEDED' };
     };
-    return Object.assign(run, { started });
+    return Object.assign(run, { started, ran });
   }
 
   async function runChildProcess(env: Record<string, string>, running: Set<ChildProcess>): Promise<number> {
@@ -913,6 +963,48 @@ describeData('workflow state machine, executed locally', () => {
       inactiveDefinitions.clear();
     }
   });
+
+  test('a video below the stack\'s split threshold runs as one job, even where the plan would cut it', async () => {
+    const job = await admit('long/walk.mp4', { channel: { SNSTopicArn: TOPIC, RoleArn: ROLE } });
+    // The synthesised job definition's threshold (derived from the cold start, GPU rate and stitch figures) with the
+    // short plan that cuts this 24 s video into three segments when nothing stops it.
+    const minSeconds = Number(jobDefinitionValues.TRACKER_SEGMENT_MIN_SECONDS);
+    expect(minSeconds).toBeGreaterThan(24);
+    const { output, submissions, record } = await execute(job, (env) => runContainer(env, { ...SEGMENTED, TRACKER_SEGMENT_MIN_SECONDS: String(minSeconds) }));
+    expect(submissions).toHaveLength(1);
+    expect(output.plan).toEqual({ segmented: false, size: 0 });
+    expect(record?.status).toBe('SUCCEEDED');
+    expect(published.map((p) => p.message)).toEqual([expectedMessage(job, 'SUCCEEDED', record?.completedAt as number, 'long/walk.mp4')]);
+  }, 300_000);
+
+  test('long video: a segment child lost to Spot on every attempt is resubmitted; only its segment is tracked again; SUCCEEDED', async () => {
+    const job = await admit('long/walk.mp4', { channel: { SNSTopicArn: TOPIC, RoleArn: ROLE } });
+    // Child 1 of the first array job loses its Spot instance on every attempt the job definition allows.
+    const children = arrayOfContainers({ PEOPLE_PATHING_FACES: 'off' }, () => ({}), (k, n) => k === 1 && n === 1);
+    const logsBefore = containerLogs.length;
+    const { output, submissions, record } = await execute(job, (env) => runContainer(env, SEGMENTED), children);
+    // Planned once; the array job submitted twice; in the second, children 0 and 2 found their segment in S3 and exited
+    // at once (segment 1 alone was tracked again).
+    expect(submissions).toHaveLength(1);
+    expect(children.ran.map((r) => r.sort())).toEqual([[0, 2], [0, 1, 2]]);
+    const done = containerLogs.slice(logsBefore).join('\n').split('\n').filter((l) => l.includes('"event":"segment-already-done"'));
+    expect(done).toHaveLength(2);
+    expect(counted).toContain('TrackerResubmitted');
+    expect(output.stitched).toMatchObject({ segments: 3 });
+    expect(record?.status).toBe('SUCCEEDED');
+    expect(published.map((p) => p.message)).toEqual([expectedMessage(job, 'SUCCEEDED', record?.completedAt as number, 'long/walk.mp4')]);
+  }, 300_000);
+
+  test('long video: children lost to Spot past the resubmission budget: FAILED as interrupted, notified once', async () => {
+    const job = await admit('long/walk.mp4', { channel: { SNSTopicArn: TOPIC, RoleArn: ROLE } });
+    const children = arrayOfContainers({ PEOPLE_PATHING_FACES: 'off' }, () => ({}), () => true);
+    const { output, record } = await execute(job, (env) => runContainer(env, SEGMENTED), children);
+    expect(children.ran).toHaveLength(1 + MAX_RESUBMITS);
+    expect(output.failure).toMatchObject({ action: 'FAILED', kind: 'HOST' });
+    expect(record?.status).toBe('FAILED');
+    expect(record?.statusMessage).toBe(STATUS_MESSAGES.interrupted);
+    expect(published.map((p) => p.message)).toEqual([expectedMessage(job, 'FAILED', record?.completedAt as number, 'long/walk.mp4')]);
+  }, 300_000);
 
   test("long video: a segment child never reads a bucket another account owns; the job is FAILED as unreadable", async () => {
     const job = await admit('long/walk.mp4', { channel: { SNSTopicArn: TOPIC, RoleArn: ROLE } });

@@ -9,6 +9,8 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { resolveConfig } from '../../lib/config.js';
 import type { PeoplePathingConfig } from '../../lib/config.js';
+import { configFromContext } from '../../lib/config.js';
+import { minSplitSeconds } from '../../core/segment-protocol.js';
 import { PeoplePathingStack } from '../../lib/people-pathing-stack.js';
 import { TIME_FACTOR, TRANSFER_MARGIN_MS, deadlineMsFor } from '../../core/tracker-protocol.js';
 
@@ -84,6 +86,20 @@ describe('On-Demand fallback of the Spot GPU queue (doc 0020)', () => {
       expect(r.MinvCpus).toBe(0);
       expect(r.InstanceTypes).toEqual(['g6.xlarge', 'g5.xlarge', 'g4dn.xlarge']);
     }
+  });
+
+  test('-c segmentMinSeconds=N sets the split threshold the tracker applies; the default is derived per parallelism', () => {
+    const envOf = (t: Template) =>
+      (Object.values(t.findResources('AWS::Batch::JobDefinition'))[0].Properties.ContainerProperties.Environment as { Name: string; Value: string }[]).find(
+        (e) => e.Name === 'TRACKER_SEGMENT_MIN_SECONDS',
+      )?.Value;
+    const fromContext = configFromContext(new App({ context: { inputBuckets: 'example-bucket', segmentMinSeconds: '600' } }).node);
+    expect(fromContext.segmentMinSeconds).toBe(600);
+    expect(envOf(synth(fromContext).template)).toBe('600');
+    // Two segments at once save less wall time than four: a longer video is needed to pay for the extra start.
+    expect(envOf(synth({ inputBuckets: ['example-bucket'], maxGpuJobs: undefined, maxVcpus: 8 } as Partial<PeoplePathingConfig>).template)).toBe(String(minSplitSeconds(2)));
+    expect(minSplitSeconds(2)).toBeGreaterThan(minSplitSeconds(4));
+    expect(() => configFromContext(new App({ context: { inputBuckets: 'example-bucket', segmentMinSeconds: '-5' } }).node)).toThrow(/segmentMinSeconds/);
   });
 
   test('-c onDemandFallback=false keeps the queue Spot only; On-Demand alone needs no fallback', () => {
@@ -352,16 +368,18 @@ describe('people-pathing stack (GPU, defaults)', () => {
   test('every Task state has a catch-all that ends in the job FAILED and notified', () => {
     const { States } = definitionOf(template);
     const tasks = Object.entries(States).filter(([, st]) => st.Type === 'Task');
-    expect(tasks.map(([name]) => name).sort()).toEqual(['Complete', 'FailJob', 'HandleFailure', 'Prepare', 'ReadSegmentPlan', 'RunSegments', 'RunTracker', 'StitchSegments']);
+    expect(tasks.map(([name]) => name).sort()).toEqual(['Complete', 'FailJob', 'HandleFailure', 'HandleSegmentsFailure', 'Prepare', 'ReadSegmentPlan', 'RunSegments', 'RunTracker', 'StitchSegments']);
     for (const [name, st] of tasks) {
       const catchAll = ((st.Catch ?? []) as { ErrorEquals: string[]; Next: string }[]).find((c) => c.ErrorEquals.includes('States.ALL'));
       expect({ name, catches: catchAll !== undefined }).toEqual({ name, catches: true });
-      // Caught errors go to HandleFailure (the tracker, Complete) or to FailJob (everything else) ...
-      expect(['HandleFailure', 'FailJob', 'WorkflowFailed']).toContain(catchAll?.Next);
+      // Caught errors go to HandleFailure (the tracker, Complete), HandleSegmentsFailure (the array job) or to FailJob
+      // (everything else) ...
+      expect(['HandleFailure', 'HandleSegmentsFailure', 'FailJob', 'WorkflowFailed']).toContain(catchAll?.Next);
       if (name === 'FailJob') expect(catchAll?.Next).toBe('WorkflowFailed');
     }
     // ... both invoke the HandleFailure Lambda (it fails the job and notifies), FailJob told the failure is final.
     expect(States.FailJob.Resource).toEqual(States.HandleFailure.Resource);
+    expect(States.HandleSegmentsFailure.Resource).toEqual(States.HandleFailure.Resource);
     expect(JSON.stringify(States.FailJob.Parameters)).toContain('"final":true');
     expect(States.FailJob.Next).toBe('JobFailed');
     expect(States.WorkflowFailed.Type).toBe('Fail');
@@ -481,10 +499,31 @@ describe('people-pathing stack (GPU, defaults)', () => {
     const env = jobDef.Properties.ContainerProperties.Environment as { Name: string; Value: string }[];
     // At most 4 segments per video, however many GPU jobs the compute environment runs at once.
     expect(env).toContainEqual({ Name: 'TRACKER_SEGMENT_PARALLELISM', Value: '4' });
+    // Videos below the derived split threshold (84 min for 4 segments, doc 0020) run as one job.
+    expect(env).toContainEqual({ Name: 'TRACKER_SEGMENT_MIN_SECONDS', Value: String(minSplitSeconds(4)) });
+    expect(minSplitSeconds(4)).toBe(5040);
     const stitch = statementsOfRole(template, roleIdOf(template, 'StitchFn'));
     expect([...new Set(stitch.flatMap(actionsOf))].sort()).toEqual(
       ['logs:CreateLogStream', 'logs:PutLogEvents', 's3:GetObject', 's3:ListBucket', 's3:PutObject', 'xray:PutTelemetryRecords', 'xray:PutTraceSegments'].sort(),
     );
+  });
+
+  test('long videos: an array job whose children Spot reclaimed is submitted again with the same plan, within the resubmission budget', () => {
+    const { States } = definitionOf(template);
+    const catchAll = (States.RunSegments.Catch as { ErrorEquals: string[]; Next: string }[]).find((c) => c.ErrorEquals.includes('States.ALL'));
+    expect(catchAll?.Next).toBe('HandleSegmentsFailure');
+    // The HandleFailure Lambda, told it is the array job, with the job's resubmission count.
+    expect(States.HandleSegmentsFailure.Parameters).toMatchObject({ segments: true, 'resubmits.$': '$.prepared.resubmits' });
+    expect(States.HandleSegmentsFailure.Next).toBe('RetrySegmentsOrEnd');
+    const choice = States.RetrySegmentsOrEnd as { Choices: { Variable: string; StringEquals: string; Next: string }[]; Default: string };
+    expect(choice.Choices).toEqual([{ Variable: '$.failure.action', StringEquals: 'RETRY', Next: 'CountSegmentsResubmit' }]);
+    expect(choice.Default).toBe('JobFailed');
+    // The count and the plan carried; back to RunSegments (not RunTracker: no new plan, no planning run).
+    expect(States.CountSegmentsResubmit.Parameters).toMatchObject({ 'plan.$': '$.plan', prepared: { 'resubmits.$': '$.failure.resubmits' } });
+    expect(States.CountSegmentsResubmit.Next).toBe('RunSegments');
+    // It asks Batch why the children failed.
+    const statements = statementsOfRole(template, roleIdOf(template, 'HandleFailureFn'));
+    expect(statements.filter((s) => actionsOf(s).includes('batch:ListJobs')).map((s) => s.Resource)).toEqual(['*']);
   });
 
   test('workflow Lambdas publish notifications only to allow-listed topics and assume only roles', () => {

@@ -7,7 +7,7 @@
  *     tracking. The workflow's ReadSegmentPlan step sees the plan and submits the array job.
  *   - Each array child (TRACKER_MODE=segment, AWS_BATCH_JOB_ARRAY_INDEX = segment index): copies the video, tracks
  *     its range with the ordinary engine, and uploads its segment folder to <prefix>/segments/segment-NNNNN/
- *     (segment.json last). A child whose video fails writes failure.json (as a single run does) and terminates the
+ *     (segment.json last); a child whose segment.json is already there (a resubmitted array) exits 0 at once. A child whose video fails writes failure.json (as a single run does) and terminates the
  *     other children through the parent array job, so the job fails at once with that message.
  *   - The stitch step (lambdas/workflow/segment-steps.ts) joins the segment folders into the results format.
  */
@@ -15,7 +15,7 @@ import { createReadStream } from 'node:fs';
 import { mkdir, readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
-import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { GetObjectCommand, HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { VideoMetadata } from '../../../../core/types.js';
 import { planFor, runSegmentRequest, type SegmentJobOptions } from '../pipeline/segment-run.js';
@@ -30,8 +30,11 @@ import { PLAN_FILE, segmentPrefix, type PlanFile } from '../../../../core/segmen
 export function planHook(parallelism: number, job: SegmentJobOptions, env: Record<string, string | undefined>) {
   const segmentSec = Number(env.TRACKER_SEGMENT_SECONDS);
   const overlapSec = Number(env.TRACKER_OVERLAP_SECONDS);
+  // Below the stack's split threshold (TRACKER_SEGMENT_MIN_SECONDS, doc 0020) a video is tracked as one job.
+  const minSec = Number(env.TRACKER_SEGMENT_MIN_SECONDS ?? 0);
   return async (videoPath: string, videoMetadata: VideoMetadata): Promise<{ name: string; body: string } | undefined> => {
     if (!(parallelism > 1)) return undefined;
+    if (minSec > 0 && !((videoMetadata.DurationMillis ?? 0) >= minSec * 1000)) return undefined;
     const { plan } = await planFor(videoPath, job, {
       workers: parallelism,
       ...(segmentSec > 0 ? { segmentSec } : {}),
@@ -58,6 +61,17 @@ export interface SegmentChildDeps {
   /** Stops the other children (Batch TerminateJob on the parent array job). */
   terminateSiblings: (reason: string) => Promise<void>;
   log: (event: string, fields?: Record<string, unknown>) => void;
+}
+
+async function segmentDone(s3: Pick<S3Client, 'send'>, bucket: string, key: string): Promise<boolean> {
+  try {
+    await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+    return true;
+  } catch (error) {
+    const e = error as { name?: string; $metadata?: { httpStatusCode?: number } };
+    if (e.name === 'NotFound' || e.name === 'NoSuchKey' || e.$metadata?.httpStatusCode === 404) return false;
+    throw error;
+  }
 }
 
 /** One Batch array child: track segment AWS_BATCH_JOB_ARRAY_INDEX of the plan and upload its folder. */
@@ -92,6 +106,12 @@ export async function runSegmentChild(deps: SegmentChildDeps): Promise<number> {
     const plan = JSON.parse(await (planObject.Body as { transformToString(): Promise<string> }).transformToString()) as PlanFile;
     const seg = plan.segments[index];
     if (!Number.isInteger(index) || !seg) throw Object.assign(new Error(`no segment ${index} in the plan`), { name: 'ConfigurationError' });
+    // A resubmitted array job (HandleSegmentsFailure, after children were lost to Spot) tracks only what is missing:
+    // a segment whose segment.json (uploaded last) is in S3 is done.
+    if (await segmentDone(deps.s3, job.bucket, `${job.prefix}/${segmentPrefix(index)}/${SEGMENT_FILES.meta}`)) {
+      deps.log('segment-already-done', { jobId: job.jobId, index });
+      return EXIT.OK;
+    }
     await mkdir(dir, { recursive: true });
     const ext = (/\.[A-Za-z0-9]{1,5}$/.exec(job.video.Name ?? '')?.[0] ?? '.video').toLowerCase();
     const videoPath = join(dir, `input${ext}`);
