@@ -33,9 +33,12 @@ async function startOnce(): Promise<number> {
       child.once('exit', (code) => reject(new Error(`npm start exited ${code} before serving: ${err.trim()}`)));
     });
   } finally {
-    const exited = new Promise((r) => child.once('exit', r));
-    process.kill(-child.pid!, 'SIGTERM');
-    await exited;
+    // A start that failed has exited already: its own error is the one to report.
+    if (child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise((r) => child.once('exit', r));
+      process.kill(-child.pid!, 'SIGTERM');
+      await exited;
+    }
     await rm(dataDir, { recursive: true, force: true });
   }
 }
