@@ -21,7 +21,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
 import type { TrackerBatch } from './tracker-batch.js';
-import { lambdaStep } from './workflow-steps.js';
+import { countResubmitState, lambdaStep } from './workflow-steps.js';
 
 export const SEGMENT_STATE = {
   readPlan: 'ReadSegmentPlan',
@@ -85,15 +85,7 @@ export function segmentedPath(scope: Construct, props: SegmentedPathProps): sfn.
   handleSegmentsFailure.addCatch(props.failJob, { errors: ['States.ALL'], resultPath: '$.error' });
   runSegments.addCatch(handleSegmentsFailure, { errors: ['States.ALL'], resultPath: '$.error' });
   // RETRY: the same plan, the count carried; the array job is submitted again.
-  const countResubmit = new sfn.Pass(scope, SEGMENT_STATE.countResubmit, {
-    parameters: {
-      'jobId.$': '$.jobId',
-      'accountId.$': '$.accountId',
-      'video.$': '$.video',
-      prepared: { proceed: true, 'resultsPrefix.$': '$.prepared.resultsPrefix', 'resubmits.$': '$.failure.resubmits' },
-      'plan.$': '$.plan',
-    },
-  });
+  const countResubmit = countResubmitState(scope, SEGMENT_STATE.countResubmit, { 'plan.$': '$.plan' });
   countResubmit.next(runSegments);
   handleSegmentsFailure.next(
     new sfn.Choice(scope, SEGMENT_STATE.retryOrEnd).when(sfn.Condition.stringEquals('$.failure.action', 'RETRY'), countResubmit).otherwise(props.failed),

@@ -55,3 +55,19 @@ export function lambdaStep(
   step.addRetry(LAMBDA_RETRY);
   return step;
 }
+
+/**
+ * The Pass state after HandleFailure answered RETRY: the job's keys, the count it returned carried into `prepared`,
+ * and `extra` (the segmented path keeps its plan). The unsplit and the segmented paths resubmit through it.
+ */
+export function countResubmitState(scope: Construct, id: string, extra: Record<string, string> = {}): sfn.Pass {
+  return new sfn.Pass(scope, id, {
+    parameters: {
+      'jobId.$': '$.jobId',
+      'accountId.$': '$.accountId',
+      'video.$': '$.video',
+      prepared: { proceed: true, 'resultsPrefix.$': '$.prepared.resultsPrefix', 'resubmits.$': '$.failure.resubmits' },
+      ...extra,
+    },
+  });
+}

@@ -27,7 +27,7 @@ import { Construct } from 'constructs';
 import { TIME_FACTOR, attemptCeilingMsFor } from '../core/tracker-protocol.js';
 import type { TrackerBatch } from './tracker-batch.js';
 import { segmentedPath } from './segmented-workflow.js';
-import { lambdaStep } from './workflow-steps.js';
+import { countResubmitState, lambdaStep } from './workflow-steps.js';
 import type { TrackerFargate } from './tracker-fargate.js';
 
 /** State names: the local workflow tests override these Task states by name. */
@@ -199,14 +199,7 @@ export class PeoplePathingWorkflow extends Construct {
     runTracker.addCatch(handleFailure, { errors: ['States.ALL'], resultPath: '$.error' });
 
     // HandleFailure answered { action: 'RETRY', resubmits: n+1 }: carry the count and submit again.
-    const countResubmit = new sfn.Pass(this, STATE.countResubmit, {
-      parameters: {
-        'jobId.$': '$.jobId',
-        'accountId.$': '$.accountId',
-        'video.$': '$.video',
-        prepared: { proceed: true, 'resultsPrefix.$': '$.prepared.resultsPrefix', 'resubmits.$': '$.failure.resubmits' },
-      },
-    });
+    const countResubmit = countResubmitState(this, STATE.countResubmit);
     countResubmit.next(runTracker);
 
     failJob.next(failed);
