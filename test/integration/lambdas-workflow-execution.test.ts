@@ -777,16 +777,25 @@ describeData('workflow state machine, executed locally', () => {
     const job = await admit('long/walk.mp4', { channel: { SNSTopicArn: TOPIC, RoleArn: ROLE } });
     const children = arrayOfContainers({ PEOPLE_PATHING_FACES: 'off' });
     const checkedBefore = ownerProxy.checked.length;
+    const logsBefore = containerLogs.length;
     const { output, submissions, record } = await execute(job, (env) => runContainer(env, SEGMENTED), children);
-    // Every copy of the video (the planning run and each child) asked S3 for a bucket of the job's account.
-    expect(ownerProxy.checked.slice(checkedBefore).filter((c) => c.bucket === INPUT_BUCKET)).toEqual(
-      Array.from({ length: 1 + children.started.length }, () => ({ bucket: INPUT_BUCKET, expectedOwner: ACCOUNT })),
+    // What each container run logged (its events in order): shown when an assertion below fails.
+    const runs = containerLogs.slice(logsBefore).map((log) =>
+      log
+        .split('\n')
+        .map((l) => /"event":"([^"]+)"/.exec(l)?.[1])
+        .filter(Boolean)
+        .join(' '),
     );
-    expect(submissions).toHaveLength(1);
+    const explain = (what: string) => `${what}\nstatus ${record?.status} ${record?.statusMessage ?? ''}\nruns:\n${runs.join('\n')}`;
+    if (record?.status !== 'SUCCEEDED' || submissions.length !== 1) throw new Error(explain('the job did not succeed in one submission'));
     expect(output.plan).toEqual({ segmented: true, size: 3 });
     expect(children.started.sort()).toEqual([0, 1, 2]);
     expect(output.stitched).toMatchObject({ segments: 3 });
-    expect(record?.status).toBe('SUCCEEDED');
+    // Every copy of the video (the planning run and each child) asked S3 for a bucket of the job's account.
+    const reads = ownerProxy.checked.slice(checkedBefore).filter((c) => c.bucket === INPUT_BUCKET);
+    expect(reads.filter((c) => c.expectedOwner !== ACCOUNT)).toEqual([]);
+    if (reads.length !== 1 + children.started.length) throw new Error(explain(`${reads.length} owner-checked reads of the video for ${1 + children.started.length} runs`));
     expect(record?.videoMetadata).toEqual(toVideoMetadata(await probeVideo(join(dir, 'walk.mp4'))));
 
     // GetPersonTracking's view: one set of persons with the unsplit run's Timestamps and contiguous Indexes.
