@@ -169,6 +169,21 @@ describe('the default rule at the ends of a track, and across impossible moves',
     expect(count(walk(1, 0, 0.5, 0.3, 0.5, 0.498, 40))).toEqual([0, 0]);
   });
 
+  it('counts a crossing at a joined identity break once, whichever side of the break it falls', () => {
+    // person 1 crosses just past the line and vanishes (within the margin); Index 9 appears there and walks on
+    const a = walk(1, 0, 0.3, 0.3, 0.3, 0.503, 20);
+    const b = walk(9, 1160, 0.3, 0.504, 0.3, 0.8, 30);
+    const joined = analyse(byTime([...a, ...b]), ZONES);
+    expect(joined.Links).toBe(1);
+    expect([joined.Lines[0].In, joined.Lines[0].Out]).toEqual([1, 0]);
+    // person 2 stops just before the line (within the margin); Index 8 appears there and crosses
+    const c = walk(2, 0, 0.3, 0.3, 0.3, 0.497, 20);
+    const d = walk(8, 1160, 0.3, 0.498, 0.3, 0.8, 30);
+    const joined2 = analyse(byTime([...c, ...d]), ZONES);
+    expect(joined2.Links).toBe(1);
+    expect([joined2.Lines[0].In, joined2.Lines[0].Out]).toEqual([1, 0]);
+  });
+
   it('counts no crossing across a jump no person makes (an identity switch), but counts a fast run', () => {
     // 0.15 of the frame (0.75 box heights) in 40 ms, from above the line to below it: an identity switch
     const switched = [...walk(1, 0, 0.3, 0.45, 0.4, 0.45, 20), ...walk(1, 800, 0.4, 0.6, 0.5, 0.6, 20)];
