@@ -45,7 +45,7 @@ export async function writeCsvs(dir: string, a: Analysis): Promise<string[]> {
   await mkdir(dir, { recursive: true });
   const files: [string, string][] = [
     ['crossings.csv', csv(['line', 'index', 'timestamp_ms', 'direction'], a.Lines.flatMap((l) => l.Crossings.map((c) => [l.Name, c.Index, c.Timestamp, c.Direction])))],
-    ['visits.csv', csv(['zone', 'index', 'enter_ms', 'exit_ms', 'dwell_ms'], a.Zones.flatMap((z) => z.VisitList.map((v) => [z.Name, v.Index, v.EnterTimestamp, v.ExitTimestamp, v.ExitTimestamp - v.EnterTimestamp])))],
+    ['visits.csv', csv(['zone', 'index', 'enter_ms', 'exit_ms', 'dwell_ms', 'censored'], a.Zones.flatMap((z) => z.VisitList.map((v) => [z.Name, v.Index, v.EnterTimestamp, v.ExitTimestamp, v.ExitTimestamp - v.EnterTimestamp, v.Censored ?? ''])))],
     ['occupancy.csv', csv(['zone', 'timestamp_ms', 'count'], a.Zones.flatMap((z) => z.Occupancy.map((o) => [z.Name, o.Timestamp, o.Count])))],
     ['buckets.csv', csv(['start_ms', 'end_ms', 'kind', 'name', 'in', 'out', 'visits', 'persons', 'max_occupancy'], a.Buckets.flatMap((b) => [
       ...b.Lines.map((l) => [b.Start, b.End, 'line', l.Name, l.In, l.Out, '', '', '']),

@@ -8,9 +8,10 @@
  *
  *   --tracker-dir DIR   read our tracks from DIR/<SEQ>.txt (MOT rows) instead of running the tracker
  *   --save-dir DIR      write the tracker's MOT rows to DIR/<SEQ>.txt
- *   --counts-dir DIR    zone files (default scripts/counts; scripts/counts/tuning is the tuning set)
+ *   --counts-dir DIR    zone files, repeatable (default the two held-out sets, scripts/counts and
+ *                       scripts/counts/heldout-b; scripts/counts/tuning is the tuning set)
  *   --rule k=v          override a default-rule parameter (smoothingSeconds, marginHeights, linkSeconds,
- *                       linkDistanceHeights), repeatable: for tuning
+ *                       linkDistanceHeights, maxSpeedHeights), repeatable: for tuning
  *   --details           include every analysis in the JSON
  */
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -22,7 +23,7 @@ import { hostname, cpus } from 'node:os';
 import { loadMotSequence, parseMotText, readMotFile, type MotRow } from '../containers/tracker/src/eval/index.js';
 import { trackToMot } from '../containers/tracker/src/index.js';
 import { DEFAULT_RULE, type AnalyseOptions } from '../core/analytics/index.js';
-import { COUNT_SEQUENCES, TARGETS, countSequence, loadZones, pool, samplesOf, zoneFilePath, type SequenceCounts } from './counts/evaluate.js';
+import { COUNT_SEQUENCES, DWELL_MIN_VISITS, TARGETS, countSequence, loadZones, pool, samplesOf, zoneFilePath, type SequenceCounts } from './counts/evaluate.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const DATA = resolve(process.env.PEOPLE_PATHING_DATA_DIR ?? join(process.cwd(), '..', 'shared', 'data'));
@@ -35,7 +36,7 @@ async function main(argv: string[]): Promise<number> {
     options: {
       'tracker-dir': { type: 'string' },
       'save-dir': { type: 'string' },
-      'counts-dir': { type: 'string' },
+      'counts-dir': { type: 'string', multiple: true },
       rule: { type: 'string', multiple: true },
       details: { type: 'boolean' },
     },
@@ -46,52 +47,68 @@ async function main(argv: string[]): Promise<number> {
     if (!(k in DEFAULT_RULE) || !Number.isFinite(Number(v))) throw new Error(`--rule ${kv}: expected one of ${Object.keys(DEFAULT_RULE).join(', ')} = a number`);
     (rule as Record<string, number>)[k] = Number(v);
   }
-  const countsDir = resolve(values['counts-dir'] ?? join(HERE, 'counts'));
-  const results: SequenceCounts[] = [];
-  for (const name of COUNT_SEQUENCES) {
-    const dir = join(DATA, 'mot', name);
-    const zoneFile = zoneFilePath(countsDir, name);
-    if (!existsSync(zoneFile)) continue;
-    const seq = await loadMotSequence(dir);
-    let rows: MotRow[];
-    const saved = values['tracker-dir'] ? join(resolve(values['tracker-dir']), `${name}.txt`) : undefined;
-    if (saved) rows = await readMotFile(saved);
-    else {
-      process.stderr.write(`tracking ${name}…\n`);
-      const out = await trackToMot(seq.dir, {});
-      rows = parseMotText(out.rows, `tracker output for ${name}`);
-      if (values['save-dir']) {
-        await mkdir(resolve(values['save-dir']), { recursive: true });
-        await writeFile(join(resolve(values['save-dir']), `${name}.txt`), out.rows);
+  const countsDirs = (values['counts-dir'] ?? [join(HERE, 'counts'), join(HERE, 'counts', 'heldout-b')]).map((d) => resolve(d));
+  const tracked = new Map<string, MotRow[]>();
+  const sets: { countsDir: string; results: SequenceCounts[] }[] = [];
+  for (const countsDir of countsDirs) {
+    const results: SequenceCounts[] = [];
+    for (const name of COUNT_SEQUENCES) {
+      const zoneFile = zoneFilePath(countsDir, name);
+      if (!existsSync(zoneFile)) continue;
+      const seq = await loadMotSequence(join(DATA, 'mot', name));
+      let rows = tracked.get(name);
+      const saved = values['tracker-dir'] ? join(resolve(values['tracker-dir']), `${name}.txt`) : undefined;
+      if (rows) {
+        // tracked once for all zone files
+      } else if (saved) rows = await readMotFile(saved);
+      else {
+        process.stderr.write(`tracking ${name}…\n`);
+        const out = await trackToMot(seq.dir, {});
+        rows = parseMotText(out.rows, `tracker output for ${name}`);
+        if (values['save-dir']) {
+          await mkdir(resolve(values['save-dir']), { recursive: true });
+          await writeFile(join(resolve(values['save-dir']), `${name}.txt`), out.rows);
+        }
       }
+      tracked.set(name, rows);
+      results.push(countSequence(name, zoneFile, await loadZones(zoneFile), samplesOf(seq.gt, seq.info, true), samplesOf(rows, seq.info, false), seq.info, rule));
     }
-    results.push(countSequence(name, zoneFile, await loadZones(zoneFile), samplesOf(seq.gt, seq.info, true), samplesOf(rows, seq.info, false), seq.info, rule));
+    sets.push({ countsDir, results });
   }
-  const ours = pool(results.map((r) => r.comparison));
-  const naive = pool(results.map((r) => r.naiveComparison));
-  const table = [
-    'category            reference  default rule (ours)   naive (raw rule, ours)   target',
-    ...(['across', 'along', 'zoneVisits'] as const).map((k) =>
-      `${k.padEnd(18)} ${String(ours[k].reference).padStart(10)}  ${`${ours[k].absError} (${pct(ours[k].error)})`.padStart(19)}  ${`${naive[k].absError} (${pct(naive[k].error)})`.padStart(22)}   ≤ ${pct(TARGETS[k])}`),
-    `${'medianDwell (max)'.padEnd(18)} ${''.padStart(10)}  ${pct(ours.medianDwellMaxError).padStart(19)}  ${pct(naive.medianDwellMaxError).padStart(22)}   ≤ ${pct(TARGETS.medianDwell)}`,
-  ].join('\n');
-  process.stderr.write(`${table}\n`);
+  const table = (title: string, results: SequenceCounts[]): string => {
+    const ours = pool(results.map((r) => r.comparison));
+    const naive = pool(results.map((r) => r.naiveComparison));
+    return [
+      title,
+      'category            reference  default rule (ours)   missing/extra   naive (raw rule, ours)   target',
+      ...(['across', 'along', 'zoneVisits'] as const).map((k) =>
+        `${k.padEnd(18)} ${String(ours[k].reference).padStart(10)}  ${`${ours[k].absError} (${pct(ours[k].error)})`.padStart(19)}  ${(k === 'zoneVisits' ? '' : `${ours[k].missing}/${ours[k].extra}`).padStart(14)}  ${`${naive[k].absError} (${pct(naive[k].error)})`.padStart(22)}   ≤ ${pct(TARGETS[k])}`),
+      `${'medianDwell (max)'.padEnd(18)} ${''.padStart(10)}  ${pct(ours.medianDwellMaxError).padStart(19)}  ${''.padStart(14)}  ${pct(naive.medianDwellMaxError).padStart(22)}   ≤ ${pct(TARGETS.medianDwell)}`,
+      `${`  zones ≥ ${DWELL_MIN_VISITS} visits`.padEnd(18)} ${''.padStart(10)}  ${pct(ours.medianDwellMaxErrorMin5).padStart(19)}  ${''.padStart(14)}  ${pct(naive.medianDwellMaxErrorMin5).padStart(22)}`,
+    ].join('\n');
+  };
+  const all = sets.flatMap((x) => x.results);
+  process.stderr.write(`${[...sets.map((x) => table(x.countsDir, x.results)), ...(sets.length > 1 ? [table('all sets', all)] : [])].join('\n\n')}\n`);
+  const ours = pool(all.map((r) => r.comparison));
+  const naive = pool(all.map((r) => r.naiveComparison));
   const report = {
     date: new Date().toISOString(),
     machine: `${hostname()} ${cpus().length}× ${cpus()[0]?.model ?? 'cpu'}`,
     rule: { ...DEFAULT_RULE, ...rule },
-    countsDir,
+    countsDirs,
     targets: TARGETS,
     pooled: { ours, naive },
+    perSet: sets.map((x) => ({ countsDir: x.countsDir, ours: pool(x.results.map((r) => r.comparison)), naive: pool(x.results.map((r) => r.naiveComparison)) })),
     meetsTargets: ours.across.error <= TARGETS.across && ours.along.error <= TARGETS.along && ours.zoneVisits.error <= TARGETS.zoneVisits && ours.medianDwellMaxError <= TARGETS.medianDwell,
-    sequences: results.map((r) => ({
+    sequences: sets.flatMap((x) => x.results.map((r) => ({
+      countsDir: x.countsDir,
       sequence: r.sequence,
       zoneFile: r.zoneFile,
       ours: r.comparison,
       naive: r.naiveComparison,
       links: r.ours.Links,
       ...(values.details ? { analyses: { groundTruth: r.groundTruth, ours: r.ours, naive: r.naive } } : {}),
-    })),
+    }))),
   };
   process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
   return 0;

@@ -36,6 +36,11 @@ export interface AnalyseOptions {
   linkSeconds?: number;
   /** Default rule: the farthest a new Index may start from where a track ended and still join it, in box heights. */
   linkDistanceHeights?: number;
+  /**
+   * Default rule: an anchor move faster than this (box heights per second, of the smaller box of the two samples) is
+   * no walk but an identity switch or a box that jumped: no line is crossed by it (0: off).
+   */
+  maxSpeedHeights?: number;
 }
 
 /** The default rule's parameters (chosen in ADR 0022). */
@@ -44,6 +49,7 @@ export const DEFAULT_RULE = {
   marginHeights: 0.025,
   linkSeconds: 4,
   linkDistanceHeights: 0.5,
+  maxSpeedHeights: 6,
 } as const;
 
 export interface Crossing {
@@ -55,6 +61,13 @@ export interface Visit {
   Index: number;
   EnterTimestamp: number;
   ExitTimestamp: number;
+  /**
+   * Present when the video cut the visit: the person was already inside when the video started (START: the visit
+   * begins with the person's first sample, at most one sample interval after 0 ms), was still inside at its end
+   * (END: the visit ends with the person's last sample, at most one interval before the last sample of all), or BOTH.
+   * Such a dwell is only a lower bound, so DwellMillis leaves it out.
+   */
+  Censored?: 'START' | 'END' | 'BOTH';
 }
 export interface LineResult {
   Name: string;
@@ -66,7 +79,8 @@ export interface ZoneResult {
   Name: string;
   Visits: number;
   Persons: number;
-  DwellMillis: { Median: number; P90: number; Mean: number };
+  /** Over the visits the video did not cut (`Visits` of them; all 0 when there are none). */
+  DwellMillis: { Median: number; P90: number; Mean: number; Visits: number };
   VisitList: Visit[];
   Occupancy: { Timestamp: number; Count: number }[];
 }
@@ -90,6 +104,7 @@ export interface Analysis {
     MarginHeights: number;
     LinkSeconds: number;
     LinkDistanceHeights: number;
+    MaxSpeedHeights: number;
   };
   /** The last sample's timestamp, ms. */
   DurationMillis: number;
@@ -156,6 +171,13 @@ interface Track {
   /** Whether the first / latest box touches the frame's border (the person entered or left the view). */
   firstAtEdge: boolean;
   lastAtEdge: boolean;
+  /** Start of the current stretch of path (after the last impossible jump): smoothing does not reach before it. */
+  segT: number;
+  /** The previous raw sample, for the speed check, and whether the next smoothed sample starts a new stretch. */
+  prevX: number;
+  prevY: number;
+  prevH: number;
+  jumped: boolean;
   /** Raw samples still inside a smoothing window; `head` is the next one to smooth. */
   buf: { t: number[]; x: number[]; y: number[]; h: number[]; head: number };
   lines: LineState[];
@@ -224,6 +246,7 @@ export class FootfallAnalyser {
       MarginHeights: pick(options.marginHeights, DEFAULT_RULE.marginHeights, 'marginHeights'),
       LinkSeconds: pick(options.linkSeconds, DEFAULT_RULE.linkSeconds, 'linkSeconds'),
       LinkDistanceHeights: pick(options.linkDistanceHeights, DEFAULT_RULE.linkDistanceHeights, 'linkDistanceHeights'),
+      MaxSpeedHeights: pick(options.maxSpeedHeights, DEFAULT_RULE.maxSpeedHeights, 'maxSpeedHeights'),
     };
     // Geometry runs in "frame heights": x scaled by the aspect ratio, so a box height and a distance in any
     // direction share one unit. Scaling x by a positive constant changes no side and no intersection of the rule.
@@ -264,8 +287,18 @@ export class FootfallAnalyser {
       }
       const dt = t - tr.lastT;
       if (dt < this.minGap) this.minGap = dt;
+      // A move no person makes (faster than a sprinter) is an identity switch or a jumped box: the path before it is
+      // smoothed on its own (as if the track ended there) and the next smoothed sample takes its sides afresh.
+      if (o.MaxSpeedHeights > 0 && Math.hypot(x - tr.prevX, y - tr.prevY) > (o.MaxSpeedHeights * Math.min(h, tr.prevH) * dt) / 1000) {
+        while (tr.buf.head < tr.buf.t.length) this.smoothAndStep(tr, true);
+        tr.segT = t;
+        tr.jumped = true;
+      }
       tr.lastT = t;
     }
+    tr.prevX = x;
+    tr.prevY = y;
+    tr.prevH = h;
     tr.lastAtEdge = atEdge;
     this.detections++;
     if (t > this.maxT) this.maxT = t;
@@ -298,7 +331,7 @@ export class FootfallAnalyser {
     const q = tr.buf;
     const i = q.head++;
     const ti = q.t[i];
-    const hw = Math.min(this.options.SmoothingSeconds * 1000, ti - tr.firstT, ended ? tr.lastT - ti : Infinity);
+    const hw = Math.min(this.options.SmoothingSeconds * 1000, ti - tr.segT, ended ? tr.lastT - ti : Infinity);
     let sx = 0, sy = 0, sh = 0, n = 0;
     for (let j = i; j >= 0 && q.t[j] >= ti - hw; j--) {
       sx += q.x[j];
@@ -332,6 +365,11 @@ export class FootfallAnalyser {
       firstH: h,
       firstAtEdge: false,
       lastAtEdge: false,
+      segT: t,
+      prevX: x,
+      prevY: y,
+      prevH: h,
+      jumped: false,
       buf: { t: [], x: [], y: [], h: [], head: 0 },
       lines: this.lines.map(() => ({
         side: 0,
@@ -358,9 +396,16 @@ export class FootfallAnalyser {
   private step(tr: Track, t: number): void {
     const px = tr.sx, py = tr.sy;
     const margin = this.options.MarginHeights * tr.sh;
+    const jumped = tr.jumped;
+    tr.jumped = false;
     for (let k = 0; k < this.lines.length; k++) {
       const g = this.lines[k];
       const s = tr.lines[k];
+      if (jumped) {
+        // The move across an impossible jump meets no line: the side after it is taken without a crossing.
+        s.offSide = 0;
+        s.crossDir = 0;
+      }
       const cross = (g.bx - g.ax) * (py - g.ay) - (g.by - g.ay) * (px - g.ax);
       const side = Math.sign(cross);
       if (side !== 0) {
@@ -436,15 +481,16 @@ export class FootfallAnalyser {
     const tracks = [...this.tracks.values()].sort((a, b) => a.firstT - b.firstT || a.index - b.index);
     for (const tr of tracks) while (tr.buf.head < tr.buf.t.length) this.smoothAndStep(tr, true);
     for (const tr of tracks) for (const z of tr.zones) if (z.open) z.open.exit = z.lastInside; // open at the end of the track
-    const links = this.options.LinkSeconds > 0 ? this.link(tracks) : 0;
+    const o = this.options;
+    const links = o.LinkSeconds > 0 ? this.link(tracks) : 0;
     for (const tr of tracks) {
       if (tr.predecessor) {
         tr.root = tr.predecessor.root;
         this.joinBreak(tr.predecessor, tr);
-      }
+      } else if (o.MarginHeights > 0) this.startCrossings(tr);
     }
+    if (o.MarginHeights > 0) for (const tr of tracks) if (!tr.successor) this.endCrossings(tr);
     const interval = Number.isFinite(this.minGap) ? this.minGap : 1;
-    const o = this.options;
     const lineResults: LineResult[] = this.lines.map((g) => {
       const crossings = g.crossings
         .map((c) => ({ Index: c.track.index, Timestamp: c.t, Direction: (c.dir > 0 ? 'IN' : 'OUT') as 'IN' | 'OUT' }))
@@ -465,8 +511,18 @@ export class FootfallAnalyser {
     });
     const zoneResults: ZoneResult[] = this.zoneGeoms.map((g, k) => {
       const visits = g.visits.filter((v) => !v.dropped).sort((a, b) => a.enter - b.enter || a.track.root - b.track.root);
-      const list: Visit[] = visits.map((v) => ({ Index: v.track.root, EnterTimestamp: v.enter, ExitTimestamp: v.exit }));
-      const dwell = list.map((v) => v.ExitTimestamp - v.EnterTimestamp).sort((a, b) => a - b);
+      // A visit the video cut (the person inside in its first or last two frames) has a dwell that is only a lower
+      // bound: it is listed, counted and drawn, but left out of the dwell statistics.
+      const censored = (v: PendingVisit): Visit['Censored'] => {
+        const start = v.enter === v.track.firstT && v.enter < 1.5 * interval;
+        const end = v.leave === undefined && v.exit > this.maxT - 1.5 * interval;
+        return start && end ? 'BOTH' : start ? 'START' : end ? 'END' : undefined;
+      };
+      const list: Visit[] = visits.map((v) => {
+        const c = censored(v);
+        return { Index: v.track.root, EnterTimestamp: v.enter, ExitTimestamp: v.exit, ...(c ? { Censored: c } : {}) };
+      });
+      const dwell = list.filter((v) => !v.Censored).map((v) => v.ExitTimestamp - v.EnterTimestamp).sort((a, b) => a - b);
       const events: [number, number][] = [];
       for (const v of visits) events.push([v.enter, 1], [v.leave ?? v.exit + interval, -1]);
       events.sort((a, b) => a[0] - b[0]);
@@ -499,7 +555,7 @@ export class FootfallAnalyser {
         Name: g.name,
         Visits: list.length,
         Persons: new Set(list.map((v) => v.Index)).size,
-        DwellMillis: { Median: percentile(dwell, 0.5), P90: percentile(dwell, 0.9), Mean: dwell.length ? dwell.reduce((s, d) => s + d, 0) / dwell.length : 0 },
+        DwellMillis: { Median: percentile(dwell, 0.5), P90: percentile(dwell, 0.9), Mean: dwell.length ? dwell.reduce((s, d) => s + d, 0) / dwell.length : 0, Visits: dwell.length },
         VisitList: list,
         Occupancy: occupancy,
       };
@@ -555,6 +611,30 @@ export class FootfallAnalyser {
       }
     }
     return links;
+  }
+
+  /**
+   * Hysteresis guards a change of the side a person holds, and there is none before the first side is taken: a
+   * track that starts within the margin on one side and then crosses the segment to take the other counts that
+   * crossing (a person first seen just before a line, tracks that start late).
+   */
+  private startCrossings(tr: Track): void {
+    for (let k = 0; k < this.lines.length; k++) {
+      const s = tr.lines[k];
+      if (s.firstSide !== 0 && s.firstCrossDir === s.firstSide && s.firstOffSide !== s.firstSide) {
+        this.lines[k].crossings.push({ track: tr, t: s.firstCrossT, dir: s.firstSide });
+      }
+    }
+  }
+
+  /** Likewise at a track's end: a person last seen just past a line, within the margin, has crossed it. */
+  private endCrossings(tr: Track): void {
+    for (let k = 0; k < this.lines.length; k++) {
+      const s = tr.lines[k];
+      if (s.side !== 0 && s.crossDir !== 0 && s.crossDir !== s.side && s.offSide === s.crossDir) {
+        this.lines[k].crossings.push({ track: tr, t: s.crossT, dir: s.crossDir });
+      }
+    }
   }
 
   /** Carries a track's end state into its successor's start: a line crossed across the break, a visit that goes on. */

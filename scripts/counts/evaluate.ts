@@ -29,10 +29,40 @@ export interface CategoryScore {
   absError: number;
   /** absError / reference. */
   error: number;
+  /**
+   * Events one by one (lines only): reference crossings with no crossing of ours in the same direction within
+   * EVENT_TOLERANCE_MS (missing), and ours with none of the reference's (extra). The count error hides an extra
+   * crossing that makes up for a missing one; these do not.
+   */
+  missing: number;
+  extra: number;
+}
+
+/** How far apart in time a reference crossing and ours may be and still be the same event. */
+export const EVENT_TOLERANCE_MS = 1000;
+
+/** Greedy one-to-one matching of two crossing lists in time order, per direction. */
+function unmatched(reference: readonly { Timestamp: number; Direction: string }[], measured: readonly { Timestamp: number; Direction: string }[]): { missing: number; extra: number } {
+  let missing = 0, extra = 0;
+  for (const dir of ['IN', 'OUT']) {
+    const r = reference.filter((c) => c.Direction === dir).map((c) => c.Timestamp);
+    const m = measured.filter((c) => c.Direction === dir).map((c) => c.Timestamp);
+    const used = new Array<boolean>(m.length).fill(false);
+    for (const t of r) {
+      let best = -1;
+      for (let j = 0; j < m.length; j++) if (!used[j] && Math.abs(m[j] - t) <= EVENT_TOLERANCE_MS && (best < 0 || Math.abs(m[j] - t) < Math.abs(m[best] - t))) best = j;
+      if (best < 0) missing++;
+      else used[best] = true;
+    }
+    extra += used.filter((u) => !u).length;
+  }
+  return { missing, extra };
 }
 
 export interface DwellScore {
   zone: string;
+  /** The reference's visits the video did not cut (the median's sample). */
+  visits: number;
   reference: number;
   measured: number;
   /** |measured − reference| / reference. */
@@ -52,7 +82,7 @@ const kindOf = (name: string): 'across' | 'along' | undefined => (name.startsWit
 
 /** Compares `measured` with `reference` (both from the same zone file). */
 export function compare(reference: Analysis, measured: Analysis): Comparison {
-  const cat = (): CategoryScore => ({ reference: 0, absError: 0, error: 0 });
+  const cat = (): CategoryScore => ({ reference: 0, absError: 0, error: 0, missing: 0, extra: 0 });
   const across = cat(), along = cat(), zoneVisits = cat();
   const lines = reference.Lines.map((r, k) => {
     const m = measured.Lines[k];
@@ -60,6 +90,9 @@ export function compare(reference: Analysis, measured: Analysis): Comparison {
     if (c) {
       c.reference += r.In + r.Out;
       c.absError += Math.abs(m.In - r.In) + Math.abs(m.Out - r.Out);
+      const u = unmatched(r.Crossings, m.Crossings);
+      c.missing += u.missing;
+      c.extra += u.extra;
     }
     return { name: r.Name, reference: { in: r.In, out: r.Out }, measured: { in: m.In, out: m.Out } };
   });
@@ -69,22 +102,29 @@ export function compare(reference: Analysis, measured: Analysis): Comparison {
     return { name: r.Name, reference: r.Visits, measured: measured.Zones[k].Visits };
   });
   for (const c of [across, along, zoneVisits]) c.error = c.reference > 0 ? c.absError / c.reference : c.absError > 0 ? Infinity : 0;
-  const medianDwell = reference.Zones.filter((r) => r.Visits > 0).map((r) => {
+  const medianDwell = reference.Zones.filter((r) => r.DwellMillis.Visits > 0).map((r) => {
     const m = measured.Zones.find((z) => z.Name === r.Name) as Analysis['Zones'][number];
     const ref = r.DwellMillis.Median;
-    return { zone: r.Name, reference: ref, measured: m.DwellMillis.Median, error: ref > 0 ? Math.abs(m.DwellMillis.Median - ref) / ref : 0 };
+    return { zone: r.Name, visits: r.DwellMillis.Visits, reference: ref, measured: m.DwellMillis.Median, error: ref > 0 ? Math.abs(m.DwellMillis.Median - ref) / ref : 0 };
   });
   return { across, along, zoneVisits, medianDwell, lines, zones };
 }
 
 /** Sums the categories of several comparisons (the issue's targets are over all lines and zones of both sequences). */
-export function pool(cs: readonly Comparison[]): { across: CategoryScore; along: CategoryScore; zoneVisits: CategoryScore; medianDwellMaxError: number } {
+/** Zones whose reference has at least this many whole visits have a median worth comparing. */
+export const DWELL_MIN_VISITS = 5;
+
+export function pool(cs: readonly Comparison[]): { across: CategoryScore; along: CategoryScore; zoneVisits: CategoryScore; medianDwellMaxError: number; medianDwellMaxErrorMin5: number } {
   const sum = (k: 'across' | 'along' | 'zoneVisits'): CategoryScore => {
     const reference = cs.reduce((s, c) => s + c[k].reference, 0);
     const absError = cs.reduce((s, c) => s + c[k].absError, 0);
-    return { reference, absError, error: reference > 0 ? absError / reference : 0 };
+    const missing = cs.reduce((s, c) => s + c[k].missing, 0);
+    const extra = cs.reduce((s, c) => s + c[k].extra, 0);
+    return { reference, absError, error: reference > 0 ? absError / reference : 0, missing, extra };
   };
-  return { across: sum('across'), along: sum('along'), zoneVisits: sum('zoneVisits'), medianDwellMaxError: Math.max(0, ...cs.flatMap((c) => c.medianDwell.map((d) => d.error))) };
+  return { across: sum('across'), along: sum('along'), zoneVisits: sum('zoneVisits'), medianDwellMaxError: Math.max(0, ...cs.flatMap((c) => c.medianDwell.map((d) => d.error))),
+    medianDwellMaxErrorMin5: Math.max(0, ...cs.flatMap((c) => c.medianDwell.filter((d) => d.visits >= DWELL_MIN_VISITS).map((d) => d.error))),
+  };
 }
 
 export interface SequenceCounts {

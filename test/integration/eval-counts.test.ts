@@ -1,54 +1,67 @@
 /**
  * Footfall count quality on the shared MOT sequences (regression guards for issue 22's targets). The real engine
  * tracks PETS09-S2L1 and TUD-Campus as `npm run eval` does; its persons are counted under the default rule and
- * compared with the raw rule on the ground-truth boxes, on the held-out lines and zones of scripts/counts/*.json.
+ * compared with the raw rule on the ground-truth boxes, on the two held-out sets of lines and zones
+ * (scripts/counts/*.json, set A, and scripts/counts/heldout-b/*.json, set B, which no tuning or rule change saw).
  *
- * Measured 2026-12-07 on the 2-core dev machine (npm run eval:counts, doc/analytics.md):
- *   across the flow   2 / 93 crossings  (2.2 %)    naive 10.8 %    target ≤ 5 %
- *   along the flow   14 / 58 crossings (24.1 %)    naive 63.8 %    target ≤ 20 % — not met on TUD-Campus, whose
- *                                                  hand-drawn boxes jitter across a shallow line (ADR 0022)
- *   zone visits       8 / 91 visits     (8.8 %)    naive 15.4 %    target ≤ 10 %
- *   median dwell, PETS09-S2L1 zones with ≥ 5 visits: within 7.7 % (target 10 %); TUD-Campus's sub-second visits:
- *   within 25.6 %.
- * Each guard is the target where the rule meets it, else the measurement plus a small margin; the naive rule must
- * stay worse than the default one.
+ * Measured 2026-12-07 on the 2-core dev machine (npm run eval:counts; ADR 0022, doc/analytics.md):
+ *                    set A                  set B                  both                target
+ *   across the flow   2 / 93  (2.2 %)        5 / 97  (5.2 %)        7 / 190 (3.7 %)     ≤ 5 %
+ *   along the flow   13 / 58 (22.4 %)        3 / 43  (7.0 %)       16 / 101 (15.8 %)    ≤ 20 %
+ *   zone visits       8 / 91  (8.8 %)        8 / 54 (14.8 %)       16 / 145 (11.0 %)    ≤ 10 %
+ *   median dwell, zones with ≥ 5 whole reference visits: A within 10.0 %, B within 16.6 %; all of A's zones within
+ *   10.0 % (TUD-Campus's within 8.0 %).
+ * Each guard is the target where the rule meets it, else the measurement plus about one event; the naive rule must
+ * stay worse than the default one. Dwell is compared with 1 ms to spare: timestamps are whole milliseconds.
  */
 import { join } from 'node:path';
-import { loadMotSequence, parseMotText } from '../../containers/tracker/src/eval/index.js';
+import { loadMotSequence, parseMotText, type MotRow } from '../../containers/tracker/src/eval/index.js';
 import { trackToMot } from '../../containers/tracker/src/index.js';
-import { COUNT_SEQUENCES, TARGETS, countSequence, loadZones, pool, samplesOf, type SequenceCounts } from '../../scripts/counts/evaluate.js';
+import { COUNT_SEQUENCES, DWELL_MIN_VISITS, TARGETS, countSequence, loadZones, pool, samplesOf, type SequenceCounts } from '../../scripts/counts/evaluate.js';
 import { DATA, describeWithData, MODELS } from './engine-data.js';
 
 const describeData = describeWithData(join(MODELS, 'yolox_nano_416x416.onnx'), ...COUNT_SEQUENCES.map((s) => join(DATA, 'mot', s, 'img1')));
+const SETS = { A: join('scripts', 'counts'), B: join('scripts', 'counts', 'heldout-b') } as const;
 
 describeData('footfall counts on the shared MOT sequences (regression guards)', () => {
-  const results: SequenceCounts[] = [];
+  const results: Record<keyof typeof SETS, SequenceCounts[]> = { A: [], B: [] };
   beforeAll(async () => {
     for (const name of COUNT_SEQUENCES) {
       const seq = await loadMotSequence(join(DATA, 'mot', name));
       const out = await trackToMot(seq.dir, {});
-      const zoneFile = join('scripts', 'counts', `${name}.json`);
-      results.push(countSequence(name, zoneFile, await loadZones(zoneFile), samplesOf(seq.gt, seq.info, true), samplesOf(parseMotText(out.rows, name), seq.info, false), seq.info));
+      const rows: MotRow[] = parseMotText(out.rows, name);
+      for (const set of ['A', 'B'] as const) {
+        const zoneFile = join(SETS[set], `${name}.json`);
+        results[set].push(countSequence(name, zoneFile, await loadZones(zoneFile), samplesOf(seq.gt, seq.info, true), samplesOf(rows, seq.info, false), seq.info));
+      }
     }
   });
 
-  it('lines across the flow, zone visits: within the targets; along the flow within its measured level; all better than naive', () => {
-    const ours = pool(results.map((r) => r.comparison));
-    const naive = pool(results.map((r) => r.naiveComparison));
-    process.stderr.write(`counts: across ${ours.across.absError}/${ours.across.reference}, along ${ours.along.absError}/${ours.along.reference}, visits ${ours.zoneVisits.absError}/${ours.zoneVisits.reference}\n`);
-    expect(ours.across.reference).toBeGreaterThan(50);
-    expect(ours.across.error).toBeLessThanOrEqual(TARGETS.across);
-    expect(ours.zoneVisits.error).toBeLessThanOrEqual(TARGETS.zoneVisits);
-    expect(ours.along.error).toBeLessThanOrEqual(0.28);
-    expect(ours.across.error).toBeLessThan(naive.across.error);
-    expect(ours.along.error).toBeLessThan(naive.along.error);
-    expect(ours.zoneVisits.error).toBeLessThan(naive.zoneVisits.error);
+  it('lines and zone visits: within the targets where met, else within the measured level; all better than naive', () => {
+    const a = pool(results.A.map((r) => r.comparison));
+    const both = pool([...results.A, ...results.B].map((r) => r.comparison));
+    const naive = pool([...results.A, ...results.B].map((r) => r.naiveComparison));
+    process.stderr.write(`counts A: across ${a.across.absError}/${a.across.reference}, along ${a.along.absError}/${a.along.reference}, visits ${a.zoneVisits.absError}/${a.zoneVisits.reference}; ` +
+      `both: across ${both.across.absError}/${both.across.reference}, along ${both.along.absError}/${both.along.reference}, visits ${both.zoneVisits.absError}/${both.zoneVisits.reference}\n`);
+    expect(both.across.reference).toBeGreaterThan(150);
+    expect(a.across.error).toBeLessThanOrEqual(TARGETS.across);
+    expect(both.across.error).toBeLessThanOrEqual(TARGETS.across);
+    expect(a.zoneVisits.error).toBeLessThanOrEqual(TARGETS.zoneVisits);
+    expect(both.zoneVisits.error).toBeLessThanOrEqual(0.12);
+    expect(a.along.error).toBeLessThanOrEqual(0.24);
+    expect(both.along.error).toBeLessThanOrEqual(TARGETS.along);
+    expect(both.across.error).toBeLessThan(naive.across.error);
+    expect(both.along.error).toBeLessThan(naive.along.error);
+    expect(both.zoneVisits.error).toBeLessThan(naive.zoneVisits.error);
   });
 
-  it('median dwell: within 10 % on PETS09-S2L1\'s zones with 5 visits or more', () => {
-    const pets = results.find((r) => r.sequence === 'PETS09-S2L1') as SequenceCounts;
-    const measured = pets.comparison.medianDwell.filter((d) => (pets.groundTruth.Zones.find((z) => z.Name === d.zone)?.Visits ?? 0) >= 5);
-    expect(measured.length).toBeGreaterThanOrEqual(3);
-    for (const d of measured) expect(d.error).toBeLessThanOrEqual(TARGETS.medianDwell);
+  it('median dwell: within 10 % on every zone of set A, and on set B\'s zones with 5 whole visits or more within the measured level', () => {
+    const within = (d: { reference: number; measured: number }, share: number): boolean => Math.abs(d.measured - d.reference) <= share * d.reference + 1;
+    const a = results.A.flatMap((r) => r.comparison.medianDwell);
+    expect(a.filter((d) => d.visits >= DWELL_MIN_VISITS).length).toBeGreaterThanOrEqual(3);
+    for (const d of a) expect([d.zone, within(d, TARGETS.medianDwell)]).toEqual([d.zone, true]);
+    const b = results.B.flatMap((r) => r.comparison.medianDwell).filter((d) => d.visits >= DWELL_MIN_VISITS);
+    expect(b.length).toBeGreaterThanOrEqual(2);
+    for (const d of b) expect([d.zone, within(d, 0.18)]).toEqual([d.zone, true]);
   });
 });

@@ -142,6 +142,82 @@ describe('the default rule', () => {
   });
 });
 
+describe('the default rule at the ends of a track, and across impossible moves', () => {
+  // The door's margin is 0.025 box heights = 0.005 here: a track that starts or ends closer than that to the line.
+  const count = (samples: PersonSample[], raw = false): [number, number] => {
+    const l = analyse(samples, ZONES, { raw }).Lines[0];
+    return [l.In, l.Out];
+  };
+
+  it('counts a crossing by a person first seen just before the line (within the margin) who walks through it', () => {
+    expect(count(walk(1, 0, 0.5, 0.498, 0.5, 0.7, 40))).toEqual([1, 0]);
+    expect(count(walk(1, 0, 0.5, 0.498, 0.5, 0.7, 40), true)).toEqual([1, 0]);
+    // first seen within the margin but walking away from the line: nothing crossed
+    expect(count(walk(2, 0, 0.5, 0.498, 0.5, 0.3, 40))).toEqual([0, 0]);
+    // first seen within the margin, jittering across it, then walking away on the side it started: nothing
+    const jitterThenAway = [
+      ...[0.498, 0.502, 0.498, 0.502, 0.498].map((y, i) => at(3, i * 40, 0.5, y)),
+      ...walk(3, 200, 0.5, 0.497, 0.5, 0.3, 30),
+    ];
+    expect(count(jitterThenAway)).toEqual([0, 0]);
+  });
+
+  it('counts a crossing by a person last seen just past the line (within the margin)', () => {
+    expect(count(walk(1, 0, 0.5, 0.3, 0.5, 0.502, 40))).toEqual([1, 0]);
+    expect(count(walk(1, 0, 0.5, 0.7, 0.5, 0.498, 40))).toEqual([0, 1]);
+    // ending just before the line: nothing
+    expect(count(walk(1, 0, 0.5, 0.3, 0.5, 0.498, 40))).toEqual([0, 0]);
+  });
+
+  it('counts a crossing at a joined identity break once, whichever side of the break it falls', () => {
+    // person 1 crosses just past the line and vanishes (within the margin); Index 9 appears there and walks on
+    const a = walk(1, 0, 0.3, 0.3, 0.3, 0.503, 20);
+    const b = walk(9, 1160, 0.3, 0.504, 0.3, 0.8, 30);
+    const joined = analyse(byTime([...a, ...b]), ZONES);
+    expect(joined.Links).toBe(1);
+    expect([joined.Lines[0].In, joined.Lines[0].Out]).toEqual([1, 0]);
+    // person 2 stops just before the line (within the margin); Index 8 appears there and crosses
+    const c = walk(2, 0, 0.3, 0.3, 0.3, 0.497, 20);
+    const d = walk(8, 1160, 0.3, 0.498, 0.3, 0.8, 30);
+    const joined2 = analyse(byTime([...c, ...d]), ZONES);
+    expect(joined2.Links).toBe(1);
+    expect([joined2.Lines[0].In, joined2.Lines[0].Out]).toEqual([1, 0]);
+  });
+
+  it('counts no crossing across a jump no person makes (an identity switch), but counts a fast run', () => {
+    // 0.15 of the frame (0.75 box heights) in 40 ms, from above the line to below it: an identity switch
+    const switched = [...walk(1, 0, 0.3, 0.45, 0.4, 0.45, 20), ...walk(1, 800, 0.4, 0.6, 0.5, 0.6, 20)];
+    expect(count(switched, true)).toEqual([1, 0]);
+    expect(count(switched)).toEqual([0, 0]);
+    // the same path at 4 box heights per second (a run): one crossing
+    const run = walk(2, 0, 0.45, 0.45, 0.45, 0.6, 6);
+    expect(count(run)).toEqual([1, 0]);
+    // the zone state goes on across the jump: a jump within the zone is one visit
+    const inZone = [...walk(3, 0, 0.15, 0.62, 0.2, 0.62, 20), ...walk(3, 800, 0.35, 0.85, 0.4, 0.85, 20)];
+    expect(analyse(inZone, ZONES).Zones[0].Visits).toBe(1);
+  });
+
+  it('marks visits the video cut and leaves them out of the dwell statistics', () => {
+    // person 1 is inside from the first frame, person 2 makes a whole visit, person 3 is inside at the last frame;
+    // person 4 is seen from the first frame but outside, and enters later: a whole visit.
+    const p1 = Array.from({ length: 10 }, (_, i) => at(1, i * 100, 0.3, i < 6 ? 0.7 : 0.3));
+    const p2 = Array.from({ length: 20 }, (_, i) => at(2, i * 100, 0.3, i >= 5 && i < 15 ? 0.7 : 0.3));
+    const p3 = Array.from({ length: 10 }, (_, i) => at(3, 1000 + i * 100, 0.45, i >= 3 ? 0.7 : 0.3)); // away from where 1 ended: no identity break
+    const p4 = Array.from({ length: 12 }, (_, i) => at(4, i * 100, 0.2, i >= 2 && i < 9 ? 0.8 : 0.3));
+    for (const raw of [true, false]) {
+      const z = analyse(byTime([...p1, ...p2, ...p3, ...p4]), ZONES, { raw }).Zones[0];
+      expect(z.Visits).toBe(4);
+      const byIndex = new Map(z.VisitList.map((v) => [v.Index, v]));
+      expect(byIndex.get(1)?.Censored).toBe('START');
+      expect(byIndex.get(2)?.Censored).toBeUndefined();
+      expect(byIndex.get(3)?.Censored).toBe('END');
+      expect(byIndex.get(4)?.Censored).toBeUndefined();
+      // dwell over persons 2 (900 ms) and 4 (600 ms) only
+      expect(z.DwellMillis).toEqual({ Median: 750, P90: 870, Mean: 750, Visits: 2 });
+    }
+  });
+});
+
 describe('LiveCounter and heatmap', () => {
   it('gives running counts at increasing times', () => {
     const a = analyse([...walk(1, 0, 0.5, 0.3, 0.5, 0.7, 21), ...walk(2, 1000, 0.5, 0.3, 0.5, 0.7, 21)], ZONES, { raw: true });
