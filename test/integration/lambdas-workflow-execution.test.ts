@@ -720,8 +720,12 @@ describeData('workflow state machine, executed locally', () => {
     const job = await admit('street/night.mp4', { channel: { SNSTopicArn: TOPIC, RoleArn: ROLE }, bucket: FOREIGN_BUCKET });
     const checkedBefore = ownerProxy.checked.length;
     const { record } = await execute(job, (env) => runContainer(env));
-    // The container asked S3 for a bucket of the job's account, and S3 (the proxy) refused the other account's.
-    expect(ownerProxy.checked.slice(checkedBefore)).toEqual([{ bucket: FOREIGN_BUCKET, expectedOwner: ACCOUNT }]);
+    // PlanSegments' ranged read, then the container's copy, asked S3 for a bucket of the job's account, and S3 (the
+    // proxy) refused the other account's each time.
+    expect(ownerProxy.checked.slice(checkedBefore)).toEqual([
+      { bucket: FOREIGN_BUCKET, expectedOwner: ACCOUNT },
+      { bucket: FOREIGN_BUCKET, expectedOwner: ACCOUNT },
+    ]);
     expect(record?.status).toBe('FAILED');
     expect(record?.statusMessage).toBe(STATUS_MESSAGES.unreadable);
     expect(record?.videoMetadata).toBeUndefined();
