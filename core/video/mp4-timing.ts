@@ -31,13 +31,13 @@ export type Mp4TimingResult = { timing: VideoTiming; reads: number; bytesRead: n
 export interface Mp4TimingLimits {
   /** First read (bytes): ftyp and, in a faststart file, often all of moov. */
   headBytes: number;
-  /** Largest moov read (a 6 h 60 fps file's sample tables are tens of MB). */
+  /** Largest moov read: a 6 h 60 fps file's sample tables come to some 20-30 MB (estimated from their entry sizes); the Lambda has 1 GB. */
   maxMoovBytes: number;
   /** Most top-level boxes walked. */
   maxBoxes: number;
 }
 
-export const MP4_TIMING_LIMITS: Mp4TimingLimits = { headBytes: 256 * 1024, maxMoovBytes: 128 * 1024 * 1024, maxBoxes: 64 };
+export const MP4_TIMING_LIMITS: Mp4TimingLimits = { headBytes: 256 * 1024, maxMoovBytes: 64 * 1024 * 1024, maxBoxes: 64 };
 
 /** Top-level box types an ISO-BMFF/QuickTime file starts with. */
 const FIRST_BOXES = new Set(['ftyp', 'moov', 'mdat', 'free', 'skip', 'wide', 'pnot', 'uuid', 'pdin', 'styp', 'sidx', 'meta']);
