@@ -22,7 +22,7 @@ import { resultsPrefixFor } from '../../core/tracker-protocol.js';
 import { PLAN_FILE, SEGMENT_VIDEO_FILE, segmentPrefix, toPlanFile, type PlanFile, type SegmentVideoFile } from '../../core/segment-protocol.js';
 import { splitPlan, type SplitSettings } from '../../core/segment-plan.js';
 import { readMp4Timing, type ByteRangeSource } from '../../core/video/mp4-timing.js';
-import type { S3Object, Video } from '../../core/types.js';
+import type { S3Object, Video, VideoMetadata } from '../../core/types.js';
 import type { SegmentSample, StitchSegment, TrackFeatures } from '../../core/stitch/index.js';
 import { SEGMENT_FILES, parseSampleLine, type SegmentMeta } from '../../core/stitch/segment-files.js';
 import { stitchOptionsFor, stitchToResults } from '../../core/stitch/results.js';
@@ -145,9 +145,11 @@ export function createSegmentSteps(deps: SegmentStepsDeps) {
         });
       }
       // The results' VideoMetadata is ffprobe's, as an unsplit run's: the first child's (all probed the same file).
+      // A plan of format 1 (written by the planning container of an execution started before the upgrade, whose
+      // children write no video.json) carries the metadata itself.
       const videoText = await getText(`${prefix}/${segmentPrefix(plan.segments[0].index)}/${SEGMENT_VIDEO_FILE}`);
-      if (videoText === undefined) throw Object.assign(new Error('segment 0 wrote no video metadata'), { name: 'ResultsMissing' });
-      const { videoMetadata } = JSON.parse(videoText) as SegmentVideoFile;
+      const videoMetadata = videoText === undefined ? (plan as { videoMetadata?: VideoMetadata }).videoMetadata : (JSON.parse(videoText) as SegmentVideoFile).videoMetadata;
+      if (!videoMetadata) throw Object.assign(new Error('segment 0 wrote no video metadata'), { name: 'ResultsMissing' });
       const dir = await mkdtemp(join(deps.workDir ?? tmpdir(), 'pp-stitch-'));
       try {
         const out = await stitchToResults(segments, dir, videoMetadata, stitchOptionsFor(undefined));
