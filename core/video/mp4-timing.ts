@@ -17,7 +17,7 @@
  * the one case it cannot see: it takes the mean, as ffprobe does when the estimate is not lower), the answer is
  * `undecided` with a reason: the job then runs as one unsplit run, and the engine reports a bad file as usual.
  */
-import { createFile, Log, MP4BoxBuffer } from 'mp4box';
+import { createFile, MP4BoxBuffer } from 'mp4box';
 import type { VideoTiming } from '../segment-plan.js';
 
 /** Byte ranges of one stored object (S3 ranged GetObject in AWS: adapters/s3-byte-range.ts). */
@@ -91,6 +91,7 @@ const rate = ([n, d]: [bigint, bigint]): number => (d === 0n ? 0 : Number(n) / N
 
 interface TrakBox {
   tkhd?: { track_id: number };
+  samples?: Mp4Sample[];
   edts?: { elst?: { entries: Array<{ segment_duration: number; media_time: number; media_rate_integer: number; media_rate_fraction: number }> } };
   mdia?: {
     hdlr?: { handler: string };
@@ -159,11 +160,30 @@ function boxAt(bytes: Uint8Array, at: number, fileSize: number, offset: number):
   return { type, size };
 }
 
+/** A parsed MP4/MOV header: moov (mp4box's boxes, sample tables built) and where ftyp and moov lie in the file. */
+export interface Mp4Header {
+  moov: Parameters<typeof timingFromMoov>[0];
+  /** [offset, length] of ftyp (when the file has one) and moov, and of every other top-level box's header. */
+  boxes: Array<[number, number]>;
+  size: number;
+}
+
+/** One sample as mp4box lists it: absolute byte offset, size, decode time (track timescale), sync flag. */
+export interface Mp4Sample {
+  offset: number;
+  size: number;
+  dts: number;
+  timescale: number;
+  is_sync: boolean;
+}
+
+export type Mp4HeaderResult = ({ header: Mp4Header } | { undecided: string }) & { reads: number; bytesRead: number };
+
 /**
- * Reads `src`'s header and answers the plan's timing, or why it cannot (the caller then runs the video unsplit).
- * Reads the head, 16 bytes per top-level box beyond it, and moov.
+ * Reads `src`'s header: the head, 16 bytes per top-level box beyond it, and moov, parsed by mp4box; or why it
+ * cannot (not ISO-BMFF, no moov, fragmented, too large).
  */
-export async function readMp4Timing(src: ByteRangeSource, limits: Mp4TimingLimits = MP4_TIMING_LIMITS): Promise<Mp4TimingResult> {
+export async function readMp4Header(src: ByteRangeSource, limits: Mp4TimingLimits = MP4_TIMING_LIMITS): Promise<Mp4HeaderResult> {
   let reads = 0;
   let bytesRead = 0;
   const read = async (offset: number, length: number) => {
@@ -172,13 +192,15 @@ export async function readMp4Timing(src: ByteRangeSource, limits: Mp4TimingLimit
     bytesRead += out.bytes.length;
     return out;
   };
-  const undecided = (why: string): Mp4TimingResult => ({ undecided: why, reads, bytesRead });
+  const undecided = (why: string): Mp4HeaderResult => ({ undecided: why, reads, bytesRead });
   const head = await read(0, limits.headBytes);
   const fileSize = head.size;
   let ftyp: Uint8Array | undefined;
   let moov: Uint8Array | undefined;
+  const boxes: Array<[number, number]> = [];
   let offset = 0;
-  for (let n = 0; n < limits.maxBoxes && offset < fileSize && !moov; n++) {
+  // Every top-level box is walked (a sparse copy needs each one's header, e.g. mdat's); only ftyp and moov are read.
+  for (let n = 0; n < limits.maxBoxes && offset < fileSize; n++) {
     // The header from the head when it is there, else 16 bytes read at the box (size, type, 64-bit size).
     const header = boxAt(head.bytes, offset, fileSize, offset) ?? boxAt((await read(offset, 16)).bytes, 0, fileSize, offset);
     if (!header) return undecided('a box header past the end of the file');
@@ -192,20 +214,18 @@ export async function readMp4Timing(src: ByteRangeSource, limits: Mp4TimingLimit
       const bytes = offset + size <= head.bytes.length ? head.bytes.subarray(offset, offset + size) : (await read(offset, size)).bytes;
       if (bytes.length !== size) return undecided(`a ${type} box cut short`);
       if (type === 'ftyp') ftyp = bytes;
-      else moov = bytes;
-    }
+      else if (!moov) moov = bytes;
+      boxes.push([offset, size]);
+    } else boxes.push([offset, Math.min(size, 16)]);
     offset += size;
   }
   if (!moov) return undecided('no moov box');
-  if (!ftyp) {
-    // QuickTime files may have none; mp4box needs one to report: a neutral 'qt  ' brand.
-    ftyp = new Uint8Array([0, 0, 0, 16, 0x66, 0x74, 0x79, 0x70, 0x71, 0x74, 0x20, 0x20, 0, 0, 0, 0]);
-  }
-  const joined = new Uint8Array(ftyp.length + moov.length);
-  joined.set(ftyp, 0);
-  joined.set(moov, ftyp.length);
-  // mp4box warns on the console for every box it does not know (metadata of phones and editors): errors only.
-  Log.setLogLevel(Log.error);
+  // QuickTime files may have no ftyp; mp4box needs one to report: a neutral 'qt  ' brand.
+  const brand = ftyp ?? new Uint8Array([0, 0, 0, 16, 0x66, 0x74, 0x79, 0x70, 0x71, 0x74, 0x20, 0x20, 0, 0, 0, 0]);
+  const joined = new Uint8Array(brand.length + moov.length);
+  joined.set(brand, 0);
+  joined.set(moov, brand.length);
+  // mp4box logs boxes it does not know (QuickTime metadata such as ©swr) on console.error: box types only, no data.
   const file = createFile();
   let parseError: string | undefined;
   file.onError = (_module: string, message: string) => {
@@ -217,8 +237,71 @@ export async function readMp4Timing(src: ByteRangeSource, limits: Mp4TimingLimit
   } catch {
     return undecided('moov could not be parsed');
   }
-  const parsed = (file as unknown as { moov?: Parameters<typeof timingFromMoov>[0] }).moov;
+  const parsed = (file as unknown as { moov?: Mp4Header['moov'] }).moov;
   if (parseError || !parsed) return undecided('moov could not be parsed');
-  const timing = timingFromMoov(parsed);
-  return typeof timing === 'string' ? undecided(timing) : { timing, reads, bytesRead };
+  return { header: { moov: parsed, boxes, size: fileSize }, reads, bytesRead };
+}
+
+/** Reads `src`'s header and answers the plan's timing, or why it cannot (the caller then runs the video unsplit). */
+export async function readMp4Timing(src: ByteRangeSource, limits: Mp4TimingLimits = MP4_TIMING_LIMITS): Promise<Mp4TimingResult> {
+  const result = await readMp4Header(src, limits);
+  const { reads, bytesRead } = result;
+  if ('undecided' in result) return { undecided: result.undecided, reads, bytesRead };
+  const timing = timingFromMoov(result.header.moov);
+  return typeof timing === 'string' ? { undecided: timing, reads, bytesRead } : { timing, reads, bytesRead };
+}
+
+/** Bytes of mdat ffprobe may read from the start of the data to probe the streams (its probesize, 5,000,000, with room). */
+export const PROBE_BYTES = 6 * 1024 * 1024;
+
+/**
+ * The byte ranges a range run of source frames [startFrame, endFrame) needs from the file, for a sparse local copy:
+ * ftyp and moov, the first PROBE_BYTES of sample data (ffprobe's probe reads them, so the copy probes as the whole file
+ * does), and every track's samples from the video keyframe a margin before the range's first frame to a margin past
+ * its end (by decode time: interleaved audio and B-frame reordering included). Undefined where that cannot be told
+ * from the header: no video track, a variable frame rate (frame numbers are not sample numbers there), an edit list.
+ * Ranges are [offset, length], sorted and merged.
+ */
+export function mp4RangeBytes(header: Mp4Header, range: { startFrame: number; endFrame?: number }, marginSec = 2): Array<[number, number]> | undefined {
+  const traks = header.moov.traks ?? [];
+  const video = traks.find((t) => t.mdia?.hdlr?.handler === 'vide');
+  const stts = video?.mdia?.minf?.stbl?.stts;
+  const samples = video?.samples;
+  if (!video || !samples || samples.length === 0 || !stts || stts.sample_counts.length !== 1) return undefined;
+  const scale = samples[0].timescale;
+  const delta = stts.sample_deltas[0];
+  if (!(scale > 0 && delta > 0)) return undefined;
+  // An edit list may shift presentation by the decoder delay (B-frames); more than the margin's half is left alone.
+  const entries = video.edts?.elst?.entries ?? [];
+  if (entries.length > 1 || entries.some((e) => e.media_time < 0 || e.media_time / scale > marginSec / 2)) return undefined;
+  const fps = scale / delta;
+  const margin = Math.ceil(marginSec * fps) + 16;
+  // The keyframe at or before a margin ahead of the first frame (decode order ≈ frame order for constant rate).
+  let first = Math.max(0, Math.min(samples.length - 1, range.startFrame - margin));
+  while (first > 0 && !samples[first].is_sync) first--;
+  const last = range.endFrame === undefined ? samples.length - 1 : Math.min(samples.length - 1, range.endFrame + margin);
+  const t0 = samples[first].dts / scale - marginSec;
+  const t1 = (samples[last].dts + delta) / scale + marginSec;
+  let lo = Infinity;
+  let hi = -Infinity;
+  let dataStart = Infinity;
+  for (const t of traks) {
+    for (const s of t.samples ?? []) {
+      dataStart = Math.min(dataStart, s.offset);
+      const time = s.dts / s.timescale;
+      if (time < t0 || time > t1) continue;
+      lo = Math.min(lo, s.offset);
+      hi = Math.max(hi, s.offset + s.size);
+    }
+  }
+  if (!(hi > lo)) return undefined;
+  const ranges: Array<[number, number]> = [...header.boxes, [dataStart, Math.min(PROBE_BYTES, header.size - dataStart)], [lo, hi - lo]];
+  ranges.sort((a, b) => a[0] - b[0]);
+  const merged: Array<[number, number]> = [];
+  for (const [o, l] of ranges) {
+    const prev = merged.at(-1);
+    if (prev && o <= prev[0] + prev[1]) prev[1] = Math.max(prev[1], o + l - prev[0]);
+    else merged.push([o, l]);
+  }
+  return merged;
 }

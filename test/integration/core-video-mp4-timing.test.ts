@@ -8,7 +8,10 @@
 import { copyFile, mkdtemp, open, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readMp4Timing, reduceRational, type ByteRangeSource } from '../../core/video/mp4-timing.js';
+import { execFileSync } from 'node:child_process';
+import { mp4RangeBytes, PROBE_BYTES, readMp4Header, readMp4Timing, reduceRational, type ByteRangeSource } from '../../core/video/mp4-timing.js';
+import { rangeArgs } from '../../containers/tracker/src/pipeline/segments.js';
+import { toVideoMetadata } from '../../containers/tracker/src/video/probe.js';
 import { analysisStep, planSegments, splitPlan } from '../../core/segment-plan.js';
 import { planFor } from '../../containers/tracker/src/pipeline/segment-run.js';
 import { probeVideo } from '../../containers/tracker/src/video/probe.js';
@@ -129,6 +132,84 @@ describeWithData(PETS, TUD, SHARED_MP4, AVI)('MP4 header timing equals the probe
   test('undecided costs one read for a file that is not ISO-BMFF', async () => {
     const result = await timingOf(made.text);
     expect(result.reads).toBe(1);
+  });
+});
+
+/** The decoded frames of one range run's seek and select (pts and MD5 per frame), video only as the engine decodes. */
+function rangeFrames(path: string, seek: string[], select: string | undefined, frames: number): string {
+  const out = execFileSync('ffmpeg', ['-v', 'error', ...seek, '-i', path, '-map', '0:v', '-vf', `${select ?? ''}null`, '-frames:v', String(frames), '-f', 'framemd5', '-'], {
+    maxBuffer: 1 << 28,
+  });
+  return out
+    .toString()
+    .split('\n')
+    .filter((l) => l && !l.startsWith('#'))
+    .join('\n');
+}
+
+describe('a segment child\'s sparse copy (only its range\'s bytes) probes and decodes as the whole file', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'pp-mp4-sparse-'));
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  // 5 minutes, ~46 MB: an audio track first and interleaved; B-frames (an edit list) or not; moov at the end or start.
+  test.each([
+    ['audio first, moov at the end', ['-bf', '0'], []],
+    ['B-frames, faststart', ['-bf', '2'], ['-movflags', '+faststart']],
+  ])('%s: every segment of a 4-segment plan', async (_name, codec, mux) => {
+    const path = ffmpegMake(join(dir, `big-${codec[1]}.mov`), [
+      '-f', 'lavfi', '-i', 'testsrc2=s=320x240:r=25:d=300', '-f', 'lavfi', '-i', 'sine=d=300', '-map', '1:a', '-map', '0:v',
+      '-c:v', 'libx264', '-preset', 'ultrafast', ...codec, '-qp', '12', '-g', '50', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-b:a', '64k', ...mux,
+    ]);
+    const src = await fileSource(path);
+    try {
+      const result = await readMp4Header(src);
+      if (!('header' in result)) throw new Error(`undecided (${result.undecided})`);
+      const video = await probeVideo(path);
+      const { plan } = await planFor(path, {}, { workers: 4 });
+      expect(plan.segments).toHaveLength(4);
+      const whole = await readFile(path);
+      for (const seg of plan.segments) {
+        const ranges = mp4RangeBytes(result.header, seg.range);
+        if (!ranges) throw new Error('no ranges');
+        const sparse = join(dir, `sparse-${seg.index}.mov`);
+        const h = await open(sparse, 'w');
+        await h.truncate(whole.length);
+        let bytes = 0;
+        for (const [o, l] of ranges) {
+          await h.write(whole, o, l, o);
+          bytes += l;
+        }
+        await h.close();
+        // A quarter of the file plus the overlap and margins, and ffprobe's share of the start.
+        expect(bytes).toBeLessThan(whole.length * 0.25 + PROBE_BYTES + whole.length * 0.06);
+        expect(toVideoMetadata(await probeVideo(sparse))).toEqual(toVideoMetadata(video));
+        const { seek, select, frames } = rangeArgs(video, plan.step, seg.range);
+        const expected = rangeFrames(path, seek, select, frames);
+        expect(expected.split('\n')).toHaveLength(frames);
+        expect(rangeFrames(sparse, seek, select, frames)).toBe(expected);
+      }
+    } finally {
+      await src.close();
+    }
+  }, 300_000);
+
+  test('a variable frame rate gives no ranges (the child copies the whole file)', async () => {
+    const path = ffmpegMake(join(dir, 'vfr.mp4'), [
+      '-f', 'lavfi', '-i', 'testsrc2=s=160x120:r=10:d=20', '-vf', "setpts='if(lt(N,100),PTS,PTS*1.5)'", '-fps_mode', 'vfr', '-c:v', 'libx264', '-preset', 'ultrafast',
+    ]);
+    const src = await fileSource(path);
+    try {
+      const result = await readMp4Header(src);
+      if (!('header' in result)) throw new Error(`undecided (${result.undecided})`);
+      expect(mp4RangeBytes(result.header, { startFrame: 60, endFrame: 120 })).toBeUndefined();
+    } finally {
+      await src.close();
+    }
   });
 });
 

@@ -4,7 +4,8 @@
  *
  *   - No container plans: the PlanSegments Lambda (lambdas/workflow/segment-steps.ts) reads the MP4 header before
  *     any GPU instance starts and writes <prefix>/segments/plan.json (core/segment-plan.ts, the one plan rule).
- *   - Each array child (TRACKER_MODE=segment, AWS_BATCH_JOB_ARRAY_INDEX = segment index): copies the video, probes
+ *   - Each array child (TRACKER_MODE=segment, AWS_BATCH_JOB_ARRAY_INDEX = segment index): copies the video (only its
+ *     segment's bytes into a sparse file where the MP4 header tells them, core/video/mp4-timing.ts), probes
  *     it (ffprobe: the VideoMetadata it uploads as video.json is what the results carry, as for an unsplit run), tracks
  *     its range with the ordinary engine, and uploads its segment folder to <prefix>/segments/segment-NNNNN/
  *     (segment.json last); a child whose segment.json is already there (a resubmitted array) exits 0 at once. A child
@@ -25,7 +26,9 @@ import { SEGMENT_FILES } from '../../../../core/stitch/segment-files.js';
 import { EXIT, FAILURE_FILE, STATUS_MESSAGES } from '../../../../core/tracker-protocol.js';
 import type { FailureReport } from '../../../../core/tracker-protocol.js';
 import { engineFailure, readEnv } from './run.js';
-import { downloadVideo } from '../../../../adapters/s3-video-source.js';
+import { downloadVideo, downloadVideoRanges } from '../../../../adapters/s3-video-source.js';
+import { s3ByteRange } from '../../../../adapters/s3-byte-range.js';
+import { mp4RangeBytes, readMp4Header } from '../../../../core/video/mp4-timing.js';
 import { PLAN_FILE, SEGMENT_VIDEO_FILE, segmentPrefix, type PlanFile, type SegmentVideoFile } from '../../../../core/segment-protocol.js';
 
 export interface SegmentChildDeps {
@@ -92,9 +95,18 @@ export async function runSegmentChild(deps: SegmentChildDeps): Promise<number> {
     await mkdir(dir, { recursive: true });
     const ext = (/\.[A-Za-z0-9]{1,5}$/.exec(job.video.Name ?? '')?.[0] ?? '.video').toLowerCase();
     const videoPath = join(dir, `input${ext}`);
+    const range = { startFrame: seg.startFrame, ...(seg.endFrame !== undefined ? { endFrame: seg.endFrame } : {}) };
     try {
-      // The same owner check as the unsplit run: only a bucket of the job's account.
-      await downloadVideo(deps.s3, job.video, job.accountId, videoPath);
+      // The same owner check as the unsplit run: only a bucket of the job's account. Only this segment's bytes where
+      // the MP4 header tells them (a sparse copy, doc 0020); else the whole file.
+      const header = await readMp4Header(s3ByteRange(deps.s3, job.video, job.accountId)).catch(() => undefined);
+      const ranges = header && 'header' in header ? mp4RangeBytes(header.header, range) : undefined;
+      if (header && 'header' in header && ranges) {
+        const bytes = await downloadVideoRanges(deps.s3, job.video, job.accountId, videoPath, header.header.size, ranges);
+        deps.log('video-ranged', { jobId: job.jobId, index, bytes: bytes + header.bytesRead, sizeBytes: header.header.size, requests: ranges.length + header.reads });
+      } else {
+        await downloadVideo(deps.s3, job.video, job.accountId, videoPath);
+      }
     } catch (error) {
       deps.log('video-download-failed', { jobId: job.jobId, index, error: error instanceof Error ? error.name : 'error' });
       return await fail(EXIT.VIDEO_UNREADABLE, { code: 'VIDEO_UNREADABLE', message: STATUS_MESSAGES.unreadable });
@@ -114,7 +126,6 @@ export async function runSegmentChild(deps: SegmentChildDeps): Promise<number> {
       return await fail(EXIT.INTERNAL, { code: 'INTERNAL', message: STATUS_MESSAGES.internal, videoMetadata });
     }
     const outDir = join(dir, 'segment');
-    const range = { startFrame: seg.startFrame, ...(seg.endFrame !== undefined ? { endFrame: seg.endFrame } : {}) };
     try {
       await runSegmentRequest({ type: 'run', input: videoPath, range, outDir, options: deps.job ?? {} });
     } catch (error) {
