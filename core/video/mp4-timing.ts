@@ -203,6 +203,9 @@ export async function readMp4Header(src: ByteRangeSource, limits: Mp4TimingLimit
   for (let n = 0; n < limits.maxBoxes && offset < fileSize; n++) {
     // The header from the head when it is there, else 16 bytes read at the box (size, type, 64-bit size).
     const header = boxAt(head.bytes, offset, fileSize, offset) ?? boxAt((await read(offset, 16)).bytes, 0, fileSize, offset);
+    const valid = header && /^[\x20-\x7e©]{4}$/.test(header.type) && header.size >= 8 && offset + header.size <= fileSize;
+    // Past moov, what follows (padding, a damaged tail) is ffmpeg's concern, as in a whole-file probe: stop there.
+    if (!valid && moov) break;
     if (!header) return undecided('a box header past the end of the file');
     const { type, size } = header;
     if (!/^[\x20-\x7e©]{4}$/.test(type)) return undecided('not an MP4/MOV file (no ISO-BMFF boxes)');
