@@ -1,13 +1,15 @@
 /**
- * npm run bench:ranged-read — what a segment child would read if ffmpeg read only its time range over HTTP (as over a
- * presigned S3 URL: ranged GETs), against copying the whole file first (today's downloadVideo). One JSON object on
- * stdout.
+ * npm run bench:ranged-read — what a segment child reads: (a) the whole-file copy (downloadVideo); (b) ffmpeg reading
+ * only its time range over HTTP (as it would over a presigned S3 URL: ranged GETs); (c) what the child does now, the
+ * sparse copy (core/video/mp4-timing.ts readMp4Header + mp4RangeBytes: the header, ffprobe's first 6 MiB and its
+ * range's byte span). One JSON object on stdout.
  *
  * The video: PETS09-S2L1's AVI looped 8× (636 s) re-encoded to H.264 (keyframe every 5 s), once with the moov at the
  * end and once faststart, in a temporary folder; or --video FILE. The plan is the AWS one for 4 segments
  * (core/segment-plan.ts). A local HTTP server serves the file with Range support and counts the bytes it sends and
  * the requests; each child's range is decoded by ffmpeg exactly as a range run seeks (rangeArgs: -ss before -i,
- * select, -frames:v), over http://127.0.0.1 and from the local copy, and the decoded frames' MD5s are compared.
+ * select, -frames:v), over http://127.0.0.1, from the sparse copy and from the local copy, and the decoded frames'
+ * MD5s are compared.
  * Wall times are loopback times (no S3 latency): the bytes are the figure that carries over.
  *
  * Options: --video FILE (instead of the generated ones)  --workers N (segments; default 4)
@@ -23,7 +25,9 @@ import { pipeline } from 'node:stream/promises';
 import { parseArgs } from 'node:util';
 import { planFor } from '../containers/tracker/src/pipeline/segment-run.js';
 import { rangeArgs } from '../containers/tracker/src/pipeline/segments.js';
-import { probeVideo } from '../containers/tracker/src/video/probe.js';
+import { probeVideo, toVideoMetadata } from '../containers/tracker/src/video/probe.js';
+import { mp4RangeBytes, readMp4Header } from '../core/video/mp4-timing.js';
+import { open } from 'node:fs/promises';
 
 const DATA = resolve(process.env.PEOPLE_PATHING_DATA_DIR ?? join(process.cwd(), '..', 'shared', 'data'));
 
@@ -97,6 +101,42 @@ async function measure(path: string, workers: number): Promise<Record<string, un
       const ranged = await decodeRange(['-protocol_whitelist', 'http,tcp', '-format_whitelist', 'mov', '-i', url], seek, select, frames);
       const bytes = counter.bytes - before.bytes;
       const local = await decodeRange(['-protocol_whitelist', 'file', '-format_whitelist', 'mov', '-i', `file:${join(dir, 'copy.mp4')}`], seek, select, frames);
+      // The sparse copy, as the child makes it (here from the local file; the child's reads are S3 ranged GetObjects).
+      const whole = await open(path, 'r');
+      const src = {
+        read: async (o: number, l: number) => {
+          const b = Buffer.alloc(Math.max(0, Math.min(l, size - o)));
+          await whole.read(b, 0, b.length, o);
+          return { bytes: b, size };
+        },
+      };
+      const header = await readMp4Header(src);
+      const ranges = 'header' in header ? mp4RangeBytes(header.header, seg.range) : undefined;
+      let sparse: Record<string, unknown> = { sparse: 'undecided: whole copy' };
+      if ('header' in header && ranges) {
+        const sparsePath = join(dir, `sparse-${seg.index}.mp4`);
+        const out = await open(sparsePath, 'w');
+        await out.truncate(size);
+        let sparseBytes = header.bytesRead;
+        for (const [o, l] of ranges) {
+          const b = Buffer.alloc(l);
+          await whole.read(b, 0, l, o);
+          await out.write(b, 0, l, o);
+          sparseBytes += l;
+        }
+        await out.close();
+        const fromSparse = await decodeRange(['-protocol_whitelist', 'file', '-format_whitelist', 'mov', '-i', `file:${sparsePath}`], seek, select, frames);
+        const probeSame = JSON.stringify(toVideoMetadata(await probeVideo(sparsePath))) === JSON.stringify(toVideoMetadata(video));
+        sparse = {
+          sparseBytes,
+          sparseRequests: header.reads + ranges.length,
+          sparseFractionOfFile: Number((sparseBytes / size).toFixed(3)),
+          sparseSameFrames: fromSparse.md5 === local.md5 && local.md5.length > 0,
+          sparseSameProbe: probeSame,
+        };
+        await rm(sparsePath, { force: true });
+      }
+      await whole.close();
       children.push({
         index: seg.index,
         frames,
@@ -107,14 +147,17 @@ async function measure(path: string, workers: number): Promise<Record<string, un
         localDecodeWallSec: Number(local.wallSec.toFixed(2)),
         sameFrames: ranged.md5 === local.md5 && ranged.md5.length > 0,
         ranges: counter.ranges.slice(before.requests),
+        ...sparse,
       });
     }
     const rangedTotal = children.reduce((n, c) => n + c.rangedBytes, 0);
+    const sparseTotal = children.reduce((n, c) => n + Number((c as { sparseBytes?: number }).sparseBytes ?? size), 0);
     return {
       video: { bytes: size, durationSec: video.DurationMillis / 1000, fps: video.fps, moovAtStart: await moovFirst(path) },
       segments: plan.segments.length,
       download: { bytesPerChild: size, wallSec: Number(downloadSec.toFixed(2)), bytesAllChildren: size * plan.segments.length },
       ranged: { bytesAllChildren: rangedTotal, fractionOfDownloads: Number((rangedTotal / (size * plan.segments.length)).toFixed(3)) },
+      sparse: { bytesAllChildren: sparseTotal, fractionOfDownloads: Number((sparseTotal / (size * plan.segments.length)).toFixed(3)) },
       children,
     };
   } finally {
