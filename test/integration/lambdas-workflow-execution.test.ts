@@ -1138,6 +1138,31 @@ describeData('workflow state machine, executed locally', () => {
     expect(published.map((p) => p.message)).toEqual([expectedMessage(job, 'SUCCEEDED', record?.completedAt as number, 'long/walk.mp4')]);
   }, 300_000);
 
+  test('long video: a plan whose frame rate is not ffprobe\'s is refused by the children (internal error, notified once), never stitched', async () => {
+    split = SHORT_SPLIT;
+    const job = await admit('long/walk.mp4', { channel: { SNSTopicArn: TOPIC, RoleArn: ROLE } });
+    // The real PlanSegments, then its plan.json rewritten with another frame rate (as a header misread would give).
+    faults[SEGMENT_STATE.plan] = [
+      async (run) => {
+        const answer = await run();
+        const key = `results/${ACCOUNT}/${job.jobId}/segments/plan.json`;
+        const text = await (await s3.send(new GetObjectCommand({ Bucket: RESULTS_BUCKET, Key: key }))).Body?.transformToString();
+        const plan = JSON.parse(text as string) as { fps: number };
+        await s3.send(new PutObjectCommand({ Bucket: RESULTS_BUCKET, Key: key, Body: JSON.stringify({ ...plan, fps: plan.fps * 1.01 }) }));
+        return answer;
+      },
+    ];
+    const children = arrayOfContainers(FACES_OFF);
+    const logsBefore = containerLogs.length;
+    const { output, record } = await execute(job, (env) => runContainer(env, FACES_OFF), children);
+    expect(output.plan).toEqual({ segmented: true, size: 3 });
+    expect(runsSince(logsBefore).some((r) => r.includes('plan-mismatch'))).toBe(true);
+    expect(output.stitched).toBeUndefined();
+    expect(record?.status).toBe('FAILED');
+    expect(record?.statusMessage).toBe(STATUS_MESSAGES.internal);
+    expect(published.map((p) => p.message)).toEqual([expectedMessage(job, 'FAILED', record?.completedAt as number, 'long/walk.mp4')]);
+  }, 300_000);
+
   test('a job that is no longer IN_PROGRESS is not run again (duplicate or redriven execution)', async () => {
     const job = await admit('street/night.mp4', { channel: { SNSTopicArn: TOPIC, RoleArn: ROLE } });
     await store.finishJob(ACCOUNT, job.jobId, { status: 'FAILED', statusMessage: 'cancelled for the test' });
