@@ -5,6 +5,7 @@
  * InternalServerError and retries). The tracker container reads the video with the same owner check.
  */
 import { createWriteStream } from 'node:fs';
+import { open } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { GetObjectCommand, HeadObjectCommand, S3ServiceException } from '@aws-sdk/client-s3';
@@ -23,6 +24,41 @@ export async function downloadVideo(client: Pick<S3Client, 'send'>, video: S3Obj
   );
   if (!object.Body) throw new Error('empty body');
   await pipeline(object.Body as Readable, createWriteStream(toPath));
+}
+
+/**
+ * A segment child's sparse copy of the input video (core/video/mp4-timing.ts mp4RangeBytes): a file of the object's
+ * size in which only `ranges` ([offset, length]) are written, each from its own ranged GetObject with the same owner
+ * check as downloadVideo; the rest stays a hole the range run never reads. Any failure throws.
+ */
+export async function downloadVideoRanges(
+  client: Pick<S3Client, 'send'>,
+  video: S3Object,
+  accountId: string,
+  toPath: string,
+  size: number,
+  ranges: Array<[number, number]>,
+): Promise<number> {
+  const file = await open(toPath, 'w');
+  await file.truncate(size);
+  await file.close();
+  let written = 0;
+  for (const [offset, length] of ranges) {
+    const object = await client.send(
+      new GetObjectCommand({
+        Bucket: video.Bucket,
+        Key: video.Name,
+        VersionId: video.Version,
+        ExpectedBucketOwner: accountId,
+        Range: `bytes=${offset}-${offset + length - 1}`,
+      }),
+    );
+    // A 200 with the whole object (Range ignored) or a short answer would put bytes at the wrong place.
+    if (!object.Body || object.ContentRange === undefined || Number(object.ContentLength) !== length) throw new Error('range not honoured');
+    await pipeline(object.Body as Readable, createWriteStream(toPath, { flags: 'r+', start: offset }));
+    written += length;
+  }
+  return written;
 }
 
 export class S3VideoSource implements VideoSource {

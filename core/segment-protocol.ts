@@ -1,20 +1,43 @@
 /**
  * What the segmented workflow's container steps and Lambdas agree on (no AWS imports, no engine imports: the stitch
  * Lambda imports it). Under the job's results prefix:
- *   segments/plan.json              PlanFile, written by the first container when it cut the video
- *   segments/segment-NNNNN/         one array child's segment folder (core/stitch/segment-files.ts), segment.json last
+ *   segments/plan.json              PlanFile, written by the PlanSegments Lambda (from the MP4 header) when it cut the video
+ *   segments/segment-NNNNN/         one array child's segment folder (core/stitch/segment-files.ts), segment.json last;
+ *                                   with video.json, the VideoMetadata the child's ffprobe gave (the results' metadata)
  */
 import type { VideoMetadata } from './types.js';
+import type { SegmentPlan } from './segment-plan.js';
 
 export const PLAN_FILE = 'segments/plan.json';
 
+/** In each segment folder: the child's ffprobe VideoMetadata, which the stitch writes into the results. */
+export const SEGMENT_VIDEO_FILE = 'video.json';
+
+/**
+ * The plan as the array children read it. Version 2: no VideoMetadata (the plan is made from the header, and only
+ * ffprobe's metadata goes into results: each child's video.json).
+ */
 export interface PlanFile {
-  formatVersion: 1;
-  videoMetadata: VideoMetadata;
+  formatVersion: 2;
   step: number;
   fps: number;
   overlapFrames: number;
   segments: Array<{ index: number; startFrame: number; endFrame?: number }>;
+}
+
+export function toPlanFile(plan: SegmentPlan): PlanFile {
+  return {
+    formatVersion: 2,
+    step: plan.step,
+    fps: plan.fps,
+    overlapFrames: plan.overlapFrames,
+    segments: plan.segments.map((s) => ({ index: s.index, startFrame: s.startFrame, ...(s.range.endFrame !== undefined ? { endFrame: s.range.endFrame } : {}) })),
+  };
+}
+
+/** The child's metadata file (SEGMENT_VIDEO_FILE). */
+export interface SegmentVideoFile {
+  videoMetadata: VideoMetadata;
 }
 
 /** segments/segment-NNNNN (no trailing slash), relative to the results prefix. */
@@ -41,14 +64,14 @@ export const SPLIT_FIGURES = {
 
 /**
  * Shortest video (seconds) the AWS workflow cuts into `parallelism` segments. Splitting saves
- * D·r·(1 − 1/N) of wall time (r = seconds of GPU work per second of video) and costs, in wall time, one more cold
- * start (the plan runs in a GPU container of its own before the children start), the stitch and the overlap analysed
- * again (O·r); it must also save at least one more cold start to be worth N instance starts instead of one, each of
- * which may wait for capacity. So D ≥ (2·C + stitch + O·r) / (r·(1 − 1/N)), rounded up to the minute.
+ * D·r·(1 − 1/N) of wall time (r = seconds of GPU work per second of video) and costs, in wall time, the stitch and
+ * the overlap analysed again (O·r) — the plan is made by a Lambda from the file's header, with no GPU start of its own;
+ * it must also save at least one cold start to be worth N instance starts instead of one, each of which may wait for
+ * capacity. So D ≥ (C + stitch + O·r) / (r·(1 − 1/N)), rounded up to the minute.
  */
 export function minSplitSeconds(parallelism: number, figures: { [K in keyof typeof SPLIT_FIGURES]: number } = SPLIT_FIGURES): number {
   if (!(parallelism > 1)) return Infinity;
   const r = figures.samplesPerSec / figures.gpuSamplesPerSec;
-  const d = (2 * figures.coldStartSec + figures.stitchSec + figures.overlapSec * r) / (r * (1 - 1 / parallelism));
+  const d = (figures.coldStartSec + figures.stitchSec + figures.overlapSec * r) / (r * (1 - 1 / parallelism));
   return Math.ceil(d / 60) * 60;
 }

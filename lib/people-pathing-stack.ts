@@ -26,7 +26,7 @@ import { TrackerFargate } from './tracker-fargate.js';
 import { TrackerImage } from './tracker-image.js';
 import { PeoplePathingWorkflow } from './workflow.js';
 import { SEGMENTS_JOB_TAG } from './segmented-workflow.js';
-import { minSplitSeconds } from '../core/segment-protocol.js';
+import { minSplitSeconds, PLAN_FILE } from '../core/segment-protocol.js';
 import { KEYS_KMS_KEY_OUTPUT, KEYS_TABLE_OUTPUT, KEY_PURPOSE } from '../core/auth/keys.js';
 import { OWED_INDEX } from '../adapters/dynamodb-job-store.js';
 
@@ -127,13 +127,12 @@ export class PeoplePathingStack extends Stack {
       JOBS_TABLE: table.tableName,
       RESULTS_BUCKET: resultsBucket.bucketName,
       POWERTOOLS_SERVICE_NAME: TRACKER_SERVICE,
-      ...(segmentParallelism > 1
-        ? {
-            TRACKER_SEGMENT_PARALLELISM: String(segmentParallelism),
-            // Shorter videos run as one job: a split would cost more instance starts than it saves (doc 0020).
-            TRACKER_SEGMENT_MIN_SECONDS: String(config.segmentMinSeconds ?? minSplitSeconds(segmentParallelism)),
-          }
-        : {}),
+    };
+    // The plan is made by the PlanSegments Lambda before any GPU instance starts (doc 0020); its settings.
+    const splitEnvironment: Record<string, string> = {
+      TRACKER_SEGMENT_PARALLELISM: String(segmentParallelism),
+      // Shorter videos run as one job: a split would cost more instance starts than it saves (doc 0020).
+      TRACKER_SEGMENT_MIN_SECONDS: String(config.segmentMinSeconds ?? minSplitSeconds(segmentParallelism)),
     };
     if (segmentParallelism > 1) {
       // Array children read the plan the first run wrote, and a child whose video fails stops its siblings.
@@ -222,9 +221,22 @@ export class PeoplePathingStack extends Stack {
     // Complete reads the manifest the tracker wrote; HandleFailure reads the tracker's failure.json.
     for (const fn of [completeFn, handleFailureFn]) readResults(fn);
 
-    let segments: { readPlanFn: lambda.IFunction; stitchFn: lambda.IFunction } | undefined;
+    let segments: { planFn: lambda.IFunction; stitchFn: lambda.IFunction } | undefined;
     if (this.batch && segmentParallelism > 1) {
-      const readPlanFn = workflowFn('ReadPlanFn', 'lambdas/workflow/read-plan.ts', 'people-pathing: did the tracker cut the video into segments');
+      // PlanSegments reads only the MP4 header of the caller's video (ranged GetObject, ExpectedBucketOwner = the
+      // job's account) and writes only segments/plan.json under the results prefix. moov of a 6 h file: tens of MB.
+      const planFn = new AppFunction(this, 'PlanSegmentsFn', {
+        entry: 'lambdas/workflow/plan-segments.ts',
+        description: "people-pathing: cut a long video into segments from its MP4 header, before any GPU instance starts",
+        serviceName: WORKFLOW_SERVICE,
+        environment: { ...workflowEnv, ...splitEnvironment },
+        memorySize: 1024,
+        timeout: Duration.minutes(2),
+      }).fn;
+      planFn.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObject', 's3:GetObjectVersion'], resources: inputObjects }));
+      planFn.addToRolePolicy(
+        new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: [resultsBucket.arnForObjects(`${RESULTS_PREFIX}*/${PLAN_FILE}`)] }),
+      );
       // The stitch of a 6 h video (2 M detections) measured 7 s and 383 MB; the results files go through /tmp.
       const stitch = new AppFunction(this, 'StitchFn', {
         entry: 'lambdas/workflow/stitch.ts',
@@ -236,13 +248,12 @@ export class PeoplePathingStack extends Stack {
       });
       (stitch.fn.node.defaultChild as lambda.CfnFunction).ephemeralStorage = { size: 10240 };
       const stitchFn = stitch.fn;
-      readResults(readPlanFn);
       readResults(stitchFn);
       stitchFn.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: [resultsBucket.arnForObjects(`${RESULTS_PREFIX}*`)] }));
       // HandleFailure asks Batch why a segments array job's children failed (a Spot reclaim is resubmitted);
       // ListJobs has no resource-level permissions.
       handleFailureFn.addToRolePolicy(new iam.PolicyStatement({ actions: ['batch:ListJobs'], resources: ['*'] }));
-      segments = { readPlanFn, stitchFn };
+      segments = { planFn, stitchFn };
     }
 
     this.workflow = new PeoplePathingWorkflow(this, 'Workflow', {
@@ -413,6 +424,10 @@ export class PeoplePathingStack extends Stack {
         match: /^Resource::<StateResults[0-9A-F]{8}\.Arn>\/results\/\*$/,
         reason: 'Result files live under results/<account>/<job>/ and job ids are not known at deploy time; only that prefix of the results bucket is granted.',
       },
+      {
+        match: /^Resource::<StateResults[0-9A-F]{8}\.Arn>\/results\/\*\/segments\/plan\.json$/,
+        reason: "PlanSegments writes only each job's segments/plan.json (results/<account>/<job>/ is made per job).",
+      },
       ...config.inputBuckets.map((b) => ({
         match: new RegExp(`^Resource::arn:<AWS::Partition>:s3:::${escape(b)}/\\*$`),
         reason: 'Videos are any object of a configured input bucket (context inputBuckets); callers choose the keys.',
@@ -426,7 +441,7 @@ export class PeoplePathingStack extends Stack {
         reason: 'X-Ray trace upload, ECR GetAuthorizationToken, CloudWatch Logs delivery and Batch DescribeJobs/ListJobs/DescribeComputeEnvironments actions have no resource-level permissions (enforced by the IAM test in test/unit/lib-stack.test.ts).',
       },
       {
-        match: /^Resource::<(Prepare|Complete|HandleFailure|ReadPlan|Stitch)Fn[A-Za-z0-9]+\.Arn>:\*$/,
+        match: /^Resource::<(Prepare|Complete|HandleFailure|PlanSegments|Stitch)Fn[A-Za-z0-9]+\.Arn>:\*$/,
         reason: 'Step Functions invokes the workflow Lambdas by ARN and any version/alias qualifier (LambdaInvoke default grant).',
       },
       {

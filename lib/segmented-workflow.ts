@@ -1,19 +1,18 @@
 /**
- * The workflow's segmented path (doc/architecture/0014-segmented-tracking.md), after RunTracker on the GPU path:
+ * The workflow's segmented path (doc/architecture/0014-segmented-tracking.md, 0020) on the GPU path, before any
+ * tracker container starts:
  *
- *   RunTracker ─▶ ReadSegmentPlan ─ segmented? ─no─▶ Complete
- *                                    │yes
- *                                 RunSegments (Batch array job: child index = segment, same image and job
- *                                    │          definition, so Spot retries apply per child)
- *                                 StitchSegments (Lambda) ─▶ Complete
- *   ReadSegmentPlan and StitchSegments errors are caught into HandleFailure like RunTracker's. RunSegments' are
- *   caught into HandleSegmentsFailure (the same Lambda, told it is the array job): when every failed child was lost
- *   to its host (Spot reclaims past the job definition's attempts) it answers RETRY and the array job is submitted
- *   again, sharing the job's resubmission budget (MAX_RESUBMITS) with RunTracker's; children whose segment is
- *   already in S3 exit at once, so only the lost segments are tracked again. Anything else fails the job.
- *
- * The tracker cut the video when its plan (TRACKER_SEGMENT_PARALLELISM) had more than one segment: it wrote
- * segments/plan.json and exited without tracking.
+ *   Prepare ─▶ PlanSegments (Lambda: the MP4 header over ranged reads, core's plan rule; writes segments/plan.json)
+ *                 │ segmented?                                   │ no, or PlanSegments failed past its retries
+ *              RunSegments (Batch array job: child index =      RunTracker (one unsplit run, as for any job)
+ *                 │          segment, same image and job definition, so Spot retries apply per child)
+ *              StitchSegments (Lambda) ─▶ Complete
+ *   No GPU instance starts only to plan. A video the header cannot decide runs unsplit, and its container reports a bad
+ *   file with the engine's usual message. StitchSegments errors are caught into HandleFailure like RunTracker's.
+ *   RunSegments' are caught into HandleSegmentsFailure (the same Lambda, told it is the array job): when every failed
+ *   child was lost to its host (Spot reclaims past the job definition's attempts) it answers RETRY and the array job
+ *   is submitted again, sharing the job's resubmission budget (MAX_RESUBMITS) with RunTracker's; children whose
+ *   segment is already in S3 exit at once, so only the lost segments are tracked again. Anything else fails the job.
  */
 import { Duration, Stack } from 'aws-cdk-lib';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -24,7 +23,7 @@ import type { TrackerBatch } from './tracker-batch.js';
 import { countResubmitState, lambdaStep } from './workflow-steps.js';
 
 export const SEGMENT_STATE = {
-  readPlan: 'ReadSegmentPlan',
+  plan: 'PlanSegments',
   isSegmented: 'IsSegmented',
   runSegments: 'RunSegments',
   stitch: 'StitchSegments',
@@ -41,11 +40,13 @@ export const SEGMENT_STATE = {
 export const SEGMENTS_JOB_TAG = 'people-pathing-stack';
 
 export interface SegmentedPathProps {
-  readonly readPlanFn: lambda.IFunction;
+  readonly planFn: lambda.IFunction;
   readonly stitchFn: lambda.IFunction;
   readonly batch: TrackerBatch;
   /** The RunTracker container's environment overrides (job id, video, results prefix). */
   readonly environment: Record<string, string>;
+  /** The unsplit run: a video the plan does not cut. */
+  readonly runTracker: sfn.IChainable;
   readonly complete: sfn.IChainable;
   readonly handleFailure: sfn.IChainable;
   /** The HandleFailure Lambda, the workflow's last resort (FailJob) and its end state for a FAILED job. */
@@ -54,10 +55,11 @@ export interface SegmentedPathProps {
   readonly failed: sfn.IChainable;
 }
 
-/** The states between RunTracker and Complete; returns the first one. */
+/** The states between Prepare and Complete on the GPU path; returns the first one (PlanSegments). */
 export function segmentedPath(scope: Construct, props: SegmentedPathProps): sfn.IChainable {
-  const readPlan = lambdaStep(scope, SEGMENT_STATE.readPlan, props.readPlanFn, '$.plan');
-  readPlan.addCatch(props.handleFailure, { errors: ['States.ALL'], resultPath: '$.error' });
+  const plan = lambdaStep(scope, SEGMENT_STATE.plan, props.planFn, '$.plan', { video: sfn.JsonPath.objectAt('$.video') });
+  // Planning is an optimisation: if it keeps failing (S3 throttled past the retries), the video runs as one job.
+  plan.addCatch(props.runTracker, { errors: ['States.ALL'], resultPath: '$.planError' });
 
   const runSegments = new tasks.BatchSubmitJob(scope, SEGMENT_STATE.runSegments, {
     jobName: sfn.JsonPath.format('people-pathing-{}-segments', sfn.JsonPath.stringAt('$.jobId')),
@@ -96,9 +98,9 @@ export function segmentedPath(scope: Construct, props: SegmentedPathProps): sfn.
 
   runSegments.next(stitch);
   stitch.next(props.complete);
-  return readPlan.next(
+  return plan.next(
     new sfn.Choice(scope, SEGMENT_STATE.isSegmented)
       .when(sfn.Condition.booleanEquals('$.plan.segmented', true), runSegments)
-      .otherwise(props.complete),
+      .otherwise(props.runTracker),
   );
 }

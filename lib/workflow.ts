@@ -3,7 +3,7 @@
  *   { jobId, accountId, video: { S3Object: { Bucket, Name, Version? } } }
  *
  *   Prepare ─ proceed? ─no─▶ AlreadyFinished
- *      │yes
+ *      │yes                 (GPU path with segments: PlanSegments first, lib/segmented-workflow.ts)
  *   RunTracker (Batch submitJob.sync on the GPU queue | ECS RunTask.sync on Fargate)
  *      │ok                                   │any error (caught)
  *   Complete ─▶ JobSucceeded              HandleFailure ─ RETRY (Spot reclaim / host error) ─▶ CountResubmit ─▶ RunTracker
@@ -63,8 +63,8 @@ export interface WorkflowProps {
   readonly batch?: TrackerBatch;
   readonly fargate?: TrackerFargate;
   readonly vpc: ec2.IVpc;
-  /** Long videos in segments on the GPU path (lib/segmented-workflow.ts): the plan reader and the stitcher. */
-  readonly segments?: { readonly readPlanFn: lambda.IFunction; readonly stitchFn: lambda.IFunction };
+  /** Long videos in segments on the GPU path (lib/segmented-workflow.ts): the planner and the stitcher. */
+  readonly segments?: { readonly planFn: lambda.IFunction; readonly stitchFn: lambda.IFunction };
 }
 
 export class PeoplePathingWorkflow extends Construct {
@@ -125,6 +125,8 @@ export class PeoplePathingWorkflow extends Construct {
 
     let runTracker: sfn.TaskStateBase;
     let afterRun: sfn.IChainable = complete;
+    /** What ShouldRun starts: RunTracker, or PlanSegments before it on the GPU path with segments. */
+    let firstRun: sfn.IChainable | undefined;
     if (props.batch) {
       runTracker = new tasks.BatchSubmitJob(this, STATE.runTracker, {
         jobName: sfn.JsonPath.format('people-pathing-{}', sfn.JsonPath.stringAt('$.jobId')),
@@ -138,10 +140,11 @@ export class PeoplePathingWorkflow extends Construct {
         resultPath: '$.tracker',
       });
       if (props.segments) {
-        afterRun = segmentedPath(this, {
+        firstRun = segmentedPath(this, {
           ...props.segments,
           batch: props.batch,
           environment,
+          runTracker,
           complete,
           handleFailure,
           handleFailureFn: props.handleFailureFn,
@@ -212,7 +215,7 @@ export class PeoplePathingWorkflow extends Construct {
 
     const definition = prepare.next(
       new sfn.Choice(this, STATE.shouldRun)
-        .when(sfn.Condition.booleanEquals('$.prepared.proceed', true), runTracker)
+        .when(sfn.Condition.booleanEquals('$.prepared.proceed', true), firstRun ?? runTracker)
         .otherwise(new sfn.Succeed(this, STATE.alreadyFinished)),
     );
 

@@ -1,7 +1,10 @@
 /**
- * The segmented workflow's Lambda steps (doc/architecture/0014-segmented-tracking.md), as plain functions over
+ * The segmented workflow's Lambda steps (doc/architecture/0014-segmented-tracking.md, 0020), as plain functions over
  * injected dependencies like steps.ts, so the local state-machine tests run the same code:
- *   - readPlan: did the tracker cut the video (segments/plan.json under the results prefix)? how many segments;
+ *   - plan: before any GPU container starts, read the video's MP4 header with ranged GetObjects (ExpectedBucketOwner
+ *     = the job's account), apply core's one plan rule, and when it cuts the video write segments/plan.json; anything
+ *     the header cannot decide, or a video that cannot be read, runs as one unsplit job (whose container reports a
+ *     bad file with the engine's usual message);
  *   - stitch: the array children's segment folders, streamed from S3, joined by the stitcher into the results
  *     format in local scratch, uploaded under the results prefix with manifest.json last (Complete reads it).
  * The stitch fits a Lambda: 2 million detections (a 6 h video) take ~7 s and ~380 MB (doc/segments.md).
@@ -16,7 +19,10 @@ import { GetObjectCommand, NoSuchKey, PutObjectCommand } from '@aws-sdk/client-s
 import type { S3Client } from '@aws-sdk/client-s3';
 import { RESULT_FILES } from '../../core/results-format.js';
 import { resultsPrefixFor } from '../../core/tracker-protocol.js';
-import { PLAN_FILE, segmentPrefix, type PlanFile } from '../../core/segment-protocol.js';
+import { PLAN_FILE, SEGMENT_VIDEO_FILE, segmentPrefix, toPlanFile, type PlanFile, type SegmentVideoFile } from '../../core/segment-protocol.js';
+import { splitPlan, type SplitSettings } from '../../core/segment-plan.js';
+import { readMp4Timing, type ByteRangeSource } from '../../core/video/mp4-timing.js';
+import type { S3Object, Video, VideoMetadata } from '../../core/types.js';
 import type { SegmentSample, StitchSegment, TrackFeatures } from '../../core/stitch/index.js';
 import { SEGMENT_FILES, parseSampleLine, type SegmentMeta } from '../../core/stitch/segment-files.js';
 import { stitchOptionsFor, stitchToResults } from '../../core/stitch/results.js';
@@ -28,6 +34,20 @@ export interface SegmentStepsDeps {
   /** Scratch for the results files (Lambda: /tmp, sized by the function's ephemeral storage). */
   workDir?: string;
   log?: (message: string, fields?: Record<string, unknown>) => void;
+  /** The stack's split settings (TRACKER_SEGMENT_* in the PlanSegments Lambda's environment). */
+  split?: SplitSettings;
+  /** Ranged reads of the input video with the owner check (adapters/s3-byte-range.ts). */
+  videoBytes?: (video: S3Object, accountId: string) => ByteRangeSource;
+}
+
+export interface PlanInput extends JobKey {
+  video: Video;
+}
+
+/** An S3 answer that reading again will not change (no access, missing, another owner, bad range): run unsplit. */
+function clientError(error: unknown): boolean {
+  const status = (error as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode;
+  return status !== undefined && status >= 300 && status < 500 && status !== 429;
 }
 
 function check(input: JobKey): void {
@@ -63,13 +83,36 @@ export function createSegmentSteps(deps: SegmentStepsDeps) {
   };
 
   return {
-    /** { segmented: false } when the tracker tracked the video itself; else the array size. */
-    async readPlan(input: JobKey): Promise<{ segmented: boolean; size: number }> {
+    /**
+     * { segmented: true, size } after writing the plan; { segmented: false } when the video runs as one job (below
+     * the threshold, one segment, or the header undecided: `reason` says why, for the logs).
+     */
+    async plan(input: PlanInput): Promise<{ segmented: boolean; size: number }> {
       check(input);
-      const plan = await readPlanFile(resultsPrefixFor(input.accountId, input.jobId));
-      const size = plan?.segments.length ?? 0;
-      log('read-plan', { jobId: input.jobId, segments: size });
-      return { segmented: size > 1, size };
+      const unsplit = (reason: string) => {
+        log('plan-unsplit', { jobId: input.jobId, reason });
+        return { segmented: false, size: 0 };
+      };
+      const video = input.video?.S3Object;
+      if (!deps.split || !(deps.split.parallelism > 1) || !deps.videoBytes) return unsplit('segments off');
+      if (!video?.Bucket || !video.Name) return unsplit('no S3Object');
+      let result;
+      try {
+        result = await readMp4Timing(deps.videoBytes(video, input.accountId));
+      } catch (error) {
+        // The tracker reads the video again with the same owner check and reports it unreadable, as for any job.
+        if (clientError(error)) return unsplit(`video not readable (${(error as Error).name})`);
+        throw error;
+      }
+      if ('undecided' in result) return unsplit(result.undecided);
+      const plan = splitPlan(result.timing, deps.split);
+      if (!plan) return unsplit('below the split threshold or one segment');
+      const prefix = resultsPrefixFor(input.accountId, input.jobId);
+      await deps.s3.send(
+        new PutObjectCommand({ Bucket: deps.resultsBucket, Key: `${prefix}/${PLAN_FILE}`, Body: JSON.stringify(toPlanFile(plan)), ContentType: 'application/json' }),
+      );
+      log('planned', { jobId: input.jobId, segments: plan.segments.length, durationMillis: result.timing.durationMillis, reads: result.reads, bytesRead: result.bytesRead });
+      return { segmented: true, size: plan.segments.length };
     },
 
     /** Joins the segments into the results format under the results prefix. */
@@ -101,9 +144,15 @@ export function createSegmentSteps(deps: SegmentStepsDeps) {
           },
         });
       }
+      // The results' VideoMetadata is ffprobe's, as an unsplit run's: the first child's (all probed the same file).
+      // A plan of format 1 (written by the planning container of an execution started before the upgrade, whose
+      // children write no video.json) carries the metadata itself.
+      const videoText = await getText(`${prefix}/${segmentPrefix(plan.segments[0].index)}/${SEGMENT_VIDEO_FILE}`);
+      const videoMetadata = videoText === undefined ? (plan as { videoMetadata?: VideoMetadata }).videoMetadata : (JSON.parse(videoText) as SegmentVideoFile).videoMetadata;
+      if (!videoMetadata) throw Object.assign(new Error('segment 0 wrote no video metadata'), { name: 'ResultsMissing' });
       const dir = await mkdtemp(join(deps.workDir ?? tmpdir(), 'pp-stitch-'));
       try {
-        const out = await stitchToResults(segments, dir, plan.videoMetadata, stitchOptionsFor(undefined));
+        const out = await stitchToResults(segments, dir, videoMetadata, stitchOptionsFor(undefined));
         const names = (await readdir(dir)).filter((n) => n !== RESULT_FILES.manifest).sort();
         for (const name of [...names, RESULT_FILES.manifest]) {
           const path = join(dir, name);

@@ -7,8 +7,9 @@
  *     container entry (runTrackerJob: download from S3, real ffprobe, the real engine with YOLOX-nano, upload)
  *     and answers like Batch: the job description on success, States.TaskFailed with the job as Cause on failure;
  *   - SNS and STS (cannot run here) → recording fakes. The notifier's code around them is the real one;
- *   - long videos: ReadSegmentPlan / StitchSegments → the real segment step code (lambdas/workflow/segment-steps.ts)
- *     on s3rver; RunSegments (a Batch array job) → one real container process per child index, as Batch runs
+ *   - long videos: PlanSegments / StitchSegments → the real segment step code (lambdas/workflow/segment-steps.ts)
+ *     on s3rver, PlanSegments reading the video's header with ranged reads through the owner-checking proxy and
+ *     the synthesised Lambda's split settings unless a test sets shorter ones; RunSegments (a Batch array job) → one real container process per child index, as Batch runs
  *     them (AWS_BATCH_JOB_ARRAY_INDEX, AWS_BATCH_JOB_ID = parent:index), against a recording fake of Batch's
  *     TerminateJob; a terminated parent kills its running children, and a failed child fails the array job.
  * Each case asserts the final job record and the exact completion message (or that none was published).
@@ -33,6 +34,8 @@ import { CallerRoleNotifier } from '../../adapters/sns-notifier.js';
 import { createWorkflowSteps, MAX_RESUBMITS } from '../../lambdas/workflow/steps.js';
 import { STATUS_MESSAGES } from '../../core/tracker-protocol.js';
 import { createSegmentSteps } from '../../lambdas/workflow/segment-steps.js';
+import { s3ByteRange } from '../../adapters/s3-byte-range.js';
+import { splitSettingsFrom, type SplitSettings } from '../../core/segment-plan.js';
 import { SEGMENT_STATE } from '../../lib/segmented-workflow.js';
 import { createServer, type Server } from 'node:http';
 import type { ChildProcess } from 'node:child_process';
@@ -89,6 +92,8 @@ function synthesisedDefinition(): {
   jobDefinitionEnv: string[];
   /** The job definition's environment values. */
   jobDefinitionValues: Record<string, string>;
+  /** The PlanSegments Lambda's environment (the stack's split settings). */
+  planEnv: Record<string, string>;
   roles: { complete: RoleGrants; handleFailure: RoleGrants };
   /** What CloudFormation does with the revision an update replaces: keeps it (Retain) or deregisters it. */
   jobDefinitionRetainedOnUpdate: boolean;
@@ -135,6 +140,13 @@ function synthesisedDefinition(): {
     jobDefinitionValues: Object.fromEntries((jobDef.Properties.ContainerProperties.Environment as { Name: string; Value: string }[]).map((e) => [e.Name, e.Value])),
     roles: { complete: roleOf('CompleteFn'), handleFailure: roleOf('HandleFailureFn') },
     jobDefinitionRetainedOnUpdate,
+    planEnv: (() => {
+      const fns = template.findResources('AWS::Lambda::Function');
+      const id = Object.keys(fns).find((k) => k.startsWith('PlanSegmentsFn')) as string;
+      return Object.fromEntries(
+        Object.entries(fns[id].Properties.Environment.Variables as Record<string, unknown>).filter((e): e is [string, string] => typeof e[1] === 'string'),
+      );
+    })(),
   };
 }
 
@@ -188,7 +200,11 @@ function batchFailure(jobName: string, statusReason: string, exitCode?: number, 
 const describeData = describeWithData(VIDEO_FILE, YOLOX);
 
 describeData('workflow state machine, executed locally', () => {
-  const { definition, jobDefinitionEnv, jobDefinitionValues, roles, jobDefinitionRetainedOnUpdate } = synthesisedDefinition();
+  const { definition, jobDefinitionEnv, roles, jobDefinitionRetainedOnUpdate, planEnv } = synthesisedDefinition();
+  /** PlanSegments' split settings in the current test: the synthesised Lambda's unless the test sets shorter ones. */
+  let split: SplitSettings;
+  /** What PlanSegments logged in the current test. */
+  let planLogs: Array<Record<string, unknown>> = [];
   /** Batch's job definition revisions: an INACTIVE (deregistered) one cannot be submitted. */
   const inactiveDefinitions = new Set<string>();
   /** An S3 outage for the workflow steps (every call answers 503), to drive the catch-alls. */
@@ -287,6 +303,8 @@ describeData('workflow state machine, executed locally', () => {
     terminated.length = 0;
     faults = {};
     stepCalls = {};
+    split = splitSettingsFrom(planEnv);
+    planLogs = [];
   });
 
   /** s3rver (which answers 404 to anyone) made as strict as S3 for a Lambda with the given role. */
@@ -384,7 +402,16 @@ describeData('workflow state machine, executed locally', () => {
     const failureSteps = steps(roles.handleFailure);
     // s3rver stores aws-chunked uploads (the SDK's default for streamed bodies) verbatim: checksums only when required.
     const stitchS3 = new S3Client({ endpoint: s3Endpoint, region: REGION, forcePathStyle: true, requestChecksumCalculation: 'WHEN_REQUIRED', credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } });
-    const seg = createSegmentSteps({ s3: stitchS3, resultsBucket: RESULTS_BUCKET, workDir: dir });
+    // PlanSegments reads the caller's video through the proxy that checks ExpectedBucketOwner as S3 does.
+    const planS3 = new S3Client({ endpoint: ownerProxy.endpoint, region: REGION, forcePathStyle: true, credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } });
+    const seg = createSegmentSteps({
+      s3: stitchS3,
+      resultsBucket: RESULTS_BUCKET,
+      workDir: dir,
+      split,
+      videoBytes: (video, accountId) => s3ByteRange(planS3, video, accountId),
+      log: (message, fields) => planLogs.push({ message, ...fields }),
+    });
     const submissions: Record<string, string>[] = [];
     const machine = new StateMachine(definition as never, { validationOptions: { checkArn: false } });
     const execution = machine.run(
@@ -393,7 +420,7 @@ describeData('workflow state machine, executed locally', () => {
         // The context object Step Functions gives each state ($$.State.EnteredTime: when RunTracker was entered).
         context: { Execution: { Id: `exec-${job.jobId}`, Name: job.jobId, StartTime: submittedAt.toISOString() }, State: { EnteredTime: submittedAt.toISOString(), Name: STATE.runTracker, RetryCount: 0 } },
         overrides: {
-          retryIntervalOverrides: { [STATE.prepare]: 0, [STATE.complete]: 0, [STATE.handleFailure]: 0, [STATE.failJob]: 0, [SEGMENT_STATE.handleFailure]: 0 },
+          retryIntervalOverrides: { [STATE.prepare]: 0, [STATE.complete]: 0, [STATE.handleFailure]: 0, [STATE.failJob]: 0, [SEGMENT_STATE.handleFailure]: 0, [SEGMENT_STATE.plan]: 0 },
           taskResourceLocalHandlers: {
             [STATE.prepare]: (input) => withFaults(STATE.prepare, () => completeSteps.prepare(input as never)) as never,
             [STATE.complete]: (input) => withFaults(STATE.complete, () => completeSteps.complete(input as never)) as never,
@@ -408,7 +435,7 @@ describeData('workflow state machine, executed locally', () => {
               handleFailureCalls += 1;
               return failureSteps.handleFailure(input as never) as never;
             },
-            [SEGMENT_STATE.readPlan]: (input) => seg.readPlan(input as never) as never,
+            [SEGMENT_STATE.plan]: (input) => withFaults(SEGMENT_STATE.plan, () => seg.plan(input as never)) as never,
             [SEGMENT_STATE.stitch]: (input) => seg.stitch(input as never) as never,
             [SEGMENT_STATE.runSegments]: async (input) => {
               const params = input as { JobName: string; ArrayProperties: { Size: number }; ContainerOverrides: { Environment: { Name: string; Value: string }[] } };
@@ -443,7 +470,10 @@ describeData('workflow state machine, executed locally', () => {
         if (stopped) return { aborted: true } as Json;
         throw error;
       })
-      .finally(() => stitchS3.destroy());
+      .finally(() => {
+        stitchS3.destroy();
+        planS3.destroy();
+      });
     if (process.env.PP_DEBUG) console.log(JSON.stringify(output));
     return { output, submissions, record: await store.getJob(job.accountId, job.jobId) };
   }
@@ -690,8 +720,12 @@ describeData('workflow state machine, executed locally', () => {
     const job = await admit('street/night.mp4', { channel: { SNSTopicArn: TOPIC, RoleArn: ROLE }, bucket: FOREIGN_BUCKET });
     const checkedBefore = ownerProxy.checked.length;
     const { record } = await execute(job, (env) => runContainer(env));
-    // The container asked S3 for a bucket of the job's account, and S3 (the proxy) refused the other account's.
-    expect(ownerProxy.checked.slice(checkedBefore)).toEqual([{ bucket: FOREIGN_BUCKET, expectedOwner: ACCOUNT }]);
+    // PlanSegments' ranged read, then the container's copy, asked S3 for a bucket of the job's account, and S3 (the
+    // proxy) refused the other account's each time.
+    expect(ownerProxy.checked.slice(checkedBefore)).toEqual([
+      { bucket: FOREIGN_BUCKET, expectedOwner: ACCOUNT },
+      { bucket: FOREIGN_BUCKET, expectedOwner: ACCOUNT },
+    ]);
     expect(record?.status).toBe('FAILED');
     expect(record?.statusMessage).toBe(STATUS_MESSAGES.unreadable);
     expect(record?.videoMetadata).toBeUndefined();
@@ -771,31 +805,51 @@ describeData('workflow state machine, executed locally', () => {
   });
 
   // The stack's plan, made short so that a 24 s video is three segments (8 s, 2 s overlap); faces off for speed.
-  const SEGMENTED = { TRACKER_SEGMENT_PARALLELISM: '3', TRACKER_SEGMENT_SECONDS: '8', TRACKER_OVERLAP_SECONDS: '2', PEOPLE_PATHING_FACES: 'off' };
-
-  test('long video: the tracker plans, an array job tracks the segments, the stitch step writes one set of persons', async () => {
-    const job = await admit('long/walk.mp4', { channel: { SNSTopicArn: TOPIC, RoleArn: ROLE } });
-    const children = arrayOfContainers({ PEOPLE_PATHING_FACES: 'off' });
-    const checkedBefore = ownerProxy.checked.length;
-    const logsBefore = containerLogs.length;
-    const { output, submissions, record } = await execute(job, (env) => runContainer(env, SEGMENTED), children);
-    // What each container run logged (its events in order): shown when an assertion below fails.
-    const runs = containerLogs.slice(logsBefore).map((log) =>
+  const SHORT_SPLIT: SplitSettings = { parallelism: 3, segmentSec: 8, overlapSec: 2 };
+  const FACES_OFF = { PEOPLE_PATHING_FACES: 'off' };
+  /** The events each container run since `from` logged, one line per run. */
+  const runsSince = (from: number) =>
+    containerLogs.slice(from).map((log) =>
       log
         .split('\n')
         .map((l) => /"event":"([^"]+)"/.exec(l)?.[1])
         .filter(Boolean)
         .join(' '),
     );
+
+  test('long video: planned off the GPU (no container run only plans), an array job tracks the segments, one set of persons', async () => {
+    split = SHORT_SPLIT;
+    const job = await admit('long/walk.mp4', { channel: { SNSTopicArn: TOPIC, RoleArn: ROLE } });
+    const children = arrayOfContainers(FACES_OFF);
+    const checkedBefore = ownerProxy.checked.length;
+    const logsBefore = containerLogs.length;
+    const { output, submissions, record } = await execute(job, (env) => runContainer(env, FACES_OFF), children);
+    // What each container run logged (its events in order): shown when an assertion below fails.
+    const runs = runsSince(logsBefore);
     const explain = (what: string) => `${what}\nstatus ${record?.status} ${record?.statusMessage ?? ''}\nruns:\n${runs.join('\n')}`;
-    if (record?.status !== 'SUCCEEDED' || submissions.length !== 1) throw new Error(explain('the job did not succeed in one submission'));
+    if (record?.status !== 'SUCCEEDED') throw new Error(explain('the job did not succeed'));
+    // Every container that ran tracked a segment: no RunTracker submission, no planning run; one run per child.
+    expect(submissions).toHaveLength(0);
+    expect(runs).toHaveLength(3);
+    expect(runs.filter((r) => r.includes('segment-succeeded'))).toHaveLength(3);
     expect(output.plan).toEqual({ segmented: true, size: 3 });
     expect(children.started.sort()).toEqual([0, 1, 2]);
     expect(output.stitched).toMatchObject({ segments: 3 });
-    // Every copy of the video (the planning run and each child) asked S3 for a bucket of the job's account.
+    // The plan read only the header, in a few ranged reads.
+    const planned = planLogs.find((l) => l.message === 'planned');
+    expect(planned?.bytesRead).toBeLessThan((await readFile(join(dir, 'walk.mp4'))).length);
+    // Every read of the video (the plan's ranged reads and each child's sparse copy) asked S3 for a bucket of the
+    // job's account; each child read only the ranges the header named (its requests, logged, are all the reads).
     const reads = ownerProxy.checked.slice(checkedBefore).filter((c) => c.bucket === INPUT_BUCKET);
     expect(reads.filter((c) => c.expectedOwner !== ACCOUNT)).toEqual([]);
-    if (reads.length !== 1 + children.started.length) throw new Error(explain(`${reads.length} owner-checked reads of the video for ${1 + children.started.length} runs`));
+    const ranged = containerLogs
+      .slice(logsBefore)
+      .flatMap((l) => l.split('\n'))
+      .filter((l) => l.includes('"event":"video-ranged"'))
+      .map((l) => JSON.parse(l) as { requests: number });
+    if (ranged.length !== 3) throw new Error(explain(`${ranged.length} children copied their range`));
+    expect(reads).toHaveLength((planned?.reads as number) + ranged.reduce((n, r) => n + r.requests, 0));
+    // VideoMetadata is ffprobe's, as an unsplit run's (the children's, never the header reader's).
     expect(record?.videoMetadata).toEqual(toVideoMetadata(await probeVideo(join(dir, 'walk.mp4'))));
 
     // GetPersonTracking's view: one set of persons with the unsplit run's Timestamps and contiguous Indexes.
@@ -818,8 +872,9 @@ describeData('workflow state machine, executed locally', () => {
     const job = await admit('long/walk.mp4', { channel: { SNSTopicArn: TOPIC, RoleArn: ROLE } });
     // Child 0 is handed an undecodable file (as a damaged stretch of a real upload would fail): the engine's own error.
     const broken = JSON.stringify({ S3Object: { Bucket: INPUT_BUCKET, Name: 'broken/upload.mp4' } });
-    const children = arrayOfContainers({ PEOPLE_PATHING_FACES: 'off' }, (k): Record<string, string> => (k === 0 ? { VIDEO: broken } : {}));
-    const { output, record } = await execute(job, (env) => runContainer(env, SEGMENTED), children);
+    split = SHORT_SPLIT;
+    const children = arrayOfContainers(FACES_OFF, (k): Record<string, string> => (k === 0 ? { VIDEO: broken } : {}));
+    const { output, record } = await execute(job, (env) => runContainer(env, FACES_OFF), children);
     expect(terminated).toHaveLength(1);
     expect(terminated[0].jobId).toBe(`batch-people-pathing-${job.jobId}-segments`);
     // The lane that was not failing had started at most one more child before the parent was terminated.
@@ -975,11 +1030,12 @@ describeData('workflow state machine, executed locally', () => {
 
   test('a video below the stack\'s split threshold runs as one job, even where the plan would cut it', async () => {
     const job = await admit('long/walk.mp4', { channel: { SNSTopicArn: TOPIC, RoleArn: ROLE } });
-    // The synthesised job definition's threshold (derived from the cold start, GPU rate and stitch figures) with the
-    // short plan that cuts this 24 s video into three segments when nothing stops it.
-    const minSeconds = Number(jobDefinitionValues.TRACKER_SEGMENT_MIN_SECONDS);
+    // The synthesised PlanSegments Lambda's threshold (derived from the cold start, GPU rate and stitch figures) with
+    // the short plan that cuts this 24 s video into three segments when nothing stops it.
+    const minSeconds = Number(planEnv.TRACKER_SEGMENT_MIN_SECONDS);
     expect(minSeconds).toBeGreaterThan(24);
-    const { output, submissions, record } = await execute(job, (env) => runContainer(env, { ...SEGMENTED, TRACKER_SEGMENT_MIN_SECONDS: String(minSeconds) }));
+    split = { ...SHORT_SPLIT, minSplitSec: minSeconds };
+    const { output, submissions, record } = await execute(job, (env) => runContainer(env, FACES_OFF));
     expect(submissions).toHaveLength(1);
     expect(output.plan).toEqual({ segmented: false, size: 0 });
     expect(record?.status).toBe('SUCCEEDED');
@@ -989,12 +1045,14 @@ describeData('workflow state machine, executed locally', () => {
   test('long video: a segment child lost to Spot on every attempt is resubmitted; only its segment is tracked again; SUCCEEDED', async () => {
     const job = await admit('long/walk.mp4', { channel: { SNSTopicArn: TOPIC, RoleArn: ROLE } });
     // Child 1 of the first array job loses its Spot instance on every attempt the job definition allows.
-    const children = arrayOfContainers({ PEOPLE_PATHING_FACES: 'off' }, () => ({}), (k, n) => k === 1 && n === 1);
+    split = SHORT_SPLIT;
+    const children = arrayOfContainers(FACES_OFF, () => ({}), (k, n) => k === 1 && n === 1);
     const logsBefore = containerLogs.length;
-    const { output, submissions, record } = await execute(job, (env) => runContainer(env, SEGMENTED), children);
-    // Planned once; the array job submitted twice; in the second, children 0 and 2 found their segment in S3 and exited
-    // at once (segment 1 alone was tracked again).
-    expect(submissions).toHaveLength(1);
+    const { output, submissions, record } = await execute(job, (env) => runContainer(env, FACES_OFF), children);
+    // Planned once, off the GPU; the array job submitted twice; in the second, children 0 and 2 found their segment in
+    // S3 and exited at once (segment 1 alone was tracked again). No container ran but the children.
+    expect(submissions).toHaveLength(0);
+    expect(runsSince(logsBefore)).toHaveLength(5);
     expect(children.ran.map((r) => r.sort())).toEqual([[0, 2], [0, 1, 2]]);
     const done = containerLogs.slice(logsBefore).join('\n').split('\n').filter((l) => l.includes('"event":"segment-already-done"'));
     expect(done).toHaveLength(2);
@@ -1006,8 +1064,9 @@ describeData('workflow state machine, executed locally', () => {
 
   test('long video: children lost to Spot past the resubmission budget: FAILED as interrupted, notified once', async () => {
     const job = await admit('long/walk.mp4', { channel: { SNSTopicArn: TOPIC, RoleArn: ROLE } });
-    const children = arrayOfContainers({ PEOPLE_PATHING_FACES: 'off' }, () => ({}), () => true);
-    const { output, record } = await execute(job, (env) => runContainer(env, SEGMENTED), children);
+    split = SHORT_SPLIT;
+    const children = arrayOfContainers(FACES_OFF, () => ({}), () => true);
+    const { output, record } = await execute(job, (env) => runContainer(env, FACES_OFF), children);
     expect(children.ran).toHaveLength(1 + MAX_RESUBMITS);
     expect(output.failure).toMatchObject({ action: 'FAILED', kind: 'HOST' });
     expect(record?.status).toBe('FAILED');
@@ -1019,13 +1078,88 @@ describeData('workflow state machine, executed locally', () => {
     const job = await admit('long/walk.mp4', { channel: { SNSTopicArn: TOPIC, RoleArn: ROLE } });
     // The children are handed the same key in a bucket of another account, which the service's role can read.
     const foreign = JSON.stringify({ S3Object: { Bucket: FOREIGN_BUCKET, Name: 'long/walk.mp4' } });
-    const children = arrayOfContainers({ PEOPLE_PATHING_FACES: 'off', VIDEO: foreign });
+    split = SHORT_SPLIT;
+    const children = arrayOfContainers({ ...FACES_OFF, VIDEO: foreign });
     const checkedBefore = ownerProxy.checked.length;
-    const { output, record } = await execute(job, (env) => runContainer(env, SEGMENTED), children);
+    const { output, record } = await execute(job, (env) => runContainer(env, FACES_OFF), children);
     expect(ownerProxy.checked.slice(checkedBefore).filter((c) => c.bucket === FOREIGN_BUCKET)[0]).toEqual({ bucket: FOREIGN_BUCKET, expectedOwner: ACCOUNT });
     expect(output.failure).toMatchObject({ action: 'FAILED' });
     expect(record?.status).toBe('FAILED');
     expect(record?.statusMessage).toBe(STATUS_MESSAGES.unreadable);
+    expect(published.map((p) => p.message)).toEqual([expectedMessage(job, 'FAILED', record?.completedAt as number, 'long/walk.mp4')]);
+  }, 300_000);
+
+  test('a long upload that is not an MP4: the header is undecided, one unsplit run fails with the engine\'s message, notified once', async () => {
+    split = SHORT_SPLIT;
+    const job = await admit('broken/upload.mp4', { channel: { SNSTopicArn: TOPIC, RoleArn: ROLE } });
+    const children = arrayOfContainers(FACES_OFF);
+    const { output, submissions, record } = await execute(job, (env) => runContainer(env, FACES_OFF), children);
+    expect(output.plan).toEqual({ segmented: false, size: 0 });
+    expect(planLogs).toContainEqual(expect.objectContaining({ message: 'plan-unsplit', reason: expect.stringMatching(/not an MP4/) }));
+    expect(children.started).toEqual([]);
+    expect(submissions).toHaveLength(1);
+    const engineMessage = await probeVideo(join(dir, 'not-a-video.mp4')).then(
+      () => 'probe unexpectedly succeeded',
+      (e: Error) => e.message,
+    );
+    expect(record?.status).toBe('FAILED');
+    expect(record?.statusMessage).toBe(engineMessage);
+    expect(published.map((p) => p.message)).toEqual([expectedMessage(job, 'FAILED', record?.completedAt as number, 'broken/upload.mp4')]);
+  }, 300_000);
+
+  test('a long video in a bucket another account owns: the plan\'s ranged read is refused, one unsplit run fails as unreadable', async () => {
+    split = SHORT_SPLIT;
+    const job = await admit('long/walk.mp4', { channel: { SNSTopicArn: TOPIC, RoleArn: ROLE }, bucket: FOREIGN_BUCKET });
+    const checkedBefore = ownerProxy.checked.length;
+    const children = arrayOfContainers(FACES_OFF);
+    const { output, submissions, record } = await execute(job, (env) => runContainer(env, FACES_OFF), children);
+    // The plan asked with the job's account as the owner, and was refused (as S3 does); nothing was cut.
+    expect(ownerProxy.checked.slice(checkedBefore)[0]).toEqual({ bucket: FOREIGN_BUCKET, expectedOwner: ACCOUNT });
+    expect(output.plan).toEqual({ segmented: false, size: 0 });
+    expect(children.started).toEqual([]);
+    expect(submissions).toHaveLength(1);
+    expect(record?.status).toBe('FAILED');
+    expect(record?.statusMessage).toBe(STATUS_MESSAGES.unreadable);
+    expect(published.map((p) => p.message)).toEqual([expectedMessage(job, 'FAILED', record?.completedAt as number, 'long/walk.mp4', undefined, FOREIGN_BUCKET)]);
+  }, 300_000);
+
+  test('PlanSegments failing past its retries (throttled every time): the long video runs as one job and SUCCEEDS', async () => {
+    split = SHORT_SPLIT;
+    faults[SEGMENT_STATE.plan] = Array.from({ length: 10 }, () => lambdaError('Lambda.TooManyRequestsException'));
+    const job = await admit('long/walk.mp4', { channel: { SNSTopicArn: TOPIC, RoleArn: ROLE } });
+    const children = arrayOfContainers(FACES_OFF);
+    const { output, submissions, record } = await execute(job, (env) => runContainer(env, FACES_OFF), children);
+    // LAMBDA_RETRY's six retries, then the catch: the unsplit run.
+    expect(stepCalls[SEGMENT_STATE.plan]).toBe(7);
+    expect(output.planError).toMatchObject({ Error: 'Lambda.TooManyRequestsException' });
+    expect(children.started).toEqual([]);
+    expect(submissions).toHaveLength(1);
+    expect(record?.status).toBe('SUCCEEDED');
+    expect(published.map((p) => p.message)).toEqual([expectedMessage(job, 'SUCCEEDED', record?.completedAt as number, 'long/walk.mp4')]);
+  }, 300_000);
+
+  test('long video: a plan whose frame rate is not ffprobe\'s is refused by the children (internal error, notified once), never stitched', async () => {
+    split = SHORT_SPLIT;
+    const job = await admit('long/walk.mp4', { channel: { SNSTopicArn: TOPIC, RoleArn: ROLE } });
+    // The real PlanSegments, then its plan.json rewritten with another frame rate (as a header misread would give).
+    faults[SEGMENT_STATE.plan] = [
+      async (run) => {
+        const answer = await run();
+        const key = `results/${ACCOUNT}/${job.jobId}/segments/plan.json`;
+        const text = await (await s3.send(new GetObjectCommand({ Bucket: RESULTS_BUCKET, Key: key }))).Body?.transformToString();
+        const plan = JSON.parse(text as string) as { fps: number };
+        await s3.send(new PutObjectCommand({ Bucket: RESULTS_BUCKET, Key: key, Body: JSON.stringify({ ...plan, fps: plan.fps * 1.01 }) }));
+        return answer;
+      },
+    ];
+    const children = arrayOfContainers(FACES_OFF);
+    const logsBefore = containerLogs.length;
+    const { output, record } = await execute(job, (env) => runContainer(env, FACES_OFF), children);
+    expect(output.plan).toEqual({ segmented: true, size: 3 });
+    expect(runsSince(logsBefore).some((r) => r.includes('plan-mismatch'))).toBe(true);
+    expect(output.stitched).toBeUndefined();
+    expect(record?.status).toBe('FAILED');
+    expect(record?.statusMessage).toBe(STATUS_MESSAGES.internal);
     expect(published.map((p) => p.message)).toEqual([expectedMessage(job, 'FAILED', record?.completedAt as number, 'long/walk.mp4')]);
   }, 300_000);
 

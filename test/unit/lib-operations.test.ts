@@ -75,7 +75,7 @@ describe('GPU defaults', () => {
     // payloadResponseOnly: a Lambda task's Resource is the function's ARN (a token here); service integrations are arn:...:states:::...
     const lambdaTasks = Object.entries(states).filter(([, s]) => s.Type === 'Task' && !String(s.Resource).includes(':states:::'));
     expect(lambdaTasks.map(([name]) => name).sort()).toEqual(
-      ['Complete', 'FailJob', 'HandleFailure', 'HandleSegmentsFailure', 'Prepare', 'ReadSegmentPlan', 'StitchSegments'].sort(),
+      ['Complete', 'FailJob', 'HandleFailure', 'HandleSegmentsFailure', 'PlanSegments', 'Prepare', 'StitchSegments'].sort(),
     );
     for (const [, state] of lambdaTasks) {
       const [first] = state.Retry ?? [];

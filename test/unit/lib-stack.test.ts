@@ -88,11 +88,12 @@ describe('On-Demand fallback of the Spot GPU queue (doc 0020)', () => {
     }
   });
 
-  test('-c segmentMinSeconds=N sets the split threshold the tracker applies; the default is derived per parallelism', () => {
-    const envOf = (t: Template) =>
-      (Object.values(t.findResources('AWS::Batch::JobDefinition'))[0].Properties.ContainerProperties.Environment as { Name: string; Value: string }[]).find(
-        (e) => e.Name === 'TRACKER_SEGMENT_MIN_SECONDS',
-      )?.Value;
+  test('-c segmentMinSeconds=N sets the split threshold the planning Lambda applies; the default is derived per parallelism', () => {
+    const envOf = (t: Template) => {
+      const fns = t.findResources('AWS::Lambda::Function');
+      const id = Object.keys(fns).find((k) => k.startsWith('PlanSegmentsFn')) as string;
+      return (fns[id].Properties.Environment.Variables as Record<string, string>).TRACKER_SEGMENT_MIN_SECONDS;
+    };
     const fromContext = configFromContext(new App({ context: { inputBuckets: 'example-bucket', segmentMinSeconds: '600' } }).node);
     expect(fromContext.segmentMinSeconds).toBe(600);
     expect(envOf(synth(fromContext).template)).toBe('600');
@@ -339,13 +340,12 @@ describe('people-pathing stack (GPU, defaults)', () => {
     const readingResults = [...readers].filter(([, st]) =>
       st.some((s) => actionsOf(s).includes('s3:GetObject') && JSON.stringify(s.Resource).includes(resultsBucketId) && JSON.stringify(s.Resource).includes('/results/*')),
     );
-    // Complete (manifest), HandleFailure (failure.json), the API (GetPersonTracking pages); with segments, ReadPlan
-    // (plan.json), Stitch (the segments' outputs) and the tracker's array children (the plan).
+    // Complete (manifest), HandleFailure (failure.json), the API (GetPersonTracking pages); with segments, Stitch (the
+    // segments' outputs) and the tracker's array children (the plan). PlanSegments writes the plan and reads no results.
     expect(readingResults.map(([role]) => role.replace(/[0-9A-F]{8}$/, '')).sort()).toEqual([
       'ApiFnRole',
       'CompleteFnRole',
       'HandleFailureFnRole',
-      'ReadPlanFnRole',
       'StitchFnRole',
       'TrackerRole',
     ]);
@@ -368,10 +368,16 @@ describe('people-pathing stack (GPU, defaults)', () => {
   test('every Task state has a catch-all that ends in the job FAILED and notified', () => {
     const { States } = definitionOf(template);
     const tasks = Object.entries(States).filter(([, st]) => st.Type === 'Task');
-    expect(tasks.map(([name]) => name).sort()).toEqual(['Complete', 'FailJob', 'HandleFailure', 'HandleSegmentsFailure', 'Prepare', 'ReadSegmentPlan', 'RunSegments', 'RunTracker', 'StitchSegments']);
+    expect(tasks.map(([name]) => name).sort()).toEqual(['Complete', 'FailJob', 'HandleFailure', 'HandleSegmentsFailure', 'PlanSegments', 'Prepare', 'RunSegments', 'RunTracker', 'StitchSegments']);
     for (const [name, st] of tasks) {
       const catchAll = ((st.Catch ?? []) as { ErrorEquals: string[]; Next: string }[]).find((c) => c.ErrorEquals.includes('States.ALL'));
       expect({ name, catches: catchAll !== undefined }).toEqual({ name, catches: true });
+      // Planning is an optimisation: when it fails past its retries the video runs as one job (RunTracker's own
+      // catch then ends any failure in FAILED, notified).
+      if (name === 'PlanSegments') {
+        expect(catchAll?.Next).toBe('RunTracker');
+        continue;
+      }
       // Caught errors go to HandleFailure (the tracker, Complete), HandleSegmentsFailure (the array job) or to FailJob
       // (everything else) ...
       expect(['HandleFailure', 'HandleSegmentsFailure', 'FailJob', 'WorkflowFailed']).toContain(catchAll?.Next);
@@ -489,19 +495,42 @@ describe('people-pathing stack (GPU, defaults)', () => {
     expect(tag.map((s) => s.Condition)).toEqual([{ StringEquals: { 'aws:RequestTag/people-pathing-stack': 'PeoplePathingTest' } }]);
   });
 
-  test('long videos: after RunTracker the workflow reads the plan, runs a Batch array job of segments, stitches in a Lambda', () => {
+  test('long videos: before any tracker the workflow plans in a Lambda, runs a Batch array job of segments, stitches in a Lambda', () => {
     const [sm] = Object.values(template.findResources('AWS::StepFunctions::StateMachine'));
     const text = JSON.stringify(sm.Properties.DefinitionString);
-    for (const state of ['ReadSegmentPlan', 'IsSegmented', 'RunSegments', 'StitchSegments']) expect(text).toContain(state);
+    for (const state of ['PlanSegments', 'IsSegmented', 'RunSegments', 'StitchSegments']) expect(text).toContain(state);
+    expect(text).not.toContain('ReadSegmentPlan');
     expect(text).toContain('\\"ArrayProperties\\":{\\"Size.$\\":\\"$.plan.size\\"}');
     expect(text).toContain('TRACKER_MODE');
+    const { States } = definitionOf(template);
+    // ShouldRun → PlanSegments → IsSegmented: RunSegments, or the unsplit RunTracker, which goes straight to Complete.
+    expect((States.ShouldRun.Choices as { Next: string }[])[0].Next).toBe('PlanSegments');
+    expect(States.PlanSegments.Next).toBe('IsSegmented');
+    expect(States.IsSegmented.Default).toBe('RunTracker');
+    expect((States.IsSegmented.Choices as { Next: string }[])[0].Next).toBe('RunSegments');
+    expect(States.RunTracker.Next).toBe('Complete');
+    // The tracker containers no longer plan: no split settings in the job definition.
     const [jobDef] = Object.values(template.findResources('AWS::Batch::JobDefinition'));
-    const env = jobDef.Properties.ContainerProperties.Environment as { Name: string; Value: string }[];
+    const jobEnv = (jobDef.Properties.ContainerProperties.Environment as { Name: string }[]).map((e) => e.Name);
+    expect(jobEnv.filter((n) => n.startsWith('TRACKER_SEGMENT'))).toEqual([]);
+    const fns = template.findResources('AWS::Lambda::Function');
+    const planId = Object.keys(fns).find((k) => k.startsWith('PlanSegmentsFn')) as string;
+    const env = fns[planId].Properties.Environment.Variables as Record<string, string>;
     // At most 4 segments per video, however many GPU jobs the compute environment runs at once.
-    expect(env).toContainEqual({ Name: 'TRACKER_SEGMENT_PARALLELISM', Value: '4' });
-    // Videos below the derived split threshold (84 min for 4 segments, doc 0020) run as one job.
-    expect(env).toContainEqual({ Name: 'TRACKER_SEGMENT_MIN_SECONDS', Value: String(minSplitSeconds(4)) });
-    expect(minSplitSeconds(4)).toBe(5040);
+    expect(env.TRACKER_SEGMENT_PARALLELISM).toBe('4');
+    // Videos below the derived split threshold (44 min for 4 segments with no planning start, doc 0020) run as one job.
+    expect(env.TRACKER_SEGMENT_MIN_SECONDS).toBe(String(minSplitSeconds(4)));
+    expect(minSplitSeconds(4)).toBe(2640);
+    // PlanSegments: ranged reads of the input buckets' objects, and only segments/plan.json written.
+    const plan = statementsOfRole(template, roleIdOf(template, 'PlanSegmentsFn'));
+    expect([...new Set(plan.flatMap(actionsOf))].sort()).toEqual(
+      ['logs:CreateLogStream', 'logs:PutLogEvents', 's3:GetObject', 's3:GetObjectVersion', 's3:PutObject', 'xray:PutTelemetryRecords', 'xray:PutTraceSegments'].sort(),
+    );
+    const put = plan.filter((st) => actionsOf(st).includes('s3:PutObject'));
+    expect(JSON.stringify(put.map((st) => st.Resource))).toMatch(/\/results\/\*\/segments\/plan\.json"\]/);
+    const get = plan.filter((st) => actionsOf(st).includes('s3:GetObject'));
+    expect(JSON.stringify(get.map((st) => st.Resource))).toContain('example-bucket/*');
+    expect(JSON.stringify(get.map((st) => st.Resource))).not.toContain('StateResults');
     const stitch = statementsOfRole(template, roleIdOf(template, 'StitchFn'));
     expect([...new Set(stitch.flatMap(actionsOf))].sort()).toEqual(
       ['logs:CreateLogStream', 'logs:PutLogEvents', 's3:GetObject', 's3:ListBucket', 's3:PutObject', 'xray:PutTelemetryRecords', 'xray:PutTraceSegments'].sort(),

@@ -8,10 +8,8 @@
  * written on the job record at most every TRACKER_PROGRESS_INTERVAL_SECONDS (default 15).
  * AWS_S3_FORCE_PATH_STYLE=true is for S3-compatible stores (and the local tests, which run this file as a process).
  *
- * Segmented tracking (container/segments.ts): with TRACKER_SEGMENT_PARALLELISM > 1 (the job definition sets it from
- * the compute environment's size) a video the plan cuts into segments is planned, not tracked, here; with
- * TRACKER_MODE=segment this is one Batch array child (AWS_BATCH_JOB_ARRAY_INDEX). TRACKER_SEGMENT_SECONDS and
- * TRACKER_OVERLAP_SECONDS override the plan's segment length and overlap.
+ * Segmented tracking (container/segments.ts): the PlanSegments Lambda plans before any container starts; with
+ * TRACKER_MODE=segment this is one Batch array child (AWS_BATCH_JOB_ARRAY_INDEX) of the plan it wrote.
  */
 import { tmpdir } from 'node:os';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -21,7 +19,7 @@ import { DynamoDbJobStore } from '../../../../adapters/dynamodb-job-store.js';
 import { createEngineProcessor, probeVideo, toVideoMetadata } from '../index.js';
 import { TIME_FACTOR } from '../../../../core/tracker-protocol.js';
 import { runTrackerJob } from './run.js';
-import { planHook, runSegmentChild } from './segments.js';
+import { runSegmentChild } from './segments.js';
 import { defaultFaceModel } from '../pipeline/face-thread.js';
 import { engineSettings } from '../settings.js';
 import type { SegmentJobOptions } from '../pipeline/segment-run.js';
@@ -48,6 +46,7 @@ async function main(): Promise<number> {
       env: process.env,
       s3,
       job: segmentJob,
+      probe: async (path) => toVideoMetadata(await probeVideo(path)),
       workDir: process.env.TRACKER_WORK_DIR ?? tmpdir(),
       // AWS_BATCH_JOB_ID of an array child is <parent id>:<index>; terminating the parent stops every child.
       terminateSiblings: async (reason) => {
@@ -57,7 +56,6 @@ async function main(): Promise<number> {
       log,
     });
   }
-  const parallelism = Number(process.env.TRACKER_SEGMENT_PARALLELISM ?? '1');
   return runTrackerJob({
     env: process.env,
     s3,
@@ -69,7 +67,6 @@ async function main(): Promise<number> {
     deadlineBaseMs: Number.isFinite(baseSeconds) && baseSeconds >= 0 ? baseSeconds * 1000 : undefined,
     progressIntervalMs: Number.isFinite(progressSeconds) && progressSeconds >= 0 ? progressSeconds * 1000 : undefined,
     log,
-    ...(parallelism > 1 ? { plan: planHook(parallelism, segmentJob, process.env) } : {}),
   });
 }
 

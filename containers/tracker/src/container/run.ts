@@ -40,11 +40,6 @@ export interface ContainerDeps {
   now?: () => number;
   /** Minimum time between two progress writes (ms). Default 15 s. */
   progressIntervalMs?: number;
-  /**
-   * Segmented tracking (container/segments.ts): a plan of more than one segment for this video, written to S3
-   * instead of tracking here (the workflow then runs the segments as a Batch array job). Undefined: track here.
-   */
-  plan?: (videoPath: string, videoMetadata: VideoMetadata) => Promise<{ name: string; body: string } | undefined>;
 }
 
 export interface JobEnv {
@@ -146,12 +141,6 @@ export async function runTrackerJob(deps: ContainerDeps): Promise<number> {
     }
     const deadlineMs = deadlineMsFor(videoMetadata.DurationMillis, deps.timeFactor, deps.deadlineBaseMs);
     deps.log('video-ready', { jobId: job.jobId, sizeBytes, durationMillis: videoMetadata.DurationMillis, deadlineSeconds: Math.round(deadlineMs / 1000) });
-    const plan = deps.plan ? await deps.plan(videoPath, videoMetadata) : undefined;
-    if (plan) {
-      await putObject(plan.name, plan.body);
-      deps.log('job-segmented', { jobId: job.jobId, seconds: Math.round((now() - started) / 1000) });
-      return EXIT.OK;
-    }
 
     // 3. Track, with the deadline and progress on the job record.
     const controller = new AbortController();

@@ -2,13 +2,15 @@
  * Segmented tracking in AWS (doc/architecture/0014-segmented-tracking.md): what the tracker container does for a
  * long video, and what each Batch array child does.
  *
- *   - The first container (runTrackerJob with `plan`): probes the video; when the plan (pipeline/segments.ts, the
- *     stack's parallelism) has more than one segment it writes <prefix>/segments/plan.json and exits 0 instead of
- *     tracking. The workflow's ReadSegmentPlan step sees the plan and submits the array job.
- *   - Each array child (TRACKER_MODE=segment, AWS_BATCH_JOB_ARRAY_INDEX = segment index): copies the video, tracks
+ *   - No container plans: the PlanSegments Lambda (lambdas/workflow/segment-steps.ts) reads the MP4 header before
+ *     any GPU instance starts and writes <prefix>/segments/plan.json (core/segment-plan.ts, the one plan rule).
+ *   - Each array child (TRACKER_MODE=segment, AWS_BATCH_JOB_ARRAY_INDEX = segment index): copies the video (only its
+ *     segment's bytes into a sparse file where the MP4 header tells them, core/video/mp4-timing.ts), probes
+ *     it (ffprobe: the VideoMetadata it uploads as video.json is what the results carry, as for an unsplit run), tracks
  *     its range with the ordinary engine, and uploads its segment folder to <prefix>/segments/segment-NNNNN/
- *     (segment.json last); a child whose segment.json is already there (a resubmitted array) exits 0 at once. A child whose video fails writes failure.json (as a single run does) and terminates the
- *     other children through the parent array job, so the job fails at once with that message.
+ *     (segment.json last); a child whose segment.json is already there (a resubmitted array) exits 0 at once. A child
+ *     whose video fails writes failure.json (as a single run does) and terminates the other children through the
+ *     parent array job, so the job fails at once with that message.
  *   - The stitch step (lambdas/workflow/segment-steps.ts) joins the segment folders into the results format.
  */
 import { createReadStream } from 'node:fs';
@@ -18,45 +20,23 @@ import type { Readable } from 'node:stream';
 import { GetObjectCommand, HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { VideoMetadata } from '../../../../core/types.js';
-import { planFor, runSegmentRequest, type SegmentJobOptions } from '../pipeline/segment-run.js';
+import { runSegmentRequest, type SegmentJobOptions } from '../pipeline/segment-run.js';
+import { analysisStep } from '../../../../core/segment-plan.js';
 import { SEGMENT_FILES } from '../../../../core/stitch/segment-files.js';
 import { EXIT, FAILURE_FILE, STATUS_MESSAGES } from '../../../../core/tracker-protocol.js';
 import type { FailureReport } from '../../../../core/tracker-protocol.js';
 import { engineFailure, readEnv } from './run.js';
-import { downloadVideo } from '../../../../adapters/s3-video-source.js';
-import { PLAN_FILE, segmentPrefix, type PlanFile } from '../../../../core/segment-protocol.js';
-
-/** The container's plan hook: a plan of more than one segment for `parallelism`, as the file to upload. */
-export function planHook(parallelism: number, job: SegmentJobOptions, env: Record<string, string | undefined>) {
-  const segmentSec = Number(env.TRACKER_SEGMENT_SECONDS);
-  const overlapSec = Number(env.TRACKER_OVERLAP_SECONDS);
-  // Below the stack's split threshold (TRACKER_SEGMENT_MIN_SECONDS, doc 0020) a video is tracked as one job.
-  const minSec = Number(env.TRACKER_SEGMENT_MIN_SECONDS ?? 0);
-  return async (videoPath: string, videoMetadata: VideoMetadata): Promise<{ name: string; body: string } | undefined> => {
-    if (!(parallelism > 1)) return undefined;
-    if (minSec > 0 && !((videoMetadata.DurationMillis ?? 0) >= minSec * 1000)) return undefined;
-    const { plan } = await planFor(videoPath, job, {
-      workers: parallelism,
-      ...(segmentSec > 0 ? { segmentSec } : {}),
-      ...(overlapSec >= 0 && env.TRACKER_OVERLAP_SECONDS ? { overlapSec } : {}),
-    });
-    if (plan.segments.length <= 1) return undefined;
-    const file: PlanFile = {
-      formatVersion: 1,
-      videoMetadata,
-      step: plan.step,
-      fps: plan.fps,
-      overlapFrames: plan.overlapFrames,
-      segments: plan.segments.map((s) => ({ index: s.index, startFrame: s.startFrame, ...(s.range.endFrame !== undefined ? { endFrame: s.range.endFrame } : {}) })),
-    };
-    return { name: PLAN_FILE, body: JSON.stringify(file) };
-  };
-}
+import { downloadVideo, downloadVideoRanges } from '../../../../adapters/s3-video-source.js';
+import { s3ByteRange } from '../../../../adapters/s3-byte-range.js';
+import { mp4RangeBytes, readMp4Header } from '../../../../core/video/mp4-timing.js';
+import { PLAN_FILE, SEGMENT_VIDEO_FILE, segmentPrefix, type PlanFile, type SegmentVideoFile } from '../../../../core/segment-protocol.js';
 
 export interface SegmentChildDeps {
   env: Record<string, string | undefined>;
   s3: Pick<S3Client, 'send'>;
   job?: SegmentJobOptions;
+  /** ffprobe: the video's VideoMetadata (an EngineError for a file the engine refuses). */
+  probe: (path: string) => Promise<VideoMetadata>;
   workDir: string;
   /** Stops the other children (Batch TerminateJob on the parent array job). */
   terminateSiblings: (reason: string) => Promise<void>;
@@ -115,22 +95,46 @@ export async function runSegmentChild(deps: SegmentChildDeps): Promise<number> {
     await mkdir(dir, { recursive: true });
     const ext = (/\.[A-Za-z0-9]{1,5}$/.exec(job.video.Name ?? '')?.[0] ?? '.video').toLowerCase();
     const videoPath = join(dir, `input${ext}`);
+    const range = { startFrame: seg.startFrame, ...(seg.endFrame !== undefined ? { endFrame: seg.endFrame } : {}) };
     try {
-      // The same owner check as the unsplit run: only a bucket of the job's account.
-      await downloadVideo(deps.s3, job.video, job.accountId, videoPath);
+      // The same owner check as the unsplit run: only a bucket of the job's account. Only this segment's bytes where
+      // the MP4 header tells them (a sparse copy, doc 0020); else the whole file.
+      const header = await readMp4Header(s3ByteRange(deps.s3, job.video, job.accountId)).catch(() => undefined);
+      const ranges = header && 'header' in header ? mp4RangeBytes(header.header, range) : undefined;
+      if (header && 'header' in header && ranges) {
+        const bytes = await downloadVideoRanges(deps.s3, job.video, job.accountId, videoPath, header.header.size, ranges);
+        deps.log('video-ranged', { jobId: job.jobId, index, bytes: bytes + header.bytesRead, sizeBytes: header.header.size, requests: ranges.length + header.reads });
+      } else {
+        await downloadVideo(deps.s3, job.video, job.accountId, videoPath);
+      }
     } catch (error) {
       deps.log('video-download-failed', { jobId: job.jobId, index, error: error instanceof Error ? error.name : 'error' });
       return await fail(EXIT.VIDEO_UNREADABLE, { code: 'VIDEO_UNREADABLE', message: STATUS_MESSAGES.unreadable });
     }
+    let videoMetadata: VideoMetadata;
+    try {
+      videoMetadata = await deps.probe(videoPath);
+    } catch (error) {
+      const known = engineFailure(error);
+      if (known) return await fail(EXIT.INVALID_VIDEO, known);
+      throw error;
+    }
+    // The plan was made from the MP4 header (core/video/mp4-timing.ts) by ffmpeg's rules; a cadence that differs
+    // from ffprobe's would cut frames the unsplit run does not analyse: refuse it rather than stitch wrong results.
+    if (Math.fround(plan.fps) !== videoMetadata.FrameRate || analysisStep(plan.fps, deps.job?.everyFrame ?? false) !== plan.step) {
+      deps.log('plan-mismatch', { jobId: job.jobId, index, planFps: plan.fps, probedFps: videoMetadata.FrameRate });
+      return await fail(EXIT.INTERNAL, { code: 'INTERNAL', message: STATUS_MESSAGES.internal, videoMetadata });
+    }
     const outDir = join(dir, 'segment');
-    const range = { startFrame: seg.startFrame, ...(seg.endFrame !== undefined ? { endFrame: seg.endFrame } : {}) };
     try {
       await runSegmentRequest({ type: 'run', input: videoPath, range, outDir, options: deps.job ?? {} });
     } catch (error) {
       const known = engineFailure(error);
-      if (known) return await fail(EXIT.INVALID_VIDEO, { ...known, videoMetadata: plan.videoMetadata });
+      if (known) return await fail(EXIT.INVALID_VIDEO, { ...known, videoMetadata });
       throw error;
     }
+    const videoFile: SegmentVideoFile = { videoMetadata };
+    await put(`${segmentPrefix(index)}/${SEGMENT_VIDEO_FILE}`, JSON.stringify(videoFile));
     const names = (await readdir(outDir)).filter((n) => n !== SEGMENT_FILES.meta).sort();
     for (const name of [...names, SEGMENT_FILES.meta]) {
       const path = join(outDir, name);

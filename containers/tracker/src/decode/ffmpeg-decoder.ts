@@ -87,11 +87,8 @@ export function gpuPresent(): boolean {
   return existsSync('/dev/nvidiactl') || existsSync('/dev/nvidia0');
 }
 
-/** Number of source frames between analysed frames for an analysis rate (Rekognition samples at ~15 Hz). */
-export function analysisStep(fps: number, everyFrame: boolean, targetHz = 15): number {
-  if (everyFrame || !(fps > targetHz)) return 1;
-  return Math.max(1, Math.round(fps / targetHz));
-}
+/** Number of source frames between analysed frames (Rekognition samples at ~15 Hz): core's, which the plan uses too. */
+export { analysisStep } from '../../../../core/segment-plan.js';
 
 export function fullFrameSize(width: number, height: number, maxWidth: number): { width: number; height: number } {
   if (width <= maxWidth) return { width, height };

@@ -1,0 +1,36 @@
+/**
+ * Ranged reads of the input video (core/video/mp4-timing.ts ByteRangeSource): GetObject with a Range header and
+ * ExpectedBucketOwner = the job's account, as every read of a caller's video (adapters/s3-video-source.ts). The
+ * planning Lambda reads only the MP4 header this way, never the whole file.
+ */
+import { GetObjectCommand } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
+import type { ByteRangeSource } from '../core/video/mp4-timing.js';
+import type { S3Object } from '../core/types.js';
+
+/** "bytes 0-99/1234" → 1234. */
+function totalSize(contentRange: string | undefined, fallback: number): number {
+  const m = /\/(\d+)\s*$/.exec(contentRange ?? '');
+  return m ? Number(m[1]) : fallback;
+}
+
+export function s3ByteRange(client: Pick<S3Client, 'send'>, video: S3Object, accountId: string): ByteRangeSource {
+  return {
+    async read(offset: number, length: number) {
+      const out = await client.send(
+        new GetObjectCommand({
+          Bucket: video.Bucket,
+          Key: video.Name,
+          VersionId: video.Version,
+          ExpectedBucketOwner: accountId,
+          Range: `bytes=${offset}-${offset + Math.max(1, length) - 1}`,
+        }),
+      );
+      const bytes = out.Body ? await (out.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray() : new Uint8Array();
+      // A server that ignores Range answers 200 with the whole object: keep only what was asked for.
+      const whole = out.ContentRange === undefined;
+      const size = totalSize(out.ContentRange, whole ? bytes.length : offset + bytes.length);
+      return { bytes: whole ? bytes.subarray(offset, offset + length) : bytes.subarray(0, length), size };
+    },
+  };
+}
