@@ -18,9 +18,9 @@ import type { S3Object, Video } from '../core/types.js';
  * ExpectedBucketOwner = the job's account, as the API's HeadObject checked at Start — the service's role may be
  * able to read other accounts' buckets too. Any failure throws (the caller reports the video unreadable).
  */
-export async function downloadVideo(client: Pick<S3Client, 'send'>, video: S3Object, accountId: string, toPath: string): Promise<void> {
+export async function downloadVideo(client: Pick<S3Client, 'send'>, video: S3Object, accountId: string, toPath: string, ifMatch?: string): Promise<void> {
   const object = await client.send(
-    new GetObjectCommand({ Bucket: video.Bucket, Key: video.Name, VersionId: video.Version, ExpectedBucketOwner: accountId }),
+    new GetObjectCommand({ Bucket: video.Bucket, Key: video.Name, VersionId: video.Version, ExpectedBucketOwner: accountId, ...(ifMatch ? { IfMatch: ifMatch } : {}) }),
   );
   if (!object.Body) throw new Error('empty body');
   await pipeline(object.Body as Readable, createWriteStream(toPath));
@@ -38,6 +38,8 @@ export async function downloadVideoRanges(
   toPath: string,
   size: number,
   ranges: Array<[number, number]>,
+  /** The ETag the header was read at: a video overwritten since answers 412 (S3 If-Match), never a mixed copy. */
+  ifMatch?: string,
 ): Promise<number> {
   const file = await open(toPath, 'w');
   await file.truncate(size);
@@ -51,6 +53,7 @@ export async function downloadVideoRanges(
         VersionId: video.Version,
         ExpectedBucketOwner: accountId,
         Range: `bytes=${offset}-${offset + length - 1}`,
+        ...(ifMatch ? { IfMatch: ifMatch } : {}),
       }),
     );
     // A 200 with the whole object (Range ignored) or a short answer would put bytes at the wrong place.

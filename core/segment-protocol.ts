@@ -23,15 +23,18 @@ export interface PlanFile {
   fps: number;
   overlapFrames: number;
   segments: Array<{ index: number; startFrame: number; endFrame?: number }>;
+  /** The ETag of the object the plan was read from: every child's read names it (If-Match), so all segments are of one file. */
+  etag?: string;
 }
 
-export function toPlanFile(plan: SegmentPlan): PlanFile {
+export function toPlanFile(plan: SegmentPlan, etag?: string): PlanFile {
   return {
     formatVersion: 2,
     step: plan.step,
     fps: plan.fps,
     overlapFrames: plan.overlapFrames,
     segments: plan.segments.map((s) => ({ index: s.index, startFrame: s.startFrame, ...(s.range.endFrame !== undefined ? { endFrame: s.range.endFrame } : {}) })),
+    ...(etag ? { etag } : {}),
   };
 }
 

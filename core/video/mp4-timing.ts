@@ -24,6 +24,8 @@ import type { VideoTiming } from '../segment-plan.js';
 export interface ByteRangeSource {
   /** Bytes [offset, offset + length) (fewer at the end of the object) and the object's total size. */
   read(offset: number, length: number): Promise<{ bytes: Uint8Array; size: number }>;
+  /** The version tag the reads are pinned to (S3: the ETag, If-Match), once known. */
+  etag?(): string | undefined;
 }
 
 export type Mp4TimingResult = { timing: VideoTiming; reads: number; bytesRead: number } | { undecided: string; reads: number; bytesRead: number };

@@ -97,8 +97,9 @@ export function createSegmentSteps(deps: SegmentStepsDeps) {
       if (!deps.split || !(deps.split.parallelism > 1) || !deps.videoBytes) return unsplit('segments off');
       if (!video?.Bucket || !video.Name) return unsplit('no S3Object');
       let result;
+      const source = deps.videoBytes(video, input.accountId);
       try {
-        result = await readMp4Timing(deps.videoBytes(video, input.accountId));
+        result = await readMp4Timing(source);
       } catch (error) {
         // The tracker reads the video again with the same owner check and reports it unreadable, as for any job.
         if (clientError(error)) return unsplit(`video not readable (${(error as Error).name})`);
@@ -109,7 +110,7 @@ export function createSegmentSteps(deps: SegmentStepsDeps) {
       if (!plan) return unsplit('below the split threshold or one segment');
       const prefix = resultsPrefixFor(input.accountId, input.jobId);
       await deps.s3.send(
-        new PutObjectCommand({ Bucket: deps.resultsBucket, Key: `${prefix}/${PLAN_FILE}`, Body: JSON.stringify(toPlanFile(plan)), ContentType: 'application/json' }),
+        new PutObjectCommand({ Bucket: deps.resultsBucket, Key: `${prefix}/${PLAN_FILE}`, Body: JSON.stringify(toPlanFile(plan, source.etag?.())), ContentType: 'application/json' }),
       );
       log('planned', { jobId: input.jobId, segments: plan.segments.length, durationMillis: result.timing.durationMillis, reads: result.reads, bytesRead: result.bytesRead });
       return { segmented: true, size: plan.segments.length };

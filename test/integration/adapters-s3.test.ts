@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { ALL_RESULT_FILE_NAMES, LocalFolderSource, ResultsReader, ResultsWriter } from '../../core/results-format.js';
-import { S3VideoSource } from '../../adapters/s3-video-source.js';
+import { S3VideoSource, downloadVideo, downloadVideoRanges } from '../../adapters/s3-video-source.js';
+import { s3ByteRange } from '../../adapters/s3-byte-range.js';
 import { S3ResultsStore, parseS3Location } from '../../adapters/s3-results-store.js';
 import type { JobRecord } from '../../core/ports.js';
 import { startOwnerProxy } from '../fixtures/s3-owner-proxy.js';
@@ -80,6 +81,34 @@ describe('S3 adapters against s3rver', () => {
         { bucket: 'videos', expectedOwner: CALLER },
         { bucket: 'videos', expectedOwner: '222222222222' },
       ]);
+    } finally {
+      client.destroy();
+      await proxy.close();
+    }
+  });
+
+  it('ranged reads of a video stay on the object they started on: one replaced meanwhile answers 412, never mixed bytes', async () => {
+    const proxy = await startOwnerProxy(endpoint, { videos: CALLER });
+    const client = new S3Client({ endpoint: proxy.endpoint, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } });
+    const video = { Bucket: 'videos', Name: 'in/replaced.mp4' };
+    try {
+      await s3.send(new PutObjectCommand({ Bucket: video.Bucket, Key: video.Name, Body: Buffer.alloc(4096, 1) }));
+      const source = s3ByteRange(client, video, CALLER);
+      expect((await source.read(0, 100)).bytes).toEqual(new Uint8Array(100).fill(1));
+      const pinned = source.etag();
+      expect(pinned).toBeDefined();
+      expect((await source.read(100, 100)).size).toBe(4096);
+      // The caller uploads a new file under the same key while a segment child is reading the old one.
+      await s3.send(new PutObjectCommand({ Bucket: video.Bucket, Key: video.Name, Body: Buffer.alloc(4096, 2) }));
+      await expect(source.read(200, 100)).rejects.toMatchObject({ $metadata: { httpStatusCode: 412 } });
+      const to = join(dir, 'sparse.mp4');
+      await expect(downloadVideoRanges(client, video, CALLER, to, 4096, [[0, 1024]], pinned)).rejects.toMatchObject({ $metadata: { httpStatusCode: 412 } });
+      // A later reader given the earlier ETag (a segment child given the plan's) is refused from its first read.
+      await expect(s3ByteRange(client, video, CALLER, pinned).read(0, 100)).rejects.toMatchObject({ $metadata: { httpStatusCode: 412 } });
+      await expect(downloadVideo(client, video, CALLER, join(dir, 'whole.mp4'), pinned)).rejects.toMatchObject({ $metadata: { httpStatusCode: 412 } });
+      // Unpinned, the same read would take the new file's bytes into the old file's copy.
+      await downloadVideoRanges(client, video, CALLER, to, 4096, [[0, 1024]]);
+      expect((await readFile(to)).subarray(0, 1024)).toEqual(Buffer.alloc(1024, 2));
     } finally {
       client.destroy();
       await proxy.close();

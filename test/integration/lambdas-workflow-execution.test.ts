@@ -21,7 +21,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { StateMachine } from 'aws-local-stepfunctions';
 import { resolveConfig } from '../../lib/config.js';
 import { PeoplePathingStack } from '../../lib/people-pathing-stack.js';
@@ -873,6 +873,18 @@ describeData('workflow state machine, executed locally', () => {
     // Child 0 is handed an undecodable file (as a damaged stretch of a real upload would fail): the engine's own error.
     const broken = JSON.stringify({ S3Object: { Bucket: INPUT_BUCKET, Name: 'broken/upload.mp4' } });
     split = SHORT_SPLIT;
+    // Another object for one child is refused by the plan's ETag pin ('long video replaced under its key'): the plan is left unpinned
+    // here, so that child reads the broken file and the engine, not S3, fails it.
+    faults[SEGMENT_STATE.plan] = [
+      async (run) => {
+        const answer = await run();
+        const key = `results/${ACCOUNT}/${job.jobId}/segments/plan.json`;
+        const plan = JSON.parse((await (await s3.send(new GetObjectCommand({ Bucket: RESULTS_BUCKET, Key: key }))).Body?.transformToString()) as string) as { etag?: string };
+        delete plan.etag;
+        await s3.send(new PutObjectCommand({ Bucket: RESULTS_BUCKET, Key: key, Body: JSON.stringify(plan) }));
+        return answer;
+      },
+    ];
     const children = arrayOfContainers(FACES_OFF, (k): Record<string, string> => (k === 0 ? { VIDEO: broken } : {}));
     const { output, record } = await execute(job, (env) => runContainer(env, FACES_OFF), children);
     expect(terminated).toHaveLength(1);
@@ -1161,6 +1173,34 @@ describeData('workflow state machine, executed locally', () => {
     expect(record?.status).toBe('FAILED');
     expect(record?.statusMessage).toBe(STATUS_MESSAGES.internal);
     expect(published.map((p) => p.message)).toEqual([expectedMessage(job, 'FAILED', record?.completedAt as number, 'long/walk.mp4')]);
+  }, 300_000);
+
+  test('long video replaced under its key after planning: every child\'s read names the plan\'s ETag and is refused; FAILED as unreadable, notified once', async () => {
+    split = SHORT_SPLIT;
+    await s3.send(new PutObjectCommand({ Bucket: INPUT_BUCKET, Key: 'long/replaced.mp4', Body: await readFile(join(dir, 'walk.mp4')) }));
+    const planned = await s3.send(new HeadObjectCommand({ Bucket: INPUT_BUCKET, Key: 'long/replaced.mp4' }));
+    const job = await admit('long/replaced.mp4', { channel: { SNSTopicArn: TOPIC, RoleArn: ROLE } });
+    let planEtag: string | undefined;
+    // The real PlanSegments; then the caller uploads another video under the same key before any child reads it.
+    faults[SEGMENT_STATE.plan] = [
+      async (run) => {
+        const answer = await run();
+        const key = `results/${ACCOUNT}/${job.jobId}/segments/plan.json`;
+        planEtag = (JSON.parse((await (await s3.send(new GetObjectCommand({ Bucket: RESULTS_BUCKET, Key: key }))).Body?.transformToString()) as string) as { etag?: string }).etag;
+        await s3.send(new PutObjectCommand({ Bucket: INPUT_BUCKET, Key: 'long/replaced.mp4', Body: await readFile(VIDEO_FILE) }));
+        return answer;
+      },
+    ];
+    const children = arrayOfContainers(FACES_OFF);
+    const logsBefore = containerLogs.length;
+    const { output, record } = await execute(job, (env) => runContainer(env, FACES_OFF), children);
+    expect(output.plan).toEqual({ segmented: true, size: 3 });
+    expect(planEtag).toBe(planned.ETag);
+    expect(runsSince(logsBefore).some((r) => r.includes('video-download-failed'))).toBe(true);
+    expect(output.stitched).toBeUndefined();
+    expect(record?.status).toBe('FAILED');
+    expect(record?.statusMessage).toBe(STATUS_MESSAGES.unreadable);
+    expect(published.map((p) => p.message)).toEqual([expectedMessage(job, 'FAILED', record?.completedAt as number, 'long/replaced.mp4')]);
   }, 300_000);
 
   test('a job that is no longer IN_PROGRESS is not run again (duplicate or redriven execution)', async () => {

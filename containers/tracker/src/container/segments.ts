@@ -99,13 +99,15 @@ export async function runSegmentChild(deps: SegmentChildDeps): Promise<number> {
     try {
       // The same owner check as the unsplit run: only a bucket of the job's account. Only this segment's bytes where
       // the MP4 header tells them (a sparse copy, doc 0020); else the whole file.
-      const header = await readMp4Header(s3ByteRange(deps.s3, job.video, job.accountId)).catch(() => undefined);
+      // Pinned to the ETag the plan was read at (If-Match): a video replaced since fails as unreadable, never mixed.
+      const source = s3ByteRange(deps.s3, job.video, job.accountId, plan.etag);
+      const header = await readMp4Header(source).catch(() => undefined);
       const ranges = header && 'header' in header ? mp4RangeBytes(header.header, range) : undefined;
       if (header && 'header' in header && ranges) {
-        const bytes = await downloadVideoRanges(deps.s3, job.video, job.accountId, videoPath, header.header.size, ranges);
+        const bytes = await downloadVideoRanges(deps.s3, job.video, job.accountId, videoPath, header.header.size, ranges, source.etag());
         deps.log('video-ranged', { jobId: job.jobId, index, bytes: bytes + header.bytesRead, sizeBytes: header.header.size, requests: ranges.length + header.reads });
       } else {
-        await downloadVideo(deps.s3, job.video, job.accountId, videoPath);
+        await downloadVideo(deps.s3, job.video, job.accountId, videoPath, plan.etag);
       }
     } catch (error) {
       deps.log('video-download-failed', { jobId: job.jobId, index, error: error instanceof Error ? error.name : 'error' });
