@@ -32,7 +32,8 @@ import { DynamoDbJobStore, createJobsTable } from '../../adapters/dynamodb-job-s
 import { S3ResultsStore } from '../../adapters/s3-results-store.js';
 import { CallerRoleNotifier } from '../../adapters/sns-notifier.js';
 import { createWorkflowSteps, MAX_RESUBMITS } from '../../lambdas/workflow/steps.js';
-import { STATUS_MESSAGES } from '../../core/tracker-protocol.js';
+import { STATUS_MESSAGES, resultsPrefixFor } from '../../core/tracker-protocol.js';
+import { PLAN_FILE, type PlanFile } from '../../core/segment-protocol.js';
 import { createSegmentSteps } from '../../lambdas/workflow/segment-steps.js';
 import { s3ByteRange } from '../../adapters/s3-byte-range.js';
 import { splitSettingsFrom, type SplitSettings } from '../../core/segment-plan.js';
@@ -807,6 +808,20 @@ describeData('workflow state machine, executed locally', () => {
   // The stack's plan, made short so that a 24 s video is three segments (8 s, 2 s overlap); faces off for speed.
   const SHORT_SPLIT: SplitSettings = { parallelism: 3, segmentSec: 8, overlapSec: 2 };
   const FACES_OFF = { PEOPLE_PATHING_FACES: 'off' };
+  /**
+   * A fault for PlanSegments: the real step runs, then `then` sees the plan.json it wrote before any child starts;
+   * a plan it returns replaces that file.
+   */
+  const afterPlan =
+    (job: JobRecord, then: (plan: PlanFile) => Promise<PlanFile | void>): Fault =>
+    async (run) => {
+      const answer = await run();
+      const key = `${resultsPrefixFor(ACCOUNT, job.jobId)}/${PLAN_FILE}`;
+      const text = await (await s3.send(new GetObjectCommand({ Bucket: RESULTS_BUCKET, Key: key }))).Body?.transformToString();
+      const changed = await then(JSON.parse(text as string) as PlanFile);
+      if (changed) await s3.send(new PutObjectCommand({ Bucket: RESULTS_BUCKET, Key: key, Body: JSON.stringify(changed) }));
+      return answer;
+    };
   /** The events each container run since `from` logged, one line per run. */
   const runsSince = (from: number) =>
     containerLogs.slice(from).map((log) =>
@@ -873,18 +888,9 @@ describeData('workflow state machine, executed locally', () => {
     // Child 0 is handed an undecodable file (as a damaged stretch of a real upload would fail): the engine's own error.
     const broken = JSON.stringify({ S3Object: { Bucket: INPUT_BUCKET, Name: 'broken/upload.mp4' } });
     split = SHORT_SPLIT;
-    // Another object for one child is refused by the plan's ETag pin ('long video replaced under its key'): the plan is left unpinned
-    // here, so that child reads the broken file and the engine, not S3, fails it.
-    faults[SEGMENT_STATE.plan] = [
-      async (run) => {
-        const answer = await run();
-        const key = `results/${ACCOUNT}/${job.jobId}/segments/plan.json`;
-        const plan = JSON.parse((await (await s3.send(new GetObjectCommand({ Bucket: RESULTS_BUCKET, Key: key }))).Body?.transformToString()) as string) as { etag?: string };
-        delete plan.etag;
-        await s3.send(new PutObjectCommand({ Bucket: RESULTS_BUCKET, Key: key, Body: JSON.stringify(plan) }));
-        return answer;
-      },
-    ];
+    // Another object for one child is refused by the plan's ETag pin ('long video replaced under its key'): the plan
+    // is left unpinned here, so that child reads the broken file and the engine, not S3, fails it.
+    faults[SEGMENT_STATE.plan] = [afterPlan(job, async (plan) => ({ ...plan, etag: undefined }))];
     const children = arrayOfContainers(FACES_OFF, (k): Record<string, string> => (k === 0 ? { VIDEO: broken } : {}));
     const { output, record } = await execute(job, (env) => runContainer(env, FACES_OFF), children);
     expect(terminated).toHaveLength(1);
@@ -1154,16 +1160,7 @@ describeData('workflow state machine, executed locally', () => {
     split = SHORT_SPLIT;
     const job = await admit('long/walk.mp4', { channel: { SNSTopicArn: TOPIC, RoleArn: ROLE } });
     // The real PlanSegments, then its plan.json rewritten with another frame rate (as a header misread would give).
-    faults[SEGMENT_STATE.plan] = [
-      async (run) => {
-        const answer = await run();
-        const key = `results/${ACCOUNT}/${job.jobId}/segments/plan.json`;
-        const text = await (await s3.send(new GetObjectCommand({ Bucket: RESULTS_BUCKET, Key: key }))).Body?.transformToString();
-        const plan = JSON.parse(text as string) as { fps: number };
-        await s3.send(new PutObjectCommand({ Bucket: RESULTS_BUCKET, Key: key, Body: JSON.stringify({ ...plan, fps: plan.fps * 1.01 }) }));
-        return answer;
-      },
-    ];
+    faults[SEGMENT_STATE.plan] = [afterPlan(job, async (plan) => ({ ...plan, fps: plan.fps * 1.01 }))];
     const children = arrayOfContainers(FACES_OFF);
     const logsBefore = containerLogs.length;
     const { output, record } = await execute(job, (env) => runContainer(env, FACES_OFF), children);
@@ -1183,13 +1180,10 @@ describeData('workflow state machine, executed locally', () => {
     let planEtag: string | undefined;
     // The real PlanSegments; then the caller uploads another video under the same key before any child reads it.
     faults[SEGMENT_STATE.plan] = [
-      async (run) => {
-        const answer = await run();
-        const key = `results/${ACCOUNT}/${job.jobId}/segments/plan.json`;
-        planEtag = (JSON.parse((await (await s3.send(new GetObjectCommand({ Bucket: RESULTS_BUCKET, Key: key }))).Body?.transformToString()) as string) as { etag?: string }).etag;
+      afterPlan(job, async (plan) => {
+        planEtag = plan.etag;
         await s3.send(new PutObjectCommand({ Bucket: INPUT_BUCKET, Key: 'long/replaced.mp4', Body: await readFile(VIDEO_FILE) }));
-        return answer;
-      },
+      }),
     ];
     const children = arrayOfContainers(FACES_OFF);
     const logsBefore = containerLogs.length;
