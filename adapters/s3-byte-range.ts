@@ -5,10 +5,10 @@
  * first answer's ETag (If-Match), or from the first an ETag read earlier (the plan's): an object overwritten between
  * two reads answers 412 instead of mixing two files.
  */
-import { GetObjectCommand } from '@aws-sdk/client-s3';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { ByteRangeSource } from '../core/video/mp4-timing.js';
 import type { S3Object } from '../core/types.js';
+import { videoGetObject } from './s3-video-source.js';
 
 /** "bytes 0-99/1234" → 1234. */
 function totalSize(contentRange: string | undefined, fallback: number): number {
@@ -27,16 +27,7 @@ export function s3ByteRange(client: Pick<S3Client, 'send'>, video: S3Object, acc
   return {
     etag: () => etag,
     async read(offset: number, length: number) {
-      const out = await client.send(
-        new GetObjectCommand({
-          Bucket: video.Bucket,
-          Key: video.Name,
-          VersionId: video.Version,
-          ExpectedBucketOwner: accountId,
-          Range: `bytes=${offset}-${offset + Math.max(1, length) - 1}`,
-          ...(etag ? { IfMatch: etag } : {}),
-        }),
-      );
+      const out = await client.send(videoGetObject(video, accountId, { range: [offset, Math.max(1, length)], ifMatch: etag }));
       etag ??= out.ETag;
       const bytes = out.Body ? await (out.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray() : new Uint8Array();
       // A server that ignores Range answers 200 with the whole object: keep only what was asked for.

@@ -14,14 +14,27 @@ import type { VideoObjectInfo, VideoSource } from '../core/ports.js';
 import type { S3Object, Video } from '../core/types.js';
 
 /**
+ * Every read of a caller's video: GetObject with ExpectedBucketOwner = the job's account (the service's role may be
+ * able to read other accounts' buckets too), and where given a byte range and the ETag it must still have (If-Match).
+ */
+export function videoGetObject(video: S3Object, accountId: string, read: { range?: [number, number]; ifMatch?: string } = {}): GetObjectCommand {
+  return new GetObjectCommand({
+    Bucket: video.Bucket,
+    Key: video.Name,
+    VersionId: video.Version,
+    ExpectedBucketOwner: accountId,
+    ...(read.range ? { Range: `bytes=${read.range[0]}-${read.range[0] + read.range[1] - 1}` } : {}),
+    ...(read.ifMatch ? { IfMatch: read.ifMatch } : {}),
+  });
+}
+
+/**
  * The tracker's copy of the input video (the unsplit run and every segment child): GetObject with
  * ExpectedBucketOwner = the job's account, as the API's HeadObject checked at Start — the service's role may be
  * able to read other accounts' buckets too. Any failure throws (the caller reports the video unreadable).
  */
 export async function downloadVideo(client: Pick<S3Client, 'send'>, video: S3Object, accountId: string, toPath: string, ifMatch?: string): Promise<void> {
-  const object = await client.send(
-    new GetObjectCommand({ Bucket: video.Bucket, Key: video.Name, VersionId: video.Version, ExpectedBucketOwner: accountId, ...(ifMatch ? { IfMatch: ifMatch } : {}) }),
-  );
+  const object = await client.send(videoGetObject(video, accountId, { ifMatch }));
   if (!object.Body) throw new Error('empty body');
   await pipeline(object.Body as Readable, createWriteStream(toPath));
 }
@@ -46,16 +59,7 @@ export async function downloadVideoRanges(
   await file.close();
   let written = 0;
   for (const [offset, length] of ranges) {
-    const object = await client.send(
-      new GetObjectCommand({
-        Bucket: video.Bucket,
-        Key: video.Name,
-        VersionId: video.Version,
-        ExpectedBucketOwner: accountId,
-        Range: `bytes=${offset}-${offset + length - 1}`,
-        ...(ifMatch ? { IfMatch: ifMatch } : {}),
-      }),
-    );
+    const object = await client.send(videoGetObject(video, accountId, { range: [offset, length], ifMatch }));
     // A 200 with the whole object (Range ignored) or a short answer would put bytes at the wrong place.
     if (!object.Body || object.ContentRange === undefined || Number(object.ContentLength) !== length) throw new Error('range not honoured');
     await pipeline(object.Body as Readable, createWriteStream(toPath, { flags: 'r+', start: offset }));
