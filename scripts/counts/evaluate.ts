@@ -74,6 +74,8 @@ export interface Comparison {
   along: CategoryScore;
   zoneVisits: CategoryScore;
   medianDwell: DwellScore[];
+  /** Lines the reference never crosses (random geometry's `idle-*`), and the crossings counted on them anyway. */
+  idle: { lines: number; extra: number };
   lines: { name: string; reference: { in: number; out: number }; measured: { in: number; out: number } }[];
   zones: { name: string; reference: number; measured: number }[];
 }
@@ -84,6 +86,7 @@ const kindOf = (name: string): 'across' | 'along' | undefined => (name.startsWit
 export function compare(reference: Analysis, measured: Analysis): Comparison {
   const cat = (): CategoryScore => ({ reference: 0, absError: 0, error: 0, missing: 0, extra: 0 });
   const across = cat(), along = cat(), zoneVisits = cat();
+  const idle = { lines: 0, extra: 0 };
   const lines = reference.Lines.map((r, k) => {
     const m = measured.Lines[k];
     const c = kindOf(r.Name) === 'across' ? across : kindOf(r.Name) === 'along' ? along : undefined;
@@ -93,6 +96,10 @@ export function compare(reference: Analysis, measured: Analysis): Comparison {
       const u = unmatched(r.Crossings, m.Crossings);
       c.missing += u.missing;
       c.extra += u.extra;
+    }
+    if (r.Name.startsWith('idle')) {
+      idle.lines++;
+      idle.extra += m.In + m.Out;
     }
     return { name: r.Name, reference: { in: r.In, out: r.Out }, measured: { in: m.In, out: m.Out } };
   });
@@ -107,14 +114,14 @@ export function compare(reference: Analysis, measured: Analysis): Comparison {
     const ref = r.DwellMillis.Median;
     return { zone: r.Name, visits: r.DwellMillis.Visits, reference: ref, measured: m.DwellMillis.Median, error: ref > 0 ? Math.abs(m.DwellMillis.Median - ref) / ref : 0 };
   });
-  return { across, along, zoneVisits, medianDwell, lines, zones };
+  return { across, along, zoneVisits, medianDwell, idle, lines, zones };
 }
 
 /** Sums the categories of several comparisons (the issue's targets are over all lines and zones of both sequences). */
 /** Zones whose reference has at least this many whole visits have a median worth comparing. */
 export const DWELL_MIN_VISITS = 5;
 
-export function pool(cs: readonly Comparison[]): { across: CategoryScore; along: CategoryScore; zoneVisits: CategoryScore; medianDwellMaxError: number; medianDwellMaxErrorMin5: number } {
+export function pool(cs: readonly Comparison[]): { across: CategoryScore; along: CategoryScore; zoneVisits: CategoryScore; medianDwellMaxError: number; medianDwellMaxErrorMin5: number; idle: Comparison['idle'] } {
   const sum = (k: 'across' | 'along' | 'zoneVisits'): CategoryScore => {
     const reference = cs.reduce((s, c) => s + c[k].reference, 0);
     const absError = cs.reduce((s, c) => s + c[k].absError, 0);
@@ -122,7 +129,8 @@ export function pool(cs: readonly Comparison[]): { across: CategoryScore; along:
     const extra = cs.reduce((s, c) => s + c[k].extra, 0);
     return { reference, absError, error: reference > 0 ? absError / reference : 0, missing, extra };
   };
-  return { across: sum('across'), along: sum('along'), zoneVisits: sum('zoneVisits'), medianDwellMaxError: Math.max(0, ...cs.flatMap((c) => c.medianDwell.map((d) => d.error))),
+  const idle = { lines: cs.reduce((s, c) => s + c.idle.lines, 0), extra: cs.reduce((s, c) => s + c.idle.extra, 0) };
+  return { idle, across: sum('across'), along: sum('along'), zoneVisits: sum('zoneVisits'), medianDwellMaxError: Math.max(0, ...cs.flatMap((c) => c.medianDwell.map((d) => d.error))),
     medianDwellMaxErrorMin5: Math.max(0, ...cs.flatMap((c) => c.medianDwell.filter((d) => d.visits >= DWELL_MIN_VISITS).map((d) => d.error))),
   };
 }
@@ -134,8 +142,11 @@ export interface SequenceCounts {
   groundTruth: Analysis;
   ours: Analysis;
   naive: Analysis;
+  /** The default rule on the ground truth's own boxes: how far the rule alone moves the counts from the raw rule's. */
+  oracle: Analysis;
   comparison: Comparison;
   naiveComparison: Comparison;
+  oracleComparison: Comparison;
 }
 
 export function countSequence(sequence: string, zoneFile: string, zones: ZoneFile, gt: PersonSample[], ours: PersonSample[], info: SeqInfo, rule: AnalyseOptions = {}): SequenceCounts {
@@ -143,7 +154,8 @@ export function countSequence(sequence: string, zoneFile: string, zones: ZoneFil
   const groundTruth = analyse(gt, zones, { raw: true, aspectRatio });
   const mine = analyse(ours, zones, { ...rule, raw: false, aspectRatio });
   const naive = analyse(ours, zones, { raw: true, aspectRatio });
-  return { sequence, zoneFile, groundTruth, ours: mine, naive, comparison: compare(groundTruth, mine), naiveComparison: compare(groundTruth, naive) };
+  const oracle = analyse(gt, zones, { ...rule, raw: false, aspectRatio });
+  return { sequence, zoneFile, groundTruth, ours: mine, naive, oracle, comparison: compare(groundTruth, mine), naiveComparison: compare(groundTruth, naive), oracleComparison: compare(groundTruth, oracle) };
 }
 
 export const zoneFilePath = (dir: string, sequence: string): string => join(dir, `${sequence}.json`);

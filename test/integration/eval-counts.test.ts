@@ -11,12 +11,15 @@
  *   zone visits       8 / 91  (8.8 %)        8 / 54 (14.8 %)       16 / 145 (11.0 %)    ≤ 10 %
  *   median dwell, zones with ≥ 5 whole reference visits: A within 10.0 %, B within 16.6 %; all of A's zones within
  *   10.0 % (TUD-Campus's within 8.0 %).
+ * Random geometry on PETS09-S2L1 (seed 1: 100 lines, 50 zones, scripts/counts/random-geometry.ts): across 32 / 760
+ * (4.2 %), along 74 / 813 (9.1 %), visits 57 / 765 (7.5 %).
  * Each guard is the target where the rule meets it, else the measurement plus about one event; the naive rule must
  * stay worse than the default one. Dwell is compared with 1 ms to spare: timestamps are whole milliseconds.
  */
 import { join } from 'node:path';
 import { loadMotSequence, parseMotText, type MotRow } from '../../containers/tracker/src/eval/index.js';
 import { trackToMot } from '../../containers/tracker/src/index.js';
+import { randomZoneFile } from '../../scripts/counts/random-geometry.js';
 import { COUNT_SEQUENCES, DWELL_MIN_VISITS, TARGETS, countSequence, loadZones, pool, samplesOf, type SequenceCounts } from '../../scripts/counts/evaluate.js';
 import { DATA, describeWithData, MODELS } from './engine-data.js';
 
@@ -24,7 +27,7 @@ const describeData = describeWithData(join(MODELS, 'yolox_nano_416x416.onnx'), .
 const SETS = { A: join('scripts', 'counts'), B: join('scripts', 'counts', 'heldout-b') } as const;
 
 describeData('footfall counts on the shared MOT sequences (regression guards)', () => {
-  const results: Record<keyof typeof SETS, SequenceCounts[]> = { A: [], B: [] };
+  const results: Record<keyof typeof SETS | 'random', SequenceCounts[]> = { A: [], B: [], random: [] };
   beforeAll(async () => {
     for (const name of COUNT_SEQUENCES) {
       const seq = await loadMotSequence(join(DATA, 'mot', name));
@@ -33,6 +36,11 @@ describeData('footfall counts on the shared MOT sequences (regression guards)', 
       for (const set of ['A', 'B'] as const) {
         const zoneFile = join(SETS[set], `${name}.json`);
         results[set].push(countSequence(name, zoneFile, await loadZones(zoneFile), samplesOf(seq.gt, seq.info, true), samplesOf(rows, seq.info, false), seq.info));
+      }
+      if (name === 'PETS09-S2L1') {
+        const gt = samplesOf(seq.gt, seq.info, true);
+        const zones = randomZoneFile(gt, (seq.info.imWidth ?? 16) / (seq.info.imHeight ?? 9), 100, 1);
+        results.random.push(countSequence(name, 'random seed 1', zones, gt, samplesOf(rows, seq.info, false), seq.info));
       }
     }
   });
@@ -63,5 +71,18 @@ describeData('footfall counts on the shared MOT sequences (regression guards)', 
     const b = results.B.flatMap((r) => r.comparison.medianDwell).filter((d) => d.visits >= DWELL_MIN_VISITS);
     expect(b.length).toBeGreaterThanOrEqual(2);
     for (const d of b) expect([d.zone, within(d, 0.18)]).toEqual([d.zone, true]);
+  });
+
+  it('on 100 random lines and 50 random zones over PETS09-S2L1 (lines nobody chose), within every count target', () => {
+    const r = pool(results.random.map((x) => x.comparison));
+    const naive = pool(results.random.map((x) => x.naiveComparison));
+    process.stderr.write(`random geometry: across ${r.across.absError}/${r.across.reference}, along ${r.along.absError}/${r.along.reference}, visits ${r.zoneVisits.absError}/${r.zoneVisits.reference}\n`);
+    // Enough events that one person's error moves a share by well under a percent.
+    expect(Math.min(r.across.reference, r.along.reference, r.zoneVisits.reference)).toBeGreaterThan(500);
+    expect(r.across.error).toBeLessThanOrEqual(TARGETS.across);
+    expect(r.along.error).toBeLessThanOrEqual(TARGETS.along);
+    expect(r.zoneVisits.error).toBeLessThanOrEqual(TARGETS.zoneVisits);
+    expect(r.along.error).toBeLessThan(naive.along.error);
+    expect(r.zoneVisits.error).toBeLessThan(naive.zoneVisits.error);
   });
 });
