@@ -3,7 +3,7 @@
  *
  * Exactness: with --raw, the CLI's crossings and visits are exactly those of issue 22's rule as an independent
  * brute force below computes them (segment intersection by parameters, inside test by winding number), on every
- * line and zone of the evaluation's zone files. Also: every input form gives the same analysis, the CSVs hold one
+ * line and zone of the evaluation's zone files, and of seeded random lines, turned rectangles and concave stars. Also: every input form gives the same analysis, the CSVs hold one
  * row per event, and a bad zone file is one line naming the field with exit 2.
  */
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
@@ -13,7 +13,8 @@ import { run } from '../../cli/analyse.js';
 import { run as render } from '../../cli/render.js';
 import { execFileSync } from 'node:child_process';
 import { loadMotSequence, motRowsToPersons, motVideoMetadata } from '../../containers/tracker/src/eval/index.js';
-import type { Analysis, Point, ZoneFile } from '../../core/analytics/index.js';
+import { fromPersonDetection, type Analysis, type PersonSample, type Point, type ZoneFile } from '../../core/analytics/index.js';
+import { randomZoneFile, seededRandom } from '../../scripts/counts/random-geometry.js';
 import type { PersonDetection } from '../../core/types.js';
 import { DATA, describeWithData } from './engine-data.js';
 
@@ -125,7 +126,8 @@ describeData('people-pathing analyse on ground-truth tracks', () => {
   afterAll(() => rm(dir, { recursive: true, force: true }));
 
   const cases = SEQUENCES.flatMap((s) => ZONE_FILES(s).map((z) => [s, z] as const));
-  it.each(cases)('%s with %s: --raw gives exactly the rule\'s crossings and visits', async (s, zoneFile) => {
+  /** Runs `analyse --raw` and checks every line and zone against the brute force; returns the events seen. */
+  async function expectExact(s: string, zoneFile: string): Promise<number> {
     const out = join(dir, 'raw.json');
     const r = await cli([results[s].path, '--zones', zoneFile, '--raw', '--out', out]);
     expect(r.code).toBe(0);
@@ -149,7 +151,32 @@ describeData('people-pathing analyse on ground-truth tracks', () => {
       expect(a.Zones[k].Persons).toBe(new Set(expected.map((v) => v.Index)).size);
       events += expected.length;
     });
-    expect(events).toBeGreaterThan(20); // the zone files do meet the people
+    return events;
+  }
+
+  it.each(cases)('%s with %s: --raw gives exactly the rule\'s crossings and visits', async (s, zoneFile) => {
+    expect(await expectExact(s, zoneFile)).toBeGreaterThan(20); // the zone files do meet the people
+  });
+
+  it('--raw is exact on geometry nobody drew: random lines, turned rectangles and concave stars', async () => {
+    for (const s of SEQUENCES) {
+      const seq = await loadMotSequence(join(DATA, 'mot', s));
+      const aspect = (seq.info.imWidth ?? 16) / (seq.info.imHeight ?? 9);
+      const samples = results[s].persons.map((p) => fromPersonDetection(p) as PersonSample);
+      const zones = randomZoneFile(samples, aspect, 40, 11);
+      // Stars: 7 points alternating between two radii, so every other corner points inwards (concave).
+      const rnd = seededRandom(12);
+      for (let k = 0; k < 8; k++) {
+        const cx = 0.2 + 0.6 * rnd(), cy = 0.3 + 0.6 * rnd(), r0 = 0.05 + 0.15 * rnd(), r1 = r0 * (0.3 + 0.4 * rnd());
+        zones.zones.push({ name: `star${k}`, points: Array.from({ length: 14 }, (_, i) => {
+          const r = i % 2 ? r1 : r0, th = (i * Math.PI) / 7;
+          return [Math.min(1, Math.max(0, cx + (r * Math.cos(th)) / aspect)), Math.min(1, Math.max(0, cy + r * Math.sin(th)))] as Point;
+        }) });
+      }
+      const zoneFile = join(dir, `random-${s}.json`);
+      await writeFile(zoneFile, JSON.stringify(zones));
+      expect(await expectExact(s, zoneFile)).toBeGreaterThan(100);
+    }
   });
 
   it('reads one page, an array of pages and NDJSON pages alike, and writes one CSV row per event', async () => {
