@@ -102,6 +102,7 @@ async function main(argv: string[]): Promise<number> {
         `${k.padEnd(18)} ${String(ours[k].reference).padStart(10)}  ${`${ours[k].absError} (${pct(ours[k].error)})`.padStart(19)}  ${(k === 'zoneVisits' ? '' : `${ours[k].missing}/${ours[k].extra}`).padStart(14)}  ${`${naive[k].absError} (${pct(naive[k].error)})`.padStart(22)}  ${`${oracle[k].absError} (${pct(oracle[k].error)})`.padStart(18)}   ≤ ${pct(TARGETS[k])}`),
       `${'medianDwell (max)'.padEnd(18)} ${''.padStart(10)}  ${pct(ours.medianDwellMaxError).padStart(19)}  ${''.padStart(14)}  ${pct(naive.medianDwellMaxError).padStart(22)}  ${pct(oracle.medianDwellMaxError).padStart(18)}   ≤ ${pct(TARGETS.medianDwell)}`,
       `${`  zones ≥ ${DWELL_MIN_VISITS} visits`.padEnd(18)} ${''.padStart(10)}  ${pct(ours.medianDwellMaxErrorMin5).padStart(19)}  ${''.padStart(14)}  ${pct(naive.medianDwellMaxErrorMin5).padStart(22)}  ${pct(oracle.medianDwellMaxErrorMin5).padStart(18)}`,
+      `${`  … within ${pct(TARGETS.medianDwell)}`.padEnd(18)} ${''.padStart(10)}  ${`${ours.medianDwellWithinMin5} of ${ours.medianDwellZonesMin5}`.padStart(19)}  ${''.padStart(14)}  ${`${naive.medianDwellWithinMin5} of ${naive.medianDwellZonesMin5}`.padStart(22)}  ${`${oracle.medianDwellWithinMin5} of ${oracle.medianDwellZonesMin5}`.padStart(18)}`,
       ...(ours.idle.lines > 0 ? [`${`idle (${ours.idle.lines} lines)`.padEnd(18)} ${'0'.padStart(10)}  ${String(ours.idle.extra).padStart(19)}  ${''.padStart(14)}  ${String(naive.idle.extra).padStart(22)}  ${String(oracle.idle.extra).padStart(18)}`] : []),
     ].join('\n');
   };

@@ -121,7 +121,17 @@ export function compare(reference: Analysis, measured: Analysis): Comparison {
 /** Zones whose reference has at least this many whole visits have a median worth comparing. */
 export const DWELL_MIN_VISITS = 5;
 
-export function pool(cs: readonly Comparison[]): { across: CategoryScore; along: CategoryScore; zoneVisits: CategoryScore; medianDwellMaxError: number; medianDwellMaxErrorMin5: number; idle: Comparison['idle'] } {
+export function pool(cs: readonly Comparison[]): {
+  across: CategoryScore;
+  along: CategoryScore;
+  zoneVisits: CategoryScore;
+  medianDwellMaxError: number;
+  medianDwellMaxErrorMin5: number;
+  /** Zones with ≥ DWELL_MIN_VISITS whole reference visits, and how many of them have a median dwell within the target. */
+  medianDwellZonesMin5: number;
+  medianDwellWithinMin5: number;
+  idle: Comparison['idle'];
+} {
   const sum = (k: 'across' | 'along' | 'zoneVisits'): CategoryScore => {
     const reference = cs.reduce((s, c) => s + c[k].reference, 0);
     const absError = cs.reduce((s, c) => s + c[k].absError, 0);
@@ -130,7 +140,8 @@ export function pool(cs: readonly Comparison[]): { across: CategoryScore; along:
     return { reference, absError, error: reference > 0 ? absError / reference : 0, missing, extra };
   };
   const idle = { lines: cs.reduce((s, c) => s + c.idle.lines, 0), extra: cs.reduce((s, c) => s + c.idle.extra, 0) };
-  return { idle, across: sum('across'), along: sum('along'), zoneVisits: sum('zoneVisits'), medianDwellMaxError: Math.max(0, ...cs.flatMap((c) => c.medianDwell.map((d) => d.error))),
+  const min5 = cs.flatMap((c) => c.medianDwell.filter((d) => d.visits >= DWELL_MIN_VISITS));
+  return { idle, medianDwellZonesMin5: min5.length, medianDwellWithinMin5: min5.filter((d) => d.error <= TARGETS.medianDwell).length, across: sum('across'), along: sum('along'), zoneVisits: sum('zoneVisits'), medianDwellMaxError: Math.max(0, ...cs.flatMap((c) => c.medianDwell.map((d) => d.error))),
     medianDwellMaxErrorMin5: Math.max(0, ...cs.flatMap((c) => c.medianDwell.filter((d) => d.visits >= DWELL_MIN_VISITS).map((d) => d.error))),
   };
 }
