@@ -17,8 +17,17 @@
  * the one case it cannot see: it takes the mean, as ffprobe does when the estimate is not lower), the answer is
  * `undecided` with a reason: the job then runs as one unsplit run, and the engine reports a bad file as usual.
  */
-import { createFile, MP4BoxBuffer } from 'mp4box';
+import { createFile, Log, MP4BoxBuffer } from 'mp4box';
 import type { VideoTiming } from '../segment-plan.js';
+
+// mp4box reports boxes it cannot parse (QuickTime metadata such as '©swr', or any type an untrusted file makes up) on
+// console.error, outside the structured log and with text from the file. Whether a header is usable is this module's
+// call (`undecided` with a reason), so those reports are dropped; an error the library ties to a file still reaches
+// that file's onError. mp4box is used nowhere else.
+const reportToFile = Log.error.bind(Log);
+Log.error = (module: string, message?: string, isofile?: Parameters<typeof Log.error>[2]) => {
+  if (isofile?.onError) reportToFile(module, message, isofile);
+};
 
 /** Byte ranges of one stored object (S3 ranged GetObject in AWS: adapters/s3-byte-range.ts). */
 export interface ByteRangeSource {
@@ -230,7 +239,6 @@ export async function readMp4Header(src: ByteRangeSource, limits: Mp4TimingLimit
   const joined = new Uint8Array(brand.length + moov.length);
   joined.set(brand, 0);
   joined.set(moov, brand.length);
-  // mp4box logs boxes it does not know (QuickTime metadata such as ©swr) on console.error: box types only, no data.
   const file = createFile();
   let parseError: string | undefined;
   file.onError = (_module: string, message: string) => {

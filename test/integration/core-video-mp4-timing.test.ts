@@ -8,7 +8,7 @@
 import { copyFile, mkdtemp, open, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mp4RangeBytes, PROBE_BYTES, readMp4Header, readMp4Timing, reduceRational, type ByteRangeSource } from '../../core/video/mp4-timing.js';
 import { rangeArgs } from '../../containers/tracker/src/pipeline/segments.js';
 import { toVideoMetadata } from '../../containers/tracker/src/video/probe.js';
@@ -135,6 +135,17 @@ describeWithData(PETS, TUD, SHARED_MP4, AVI)('MP4 header timing equals the probe
   test('undecided costs one read for a file that is not ISO-BMFF', async () => {
     const result = await timingOf(made.text);
     expect(result.reads).toBe(1);
+  });
+
+  test('a QuickTime header with boxes mp4box cannot parse is read, and nothing is printed (box types are the file\'s text)', () => {
+    // In a process of its own, as the planning Lambda runs it: what reaches stderr reaches the function's log.
+    const script = `import { open } from 'node:fs/promises';
+      import { readMp4Header } from ${JSON.stringify(join(process.cwd(), 'core', 'video', 'mp4-timing.ts'))};
+      const h = await open(${JSON.stringify(made.ntscAudioFirst)}); const size = (await h.stat()).size;
+      const r = await readMp4Header({ read: async (o, l) => { const b = Buffer.alloc(Math.max(0, Math.min(l, size - o))); await h.read(b, 0, b.length, o); return { bytes: b, size }; } });
+      process.stdout.write('header' in r ? 'header' : 'undecided');`;
+    const run = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8' });
+    expect([run.status, run.stdout, run.stderr]).toEqual([0, 'header', '']);
   });
 });
 
