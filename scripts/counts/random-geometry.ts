@@ -9,18 +9,7 @@
  * sin 45°, `along-` when less, `idle-` when nobody crosses it (reported apart: whatever we count there is extra).
  */
 import { analyse, type PersonSample, type ZoneFile } from '../../core/analytics/index.js';
-
-/** mulberry32: a small seeded generator, enough for drawing geometry. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { rng } from '../../test/fixtures/random.js';
 
 const quantile = (xs: number[], p: number): number => {
   const s = [...xs].sort((a, b) => a - b);
@@ -43,7 +32,7 @@ function direction(track: PersonSample[], t: number, aspect: number): [number, n
  * crosses it.
  */
 export function randomZoneFile(gt: PersonSample[], aspect: number, count: number, seed: number): ZoneFile {
-  const rnd = seededRandom(seed);
+  const rnd = rng(seed);
   const xs = gt.map((s) => s.BoundingBox.Left + s.BoundingBox.Width / 2);
   const ys = gt.map((s) => s.BoundingBox.Top + s.BoundingBox.Height);
   const [x0, x1, y0, y1] = [quantile(xs, 0.05), quantile(xs, 0.95), quantile(ys, 0.05), quantile(ys, 0.95)];

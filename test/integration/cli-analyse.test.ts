@@ -14,7 +14,8 @@ import { run as render } from '../../cli/render.js';
 import { execFileSync } from 'node:child_process';
 import { loadMotSequence, motRowsToPersons, motVideoMetadata } from '../../containers/tracker/src/eval/index.js';
 import { fromPersonDetection, type Analysis, type PersonSample, type Point, type ZoneFile } from '../../core/analytics/index.js';
-import { randomZoneFile, seededRandom } from '../../scripts/counts/random-geometry.js';
+import { randomZoneFile } from '../../scripts/counts/random-geometry.js';
+import { rng } from '../fixtures/random.js';
 import type { PersonDetection } from '../../core/types.js';
 import { DATA, describeWithData } from './engine-data.js';
 
@@ -165,7 +166,7 @@ describeData('people-pathing analyse on ground-truth tracks', () => {
       const samples = results[s].persons.map((p) => fromPersonDetection(p) as PersonSample);
       const zones = randomZoneFile(samples, aspect, 40, 11);
       // Stars: 7 points alternating between two radii, so every other corner points inwards (concave).
-      const rnd = seededRandom(12);
+      const rnd = rng(12);
       for (let k = 0; k < 8; k++) {
         const cx = 0.2 + 0.6 * rnd(), cy = 0.3 + 0.6 * rnd(), r0 = 0.05 + 0.15 * rnd(), r1 = r0 * (0.3 + 0.4 * rnd());
         zones.zones.push({ name: `star${k}`, points: Array.from({ length: 14 }, (_, i) => {
