@@ -90,6 +90,14 @@ export interface TrackerConfig {
    * the younger is dropped (ByteTrack's remove_duplicate_stracks, 0.15).
    */
   duplicateMaxDistance: number;
+  /**
+   * Appearance may not veto a first-stage pair that motion leaves no choice about: the track's only plausible
+   * detection and the detection's only plausible track, where plausible is a motion cost (1 − IoU·score) within
+   * matchThresh and a detection inside the track's Kalman gate — squared Mahalanobis distance from the prediction at
+   * most this (DeepSORT's chi-square 95 % gate, four degrees of freedom). Appearance may still lower such a pair's
+   * cost. 0 turns the rule off.
+   */
+  soleMatchGate: number;
   /** Report the Kalman-filtered box ('filtered', as ByteTrack does) or the matched detection's box. */
   outputBox: 'filtered' | 'detection';
   /** Kalman filter noise model. */
@@ -128,6 +136,7 @@ export const DEFAULT_TRACKER_CONFIG: TrackerConfig = {
   reattachMaxSpeed: 2,
   reattachSlack: 1,
   duplicateMaxDistance: 0.15,
+  soleMatchGate: 9.4877,
   outputBox: 'filtered',
   noise: DEFAULT_KALMAN_NOISE,
 };

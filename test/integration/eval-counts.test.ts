@@ -13,6 +13,10 @@
  *   10.0 % (TUD-Campus's within 8.0 %).
  * Random geometry on PETS09-S2L1 (seed 1: 100 lines, 50 zones, scripts/counts/random-geometry.ts): across 32 / 760
  * (4.2 %), along 74 / 813 (9.1 %), visits 57 / 765 (7.5 %).
+ * After the tracker's sole-match rule (2026-12-07, ADR 0006, issue 22): A across 3 / 93, along 14 / 58 (24.1 %: the
+ * duplicate track's extra crossing that cancelled a miss is gone; missing 17, extra 4 → 3), visits 7 / 91; B across
+ * 6 / 97, along 4 / 43, visits 7 / 54; both visits 14 / 145 (9.7 %, the target: guarded there now); random seed 1
+ * across 33 / 760 (4.3 %), along 76 / 813 (9.3 %), visits 55 / 765 (7.2 %).
  * Each guard is the target where the rule meets it, else the measurement plus about one event; the naive rule must
  * stay worse than the default one. Dwell is compared with 1 ms to spare: timestamps are whole milliseconds.
  */
@@ -55,7 +59,7 @@ describeData('footfall counts on the shared MOT sequences (regression guards)', 
     expect(a.across.error).toBeLessThanOrEqual(TARGETS.across);
     expect(both.across.error).toBeLessThanOrEqual(TARGETS.across);
     expect(a.zoneVisits.error).toBeLessThanOrEqual(TARGETS.zoneVisits);
-    expect(both.zoneVisits.error).toBeLessThanOrEqual(0.12);
+    expect(both.zoneVisits.error).toBeLessThanOrEqual(TARGETS.zoneVisits);
     expect(a.along.error).toBeLessThanOrEqual(0.24);
     expect(both.along.error).toBeLessThanOrEqual(TARGETS.along);
     expect(both.across.error).toBeLessThan(naive.across.error);

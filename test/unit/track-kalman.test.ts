@@ -1,6 +1,7 @@
 import {
   boxToMeasurement,
   DEFAULT_KALMAN_NOISE,
+  gatingDistance,
   initiate,
   predict,
   stateToBox,
@@ -50,6 +51,23 @@ describe('Kalman filter in seconds', () => {
     // dt³ cross term): within 25 %, where a per-frame filter (ByteTrack's) would differ 30-fold.
     expect(varB / varA).toBeGreaterThan(0.8);
     expect(varB / varA).toBeLessThan(1.25);
+  });
+
+  it('gates a detection by its Mahalanobis distance from the prediction (DeepSORT 95 %: 9.4877)', () => {
+    for (const fps of [7, 30]) {
+      const s = follow(fps, 2, 60, 0);
+      predict(s, 1 / fps, DEFAULT_KALMAN_NOISE);
+      const [x1, y1, x2, y2] = stateToBox(s.mean);
+      const at = (dx: number, dh: number): number =>
+        gatingDistance(s, boxToMeasurement([x1 + dx, y1 - dh, x2 + dx, y2]), DEFAULT_KALMAN_NOISE);
+      expect(at(0, 0)).toBeCloseTo(0, 6);
+      // A few pixels off (a 100 px person) is inside the gate; a box a whole width (40 px) aside, or half again as
+      // tall, is not.
+      expect(at(3, 0)).toBeLessThan(9.4877);
+      expect(at(40, 0)).toBeGreaterThan(9.4877);
+      expect(at(0, 50)).toBeGreaterThan(9.4877);
+      expect(at(10, 0)).toBeLessThan(at(20, 0));
+    }
   });
 
   it('converts boxes to measurements and back', () => {

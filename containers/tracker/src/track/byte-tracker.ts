@@ -21,6 +21,7 @@ import type { TrackerConfig } from '../../../../core/track/config.js';
 import { linearAssignment, costMatrix, type CostMatrix } from '../../../../core/track/lap.js';
 import { cosineDistance, fuseAppearance, fuseScore, iouDistance } from '../../../../core/track/matching.js';
 import { intersection, iou } from '../../../../core/geometry.js';
+import { boxToMeasurement, gatingDistance } from '../../../../core/track/kalman.js';
 import { STrack, TrackState } from './strack.js';
 
 /** `box` moved (not resized) to lie inside `outer`, along each axis where it fits. */
@@ -288,7 +289,37 @@ export class ByteTracker implements PersonTracker {
       this.config,
     );
     this.gateByReach(blended, iouDist, tracks, dets, timeSec);
+    if (this.config.soleMatchGate > 0) this.keepSoleMotionMatches(blended, cost, tracks, dets);
     return blended;
+  }
+
+  /**
+   * Where motion leaves no choice, appearance may not veto: a pair that is the only plausible one (motion cost ≤
+   * matchThresh and detection inside the track's Kalman gate) both for its track and for its detection keeps at
+   * most its motion cost. Alone with one detection where the filter expects it, a person is that detection, however
+   * the crop looks this frame (a bag swung, a sign behind them, a partial view): a veto would lose them and start a
+   * second Index on the same person. Where two tracks or two detections compete, appearance still decides.
+   */
+  private keepSoleMotionMatches(blended: CostMatrix, motion: CostMatrix, tracks: STrack[], dets: Detection[]): void {
+    const cfg = this.config;
+    const { rows, cols } = motion;
+    const plausible = new Uint8Array(rows * cols);
+    const perTrack = new Array<number>(rows).fill(0);
+    const perDet = new Array<number>(cols).fill(0);
+    for (let i = 0; i < rows; i++) {
+      for (let j = 0; j < cols; j++) {
+        const k = i * cols + j;
+        if (!(motion.data[k] <= cfg.matchThresh)) continue;
+        if (gatingDistance(tracks[i].kf, boxToMeasurement(dets[j].box), cfg.noise) > cfg.soleMatchGate) continue;
+        plausible[k] = 1;
+        perTrack[i]++;
+        perDet[j]++;
+      }
+    }
+    for (let k = 0; k < rows * cols; k++) {
+      const i = Math.floor(k / cols);
+      if (plausible[k] && perTrack[i] === 1 && perDet[k - i * cols] === 1) blended.data[k] = Math.min(blended.data[k], motion.data[k]);
+    }
   }
 
   /** Lost, but recently enough that motion association still looks for them (lostBufferSec). */
