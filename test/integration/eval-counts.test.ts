@@ -60,7 +60,11 @@ describeData('footfall counts on the shared MOT sequences (regression guards)', 
     expect(both.across.error).toBeLessThanOrEqual(TARGETS.across);
     expect(a.zoneVisits.error).toBeLessThanOrEqual(TARGETS.zoneVisits);
     expect(both.zoneVisits.error).toBeLessThanOrEqual(TARGETS.zoneVisits);
-    expect(a.along.error).toBeLessThanOrEqual(0.24);
+    // Set A's along-flow lines: 14 / 58 net. The sole-match rule removed a duplicate track whose extra crossing had
+    // cancelled a miss (net 13 → 14, extra crossings 4 → 3), so the net guard moved up one event and the extra
+    // crossings are guarded on their own, where a cancelling error cannot hide them.
+    expect(a.along.error).toBeLessThanOrEqual(0.25);
+    expect(a.along.extra).toBeLessThanOrEqual(3);
     expect(both.along.error).toBeLessThanOrEqual(TARGETS.along);
     expect(both.across.error).toBeLessThan(naive.across.error);
     expect(both.along.error).toBeLessThan(naive.along.error);
