@@ -117,10 +117,10 @@ export function compare(reference: Analysis, measured: Analysis): Comparison {
   return { across, along, zoneVisits, medianDwell, idle, lines, zones };
 }
 
-/** Sums the categories of several comparisons (the targets are over all lines and zones of both sequences). */
 /** Zones whose reference has at least this many whole visits have a median worth comparing. */
 export const DWELL_MIN_VISITS = 5;
 
+/** Sums the categories of several comparisons (the targets are over all lines and zones of both sequences). */
 export function pool(cs: readonly Comparison[]): {
   across: CategoryScore;
   along: CategoryScore;
@@ -141,8 +141,15 @@ export function pool(cs: readonly Comparison[]): {
   };
   const idle = { lines: cs.reduce((s, c) => s + c.idle.lines, 0), extra: cs.reduce((s, c) => s + c.idle.extra, 0) };
   const min5 = cs.flatMap((c) => c.medianDwell.filter((d) => d.visits >= DWELL_MIN_VISITS));
-  return { idle, medianDwellZonesMin5: min5.length, medianDwellWithinMin5: min5.filter((d) => d.error <= TARGETS.medianDwell).length, across: sum('across'), along: sum('along'), zoneVisits: sum('zoneVisits'), medianDwellMaxError: Math.max(0, ...cs.flatMap((c) => c.medianDwell.map((d) => d.error))),
-    medianDwellMaxErrorMin5: Math.max(0, ...cs.flatMap((c) => c.medianDwell.filter((d) => d.visits >= DWELL_MIN_VISITS).map((d) => d.error))),
+  return {
+    across: sum('across'),
+    along: sum('along'),
+    zoneVisits: sum('zoneVisits'),
+    medianDwellMaxError: Math.max(0, ...cs.flatMap((c) => c.medianDwell.map((d) => d.error))),
+    medianDwellMaxErrorMin5: Math.max(0, ...min5.map((d) => d.error)),
+    medianDwellZonesMin5: min5.length,
+    medianDwellWithinMin5: min5.filter((d) => d.error <= TARGETS.medianDwell).length,
+    idle,
   };
 }
 
