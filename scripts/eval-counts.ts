@@ -23,11 +23,11 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { hostname, cpus } from 'node:os';
-import { loadMotSequence, parseMotText, readMotFile, type MotRow } from '../containers/tracker/src/eval/index.js';
+import { loadMotSequence, parseMotText, readMotFile, type MotRow, type MotSequence } from '../containers/tracker/src/eval/index.js';
 import { trackToMot } from '../containers/tracker/src/index.js';
-import { DEFAULT_RULE, type AnalyseOptions } from '../core/analytics/index.js';
+import { DEFAULT_RULE, type PersonSample } from '../core/analytics/index.js';
 import { randomZoneFile } from './counts/random-geometry.js';
-import { COUNT_SEQUENCES, DWELL_MIN_VISITS, TARGETS, countSequence, loadZones, pool, samplesOf, zoneFilePath, type SequenceCounts } from './counts/evaluate.js';
+import { COUNT_SEQUENCES, DWELL_MIN_VISITS, TARGETS, aspectOf, countSequence, loadZones, parseRule, poolAll, samplesOf, zoneFilePath, type SequenceCounts } from './counts/evaluate.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const DATA = resolve(process.env.PEOPLE_PATHING_DATA_DIR ?? join(process.cwd(), '..', 'shared', 'data'));
@@ -47,12 +47,7 @@ async function main(argv: string[]): Promise<number> {
       details: { type: 'boolean' },
     },
   });
-  const rule: AnalyseOptions = {};
-  for (const kv of values.rule ?? []) {
-    const [k, v] = kv.split('=');
-    if (!(k in DEFAULT_RULE) || !Number.isFinite(Number(v))) throw new Error(`--rule ${kv}: expected one of ${Object.keys(DEFAULT_RULE).join(', ')} = a number`);
-    (rule as Record<string, number>)[k] = Number(v);
-  }
+  const rule = parseRule(values.rule);
   const random = values.random === undefined ? 0 : Number(values.random);
   const seed = values.seed === undefined ? 1 : Number(values.seed);
   if (!(Number.isInteger(random) && random >= 0) || !Number.isInteger(seed)) throw new Error('--random N and --seed S take whole numbers');
@@ -61,64 +56,69 @@ async function main(argv: string[]): Promise<number> {
     ...(values['counts-dir'] ?? (random > 0 ? [] : [join(HERE, 'counts'), join(HERE, 'counts', 'heldout-b')])).map((d) => resolve(d)),
     ...(random > 0 ? [randomSet] : []),
   ];
-  const tracked = new Map<string, MotRow[]>();
+  // Each sequence is loaded, converted and tracked (or read) once, for all zone files.
+  const loaded = new Map<string, { seq: MotSequence; gt: PersonSample[]; ours: PersonSample[] }>();
+  const sequence = async (name: string): Promise<{ seq: MotSequence; gt: PersonSample[]; ours: PersonSample[] }> => {
+    const known = loaded.get(name);
+    if (known) return known;
+    const seq = await loadMotSequence(join(DATA, 'mot', name));
+    let rows: MotRow[];
+    if (values['tracker-dir']) rows = await readMotFile(join(resolve(values['tracker-dir']), `${name}.txt`));
+    else {
+      process.stderr.write(`tracking ${name}…\n`);
+      const out = await trackToMot(seq.dir, {});
+      rows = parseMotText(out.rows, `tracker output for ${name}`);
+      if (values['save-dir']) {
+        await mkdir(resolve(values['save-dir']), { recursive: true });
+        await writeFile(join(resolve(values['save-dir']), `${name}.txt`), out.rows);
+      }
+    }
+    const entry = { seq, gt: samplesOf(seq.gt, seq.info, true), ours: samplesOf(rows, seq.info, false) };
+    loaded.set(name, entry);
+    return entry;
+  };
   const sets: { countsDir: string; results: SequenceCounts[] }[] = [];
   for (const countsDir of countsDirs) {
     const results: SequenceCounts[] = [];
     for (const name of COUNT_SEQUENCES) {
-      const seq = await loadMotSequence(join(DATA, 'mot', name));
-      const gt = samplesOf(seq.gt, seq.info, true);
       const isRandom = countsDir === randomSet;
       const zoneFile = isRandom ? `${name}: ${randomSet}` : zoneFilePath(countsDir, name);
       if (!isRandom && !existsSync(zoneFile)) continue;
-      const zones = isRandom ? randomZoneFile(gt, (seq.info.imWidth ?? 16) / (seq.info.imHeight ?? 9), random, seed) : await loadZones(zoneFile);
-      let rows = tracked.get(name);
-      const saved = values['tracker-dir'] ? join(resolve(values['tracker-dir']), `${name}.txt`) : undefined;
-      if (rows) {
-        // tracked once for all zone files
-      } else if (saved) rows = await readMotFile(saved);
-      else {
-        process.stderr.write(`tracking ${name}…\n`);
-        const out = await trackToMot(seq.dir, {});
-        rows = parseMotText(out.rows, `tracker output for ${name}`);
-        if (values['save-dir']) {
-          await mkdir(resolve(values['save-dir']), { recursive: true });
-          await writeFile(join(resolve(values['save-dir']), `${name}.txt`), out.rows);
-        }
-      }
-      tracked.set(name, rows);
-      results.push(countSequence(name, zoneFile, zones, gt, samplesOf(rows, seq.info, false), seq.info, rule));
+      const { seq, gt, ours } = await sequence(name);
+      const zones = isRandom ? randomZoneFile(gt, aspectOf(seq.info), random, seed) : await loadZones(zoneFile);
+      results.push(countSequence(name, zoneFile, zones, gt, ours, seq.info, rule));
     }
     sets.push({ countsDir, results });
   }
   const table = (title: string, results: SequenceCounts[]): string => {
-    const ours = pool(results.map((r) => r.comparison));
-    const naive = pool(results.map((r) => r.naiveComparison));
-    const oracle = pool(results.map((r) => r.oracleComparison));
+    const p = poolAll(results);
+    type Pooled = (typeof p)['ours'];
+    // One line: a label, the reference's count, then ours, our missing/extra, naive and the rule on ground truth.
+    const row = (label: string, reference: string, cell: (x: Pooled) => string, missingExtra: string, target?: number): string =>
+      `${label.padEnd(18)} ${reference.padStart(10)}  ${cell(p.ours).padStart(19)}  ${missingExtra.padStart(14)}  ${cell(p.naive).padStart(22)}  ${cell(p.oracle).padStart(18)}${target === undefined ? '' : `   ≤ ${pct(target)}`}`;
     return [
       title,
       'category            reference  default rule (ours)   missing/extra   naive (raw rule, ours)   default rule (GT)   target',
       ...(['across', 'along', 'zoneVisits'] as const).map((k) =>
-        `${k.padEnd(18)} ${String(ours[k].reference).padStart(10)}  ${`${ours[k].absError} (${pct(ours[k].error)})`.padStart(19)}  ${(k === 'zoneVisits' ? '' : `${ours[k].missing}/${ours[k].extra}`).padStart(14)}  ${`${naive[k].absError} (${pct(naive[k].error)})`.padStart(22)}  ${`${oracle[k].absError} (${pct(oracle[k].error)})`.padStart(18)}   ≤ ${pct(TARGETS[k])}`),
-      `${'medianDwell (max)'.padEnd(18)} ${''.padStart(10)}  ${pct(ours.medianDwellMaxError).padStart(19)}  ${''.padStart(14)}  ${pct(naive.medianDwellMaxError).padStart(22)}  ${pct(oracle.medianDwellMaxError).padStart(18)}   ≤ ${pct(TARGETS.medianDwell)}`,
-      `${`  zones ≥ ${DWELL_MIN_VISITS} visits`.padEnd(18)} ${''.padStart(10)}  ${pct(ours.medianDwellMaxErrorMin5).padStart(19)}  ${''.padStart(14)}  ${pct(naive.medianDwellMaxErrorMin5).padStart(22)}  ${pct(oracle.medianDwellMaxErrorMin5).padStart(18)}`,
-      `${`  … within ${pct(TARGETS.medianDwell)}`.padEnd(18)} ${''.padStart(10)}  ${`${ours.medianDwellWithinMin5} of ${ours.medianDwellZonesMin5}`.padStart(19)}  ${''.padStart(14)}  ${`${naive.medianDwellWithinMin5} of ${naive.medianDwellZonesMin5}`.padStart(22)}  ${`${oracle.medianDwellWithinMin5} of ${oracle.medianDwellZonesMin5}`.padStart(18)}`,
-      ...(ours.idle.lines > 0 ? [`${`idle (${ours.idle.lines} lines)`.padEnd(18)} ${'0'.padStart(10)}  ${String(ours.idle.extra).padStart(19)}  ${''.padStart(14)}  ${String(naive.idle.extra).padStart(22)}  ${String(oracle.idle.extra).padStart(18)}`] : []),
+        row(k, String(p.ours[k].reference), (x) => `${x[k].absError} (${pct(x[k].error)})`, k === 'zoneVisits' ? '' : `${p.ours[k].missing}/${p.ours[k].extra}`, TARGETS[k])),
+      row('medianDwell (max)', '', (x) => pct(x.medianDwellMaxError), '', TARGETS.medianDwell),
+      row(`  zones ≥ ${DWELL_MIN_VISITS} visits`, '', (x) => pct(x.medianDwellMaxErrorMin5), ''),
+      row(`  … within ${pct(TARGETS.medianDwell)}`, '', (x) => `${x.medianDwellWithinMin5} of ${x.medianDwellZonesMin5}`, ''),
+      ...(p.ours.idle.lines > 0 ? [row(`idle (${p.ours.idle.lines} lines)`, '0', (x) => String(x.idle.extra), '')] : []),
     ].join('\n');
   };
   const all = sets.flatMap((x) => x.results);
   process.stderr.write(`${[...sets.map((x) => table(x.countsDir, x.results)), ...(sets.length > 1 ? [table('all sets', all)] : [])].join('\n\n')}\n`);
-  const ours = pool(all.map((r) => r.comparison));
-  const naive = pool(all.map((r) => r.naiveComparison));
-  const oracle = pool(all.map((r) => r.oracleComparison));
+  const pooled = poolAll(all);
+  const { ours } = pooled;
   const report = {
     date: new Date().toISOString(),
     machine: `${hostname()} ${cpus().length}× ${cpus()[0]?.model ?? 'cpu'}`,
     rule: { ...DEFAULT_RULE, ...rule },
     countsDirs,
     targets: TARGETS,
-    pooled: { ours, naive, oracle },
-    perSet: sets.map((x) => ({ countsDir: x.countsDir, ours: pool(x.results.map((r) => r.comparison)), naive: pool(x.results.map((r) => r.naiveComparison)), oracle: pool(x.results.map((r) => r.oracleComparison)) })),
+    pooled,
+    perSet: sets.map((x) => ({ countsDir: x.countsDir, ...poolAll(x.results) })),
     meetsTargets: ours.across.error <= TARGETS.across && ours.along.error <= TARGETS.along && ours.zoneVisits.error <= TARGETS.zoneVisits && ours.medianDwellMaxError <= TARGETS.medianDwell,
     sequences: sets.flatMap((x) => x.results.map((r) => ({
       countsDir: x.countsDir,

@@ -9,22 +9,18 @@ import { fileURLToPath } from 'node:url';
 import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { loadMotSequence, readMotFile, type MotRow } from '../../containers/tracker/src/eval/index.js';
-import { COUNT_SEQUENCES, countSequence, loadZones, samplesOf, zoneFilePath } from './evaluate.js';
+import { iou as boxIou } from '../../core/geometry.js';
+import { COUNT_SEQUENCES, countSequence, loadZones, parseRule, samplesOf, zoneFilePath } from './evaluate.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const DATA = resolve(process.env.PEOPLE_PATHING_DATA_DIR ?? join(process.cwd(), '..', 'shared', 'data'));
 const { values } = parseArgs({ args: process.argv.slice(2), options: { 'tracker-dir': { type: 'string' }, 'counts-dir': { type: 'string' }, rule: { type: 'string', multiple: true } } });
 if (!values['tracker-dir']) throw new Error('--tracker-dir DIR is required');
 const countsDir = resolve(values['counts-dir'] ?? HERE);
-const rule: Record<string, number> = {};
-for (const kv of values.rule ?? []) { const [k, v] = kv.split('='); rule[k] = Number(v); }
+const rule = parseRule(values.rule);
 
-const iou = (a: MotRow, b: MotRow): number => {
-  const ix = Math.max(0, Math.min(a.x + a.w, b.x + b.w) - Math.max(a.x, b.x));
-  const iy = Math.max(0, Math.min(a.y + a.h, b.y + b.h) - Math.max(a.y, b.y));
-  const i = ix * iy;
-  return i / (a.w * a.h + b.w * b.h - i);
-};
+const corners = (r: MotRow): [number, number, number, number] => [r.x, r.y, r.x + r.w, r.y + r.h];
+const iou = (a: MotRow, b: MotRow): number => boxIou(corners(a), corners(b));
 
 for (const name of COUNT_SEQUENCES) {
   const zoneFile = zoneFilePath(countsDir, name);

@@ -2,17 +2,32 @@
  * The count evaluation shared by `npm run eval:counts` and its CI guard: the raw rule on a sequence's ground-truth
  * boxes is the reference; a tracker's boxes are counted under a rule and compared with it.
  *
- * Lines are named `across-*` (across the walking flow) or `along-*` (along it); the zone files live beside this file.
+ * Lines are named `across-*` (across the walking flow) or `along-*` (along it), or `idle-*` (random geometry: nobody
+ * crosses it); the zone files live beside this file.
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { analyse, fromPersonDetection, parseZoneFile, type AnalyseOptions, type Analysis, type PersonSample, type ZoneFile } from '../../core/analytics/index.js';
+import { analyse, DEFAULT_RULE, fromPersonDetection, parseZoneFile, type AnalyseOptions, type Analysis, type PersonSample, type ZoneFile } from '../../core/analytics/index.js';
 import { motRowsToPersons, type MotRow, type SeqInfo } from '../../containers/tracker/src/eval/index.js';
 
 export const COUNT_SEQUENCES = ['PETS09-S2L1', 'TUD-Campus'] as const;
 
 /** Issue 22's targets: total absolute error as a share of the ground truth's count; median dwell per zone. */
 export const TARGETS = { across: 0.05, along: 0.2, zoneVisits: 0.1, medianDwell: 0.1 } as const;
+
+/** `--rule k=v` overrides of the default rule (tuning and diagnosis); a name or value it does not know is an error. */
+export function parseRule(kvs: readonly string[] = []): AnalyseOptions {
+  const rule: Record<string, number> = {};
+  for (const kv of kvs) {
+    const [k, v] = kv.split('=');
+    if (!(k in DEFAULT_RULE) || !Number.isFinite(Number(v))) throw new Error(`--rule ${kv}: expected one of ${Object.keys(DEFAULT_RULE).join(', ')} = a number`);
+    rule[k] = Number(v);
+  }
+  return rule as AnalyseOptions;
+}
+
+/** Frame width / frame height of a sequence, so distances are isotropic (16/9 when the sequence does not say). */
+export const aspectOf = (info: SeqInfo): number => (info.imWidth ?? 16) / (info.imHeight ?? 9);
 
 export async function loadZones(path: string): Promise<ZoneFile> {
   return parseZoneFile(JSON.parse(await readFile(path, 'utf8')));
@@ -80,7 +95,8 @@ export interface Comparison {
   zones: { name: string; reference: number; measured: number }[];
 }
 
-const kindOf = (name: string): 'across' | 'along' | undefined => (name.startsWith('across') ? 'across' : name.startsWith('along') ? 'along' : undefined);
+const kindOf = (name: string): 'across' | 'along' | 'idle' | undefined =>
+  name.startsWith('across') ? 'across' : name.startsWith('along') ? 'along' : name.startsWith('idle') ? 'idle' : undefined;
 
 /** Compares `measured` with `reference` (both from the same zone file). */
 export function compare(reference: Analysis, measured: Analysis): Comparison {
@@ -97,7 +113,7 @@ export function compare(reference: Analysis, measured: Analysis): Comparison {
       c.missing += u.missing;
       c.extra += u.extra;
     }
-    if (r.Name.startsWith('idle')) {
+    if (kindOf(r.Name) === 'idle') {
       idle.lines++;
       idle.extra += m.In + m.Out;
     }
@@ -153,6 +169,15 @@ export function pool(cs: readonly Comparison[]): {
   };
 }
 
+/** The pooled scores of our tracks, of the naive rule on them and of the default rule on the ground truth. */
+export function poolAll(results: readonly SequenceCounts[]): { ours: ReturnType<typeof pool>; naive: ReturnType<typeof pool>; oracle: ReturnType<typeof pool> } {
+  return {
+    ours: pool(results.map((r) => r.comparison)),
+    naive: pool(results.map((r) => r.naiveComparison)),
+    oracle: pool(results.map((r) => r.oracleComparison)),
+  };
+}
+
 export interface SequenceCounts {
   sequence: string;
   zoneFile: string;
@@ -168,7 +193,7 @@ export interface SequenceCounts {
 }
 
 export function countSequence(sequence: string, zoneFile: string, zones: ZoneFile, gt: PersonSample[], ours: PersonSample[], info: SeqInfo, rule: AnalyseOptions = {}): SequenceCounts {
-  const aspectRatio = (info.imWidth ?? 16) / (info.imHeight ?? 9);
+  const aspectRatio = aspectOf(info);
   const groundTruth = analyse(gt, zones, { raw: true, aspectRatio });
   const mine = analyse(ours, zones, { ...rule, raw: false, aspectRatio });
   const naive = analyse(ours, zones, { raw: true, aspectRatio });

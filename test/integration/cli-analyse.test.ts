@@ -14,6 +14,7 @@ import { run as render } from '../../cli/render.js';
 import { execFileSync } from 'node:child_process';
 import { loadMotSequence, motRowsToPersons, motVideoMetadata } from '../../containers/tracker/src/eval/index.js';
 import { fromPersonDetection, type Analysis, type PersonSample, type Point, type ZoneFile } from '../../core/analytics/index.js';
+import { aspectOf } from '../../scripts/counts/evaluate.js';
 import { randomZoneFile } from '../../scripts/counts/random-geometry.js';
 import { rng } from '../fixtures/random.js';
 import type { PersonDetection } from '../../core/types.js';
@@ -162,7 +163,7 @@ describeData('people-pathing analyse on ground-truth tracks', () => {
   it('--raw is exact on geometry nobody drew: random lines, turned rectangles and concave stars', async () => {
     for (const s of SEQUENCES) {
       const seq = await loadMotSequence(join(DATA, 'mot', s));
-      const aspect = (seq.info.imWidth ?? 16) / (seq.info.imHeight ?? 9);
+      const aspect = aspectOf(seq.info);
       const samples = results[s].persons.map((p) => fromPersonDetection(p) as PersonSample);
       const zones = randomZoneFile(samples, aspect, 40, 11);
       // Stars: 7 points alternating between two radii, so every other corner points inwards (concave).

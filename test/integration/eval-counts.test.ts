@@ -24,7 +24,7 @@ import { join } from 'node:path';
 import { loadMotSequence, parseMotText, type MotRow } from '../../containers/tracker/src/eval/index.js';
 import { trackToMot } from '../../containers/tracker/src/index.js';
 import { randomZoneFile } from '../../scripts/counts/random-geometry.js';
-import { COUNT_SEQUENCES, DWELL_MIN_VISITS, TARGETS, countSequence, loadZones, pool, samplesOf, type SequenceCounts } from '../../scripts/counts/evaluate.js';
+import { COUNT_SEQUENCES, DWELL_MIN_VISITS, aspectOf, TARGETS, countSequence, loadZones, pool, samplesOf, type SequenceCounts } from '../../scripts/counts/evaluate.js';
 import { DATA, describeWithData, MODELS } from './engine-data.js';
 
 const describeData = describeWithData(join(MODELS, 'yolox_nano_416x416.onnx'), ...COUNT_SEQUENCES.map((s) => join(DATA, 'mot', s, 'img1')));
@@ -37,15 +37,13 @@ describeData('footfall counts on the shared MOT sequences (regression guards)', 
       const seq = await loadMotSequence(join(DATA, 'mot', name));
       const out = await trackToMot(seq.dir, {});
       const rows: MotRow[] = parseMotText(out.rows, name);
+      const gt = samplesOf(seq.gt, seq.info, true);
+      const ours = samplesOf(rows, seq.info, false);
       for (const set of ['A', 'B'] as const) {
         const zoneFile = join(SETS[set], `${name}.json`);
-        results[set].push(countSequence(name, zoneFile, await loadZones(zoneFile), samplesOf(seq.gt, seq.info, true), samplesOf(rows, seq.info, false), seq.info));
+        results[set].push(countSequence(name, zoneFile, await loadZones(zoneFile), gt, ours, seq.info));
       }
-      if (name === 'PETS09-S2L1') {
-        const gt = samplesOf(seq.gt, seq.info, true);
-        const zones = randomZoneFile(gt, (seq.info.imWidth ?? 16) / (seq.info.imHeight ?? 9), 100, 1);
-        results.random.push(countSequence(name, 'random seed 1', zones, gt, samplesOf(rows, seq.info, false), seq.info));
-      }
+      if (name === 'PETS09-S2L1') results.random.push(countSequence(name, 'random seed 1', randomZoneFile(gt, aspectOf(seq.info), 100, 1), gt, ours, seq.info));
     }
   });
 
