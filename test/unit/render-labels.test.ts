@@ -1,4 +1,5 @@
 import { intersects, LabelPlacer, type LabelRequest, type PlacedLabel } from '../../containers/tracker/src/render/labels.js';
+import { expectInsideAndApart } from '../fixtures/layout.js';
 
 const W = 1280;
 const H = 720;
@@ -26,13 +27,8 @@ describe('label placement', () => {
     }
     const placed = new LabelPlacer(2).place(requests, W, H);
     expect(placed).toHaveLength(60);
-    for (let a = 0; a < placed.length; a++) {
-      const l = placed[a];
-      expect(l.x).toBeGreaterThanOrEqual(0);
-      expect(l.y).toBeGreaterThanOrEqual(0);
-      expect(l.x + l.width).toBeLessThanOrEqual(W);
-      expect(l.y + l.height).toBeLessThanOrEqual(H);
-      for (let b = a + 1; b < placed.length; b++) expect(intersects(l, placed[b])).toBe(false);
+    expectInsideAndApart(placed, W, H);
+    for (const l of placed) {
       // each label is beside its box, or a leader line runs from the label to the box
       const box = requests.find((r) => r.index === l.index)!.box;
       if (l.leader) {

@@ -3,9 +3,9 @@
  * do not cover each other and stay in the frame.
  */
 import { createCanvas } from '@napi-rs/canvas';
-import { intersects } from '../../containers/tracker/src/render/labels.js';
 import { drawZones, placeLabels } from '../../containers/tracker/src/render/zones.js';
 import type { ZoneFile } from '../../core/analytics/index.js';
+import { expectInsideAndApart } from '../fixtures/layout.js';
 
 // Two doors 4 % of the frame apart, each beside a small zone: every preferred label position collides.
 const CLOSE: ZoneFile = {
@@ -28,14 +28,7 @@ describe('render --zones labels', () => {
     const canvas = createCanvas(w, h);
     const boxes = drawZones(canvas.getContext('2d'), CLOSE, COUNTS, w, h, true);
     expect(boxes).toHaveLength(4);
-    for (let i = 0; i < boxes.length; i++) {
-      const b = boxes[i];
-      expect(b.x).toBeGreaterThanOrEqual(0);
-      expect(b.y).toBeGreaterThanOrEqual(0);
-      expect(b.x + b.width).toBeLessThanOrEqual(w);
-      expect(b.y + b.height).toBeLessThanOrEqual(h);
-      for (let j = 0; j < i; j++) expect(intersects(b, boxes[j])).toBe(false);
-    }
+    expectInsideAndApart(boxes, w, h);
   });
 
   it('keeps a label at its first choice when it is free, and takes the least covered one when none is', () => {
