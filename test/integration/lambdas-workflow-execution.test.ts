@@ -215,6 +215,12 @@ describeData('workflow state machine, executed locally', () => {
   let measured: [string, number][] = [];
   let dir: string;
   let dynamo: EmbeddedDynamo;
+  /** What the engine itself says of an undecodable upload (the StatusMessage such a job must end with). */
+  const undecodableMessage = (): Promise<string> =>
+    probeVideo(join(dir, 'not-a-video.mp4')).then(
+      () => 'probe unexpectedly succeeded',
+      (e: Error) => e.message,
+    );
   let store: DynamoDbJobStore;
   let server: S3rverServer;
   let s3: S3Client;
@@ -669,10 +675,7 @@ describeData('workflow state machine, executed locally', () => {
 
     expect(submissions).toHaveLength(1);
     expect(output.failure).toMatchObject({ action: 'FAILED', kind: 'CONTAINER' });
-    const engineMessage = await probeVideo(join(dir, 'not-a-video.mp4')).then(
-      () => 'probe unexpectedly succeeded',
-      (e: Error) => e.message,
-    );
+    const engineMessage = await undecodableMessage();
     expect(record?.status).toBe('FAILED');
     expect(record?.statusMessage).toBe(engineMessage);
     expect(record?.statusMessage).not.toBe(STATUS_MESSAGES.internal);
@@ -898,10 +901,7 @@ describeData('workflow state machine, executed locally', () => {
     // The lane that was not failing had started at most one more child before the parent was terminated.
     expect(children.started.length).toBeLessThan(3);
     expect(output.failure).toMatchObject({ action: 'FAILED', kind: 'CONTAINER' });
-    const engineMessage = await probeVideo(join(dir, 'not-a-video.mp4')).then(
-      () => 'probe unexpectedly succeeded',
-      (e: Error) => e.message,
-    );
+    const engineMessage = await undecodableMessage();
     expect(record?.status).toBe('FAILED');
     expect(record?.statusMessage).toBe(engineMessage);
     expect(published.map((p) => p.message)).toEqual([expectedMessage(job, 'FAILED', record?.completedAt as number, 'long/walk.mp4')]);
@@ -1116,10 +1116,7 @@ describeData('workflow state machine, executed locally', () => {
     expect(planLogs).toContainEqual(expect.objectContaining({ message: 'plan-unsplit', reason: expect.stringMatching(/not an MP4/) }));
     expect(children.started).toEqual([]);
     expect(submissions).toHaveLength(1);
-    const engineMessage = await probeVideo(join(dir, 'not-a-video.mp4')).then(
-      () => 'probe unexpectedly succeeded',
-      (e: Error) => e.message,
-    );
+    const engineMessage = await undecodableMessage();
     expect(record?.status).toBe('FAILED');
     expect(record?.statusMessage).toBe(engineMessage);
     expect(published.map((p) => p.message)).toEqual([expectedMessage(job, 'FAILED', record?.completedAt as number, 'broken/upload.mp4')]);
