@@ -8,10 +8,19 @@ import { createWriteStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { GetObjectCommand, HeadObjectCommand, S3ServiceException } from '@aws-sdk/client-s3';
+import { GetObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { VideoObjectInfo, VideoSource } from '../core/ports.js';
 import type { S3Object, Video } from '../core/types.js';
+
+/**
+ * An S3 answer about the caller's video that asking again will not change: missing, no access, another owner, wrong
+ * region or a bad range (3xx/4xx but 429). Throttling and 5xx are not: those are rethrown and retried.
+ */
+export function isVideoRefused(error: unknown): boolean {
+  const status = (error as { $metadata?: { httpStatusCode?: number } } | undefined)?.$metadata?.httpStatusCode;
+  return status !== undefined && status >= 300 && status < 500 && status !== 429;
+}
 
 /**
  * Every read of a caller's video: GetObject with ExpectedBucketOwner = the job's account (the service's role may be
@@ -80,8 +89,7 @@ export class S3VideoSource implements VideoSource {
       );
       return { sizeBytes: Number(out.ContentLength ?? 0) };
     } catch (e) {
-      const status = e instanceof S3ServiceException ? e.$metadata.httpStatusCode : (e as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode;
-      if (status !== undefined && status >= 300 && status < 500 && status !== 429) return undefined;
+      if (isVideoRefused(e)) return undefined;
       throw e;
     }
   }

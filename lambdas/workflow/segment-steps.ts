@@ -17,6 +17,7 @@ import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { GetObjectCommand, NoSuchKey, PutObjectCommand } from '@aws-sdk/client-s3';
 import type { S3Client } from '@aws-sdk/client-s3';
+import { isVideoRefused } from '../../adapters/s3-video-source.js';
 import { RESULT_FILES } from '../../core/results-format.js';
 import { resultsPrefixFor } from '../../core/tracker-protocol.js';
 import { PLAN_FILE, SEGMENT_VIDEO_FILE, segmentPrefix, toPlanFile, type PlanFile, type SegmentVideoFile } from '../../core/segment-protocol.js';
@@ -42,12 +43,6 @@ export interface SegmentStepsDeps {
 
 export interface PlanInput extends JobKey {
   video: Video;
-}
-
-/** An S3 answer that reading again will not change (no access, missing, another owner, bad range): run unsplit. */
-function clientError(error: unknown): boolean {
-  const status = (error as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode;
-  return status !== undefined && status >= 300 && status < 500 && status !== 429;
 }
 
 function check(input: JobKey): void {
@@ -102,7 +97,7 @@ export function createSegmentSteps(deps: SegmentStepsDeps) {
         result = await readMp4Timing(source);
       } catch (error) {
         // The tracker reads the video again with the same owner check and reports it unreadable, as for any job.
-        if (clientError(error)) return unsplit(`video not readable (${(error as Error).name})`);
+        if (isVideoRefused(error)) return unsplit(`video not readable (${(error as Error).name})`);
         throw error;
       }
       if ('undecided' in result) return unsplit(result.undecided);
