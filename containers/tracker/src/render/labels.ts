@@ -61,7 +61,8 @@ function candidates(box: LabelRequest['box'], w: number, h: number, gap: number)
   return out;
 }
 
-function clampInto(x: number, y: number, w: number, h: number, frameW: number, frameH: number): { x: number; y: number } {
+/** The top-left corner of a w×h rectangle at (x, y), moved into the frame (to its top-left where it does not fit). */
+export function clampInto(x: number, y: number, w: number, h: number, frameW: number, frameH: number): { x: number; y: number } {
   return { x: Math.min(Math.max(x, 0), Math.max(0, frameW - w)), y: Math.min(Math.max(y, 0), Math.max(0, frameH - h)) };
 }
 

@@ -6,7 +6,7 @@
 import type { SKRSContext2D } from '@napi-rs/canvas';
 import type { LiveCounts, ZoneFile } from '../../../../core/analytics/index.js';
 import { fontSizeFor, lineWidthFor } from './draw.js';
-import { intersects, type Rect } from './labels.js';
+import { clampInto, intersects, type Rect } from './labels.js';
 
 const LINE_COLOUR = '#ffd400';
 const ZONE_COLOUR = [0, 200, 255] as const;
@@ -27,12 +27,7 @@ export function placeLabels(items: readonly { w: number; h: number; candidates: 
     let best: Rect | undefined;
     let bestOverlap = Infinity;
     for (const [cx, cy] of it.candidates) {
-      const box = {
-        x: Math.min(Math.max(0, cx - it.w / 2), Math.max(0, width - it.w)),
-        y: Math.min(Math.max(0, cy - it.h / 2), Math.max(0, height - it.h)),
-        width: it.w,
-        height: it.h,
-      };
+      const box = { ...clampInto(cx - it.w / 2, cy - it.h / 2, it.w, it.h, width, height), width: it.w, height: it.h };
       const overlap = placed.reduce((sum, p) => sum + overlapArea(box, p), 0);
       if (overlap < bestOverlap) {
         best = box;
