@@ -27,7 +27,7 @@ import { planFor } from '../containers/tracker/src/pipeline/segment-run.js';
 import { rangeArgs } from '../containers/tracker/src/pipeline/segments.js';
 import { probeVideo, toVideoMetadata } from '../containers/tracker/src/video/probe.js';
 import { mp4RangeBytes, readMp4Header } from '../core/video/mp4-timing.js';
-import { open } from 'node:fs/promises';
+import { fileByteRange, sparseCopy } from '../test/fixtures/file-byte-range.js';
 
 const DATA = resolve(process.env.PEOPLE_PATHING_DATA_DIR ?? join(process.cwd(), '..', 'shared', 'data'));
 
@@ -102,29 +102,13 @@ async function measure(path: string, workers: number): Promise<Record<string, un
       const bytes = counter.bytes - before.bytes;
       const local = await decodeRange(['-protocol_whitelist', 'file', '-format_whitelist', 'mov', '-i', `file:${join(dir, 'copy.mp4')}`], seek, select, frames);
       // The sparse copy, as the child makes it (here from the local file; the child's reads are S3 ranged GetObjects).
-      const whole = await open(path, 'r');
-      const src = {
-        read: async (o: number, l: number) => {
-          const b = Buffer.alloc(Math.max(0, Math.min(l, size - o)));
-          await whole.read(b, 0, b.length, o);
-          return { bytes: b, size };
-        },
-      };
+      const src = await fileByteRange(path);
       const header = await readMp4Header(src);
       const ranges = 'header' in header ? mp4RangeBytes(header.header, seg.range) : undefined;
       let sparse: Record<string, unknown> = { sparse: 'undecided: whole copy' };
       if ('header' in header && ranges) {
         const sparsePath = join(dir, `sparse-${seg.index}.mp4`);
-        const out = await open(sparsePath, 'w');
-        await out.truncate(size);
-        let sparseBytes = header.bytesRead;
-        for (const [o, l] of ranges) {
-          const b = Buffer.alloc(l);
-          await whole.read(b, 0, l, o);
-          await out.write(b, 0, l, o);
-          sparseBytes += l;
-        }
-        await out.close();
+        const sparseBytes = header.bytesRead + (await sparseCopy(src, size, ranges, sparsePath));
         const fromSparse = await decodeRange(['-protocol_whitelist', 'file', '-format_whitelist', 'mov', '-i', `file:${sparsePath}`], seek, select, frames);
         const probeSame = JSON.stringify(toVideoMetadata(await probeVideo(sparsePath))) === JSON.stringify(toVideoMetadata(video));
         sparse = {
@@ -136,7 +120,7 @@ async function measure(path: string, workers: number): Promise<Record<string, un
         };
         await rm(sparsePath, { force: true });
       }
-      await whole.close();
+      await src.close();
       children.push({
         index: seg.index,
         frames,

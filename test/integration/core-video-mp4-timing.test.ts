@@ -5,39 +5,26 @@
  * exactly what `planFor` gives. Where the header cannot decide (AVI, text, a cut-off upload, fragmented MP4, an edit
  * list that trims), it says so, and the job runs unsplit.
  */
-import { copyFile, mkdtemp, open, readFile, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mp4RangeBytes, PROBE_BYTES, readMp4Header, readMp4Timing, reduceRational, type ByteRangeSource } from '../../core/video/mp4-timing.js';
+import { mp4RangeBytes, PROBE_BYTES, readMp4Header, readMp4Timing, reduceRational } from '../../core/video/mp4-timing.js';
 import { rangeArgs } from '../../containers/tracker/src/pipeline/segments.js';
 import { toVideoMetadata } from '../../containers/tracker/src/video/probe.js';
 import { analysisStep, planSegments, splitPlan } from '../../core/segment-plan.js';
 import { planFor } from '../../containers/tracker/src/pipeline/segment-run.js';
 import { probeVideo } from '../../containers/tracker/src/video/probe.js';
 import { DATA, describeWithData, ffmpegMake } from './engine-data.js';
+import { fileByteRange, sparseCopy } from '../fixtures/file-byte-range.js';
 
 const PETS = join(DATA, 'mot', 'PETS09-S2L1');
 const TUD = join(DATA, 'mot', 'TUD-Campus');
 const SHARED_MP4 = join(DATA, 'videos', 'mmtracking_demo_8frames_1080p.mp4');
 const AVI = join(DATA, 'videos', 'pets09_s2l1_opencv_vtest.avi');
 
-/** A file as a ranged-read source that counts what it was asked for. */
-async function fileSource(path: string): Promise<ByteRangeSource & { close(): Promise<void> }> {
-  const h = await open(path);
-  const size = (await h.stat()).size;
-  return {
-    read: async (offset, length) => {
-      const bytes = Buffer.alloc(Math.max(0, Math.min(length, size - offset)));
-      await h.read(bytes, 0, bytes.length, offset);
-      return { bytes, size };
-    },
-    close: () => h.close(),
-  };
-}
-
 async function timingOf(path: string) {
-  const src = await fileSource(path);
+  const src = await fileByteRange(path);
   try {
     return await readMp4Timing(src);
   } finally {
@@ -139,10 +126,9 @@ describeWithData(PETS, TUD, SHARED_MP4, AVI)('MP4 header timing equals the probe
 
   test('a QuickTime header with boxes mp4box cannot parse is read, and nothing is printed (box types are the file\'s text)', () => {
     // In a process of its own, as the planning Lambda runs it: what reaches stderr reaches the function's log.
-    const script = `import { open } from 'node:fs/promises';
-      import { readMp4Header } from ${JSON.stringify(join(process.cwd(), 'core', 'video', 'mp4-timing.ts'))};
-      const h = await open(${JSON.stringify(made.ntscAudioFirst)}); const size = (await h.stat()).size;
-      const r = await readMp4Header({ read: async (o, l) => { const b = Buffer.alloc(Math.max(0, Math.min(l, size - o))); await h.read(b, 0, b.length, o); return { bytes: b, size }; } });
+    const script = `import { readMp4Header } from ${JSON.stringify(join(process.cwd(), 'core', 'video', 'mp4-timing.ts'))};
+      import { fileByteRange } from ${JSON.stringify(join(process.cwd(), 'test', 'fixtures', 'file-byte-range.ts'))};
+      const r = await readMp4Header(await fileByteRange(${JSON.stringify(made.ntscAudioFirst)}));
       process.stdout.write('header' in r ? 'header' : 'undecided');`;
     const run = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8' });
     expect([run.status, run.stdout, run.stderr]).toEqual([0, 'header', '']);
@@ -179,28 +165,21 @@ describe('a segment child\'s sparse copy (only its range\'s bytes) probes and de
       '-f', 'lavfi', '-i', 'testsrc2=s=320x240:r=25:d=300', '-f', 'lavfi', '-i', 'sine=d=300', '-map', '1:a', '-map', '0:v',
       '-c:v', 'libx264', '-preset', 'ultrafast', ...codec, '-qp', '12', '-g', '50', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-b:a', '64k', ...mux,
     ]);
-    const src = await fileSource(path);
+    const src = await fileByteRange(path);
     try {
       const result = await readMp4Header(src);
       if (!('header' in result)) throw new Error(`undecided (${result.undecided})`);
       const video = await probeVideo(path);
       const { plan } = await planFor(path, {}, { workers: 4 });
       expect(plan.segments).toHaveLength(4);
-      const whole = await readFile(path);
+      const size = result.header.size;
       for (const seg of plan.segments) {
         const ranges = mp4RangeBytes(result.header, seg.range);
         if (!ranges) throw new Error('no ranges');
         const sparse = join(dir, `sparse-${seg.index}.mov`);
-        const h = await open(sparse, 'w');
-        await h.truncate(whole.length);
-        let bytes = 0;
-        for (const [o, l] of ranges) {
-          await h.write(whole, o, l, o);
-          bytes += l;
-        }
-        await h.close();
+        const bytes = await sparseCopy(src, size, ranges, sparse);
         // A quarter of the file plus the overlap and margins, and ffprobe's share of the start.
-        expect(bytes).toBeLessThan(whole.length * 0.25 + PROBE_BYTES + whole.length * 0.06);
+        expect(bytes).toBeLessThan(size * 0.25 + PROBE_BYTES + size * 0.06);
         expect(toVideoMetadata(await probeVideo(sparse))).toEqual(toVideoMetadata(video));
         const { seek, select, frames } = rangeArgs(video, plan.step, seg.range);
         const expected = rangeFrames(path, seek, select, frames);
@@ -216,7 +195,7 @@ describe('a segment child\'s sparse copy (only its range\'s bytes) probes and de
     const path = ffmpegMake(join(dir, 'vfr.mp4'), [
       '-f', 'lavfi', '-i', 'testsrc2=s=160x120:r=10:d=20', '-vf', "setpts='if(lt(N,100),PTS,PTS*1.5)'", '-fps_mode', 'vfr', '-c:v', 'libx264', '-preset', 'ultrafast',
     ]);
-    const src = await fileSource(path);
+    const src = await fileByteRange(path);
     try {
       const result = await readMp4Header(src);
       if (!('header' in result)) throw new Error(`undecided (${result.undecided})`);
