@@ -104,6 +104,9 @@ async function main(argv: string[]): Promise<number> {
       row('medianDwell (max)', '', (x) => pct(x.medianDwellMaxError), '', TARGETS.medianDwell),
       row(`  zones ≥ ${DWELL_MIN_VISITS} visits`, '', (x) => pct(x.medianDwellMaxErrorMin5), ''),
       row(`  … within ${pct(TARGETS.medianDwell)}`, '', (x) => `${x.medianDwellWithinMin5} of ${x.medianDwellZonesMin5}`, ''),
+      row('dwell per visit', String(p.ours.visitDwell.reference), (x) => `${x.visitDwell.paired} paired`, ''),
+      row('  |Δ| median, p90', '', (x) => `${x.visitDwell.medianAbsMillis}, ${x.visitDwell.p90AbsMillis} ms`, ''),
+      row(`  … within ${pct(TARGETS.medianDwell)}`, '', (x) => `${x.visitDwell.withinTarget} of ${x.visitDwell.paired}`, ''),
       ...(p.ours.idle.lines > 0 ? [row(`idle (${p.ours.idle.lines} lines)`, '0', (x) => String(x.idle.extra), '')] : []),
     ].join('\n');
   };

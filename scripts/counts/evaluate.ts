@@ -9,6 +9,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { analyse, DEFAULT_RULE, fromPersonDetection, parseZoneFile, type AnalyseOptions, type Analysis, type PersonSample, type ZoneFile } from '../../core/analytics/index.js';
 import { motRowsToPersons, type MotRow, type SeqInfo } from '../../containers/tracker/src/eval/index.js';
+import { iou } from '../../core/geometry.js';
 
 export const COUNT_SEQUENCES = ['PETS09-S2L1', 'TUD-Campus'] as const;
 
@@ -84,11 +85,103 @@ export interface DwellScore {
   error: number;
 }
 
+/**
+ * Dwell visit by visit: each whole visit of ours paired with the reference's visit of the same person to the same
+ * zone that overlaps it in time, and the difference of their lengths. A zone's median can move by a whole visit when
+ * one short visit more or less changes which visit is in the middle; this shows how close the visits themselves are.
+ */
+export interface VisitDwellScore {
+  /** The reference's whole visits (not cut by the video), and how many of them a whole visit of ours was paired with. */
+  reference: number;
+  paired: number;
+  /** Each pair: the reference visit's length and measured − reference length, in ms. */
+  pairs: { reference: number; difference: number }[];
+}
+
+/**
+ * Which reference person a measured visit follows: `(index, from, to)` gives the reference Index whose boxes the
+ * measured person's boxes overlap most often (IoU ≥ 0.5) between the two timestamps, or undefined.
+ */
+export type IdentityOf = (index: number, from: number, to: number) => number | undefined;
+
+/** The same person on both sides (a rule compared on the reference's own boxes). */
+export const sameIndex: IdentityOf = (index) => index;
+
+const corners = (b: PersonSample['BoundingBox']): [number, number, number, number] => [b.Left, b.Top, b.Left + b.Width, b.Top + b.Height];
+
+/**
+ * At each timestamp, every reference box takes the measured box it overlaps most (IoU ≥ minIou), as CLEAR's
+ * per-frame matching does before its one-to-one step: timestamp → measured Index → reference Index.
+ */
+export function overlapTakes(reference: readonly PersonSample[], measured: readonly PersonSample[], minIou = 0.5): Map<number, Map<number, number>> {
+  const atTime = (samples: readonly PersonSample[]): Map<number, PersonSample[]> => {
+    const m = new Map<number, PersonSample[]>();
+    for (const s of samples) (m.get(s.Timestamp) ?? m.set(s.Timestamp, []).get(s.Timestamp) as PersonSample[]).push(s);
+    return m;
+  };
+  const ours = atTime(measured);
+  const taken = new Map<number, Map<number, number>>();
+  for (const [t, refs] of atTime(reference)) {
+    const here = ours.get(t) ?? [];
+    const byIndex = new Map<number, number>();
+    for (const r of refs) {
+      let best: PersonSample | undefined, bestIou = minIou;
+      for (const o of here) {
+        const v = iou(corners(r.BoundingBox), corners(o.BoundingBox));
+        if (v >= bestIou) { bestIou = v; best = o; }
+      }
+      if (best) byIndex.set(best.Index, r.Index);
+    }
+    taken.set(t, byIndex);
+  }
+  return taken;
+}
+
+/** IdentityOf from overlapTakes(): a measured person follows the reference person that took it most often between the two times. */
+export function identityByOverlap(reference: readonly PersonSample[], measured: readonly PersonSample[], minIou = 0.5): IdentityOf {
+  const taken = overlapTakes(reference, measured, minIou);
+  const times = [...taken.keys()].sort((a, b) => a - b);
+  return (index, from, to) => {
+    const votes = new Map<number, number>();
+    let lo = 0, hi = times.length;
+    while (lo < hi) { const mid = (lo + hi) >> 1; if (times[mid] < from) lo = mid + 1; else hi = mid; }
+    for (let k = lo; k < times.length && times[k] <= to; k++) {
+      const g = taken.get(times[k])?.get(index);
+      if (g !== undefined) votes.set(g, (votes.get(g) ?? 0) + 1);
+    }
+    let best: number | undefined, most = 0;
+    for (const [g, n] of votes) if (n > most) { most = n; best = g; }
+    return best;
+  };
+}
+
+/** Pairs each whole measured visit with an unpaired whole reference visit of the person it follows, overlapping in time. */
+function visitDwell(reference: Analysis, measured: Analysis, identityOf: IdentityOf): VisitDwellScore {
+  const score: VisitDwellScore = { reference: 0, paired: 0, pairs: [] };
+  for (const r of reference.Zones) {
+    const refs = r.VisitList.filter((v) => !v.Censored).map((v) => ({ v, paired: false }));
+    score.reference += refs.length;
+    const m = measured.Zones.find((z) => z.Name === r.Name);
+    for (const v of m?.VisitList ?? []) {
+      if (v.Censored) continue;
+      const who = identityOf(v.Index, v.EnterTimestamp, v.ExitTimestamp);
+      const pair = who === undefined ? undefined : refs.find((x) => !x.paired && x.v.Index === who && x.v.EnterTimestamp <= v.ExitTimestamp && v.EnterTimestamp <= x.v.ExitTimestamp);
+      if (!pair) continue;
+      pair.paired = true;
+      score.paired++;
+      const length = pair.v.ExitTimestamp - pair.v.EnterTimestamp;
+      score.pairs.push({ reference: length, difference: v.ExitTimestamp - v.EnterTimestamp - length });
+    }
+  }
+  return score;
+}
+
 export interface Comparison {
   across: CategoryScore;
   along: CategoryScore;
   zoneVisits: CategoryScore;
   medianDwell: DwellScore[];
+  visitDwell: VisitDwellScore;
   /** Lines the reference never crosses (random geometry's `idle-*`), and the crossings counted on them anyway. */
   idle: { lines: number; extra: number };
   lines: { name: string; reference: { in: number; out: number }; measured: { in: number; out: number } }[];
@@ -98,8 +191,8 @@ export interface Comparison {
 const kindOf = (name: string): 'across' | 'along' | 'idle' | undefined =>
   name.startsWith('across') ? 'across' : name.startsWith('along') ? 'along' : name.startsWith('idle') ? 'idle' : undefined;
 
-/** Compares `measured` with `reference` (both from the same zone file). */
-export function compare(reference: Analysis, measured: Analysis): Comparison {
+/** Compares `measured` with `reference` (both from the same zone file); `identityOf` pairs their persons' visits. */
+export function compare(reference: Analysis, measured: Analysis, identityOf: IdentityOf): Comparison {
   const cat = (): CategoryScore => ({ reference: 0, absError: 0, error: 0, missing: 0, extra: 0 });
   const across = cat(), along = cat(), zoneVisits = cat();
   const idle = { lines: 0, extra: 0 };
@@ -130,7 +223,7 @@ export function compare(reference: Analysis, measured: Analysis): Comparison {
     const ref = r.DwellMillis.Median;
     return { zone: r.Name, visits: r.DwellMillis.Visits, reference: ref, measured: m.DwellMillis.Median, error: ref > 0 ? Math.abs(m.DwellMillis.Median - ref) / ref : 0 };
   });
-  return { across, along, zoneVisits, medianDwell, idle, lines, zones };
+  return { across, along, zoneVisits, medianDwell, visitDwell: visitDwell(reference, measured, identityOf), idle, lines, zones };
 }
 
 /** Zones whose reference has at least this many whole visits have a median worth comparing. */
@@ -146,6 +239,11 @@ export function pool(cs: readonly Comparison[]): {
   /** Zones with ≥ DWELL_MIN_VISITS whole reference visits, and how many of them have a median dwell within the target. */
   medianDwellZonesMin5: number;
   medianDwellWithinMin5: number;
+  /**
+   * Whole reference visits paired with one of ours; the median and 90th percentile of the pairs' |length difference|,
+   * ms; and the pairs whose length is within the dwell target of the reference visit's.
+   */
+  visitDwell: { reference: number; paired: number; medianAbsMillis: number; p90AbsMillis: number; withinTarget: number };
   idle: Comparison['idle'];
 } {
   const sum = (k: 'across' | 'along' | 'zoneVisits'): CategoryScore => {
@@ -157,6 +255,9 @@ export function pool(cs: readonly Comparison[]): {
   };
   const idle = { lines: cs.reduce((s, c) => s + c.idle.lines, 0), extra: cs.reduce((s, c) => s + c.idle.extra, 0) };
   const min5 = cs.flatMap((c) => c.medianDwell.filter((d) => d.visits >= DWELL_MIN_VISITS));
+  const pairs = cs.flatMap((c) => c.visitDwell.pairs);
+  const abs = pairs.map((x) => Math.abs(x.difference)).sort((a, b) => a - b);
+  const rank = (q: number): number => (abs.length === 0 ? 0 : abs[Math.min(abs.length - 1, Math.floor(q * abs.length))]);
   return {
     across: sum('across'),
     along: sum('along'),
@@ -165,6 +266,13 @@ export function pool(cs: readonly Comparison[]): {
     medianDwellMaxErrorMin5: Math.max(0, ...min5.map((d) => d.error)),
     medianDwellZonesMin5: min5.length,
     medianDwellWithinMin5: min5.filter((d) => d.error <= TARGETS.medianDwell).length,
+    visitDwell: {
+      reference: cs.reduce((s, c) => s + c.visitDwell.reference, 0),
+      paired: cs.reduce((s, c) => s + c.visitDwell.paired, 0),
+      medianAbsMillis: rank(0.5),
+      p90AbsMillis: rank(0.9),
+      withinTarget: pairs.filter((x) => Math.abs(x.difference) <= TARGETS.medianDwell * x.reference + 1).length,
+    },
     idle,
   };
 }
@@ -198,7 +306,8 @@ export function countSequence(sequence: string, zoneFile: string, zones: ZoneFil
   const mine = analyse(ours, zones, { ...rule, raw: false, aspectRatio });
   const naive = analyse(ours, zones, { raw: true, aspectRatio });
   const oracle = analyse(gt, zones, { ...rule, raw: false, aspectRatio });
-  return { sequence, zoneFile, groundTruth, ours: mine, naive, oracle, comparison: compare(groundTruth, mine), naiveComparison: compare(groundTruth, naive), oracleComparison: compare(groundTruth, oracle) };
+  const identityOf = identityByOverlap(gt, ours);
+  return { sequence, zoneFile, groundTruth, ours: mine, naive, oracle, comparison: compare(groundTruth, mine, identityOf), naiveComparison: compare(groundTruth, naive, identityOf), oracleComparison: compare(groundTruth, oracle, sameIndex) };
 }
 
 export const zoneFilePath = (dir: string, sequence: string): string => join(dir, `${sequence}.json`);

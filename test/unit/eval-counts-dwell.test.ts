@@ -1,0 +1,47 @@
+/**
+ * The count evaluation's visit-by-visit dwell (scripts/counts/evaluate.ts): a measured visit is paired with the
+ * reference visit of the person its boxes follow, so a zone's median can be told apart from the visits under it.
+ */
+import { analyse, type PersonSample, type ZoneFile } from '../../core/analytics/index.js';
+import { compare, identityByOverlap, pool, sameIndex } from '../../scripts/counts/evaluate.js';
+
+const STEP = 100; // ms between samples
+const ZONES: ZoneFile = { lines: [], zones: [{ name: 'box', points: [[0.4, 0], [0.6, 0], [0.6, 1], [0.4, 1]] }] };
+
+/** A person walking left to right along y = 0.5 (box bottom-centre at x), one sample per STEP from t0. */
+function walk(index: number, t0: number, xs: number[], dx = 0): PersonSample[] {
+  return xs.map((x, k) => ({ Timestamp: t0 + k * STEP, Index: index, BoundingBox: { Left: x + dx - 0.02, Top: 0.3, Width: 0.04, Height: 0.2 } }));
+}
+const steps = (from: number, to: number, n: number): number[] => Array.from({ length: n }, (_, k) => from + ((to - from) * k) / (n - 1));
+
+describe('count evaluation: dwell visit by visit', () => {
+  const reference = [...walk(1, 1000, steps(0.1, 0.9, 41)), ...walk(2, 1000, steps(0.9, 0.1, 41))];
+
+  it('pairs each of our visits with the reference person its boxes follow, whatever our Index, and measures the length difference', () => {
+    // Ours: the same two people under other Indexes; person 1's boxes slightly ahead, so its visit is one sample shorter.
+    const ours = [...walk(7, 1000, steps(0.1, 0.9, 41), 0.012), ...walk(9, 1000, steps(0.9, 0.1, 41))];
+    const ref = analyse(reference, ZONES, { raw: true, aspectRatio: 1 });
+    const mine = analyse(ours, ZONES, { raw: true, aspectRatio: 1 });
+    const c = compare(ref, mine, identityByOverlap(reference, ours));
+    expect(c.visitDwell.reference).toBe(2);
+    expect(c.visitDwell.paired).toBe(2);
+    const lengths = ref.Zones[0].VisitList.map((v) => v.ExitTimestamp - v.EnterTimestamp);
+    expect(c.visitDwell.pairs.map((p) => p.difference).sort((a, b) => a - b)).toEqual([-STEP, 0]);
+    expect(c.visitDwell.pairs.map((p) => p.reference).sort()).toEqual(lengths.sort());
+    const p = pool([c]);
+    expect(p.visitDwell).toMatchObject({ reference: 2, paired: 2, medianAbsMillis: STEP, withinTarget: 2 });
+  });
+
+  it('does not pair a visit whose boxes follow someone else, nor visits of the same person that do not overlap in time', () => {
+    // Our Index 7 sits on reference person 2's boxes: its visit must not be taken as person 1's.
+    const ours = walk(7, 1000, steps(0.9, 0.1, 41));
+    const ref = analyse(reference, ZONES, { raw: true, aspectRatio: 1 });
+    const c = compare(ref, analyse(ours, ZONES, { raw: true, aspectRatio: 1 }), (index, from, to) => (index === 7 ? identityByOverlap(reference, ours)(index, from, to) : undefined));
+    expect(c.visitDwell.paired).toBe(1);
+    expect(c.visitDwell.pairs[0].difference).toBe(0);
+    // The same person, later: no overlap in time with the reference visit.
+    const later = walk(1, 9000, steps(0.1, 0.9, 41));
+    const c2 = compare(ref, analyse(later, ZONES, { raw: true, aspectRatio: 1 }), sameIndex);
+    expect(c2.visitDwell.paired).toBe(0);
+  });
+});
