@@ -111,7 +111,8 @@ const corners = (b: PersonSample['BoundingBox']): [number, number, number, numbe
 
 /**
  * At each timestamp, every reference box takes the measured box it overlaps most (IoU ≥ minIou), as CLEAR's
- * per-frame matching does before its one-to-one step: timestamp → measured Index → reference Index.
+ * per-frame matching does before its one-to-one step; a measured box two reference boxes take goes to the one it
+ * overlaps more. Timestamp → measured Index → reference Index.
  */
 export function overlapTakes(reference: readonly PersonSample[], measured: readonly PersonSample[], minIou = 0.5): Map<number, Map<number, number>> {
   const atTime = (samples: readonly PersonSample[]): Map<number, PersonSample[]> => {
@@ -123,16 +124,16 @@ export function overlapTakes(reference: readonly PersonSample[], measured: reado
   const taken = new Map<number, Map<number, number>>();
   for (const [t, refs] of atTime(reference)) {
     const here = ours.get(t) ?? [];
-    const byIndex = new Map<number, number>();
+    const byIndex = new Map<number, { ref: number; iou: number }>();
     for (const r of refs) {
       let best: PersonSample | undefined, bestIou = minIou;
       for (const o of here) {
         const v = iou(corners(r.BoundingBox), corners(o.BoundingBox));
         if (v >= bestIou) { bestIou = v; best = o; }
       }
-      if (best) byIndex.set(best.Index, r.Index);
+      if (best && bestIou > (byIndex.get(best.Index)?.iou ?? 0)) byIndex.set(best.Index, { ref: r.Index, iou: bestIou });
     }
-    taken.set(t, byIndex);
+    taken.set(t, new Map([...byIndex].map(([index, x]) => [index, x.ref])));
   }
   return taken;
 }

@@ -3,7 +3,7 @@
  * reference visit of the person its boxes follow, so a zone's median can be told apart from the visits under it.
  */
 import { analyse, type PersonSample, type ZoneFile } from '../../core/analytics/index.js';
-import { compare, identityByOverlap, pool, sameIndex } from '../../scripts/counts/evaluate.js';
+import { compare, identityByOverlap, overlapTakes, pool, sameIndex } from '../../scripts/counts/evaluate.js';
 
 const STEP = 100; // ms between samples
 const ZONES: ZoneFile = { lines: [], zones: [{ name: 'box', points: [[0.4, 0], [0.6, 0], [0.6, 1], [0.4, 1]] }] };
@@ -30,6 +30,14 @@ describe('count evaluation: dwell visit by visit', () => {
     expect(c.visitDwell.pairs.map((p) => p.reference).sort()).toEqual(lengths.sort());
     const p = pool([c]);
     expect(p.visitDwell).toMatchObject({ reference: 2, paired: 2, medianAbsMillis: STEP, withinTarget: 2 });
+  });
+
+  it('gives a box two reference persons overlap to the one it overlaps more', () => {
+    // Reference persons 1 and 2 side by side, ours a box over both but closer to 1 (listed first): it follows 1 only.
+    const refs = [...walk(1, 0, [0.5, 0.5, 0.5]), ...walk(2, 0, [0.51, 0.51, 0.51])];
+    const ours = walk(5, 0, [0.503, 0.503, 0.503]);
+    expect(identityByOverlap(refs, ours)(5, 0, 2 * STEP)).toBe(1);
+    expect(overlapTakes(refs, ours).get(STEP)).toEqual(new Map([[5, 1]]));
   });
 
   it('does not pair a visit whose boxes follow someone else, nor visits of the same person that do not overlap in time', () => {
