@@ -131,16 +131,19 @@ export function update(state: KalmanState, measurement: readonly number[], noise
 }
 
 /**
- * Squared Mahalanobis distance of a measurement [cx, cy, a, h] from the state's projection, with the measurement noise
- * `update` uses (ByteTrack's and DeepSORT's gating_distance). Chi-square with four degrees of freedom: 9.4877 is its
- * 95 % quantile (DeepSORT's gate).
+ * Squared Mahalanobis distances of measurements [cx, cy, a, h] from the state's projection, with the measurement noise
+ * `update` uses (ByteTrack's and DeepSORT's gating_distance: the innovation covariance is inverted once per state).
+ * Chi-square with four degrees of freedom: 9.4877 is its 95 % quantile (DeepSORT's gate).
  */
-export function gatingDistance(state: KalmanState, measurement: readonly number[], noise: KalmanNoise): number {
+export function gatingDistances(state: KalmanState, measurements: readonly (readonly number[])[], noise: KalmanNoise): number[] {
+  if (measurements.length === 0) return [];
   const sInv = invert4(innovationCovariance(state, noise));
-  const y = [0, 1, 2, 3].map((i) => measurement[i] - state.mean[i]);
-  let d2 = 0;
-  for (let i = 0; i < 4; i++) for (let j = 0; j < 4; j++) d2 += y[i] * sInv[i * 4 + j] * y[j];
-  return d2;
+  return measurements.map((measurement) => {
+    const y = [0, 1, 2, 3].map((i) => measurement[i] - state.mean[i]);
+    let d2 = 0;
+    for (let i = 0; i < 4; i++) for (let j = 0; j < 4; j++) d2 += y[i] * sInv[i * 4 + j] * y[j];
+    return d2;
+  });
 }
 
 export function cloneState(state: KalmanState): KalmanState {

@@ -1,7 +1,7 @@
 import {
   boxToMeasurement,
   DEFAULT_KALMAN_NOISE,
-  gatingDistance,
+  gatingDistances,
   initiate,
   predict,
   stateToBox,
@@ -59,7 +59,7 @@ describe('Kalman filter in seconds', () => {
       predict(s, 1 / fps, DEFAULT_KALMAN_NOISE);
       const [x1, y1, x2, y2] = stateToBox(s.mean);
       const at = (dx: number, dh: number): number =>
-        gatingDistance(s, boxToMeasurement([x1 + dx, y1 - dh, x2 + dx, y2]), DEFAULT_KALMAN_NOISE);
+        gatingDistances(s, [boxToMeasurement([x1 + dx, y1 - dh, x2 + dx, y2])], DEFAULT_KALMAN_NOISE)[0];
       expect(at(0, 0)).toBeCloseTo(0, 6);
       // A few pixels off (a 100 px person) is inside the gate; a box a whole width (40 px) aside, or half again as
       // tall, is not.

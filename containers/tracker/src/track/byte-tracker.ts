@@ -21,7 +21,7 @@ import type { TrackerConfig } from '../../../../core/track/config.js';
 import { linearAssignment, costMatrix, type CostMatrix } from '../../../../core/track/lap.js';
 import { cosineDistance, fuseAppearance, fuseScore, iouDistance } from '../../../../core/track/matching.js';
 import { intersection, iou } from '../../../../core/geometry.js';
-import { boxToMeasurement, gatingDistance } from '../../../../core/track/kalman.js';
+import { boxToMeasurement, gatingDistances } from '../../../../core/track/kalman.js';
 import { STrack, TrackState } from './strack.js';
 
 /** `box` moved (not resized) to lie inside `outer`, along each axis where it fits. */
@@ -306,15 +306,17 @@ export class ByteTracker implements PersonTracker {
     const plausible = new Uint8Array(rows * cols);
     const perTrack = new Array<number>(rows).fill(0);
     const perDet = new Array<number>(cols).fill(0);
+    const measurements = dets.map((d) => boxToMeasurement(d.box));
     for (let i = 0; i < rows; i++) {
-      for (let j = 0; j < cols; j++) {
-        const k = i * cols + j;
-        if (!(motion.data[k] <= cfg.matchThresh)) continue;
-        if (gatingDistance(tracks[i].kf, boxToMeasurement(dets[j].box), cfg.noise) > cfg.soleMatchGate) continue;
-        plausible[k] = 1;
+      const near: number[] = [];
+      for (let j = 0; j < cols; j++) if (motion.data[i * cols + j] <= cfg.matchThresh) near.push(j);
+      const gated = gatingDistances(tracks[i].kf, near.map((j) => measurements[j]), cfg.noise);
+      near.forEach((j, n) => {
+        if (gated[n] > cfg.soleMatchGate) return;
+        plausible[i * cols + j] = 1;
         perTrack[i]++;
         perDet[j]++;
-      }
+      });
     }
     for (let k = 0; k < rows * cols; k++) {
       const i = Math.floor(k / cols);
