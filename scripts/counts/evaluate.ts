@@ -91,10 +91,12 @@ export interface DwellScore {
  * one short visit more or less changes which visit is in the middle; this shows how close the visits themselves are.
  */
 export interface VisitDwellScore {
-  /** The reference's whole visits (not cut by the video), and how many of them a whole visit of ours was paired with. */
+  /** The reference's whole visits (not cut by the video). */
   reference: number;
-  paired: number;
-  /** Each pair: the reference visit's length and measured − reference length, in ms. */
+  /**
+   * Each of them a whole visit of ours was paired with: the reference visit's length and measured − reference
+   * length, in ms.
+   */
   pairs: { reference: number; difference: number }[];
 }
 
@@ -158,7 +160,7 @@ export function identityByOverlap(reference: readonly PersonSample[], measured: 
 
 /** Pairs each whole measured visit with an unpaired whole reference visit of the person it follows, overlapping in time. */
 function visitDwell(reference: Analysis, measured: Analysis, identityOf: IdentityOf): VisitDwellScore {
-  const score: VisitDwellScore = { reference: 0, paired: 0, pairs: [] };
+  const score: VisitDwellScore = { reference: 0, pairs: [] };
   for (const r of reference.Zones) {
     const refs = r.VisitList.filter((v) => !v.Censored).map((v) => ({ v, paired: false }));
     score.reference += refs.length;
@@ -169,7 +171,6 @@ function visitDwell(reference: Analysis, measured: Analysis, identityOf: Identit
       const pair = who === undefined ? undefined : refs.find((x) => !x.paired && x.v.Index === who && x.v.EnterTimestamp <= v.ExitTimestamp && v.EnterTimestamp <= x.v.ExitTimestamp);
       if (!pair) continue;
       pair.paired = true;
-      score.paired++;
       const length = pair.v.ExitTimestamp - pair.v.EnterTimestamp;
       score.pairs.push({ reference: length, difference: v.ExitTimestamp - v.EnterTimestamp - length });
     }
@@ -269,7 +270,7 @@ export function pool(cs: readonly Comparison[]): {
     medianDwellWithinMin5: min5.filter((d) => d.error <= TARGETS.medianDwell).length,
     visitDwell: {
       reference: cs.reduce((s, c) => s + c.visitDwell.reference, 0),
-      paired: cs.reduce((s, c) => s + c.visitDwell.paired, 0),
+      paired: pairs.length,
       medianAbsMillis: rank(0.5),
       p90AbsMillis: rank(0.9),
       withinTarget: pairs.filter((x) => Math.abs(x.difference) <= TARGETS.medianDwell * x.reference + 1).length,

@@ -24,7 +24,7 @@ describe('count evaluation: dwell visit by visit', () => {
     const mine = analyse(ours, ZONES, { raw: true, aspectRatio: 1 });
     const c = compare(ref, mine, identityByOverlap(reference, ours));
     expect(c.visitDwell.reference).toBe(2);
-    expect(c.visitDwell.paired).toBe(2);
+    expect(c.visitDwell.pairs.length).toBe(2);
     const lengths = ref.Zones[0].VisitList.map((v) => v.ExitTimestamp - v.EnterTimestamp);
     expect(c.visitDwell.pairs.map((p) => p.difference).sort((a, b) => a - b)).toEqual([-STEP, 0]);
     expect(c.visitDwell.pairs.map((p) => p.reference).sort()).toEqual(lengths.sort());
@@ -45,11 +45,11 @@ describe('count evaluation: dwell visit by visit', () => {
     const ours = walk(7, 1000, steps(0.9, 0.1, 41));
     const ref = analyse(reference, ZONES, { raw: true, aspectRatio: 1 });
     const c = compare(ref, analyse(ours, ZONES, { raw: true, aspectRatio: 1 }), (index, from, to) => (index === 7 ? identityByOverlap(reference, ours)(index, from, to) : undefined));
-    expect(c.visitDwell.paired).toBe(1);
+    expect(c.visitDwell.pairs.length).toBe(1);
     expect(c.visitDwell.pairs[0].difference).toBe(0);
     // The same person, later: no overlap in time with the reference visit.
     const later = walk(1, 9000, steps(0.1, 0.9, 41));
     const c2 = compare(ref, analyse(later, ZONES, { raw: true, aspectRatio: 1 }), sameIndex);
-    expect(c2.visitDwell.paired).toBe(0);
+    expect(c2.visitDwell.pairs.length).toBe(0);
   });
 });
