@@ -3,8 +3,9 @@
  *
  * Exactness: with --raw, the CLI's crossings and visits are exactly those of issue 22's rule as an independent
  * brute force below computes them (segment intersection by parameters, inside test by winding number), on every
- * line and zone of the evaluation's zone files, and of seeded random lines, turned rectangles and concave stars. Also: every input form gives the same analysis, the CSVs hold one
- * row per event, and a bad zone file is one line naming the field with exit 2.
+ * line and zone of the evaluation's zone files, and of seeded random lines, turned rectangles and concave stars.
+ * Also: every input form gives the same analysis, the CSVs hold one row per event, and a bad zone file is one line
+ * naming the field with exit 2.
  */
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
