@@ -24,7 +24,7 @@ import { join } from 'node:path';
 import { loadMotSequence, parseMotText, type MotRow } from '../../containers/tracker/src/eval/index.js';
 import { trackToMot } from '../../containers/tracker/src/index.js';
 import { randomZoneFile } from '../../scripts/counts/random-geometry.js';
-import { COUNT_SEQUENCES, DWELL_MIN_VISITS, aspectOf, TARGETS, countSequence, loadZones, pool, samplesOf, type SequenceCounts } from '../../scripts/counts/evaluate.js';
+import { COUNT_SEQUENCES, DWELL_MIN_VISITS, aspectOf, TARGETS, countSequence, loadZones, pool, samplesOf, withinDwell, type SequenceCounts } from '../../scripts/counts/evaluate.js';
 import { DATA, describeWithData, MODELS } from './engine-data.js';
 
 const describeData = describeWithData(join(MODELS, 'yolox_nano_416x416.onnx'), ...COUNT_SEQUENCES.map((s) => join(DATA, 'mot', s, 'img1')));
@@ -70,7 +70,7 @@ describeData('footfall counts on the shared MOT sequences (regression guards)', 
   });
 
   it('median dwell: within 10 % on every zone of set A, and on set B\'s zones with 5 whole visits or more within the measured level', () => {
-    const within = (d: { reference: number; measured: number }, share: number): boolean => Math.abs(d.measured - d.reference) <= share * d.reference + 1;
+    const within = (d: { reference: number; measured: number }, share: number): boolean => withinDwell(d.reference, d.measured, share);
     const a = results.A.flatMap((r) => r.comparison.medianDwell);
     expect(a.filter((d) => d.visits >= DWELL_MIN_VISITS).length).toBeGreaterThanOrEqual(3);
     for (const d of a) expect([d.zone, within(d, TARGETS.medianDwell)]).toEqual([d.zone, true]);

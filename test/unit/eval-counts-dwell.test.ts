@@ -3,7 +3,7 @@
  * reference visit of the person its boxes follow, so a zone's median can be told apart from the visits under it.
  */
 import { analyse, type PersonSample, type ZoneFile } from '../../core/analytics/index.js';
-import { compare, identityByOverlap, overlapTakes, pool, sameIndex } from '../../scripts/counts/evaluate.js';
+import { compare, identityByOverlap, overlapTakes, pool, sameIndex, withinDwell, type Comparison } from '../../scripts/counts/evaluate.js';
 
 const STEP = 100; // ms between samples
 const ZONES: ZoneFile = { lines: [], zones: [{ name: 'box', points: [[0.4, 0], [0.6, 0], [0.6, 1], [0.4, 1]] }] };
@@ -51,5 +51,20 @@ describe('count evaluation: dwell visit by visit', () => {
     const later = walk(1, 9000, steps(0.1, 0.9, 41));
     const c2 = compare(ref, analyse(later, ZONES, { raw: true, aspectRatio: 1 }), sameIndex);
     expect(c2.visitDwell.pairs.length).toBe(0);
+  });
+
+  it('counts a zone within 10 % on whole milliseconds as it would on exact times, and a median of 0 ms only when ours is 0 too', () => {
+    // 7 fps: 20 intervals are 2857.14 ms, 22 are 3142.86 ms, exactly 10 % more; stored as 2857 and 3143.
+    expect(withinDwell(2857, 3143)).toBe(true);
+    expect(withinDwell(2857, 3145)).toBe(false);
+    expect(withinDwell(0, 0)).toBe(true);
+    expect(withinDwell(0, 143)).toBe(false);
+    const zone = (reference: number, measured: number): Comparison => {
+      const c = compare(analyse([], ZONES, { raw: true }), analyse([], ZONES, { raw: true }), sameIndex);
+      return { ...c, medianDwell: [{ zone: 'box', visits: 5, reference, measured, error: reference > 0 ? Math.abs(measured - reference) / reference : 0 }] };
+    };
+    const within = (cs: Comparison[]): [number, number] => [pool(cs).medianDwellWithinMin5, pool(cs).medianDwellZonesMin5];
+    expect(within([zone(2857, 3143), zone(1000, 1200)])).toEqual([1, 2]);
+    expect(within([zone(0, 143)])).toEqual([0, 1]);
   });
 });
