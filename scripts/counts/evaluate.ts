@@ -17,9 +17,9 @@ export const COUNT_SEQUENCES = ['PETS09-S2L1', 'TUD-Campus'] as const;
 export const TARGETS = { across: 0.05, along: 0.2, zoneVisits: 0.1, medianDwell: 0.1 } as const;
 
 /**
- * Whether a measured dwell (a zone's median, or one visit's length) is within `share` of the reference's, in ms. Timestamps
- * are whole milliseconds, so 1 ms is spared: at 7 fps a 22-interval dwell (3143 ms) against a 20-interval one (2857 ms)
- * is 10 % exactly, not the 10.01 % the rounded numbers give.
+ * Whether a measured dwell (a zone's median, or one visit's length) is within `share` of the reference's, in ms.
+ * Timestamps are whole milliseconds, so 1 ms is spared: at 7 fps a 22-interval dwell (3143 ms) against a 20-interval
+ * one (2857 ms) is 10 % exactly, not the 10.01 % the rounded numbers give.
  */
 export const withinDwell = (reference: number, measured: number, share: number = TARGETS.medianDwell): boolean => Math.abs(measured - reference) <= share * reference + 1;
 
